@@ -1,0 +1,124 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { RustFunction } from 'cargo-lambda-cdk';
+import { Construct } from 'constructs';
+import { JobsTable } from './jobs-table';
+import { WORKSPACE_MANIFEST } from './paths';
+
+/**
+ * Longest job the processor accepts, in seconds. The processor's Lambda timeout and
+ * the workflow's ProcessJob task timeout are stacked above it, and all of it stays
+ * under the 5-minute Express limit.
+ */
+export const MAX_JOB_SECONDS = 180;
+
+export interface JobsFunctionsProps {
+  readonly table: JobsTable;
+  readonly logsKey: kms.IKey;
+  readonly logRetention: logs.RetentionDays;
+}
+
+interface RustLambdaSpec {
+  readonly binaryName: string;
+  readonly description: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly environment: Record<string, string>;
+}
+
+/** The three Rust Lambdas: one Cargo workspace, one binary each. */
+export class JobsFunctions extends Construct {
+  readonly api: lambda.Function;
+  readonly processor: lambda.Function;
+  readonly errorHandler: lambda.Function;
+  readonly logGroups: Record<'api' | 'processor' | 'errorHandler', logs.LogGroup>;
+
+  private readonly props: JobsFunctionsProps;
+
+  constructor(scope: Construct, id: string, props: JobsFunctionsProps) {
+    super(scope, id);
+    this.props = props;
+    const tableName = props.table.table.tableName;
+
+    // Thin HTTP handler: a GetItem or a small transaction plus StartExecution.
+    // More memory buys more CPU, which shortens cold starts on the request path.
+    const api = this.rustLambda('Api', {
+      binaryName: 'api',
+      description: 'Jobs API: POST /jobs and GET /jobs/{jobId}',
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      environment: { JOBS_TABLE_NAME: tableName },
+    });
+    // Mostly waits (the sample job sleeps): the smallest size is enough.
+    const processor = this.rustLambda('Processor', {
+      binaryName: 'processor',
+      description: 'Runs one job: Running, the work, then Success',
+      memorySize: 128,
+      timeout: Duration.seconds(MAX_JOB_SECONDS + 10),
+      environment: { JOBS_TABLE_NAME: tableName },
+    });
+    const errorHandler = this.rustLambda('ErrorHandler', {
+      binaryName: 'error-handler',
+      description: 'Records Failure and the error on a job',
+      memorySize: 128,
+      timeout: Duration.seconds(20),
+      environment: { JOBS_TABLE_NAME: tableName },
+    });
+
+    // TransactWriteItems (the job plus its idempotency key) needs the per-item
+    // actions, ConditionCheckItem included; there is no TransactWriteItems action.
+    props.table.grantItemActions(api.fn, 'GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem');
+    props.table.grantItemActions(processor.fn, 'GetItem', 'UpdateItem');
+    props.table.grantItemActions(errorHandler.fn, 'GetItem', 'UpdateItem');
+
+    this.api = api.fn;
+    this.processor = processor.fn;
+    this.errorHandler = errorHandler.fn;
+    this.logGroups = { api: api.logGroup, processor: processor.logGroup, errorHandler: errorHandler.logGroup };
+  }
+
+  /** The API starts one execution per job; it learns the workflow once it exists. */
+  allowApiToStart(stateMachine: sfn.IStateMachine): void {
+    this.api.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
+    stateMachine.grantStartExecution(this.api);
+  }
+
+  private rustLambda(id: string, spec: RustLambdaSpec): { fn: lambda.Function; logGroup: logs.LogGroup } {
+    const logGroup = new logs.LogGroup(this, `${id}LogGroup`, {
+      retention: this.props.logRetention,
+      encryptionKey: this.props.logsKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // An explicit role instead of the default one: the default attaches the managed
+    // AWSLambdaBasicExecutionRole (logs on every log group); this one writes to its own.
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${spec.binaryName} Lambda`,
+    });
+    logGroup.grantWrite(role);
+
+    const fn = new RustFunction(this, id, {
+      manifestPath: WORKSPACE_MANIFEST,
+      binaryName: spec.binaryName,
+      runtime: 'provided.al2023',
+      architecture: lambda.Architecture.ARM_64,
+      bundling: { architecture: lambda.Architecture.ARM_64 },
+      description: spec.description,
+      memorySize: spec.memorySize,
+      timeout: spec.timeout,
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: spec.environment,
+    });
+    return { fn, logGroup };
+  }
+}

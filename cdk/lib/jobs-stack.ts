@@ -1,0 +1,102 @@
+import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { FailedJobsBus } from './failed-jobs-bus';
+import { JobsApi } from './jobs-api';
+import { JobsFunctions } from './jobs-functions';
+import { JobsTable } from './jobs-table';
+import { JobsWorkflow } from './jobs-workflow';
+import { LogEncryption } from './log-encryption';
+import { Monitoring } from './monitoring';
+import { acknowledgeNagFindings } from './nag-acknowledgements';
+
+export interface JobsStackProps extends StackProps {
+  readonly logRetention?: logs.RetentionDays;
+  readonly archiveRetention?: Duration;
+}
+
+/** The jobs API: table, Lambdas, workflow, REST API, failed-jobs bus and monitoring. */
+export class JobsStack extends Stack {
+  readonly table: JobsTable;
+  readonly functions: JobsFunctions;
+  readonly workflow: JobsWorkflow;
+  readonly api: JobsApi;
+  readonly failedJobs: FailedJobsBus;
+  readonly invokeRole: iam.Role;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: JobsStackProps = {}) {
+    super(scope, id, props);
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const logsKey = new LogEncryption(this, 'LogEncryption').key;
+
+    this.table = new JobsTable(this, 'Jobs');
+    this.functions = new JobsFunctions(this, 'Functions', { table: this.table, logsKey, logRetention });
+    this.failedJobs = new FailedJobsBus(this, 'FailedJobs', {
+      archiveRetention: props.archiveRetention ?? Duration.days(90),
+    });
+    this.workflow = new JobsWorkflow(this, 'Workflow', {
+      processor: this.functions.processor,
+      errorHandler: this.functions.errorHandler,
+      failedJobsBus: this.failedJobs.bus,
+      logsKey,
+      logRetention,
+    });
+    const stateMachine = this.workflow.stateMachine;
+    this.functions.allowApiToStart(stateMachine);
+    this.failedJobs.replayTo(stateMachine);
+
+    this.api = new JobsApi(this, 'Api', { handler: this.functions.api, logsKey, logRetention });
+
+    // Clients assume this role to sign requests; any principal of the account that is
+    // itself allowed sts:AssumeRole on it can.
+    this.invokeRole = new iam.Role(this, 'JobsAPIInvokeRole', {
+      assumedBy: new iam.AccountRootPrincipal(),
+      description: 'Calls the jobs API (POST /jobs, GET /jobs/{jobId})',
+    });
+    this.api.grantInvoke(this.invokeRole);
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      api: this.api.restApi,
+      functions: {
+        Api: this.functions.api,
+        Processor: this.functions.processor,
+        ErrorHandler: this.functions.errorHandler,
+      },
+      stateMachine,
+      failedJobsBus: this.failedJobs.bus,
+      archiveName: this.failedJobs.archiveName,
+      replayRule: this.failedJobs.replayRule,
+      replayDeadLetterQueue: this.failedJobs.deadLetterQueue,
+    });
+
+    acknowledgeNagFindings(this);
+
+    new CfnOutput(this, 'ApiEndpoint', {
+      description: 'Base URL of the jobs API (POST jobs, GET jobs/{jobId})',
+      value: this.api.restApi.url,
+    });
+    new CfnOutput(this, 'JobsAPIInvokeRoleArn', {
+      description: 'Role to assume to call the API',
+      value: this.invokeRole.roleArn,
+    });
+    new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
+    new CfnOutput(this, 'StateMachineExecutionsUrl', {
+      description: 'Executions of the jobs workflow in the Step Functions console (named with the job id)',
+      value: `https://${this.region}.console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${stateMachine.stateMachineArn}`,
+    });
+    new CfnOutput(this, 'FailedJobsArchiveName', { value: this.failedJobs.archiveName });
+    new CfnOutput(this, 'ReplayCommand', {
+      description: 'Replays archived failed jobs; set the time window first',
+      value: [
+        'aws events start-replay',
+        `--replay-name failed-jobs-$(date +%Y%m%d%H%M%S)`,
+        `--event-source-arn ${this.failedJobs.archiveArn}`,
+        `--destination '{"Arn":"${this.failedJobs.bus.eventBusArn}","FilterArns":["${this.failedJobs.replayRule.ruleArn}"]}'`,
+        '--event-start-time <START e.g. 2026-11-25T00:00:00Z>',
+        '--event-end-time <END e.g. 2026-11-26T00:00:00Z>',
+      ].join(' '),
+    });
+  }
+}

@@ -1,0 +1,13 @@
+import * as path from 'path';
+
+/** The repository root: the CDK app lives one level below it, in cdk/. */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+/** The Cargo workspace that builds the three Lambda binaries. */
+export const WORKSPACE_MANIFEST = path.join(REPO_ROOT, 'Cargo.toml');
+
+/** The workflow definition shared with the local stack. */
+export const STATE_MACHINE_DEFINITION = path.join(REPO_ROOT, 'statemachine', 'jobs.asl.json');
+
+/** The request model for POST /jobs, shared with the local gateway. */
+export const CREATE_JOB_SCHEMA = path.join(REPO_ROOT, 'lambdas', 'api', 'schema', 'create-job.json');
