@@ -1,0 +1,107 @@
+//! Errors raised while loading a definition and while running one.
+
+use std::fmt;
+
+/// A definition that cannot be run. Names the state (when the problem is inside one) and
+/// the field, so the author can find it without reading the interpreter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefinitionError {
+    pub state: Option<String>,
+    pub field: String,
+    pub message: String,
+}
+
+impl DefinitionError {
+    pub(crate) fn new(state: Option<&str>, field: &str, message: impl Into<String>) -> Self {
+        DefinitionError {
+            state: state.map(str::to_owned),
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for DefinitionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.state {
+            Some(s) => write!(f, "state \"{s}\": field \"{}\": {}", self.field, self.message),
+            None => write!(f, "field \"{}\": {}", self.field, self.message),
+        }
+    }
+}
+
+impl std::error::Error for DefinitionError {}
+
+/// What a task handler returns when the task fails; `error` is the name that Retry and Catch
+/// match against (e.g. `Lambda.ServiceException`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskError {
+    pub error: String,
+    pub cause: String,
+}
+
+impl TaskError {
+    pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {
+        TaskError {
+            error: error.into(),
+            cause: cause.into(),
+        }
+    }
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.error, self.cause)
+    }
+}
+
+impl std::error::Error for TaskError {}
+
+/// Well-known error names from the States Language.
+pub mod names {
+    pub const ALL: &str = "States.ALL";
+    pub const TASK_FAILED: &str = "States.TaskFailed";
+    pub const TIMEOUT: &str = "States.Timeout";
+    pub const RUNTIME: &str = "States.Runtime";
+    pub const NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
+    pub const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
+    pub const PARAMETER_PATH_FAILURE: &str = "States.ParameterPathFailure";
+    pub const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";
+    pub const ITEM_READER_FAILED: &str = "States.ItemReaderFailed";
+    pub const BRANCH_FAILED: &str = "States.BranchFailed";
+}
+
+/// A failure while running: an error name and a cause, as Step Functions reports them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub error: String,
+    pub cause: String,
+}
+
+impl Failure {
+    pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {
+        Failure {
+            error: error.into(),
+            cause: cause.into(),
+        }
+    }
+
+    pub fn runtime(cause: impl Into<String>) -> Self {
+        Failure::new(names::RUNTIME, cause)
+    }
+}
+
+impl From<TaskError> for Failure {
+    fn from(e: TaskError) -> Self {
+        Failure {
+            error: e.error,
+            cause: e.cause,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.error, self.cause)
+    }
+}

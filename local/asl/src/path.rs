@@ -1,0 +1,468 @@
+//! JSONPath as the States Language uses it: `$` (the state's input) or `$$` (the context
+//! object), then `.name`, `['name']`, `[n]` (negative counts from the end), `[*]`, `.*`,
+//! `[start:end:step]` and unions `[0,2]` / `['a','b']`. Paths are parsed once, at load time.
+//!
+//! A path with only names and indexes is *definite* and selects at most one node, returned
+//! by reference. Wildcards, slices and unions make it indefinite: it selects a list, returned
+//! as a new array.
+
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Root {
+    Input,
+    Context,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Seg {
+    Field(Box<str>),
+    Index(i64),
+    Wildcard,
+    Slice(Option<i64>, Option<i64>, i64),
+    Union(Vec<Seg>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Path {
+    src: Box<str>,
+    root: Root,
+    segs: Vec<Seg>,
+    definite: bool,
+}
+
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.src)
+    }
+}
+
+impl Path {
+    /// Parses a JSONPath.
+    pub fn parse(src: &str) -> Result<Path, String> {
+        let src = src.trim();
+        let b = src.as_bytes();
+        let (root, mut i) = if src.starts_with("$$") {
+            (Root::Context, 2)
+        } else if src.starts_with('$') {
+            (Root::Input, 1)
+        } else {
+            return Err(format!("'{src}' is not a JSONPath: it must start with '$'"));
+        };
+        let mut segs = Vec::new();
+        while i < b.len() {
+            match b[i] {
+                b'.' => {
+                    i += 1;
+                    if i < b.len() && b[i] == b'.' {
+                        return Err(format!("'{src}': recursive descent '..' is not supported"));
+                    }
+                    if i < b.len() && b[i] == b'*' {
+                        segs.push(Seg::Wildcard);
+                        i += 1;
+                        continue;
+                    }
+                    let start = i;
+                    while i < b.len() && b[i] != b'.' && b[i] != b'[' {
+                        i += 1;
+                    }
+                    if start == i {
+                        return Err(format!("'{src}': empty name after '.'"));
+                    }
+                    segs.push(Seg::Field(src[start..i].into()));
+                }
+                b'[' => {
+                    let (seg, next) = parse_bracket(src, i + 1)?;
+                    segs.push(seg);
+                    i = next;
+                }
+                _ => return Err(format!("'{src}': unexpected '{}'", &src[i..=i])),
+            }
+        }
+        let definite = segs
+            .iter()
+            .all(|s| matches!(s, Seg::Field(_) | Seg::Index(_)));
+        Ok(Path {
+            src: src.into(),
+            root,
+            segs,
+            definite,
+        })
+    }
+
+    /// Parses a reference path: definite, rooted at `$` (used for ResultPath).
+    pub fn parse_reference(src: &str) -> Result<Path, String> {
+        let p = Path::parse(src)?;
+        if p.root != Root::Input {
+            return Err(format!("'{src}' must not refer to the context object"));
+        }
+        if !p.definite {
+            return Err(format!(
+                "'{src}' is not a reference path: only names and indexes are allowed"
+            ));
+        }
+        Ok(p)
+    }
+
+    pub fn root(&self) -> Root {
+        self.root
+    }
+
+    pub fn is_definite(&self) -> bool {
+        self.definite
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.segs.is_empty()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.src
+    }
+
+    /// Selects from `input` or `ctx` according to the root. `None` when a definite path
+    /// finds nothing.
+    pub fn select<'a>(&self, input: &'a Value, ctx: &'a Value) -> Option<Cow<'a, Value>> {
+        let base = match self.root {
+            Root::Input => input,
+            Root::Context => ctx,
+        };
+        self.select_from(base)
+    }
+
+    pub fn select_from<'a>(&self, base: &'a Value) -> Option<Cow<'a, Value>> {
+        if self.definite {
+            let mut cur = base;
+            for s in &self.segs {
+                cur = match s {
+                    Seg::Field(k) => cur.as_object()?.get(&**k)?,
+                    Seg::Index(n) => {
+                        let a = cur.as_array()?;
+                        a.get(resolve_index(*n, a.len())?)?
+                    }
+                    _ => unreachable!("definite paths hold only names and indexes"),
+                };
+            }
+            return Some(Cow::Borrowed(cur));
+        }
+        let mut cur: Vec<&Value> = vec![base];
+        for s in &self.segs {
+            let mut next = Vec::with_capacity(cur.len());
+            for v in cur {
+                step(s, v, &mut next);
+            }
+            cur = next;
+        }
+        Some(Cow::Owned(Value::Array(cur.into_iter().cloned().collect())))
+    }
+
+    /// Writes `value` at this reference path inside `doc`, creating missing objects on the
+    /// way, and returns the new document.
+    pub fn set(&self, doc: Value, value: Value) -> Result<Value, String> {
+        if self.segs.is_empty() {
+            return Ok(value);
+        }
+        let mut doc = doc;
+        let mut cur = &mut doc;
+        let last = self.segs.len() - 1;
+        for (i, s) in self.segs.iter().enumerate() {
+            match s {
+                Seg::Field(k) => {
+                    let obj = match cur {
+                        Value::Object(m) => m,
+                        other => {
+                            return Err(format!(
+                                "Unable to apply ResultPath '{}': the node at '{}' is {}, not an object",
+                                self.src,
+                                k,
+                                type_name(other)
+                            ))
+                        }
+                    };
+                    if i == last {
+                        obj.insert(k.to_string(), value);
+                        return Ok(doc);
+                    }
+                    cur = obj
+                        .entry(k.to_string())
+                        .or_insert_with(|| Value::Object(Map::new()));
+                    if cur.is_null() {
+                        *cur = Value::Object(Map::new());
+                    }
+                }
+                Seg::Index(n) => {
+                    let arr = match cur {
+                        Value::Array(a) => a,
+                        other => {
+                            return Err(format!(
+                                "Unable to apply ResultPath '{}': the node is {}, not an array",
+                                self.src,
+                                type_name(other)
+                            ))
+                        }
+                    };
+                    let len = arr.len();
+                    let idx = resolve_index(*n, len).filter(|&x| x < len).ok_or_else(|| {
+                        format!(
+                            "Unable to apply ResultPath '{}': index {n} is out of bounds",
+                            self.src
+                        )
+                    })?;
+                    if i == last {
+                        arr[idx] = value;
+                        return Ok(doc);
+                    }
+                    cur = &mut arr[idx];
+                }
+                _ => unreachable!("reference paths hold only names and indexes"),
+            }
+        }
+        Ok(doc)
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn resolve_index(n: i64, len: usize) -> Option<usize> {
+    if n >= 0 {
+        Some(n as usize)
+    } else {
+        let k = len as i64 + n;
+        (k >= 0).then_some(k as usize)
+    }
+}
+
+fn step<'a>(s: &Seg, v: &'a Value, out: &mut Vec<&'a Value>) {
+    match s {
+        Seg::Field(k) => {
+            if let Some(x) = v.as_object().and_then(|m| m.get(&**k)) {
+                out.push(x);
+            }
+        }
+        Seg::Index(n) => {
+            if let Some(a) = v.as_array() {
+                if let Some(x) = resolve_index(*n, a.len()).and_then(|i| a.get(i)) {
+                    out.push(x);
+                }
+            }
+        }
+        Seg::Wildcard => match v {
+            Value::Array(a) => out.extend(a.iter()),
+            Value::Object(m) => out.extend(m.values()),
+            _ => {}
+        },
+        Seg::Slice(start, end, stp) => {
+            if let Some(a) = v.as_array() {
+                let len = a.len() as i64;
+                let norm = |x: i64| if x < 0 { (len + x).max(0) } else { x.min(len) };
+                if *stp > 0 {
+                    let mut i = start.map(norm).unwrap_or(0);
+                    let e = end.map(norm).unwrap_or(len);
+                    while i < e {
+                        out.push(&a[i as usize]);
+                        i += stp;
+                    }
+                } else {
+                    let mut i = start.map(norm).unwrap_or(len - 1).min(len - 1);
+                    let e = end.map(norm).unwrap_or(-1);
+                    while i > e && i >= 0 {
+                        out.push(&a[i as usize]);
+                        i += stp;
+                    }
+                }
+            }
+        }
+        Seg::Union(parts) => {
+            for p in parts {
+                step(p, v, out);
+            }
+        }
+    }
+}
+
+fn parse_bracket(src: &str, mut i: usize) -> Result<(Seg, usize), String> {
+    let b = src.as_bytes();
+    let mut parts = Vec::new();
+    loop {
+        while i < b.len() && b[i] == b' ' {
+            i += 1;
+        }
+        if i >= b.len() {
+            return Err(format!("'{src}': unclosed '['"));
+        }
+        let part = match b[i] {
+            b'\'' | b'"' => {
+                let q = b[i];
+                let mut s = String::new();
+                i += 1;
+                loop {
+                    if i >= b.len() {
+                        return Err(format!("'{src}': unclosed quote"));
+                    }
+                    if b[i] == b'\\' && i + 1 < b.len() {
+                        s.push(b[i + 1] as char);
+                        i += 2;
+                        continue;
+                    }
+                    if b[i] == q {
+                        i += 1;
+                        break;
+                    }
+                    let ch = src[i..].chars().next().expect("in bounds");
+                    s.push(ch);
+                    i += ch.len_utf8();
+                }
+                Seg::Field(s.into())
+            }
+            b'*' => {
+                i += 1;
+                Seg::Wildcard
+            }
+            b'?' | b'(' => return Err(format!("'{src}': filter expressions are not supported")),
+            _ => {
+                let start = i;
+                while i < b.len() && !matches!(b[i], b',' | b']') {
+                    i += 1;
+                }
+                let tok = src[start..i].trim();
+                if tok.contains(':') {
+                    let f: Vec<&str> = tok.split(':').collect();
+                    if f.len() > 3 {
+                        return Err(format!("'{src}': bad slice '{tok}'"));
+                    }
+                    let num = |s: &str| -> Result<Option<i64>, String> {
+                        let s = s.trim();
+                        if s.is_empty() {
+                            Ok(None)
+                        } else {
+                            s.parse()
+                                .map(Some)
+                                .map_err(|_| format!("'{src}': bad slice '{tok}'"))
+                        }
+                    };
+                    let stp = if f.len() == 3 { num(f[2])?.unwrap_or(1) } else { 1 };
+                    if stp == 0 {
+                        return Err(format!("'{src}': slice step must not be 0"));
+                    }
+                    Seg::Slice(num(f[0])?, num(f[1])?, stp)
+                } else {
+                    Seg::Index(
+                        tok.parse()
+                            .map_err(|_| format!("'{src}': bad index '{tok}'"))?,
+                    )
+                }
+            }
+        };
+        parts.push(part);
+        while i < b.len() && b[i] == b' ' {
+            i += 1;
+        }
+        match b.get(i) {
+            Some(b',') => i += 1,
+            Some(b']') => {
+                i += 1;
+                break;
+            }
+            _ => return Err(format!("'{src}': expected ',' or ']'")),
+        }
+    }
+    let seg = if parts.len() == 1 {
+        parts.pop().expect("one part")
+    } else {
+        Seg::Union(parts)
+    };
+    Ok((seg, i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sel(p: &str, v: &Value) -> Option<Value> {
+        Path::parse(p)
+            .unwrap()
+            .select(v, &Value::Null)
+            .map(|c| c.into_owned())
+    }
+
+    #[test]
+    fn dot_and_bracket_names() {
+        let v = json!({"a": {"b c": [1, {"d": 2}]}});
+        assert_eq!(sel("$.a['b c'][1].d", &v), Some(json!(2)));
+        assert_eq!(sel("$['a'][\"b c\"][0]", &v), Some(json!(1)));
+        assert_eq!(sel("$", &v), Some(v.clone()));
+        assert_eq!(sel("$.a.missing", &v), None);
+        assert_eq!(sel("$.a['b c'][5]", &v), None);
+    }
+
+    #[test]
+    fn negative_index_counts_from_end() {
+        let v = json!([1, 2, 3]);
+        assert_eq!(sel("$[-1]", &v), Some(json!(3)));
+        assert_eq!(sel("$[-4]", &v), None);
+    }
+
+    #[test]
+    fn wildcards_slices_unions() {
+        let v = json!({"items": [{"n": 1}, {"n": 2}, {"n": 3}, {"x": 4}]});
+        assert_eq!(sel("$.items[*].n", &v), Some(json!([1, 2, 3])));
+        assert_eq!(sel("$.items[1:3].n", &v), Some(json!([2, 3])));
+        assert_eq!(sel("$.items[::2].n", &v), Some(json!([1, 3])));
+        assert_eq!(sel("$.items[-2:]", &v), Some(json!([{"n": 3}, {"x": 4}])));
+        assert_eq!(sel("$.items[0,2].n", &v), Some(json!([1, 3])));
+        assert_eq!(sel("$.items[0]['n','x']", &v), Some(json!([1])));
+        assert_eq!(sel("$.*", &json!({"a": 1})), Some(json!([1])));
+        assert!(!Path::parse("$.a[*]").unwrap().is_definite());
+    }
+
+    #[test]
+    fn context_root() {
+        let p = Path::parse("$$.Execution.Id").unwrap();
+        assert_eq!(p.root(), Root::Context);
+        let ctx = json!({"Execution": {"Id": "x"}});
+        assert_eq!(p.select(&Value::Null, &ctx).unwrap().into_owned(), json!("x"));
+    }
+
+    #[test]
+    fn bad_paths_are_rejected() {
+        for bad in ["a.b", "$.", "$[", "$['a'", "$[x]", "$..a", "$[?(@.a)]", "$[1:2:0]", "$a"] {
+            assert!(Path::parse(bad).is_err(), "{bad} should not parse");
+        }
+        assert!(Path::parse_reference("$.a[*]").is_err());
+        assert!(Path::parse_reference("$$.Execution").is_err());
+    }
+
+    #[test]
+    fn set_creates_nested_objects() {
+        let p = Path::parse_reference("$.a.b.c").unwrap();
+        let out = p.set(json!({"x": 1}), json!(5)).unwrap();
+        assert_eq!(out, json!({"x": 1, "a": {"b": {"c": 5}}}));
+        let p = Path::parse_reference("$.x").unwrap();
+        assert_eq!(p.set(json!({"x": 1}), json!(2)).unwrap(), json!({"x": 2}));
+        let p = Path::parse_reference("$").unwrap();
+        assert_eq!(p.set(json!({"x": 1}), json!(2)).unwrap(), json!(2));
+        let p = Path::parse_reference("$.l[1]").unwrap();
+        assert_eq!(p.set(json!({"l": [0, 0]}), json!(9)).unwrap(), json!({"l": [0, 9]}));
+    }
+
+    #[test]
+    fn set_into_a_scalar_fails() {
+        let p = Path::parse_reference("$.x.y").unwrap();
+        assert!(p.set(json!({"x": "str"}), json!(1)).is_err());
+        assert!(p.set(json!("str"), json!(1)).is_err());
+        let p = Path::parse_reference("$.l[3]").unwrap();
+        assert!(p.set(json!({"l": [1]}), json!(1)).is_err());
+    }
+}

@@ -1,0 +1,181 @@
+//! Payload templates (Parameters, ItemSelector, ResultSelector): JSON whose keys ending in
+//! `.$` take their value from a path or an intrinsic call. Compiled once; subtrees with no
+//! dynamic part are kept as ready-made values.
+
+use crate::error::Failure;
+use crate::intrinsics::Intrinsic;
+use crate::path::{Path, Root};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Template {
+    Literal(Value),
+    Object(Vec<(String, Template)>),
+    Array(Vec<Template>),
+    Path(String, Path),
+    Intrinsic(String, Intrinsic),
+}
+
+impl Template {
+    /// Compiles a template; the error message names the offending key.
+    pub fn compile(v: &Value) -> Result<Template, String> {
+        let t = Self::compile_inner(v)?;
+        Ok(t)
+    }
+
+    fn compile_inner(v: &Value) -> Result<Template, String> {
+        match v {
+            Value::Object(m) => {
+                let mut fields = Vec::with_capacity(m.len());
+                let mut all_literal = true;
+                for (k, v) in m {
+                    let (key, t) = if let Some(base) = k.strip_suffix(".$") {
+                        let s = v.as_str().ok_or_else(|| {
+                            format!("key '{k}' ends in '.$' so its value must be a string")
+                        })?;
+                        let t = if s.starts_with('$') {
+                            Template::Path(
+                                k.clone(),
+                                Path::parse(s).map_err(|e| format!("key '{k}': {e}"))?,
+                            )
+                        } else if s.starts_with("States.") {
+                            Template::Intrinsic(
+                                k.clone(),
+                                Intrinsic::parse(s).map_err(|e| format!("key '{k}': {e}"))?,
+                            )
+                        } else {
+                            return Err(format!(
+                                "key '{k}': '{s}' is neither a path nor an intrinsic function"
+                            ));
+                        };
+                        (base.to_owned(), t)
+                    } else {
+                        (k.clone(), Self::compile_inner(v)?)
+                    };
+                    all_literal &= matches!(t, Template::Literal(_));
+                    fields.push((key, t));
+                }
+                if all_literal {
+                    Ok(Template::Literal(Value::Object(
+                        fields
+                            .into_iter()
+                            .map(|(k, t)| match t {
+                                Template::Literal(v) => (k, v),
+                                _ => unreachable!("all literal"),
+                            })
+                            .collect(),
+                    )))
+                } else {
+                    Ok(Template::Object(fields))
+                }
+            }
+            Value::Array(a) => {
+                let items = a
+                    .iter()
+                    .map(Self::compile_inner)
+                    .collect::<Result<Vec<_>, _>>()?;
+                if items.iter().all(|t| matches!(t, Template::Literal(_))) {
+                    Ok(Template::Literal(v.clone()))
+                } else {
+                    Ok(Template::Array(items))
+                }
+            }
+            other => Ok(Template::Literal(other.clone())),
+        }
+    }
+
+    pub fn uses_context(&self) -> bool {
+        match self {
+            Template::Literal(_) => false,
+            Template::Object(f) => f.iter().any(|(_, t)| t.uses_context()),
+            Template::Array(a) => a.iter().any(Template::uses_context),
+            Template::Path(_, p) => p.root() == Root::Context,
+            Template::Intrinsic(_, i) => i.uses_context(),
+        }
+    }
+
+    pub fn eval(&self, input: &Value, ctx: &Value) -> Result<Value, Failure> {
+        Ok(match self {
+            Template::Literal(v) => v.clone(),
+            Template::Object(fields) => {
+                let mut m = Map::new();
+                for (k, t) in fields {
+                    m.insert(k.clone(), t.eval(input, ctx)?);
+                }
+                Value::Object(m)
+            }
+            Template::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|t| t.eval(input, ctx))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Template::Path(key, p) => match p.select(input, ctx) {
+                Some(v) => v.into_owned(),
+                None => {
+                    return Err(Failure::runtime(format!(
+                        "The JSONPath '{p}' specified for the field '{key}' could not be found in the input '{}'",
+                        if p.root() == Root::Context { ctx } else { input }
+                    )))
+                }
+            },
+            Template::Intrinsic(_, i) => i.eval(input, ctx)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn static_subtrees_are_precomputed() {
+        let t = Template::compile(&json!({"a": {"b": [1, 2]}, "c": "x"})).unwrap();
+        assert!(matches!(t, Template::Literal(_)));
+        let t = Template::compile(&json!({"a": {"b": [1, 2]}, "c.$": "$.x"})).unwrap();
+        match t {
+            Template::Object(f) => assert!(matches!(f[0].1, Template::Literal(_))),
+            _ => panic!("expected an object template"),
+        }
+    }
+
+    #[test]
+    fn evaluates_paths_context_and_intrinsics() {
+        let t = Template::compile(&json!({
+            "id.$": "$.id",
+            "nested": {"list": [{"v.$": "$.n[1]"}, 7]},
+            "exec.$": "$$.Execution.Id",
+            "msg.$": "States.Format('job {}', $.id)",
+            "all.$": "$.n[*]"
+        }))
+        .unwrap();
+        assert!(t.uses_context());
+        let out = t
+            .eval(&json!({"id": "j1", "n": [1, 2]}), &json!({"Execution": {"Id": "arn:x"}}))
+            .unwrap();
+        assert_eq!(
+            out,
+            json!({"id": "j1", "nested": {"list": [{"v": 2}, 7]}, "exec": "arn:x", "msg": "job j1", "all": [1, 2]})
+        );
+    }
+
+    #[test]
+    fn missing_path_is_a_runtime_error() {
+        let t = Template::compile(&json!({"x.$": "$.nope"})).unwrap();
+        let e = t.eval(&json!({}), &Value::Null).unwrap_err();
+        assert_eq!(e.error, "States.Runtime");
+        assert!(e.cause.contains("x.$"));
+    }
+
+    #[test]
+    fn compile_errors_name_the_key() {
+        let e = Template::compile(&json!({"a": {"b.$": 3}})).unwrap_err();
+        assert!(e.contains("b.$"), "{e}");
+        let e = Template::compile(&json!({"b.$": "nope"})).unwrap_err();
+        assert!(e.contains("b.$"), "{e}");
+        let e = Template::compile(&json!({"b.$": "$.a[?(@.x)]"})).unwrap_err();
+        assert!(e.contains("b.$"), "{e}");
+        assert!(Template::compile(&json!({"b.$": "States.Nope()"})).is_err());
+    }
+}
