@@ -48,14 +48,12 @@ export class Monitoring extends Construct {
         EventBusName: props.failedJobsBus.eventBusName,
         RuleName: `Events-Archive-${props.archiveName}`,
       },
-      label: 'Failed jobs archived',
       ...sum,
     });
     const replayFailedInvocations = new cloudwatch.Metric({
       namespace: 'AWS/Events',
       metricName: 'FailedInvocations',
       dimensionsMap: { EventBusName: props.failedJobsBus.eventBusName, RuleName: props.replayRule.ruleName },
-      label: 'Replays not started',
       ...sum,
     });
     const dlqVisible = props.replayDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
@@ -103,7 +101,11 @@ export class Monitoring extends Construct {
           }),
           new cloudwatch.GraphWidget({
             title: 'Failed jobs: archive and replay',
-            left: [archived, replayFailedInvocations, dlqVisible],
+            left: [
+              archived.with({ label: 'Failed jobs archived' }),
+              replayFailedInvocations.with({ label: 'Replays not started' }),
+              dlqVisible.with({ label: 'Replays in the dead-letter queue' }),
+            ],
             width: 12,
           }),
         ],
