@@ -138,7 +138,14 @@ impl Rule {
                         .iter()
                         .map(|r| Rule::parse(r, false))
                         .collect::<Result<Vec<_>, _>>()?;
-                    set(if k == "And" { Rule::And(rules) } else { Rule::Or(rules) }, k)?;
+                    set(
+                        if k == "And" {
+                            Rule::And(rules)
+                        } else {
+                            Rule::Or(rules)
+                        },
+                        k,
+                    )?;
                 }
                 "Not" => set(Rule::Not(Box::new(Rule::parse(val, false)?)), k)?,
                 "StringMatches" => {
@@ -156,20 +163,18 @@ impl Rule {
                         Some(b) => (b, true),
                         None => (k.as_str(), false),
                     };
-                    if let Some(&(_, kind, cmp)) =
-                        COMPARISONS.iter().find(|(n, _, _)| *n == base)
-                    {
+                    if let Some(&(_, kind, cmp)) = COMPARISONS.iter().find(|(n, _, _)| *n == base) {
                         let rhs = if is_path {
-                            let s = val.as_str().ok_or_else(|| format!("'{k}' must be a path"))?;
+                            let s = val
+                                .as_str()
+                                .ok_or_else(|| format!("'{k}' must be a path"))?;
                             Operand::Path(Path::parse(s).map_err(|e| format!("'{k}': {e}"))?)
                         } else {
                             let ok = match kind {
                                 Kind::String => val.is_string(),
                                 Kind::Numeric => val.is_number(),
                                 Kind::Boolean => val.is_boolean(),
-                                Kind::Timestamp => {
-                                    val.as_str().and_then(parse_timestamp).is_some()
-                                }
+                                Kind::Timestamp => val.as_str().and_then(parse_timestamp).is_some(),
                             };
                             if !ok {
                                 return Err(format!("'{k}' has a value of the wrong type: {val}"));
@@ -204,9 +209,7 @@ impl Rule {
             }
         }
         let rule = op.ok_or("a choice rule needs an operator")?;
-        if m.contains_key("Variable")
-            && matches!(rule, Rule::And(_) | Rule::Or(_) | Rule::Not(_))
-        {
+        if m.contains_key("Variable") && matches!(rule, Rule::And(_) | Rule::Or(_) | Rule::Not(_)) {
             return Err("'Variable' is not allowed next to And/Or/Not".into());
         }
         Ok(rule)
@@ -308,10 +311,10 @@ fn compare(kind: Kind, a: &Value, b: &Value) -> Option<Ordering> {
             }
             a.as_f64()?.partial_cmp(&b.as_f64()?)
         }
-        Kind::Boolean => (a.as_bool()? == b.as_bool()?).then_some(Ordering::Equal).or(Some(Ordering::Less)),
-        Kind::Timestamp => {
-            Some(parse_timestamp(a.as_str()?)?.cmp(&parse_timestamp(b.as_str()?)?))
-        }
+        Kind::Boolean => (a.as_bool()? == b.as_bool()?)
+            .then_some(Ordering::Equal)
+            .or(Some(Ordering::Less)),
+        Kind::Timestamp => Some(parse_timestamp(a.as_str()?)?.cmp(&parse_timestamp(b.as_str()?)?)),
     }
 }
 
@@ -346,7 +349,9 @@ fn compile_glob(p: &str) -> Vec<Glob> {
 fn glob_match(p: &[Glob], s: &str) -> bool {
     match p.first() {
         None => s.is_empty(),
-        Some(Glob::Text(t)) => s.strip_prefix(t.as_str()).is_some_and(|r| glob_match(&p[1..], r)),
+        Some(Glob::Text(t)) => s
+            .strip_prefix(t.as_str())
+            .is_some_and(|r| glob_match(&p[1..], r)),
         Some(Glob::Star) => {
             if p.len() == 1 {
                 return true;
@@ -365,7 +370,9 @@ mod tests {
     use serde_json::json;
 
     fn check(rule: Value, input: Value) -> Result<bool, Failure> {
-        Rule::parse(&rule, false).unwrap().eval(&input, &json!({"State": {"Name": "C"}}))
+        Rule::parse(&rule, false)
+            .unwrap()
+            .eval(&input, &json!({"State": {"Name": "C"}}))
     }
 
     #[test]
@@ -373,16 +380,44 @@ mod tests {
         let i = json!({"s": "b", "n": 5, "f": 2.5, "b": true, "o": "c"});
         assert!(check(json!({"Variable": "$.s", "StringEquals": "b"}), i.clone()).unwrap());
         assert!(check(json!({"Variable": "$.s", "StringLessThan": "c"}), i.clone()).unwrap());
-        assert!(!check(json!({"Variable": "$.s", "StringGreaterThan": "c"}), i.clone()).unwrap());
-        assert!(check(json!({"Variable": "$.s", "StringGreaterThanEquals": "b"}), i.clone()).unwrap());
-        assert!(check(json!({"Variable": "$.s", "StringLessThanEqualsPath": "$.o"}), i.clone()).unwrap());
+        assert!(!check(
+            json!({"Variable": "$.s", "StringGreaterThan": "c"}),
+            i.clone()
+        )
+        .unwrap());
+        assert!(check(
+            json!({"Variable": "$.s", "StringGreaterThanEquals": "b"}),
+            i.clone()
+        )
+        .unwrap());
+        assert!(check(
+            json!({"Variable": "$.s", "StringLessThanEqualsPath": "$.o"}),
+            i.clone()
+        )
+        .unwrap());
         assert!(check(json!({"Variable": "$.n", "NumericEquals": 5.0}), i.clone()).unwrap());
         assert!(check(json!({"Variable": "$.f", "NumericLessThan": 3}), i.clone()).unwrap());
-        assert!(check(json!({"Variable": "$.n", "NumericGreaterThanPath": "$.f"}), i.clone()).unwrap());
-        assert!(check(json!({"Variable": "$.n", "NumericLessThanEquals": 5}), i.clone()).unwrap());
-        assert!(!check(json!({"Variable": "$.n", "NumericGreaterThanEquals": 6}), i.clone()).unwrap());
+        assert!(check(
+            json!({"Variable": "$.n", "NumericGreaterThanPath": "$.f"}),
+            i.clone()
+        )
+        .unwrap());
+        assert!(check(
+            json!({"Variable": "$.n", "NumericLessThanEquals": 5}),
+            i.clone()
+        )
+        .unwrap());
+        assert!(!check(
+            json!({"Variable": "$.n", "NumericGreaterThanEquals": 6}),
+            i.clone()
+        )
+        .unwrap());
         assert!(check(json!({"Variable": "$.b", "BooleanEquals": true}), i.clone()).unwrap());
-        assert!(!check(json!({"Variable": "$.b", "BooleanEqualsPath": "$.s"}), i.clone()).unwrap());
+        assert!(!check(
+            json!({"Variable": "$.b", "BooleanEqualsPath": "$.s"}),
+            i.clone()
+        )
+        .unwrap());
         // A value of another type never matches.
         assert!(!check(json!({"Variable": "$.s", "NumericEquals": 1}), i.clone()).unwrap());
     }
@@ -390,20 +425,48 @@ mod tests {
     #[test]
     fn timestamps() {
         let i = json!({"t": "2024-01-02T03:04:05Z", "u": "2024-01-02T04:04:05+01:00", "bad": "yesterday"});
-        assert!(check(json!({"Variable": "$.t", "TimestampEqualsPath": "$.u"}), i.clone()).unwrap());
-        assert!(check(json!({"Variable": "$.t", "TimestampLessThan": "2024-01-03T00:00:00Z"}), i.clone()).unwrap());
-        assert!(check(json!({"Variable": "$.t", "TimestampGreaterThanEquals": "2024-01-02T03:04:05Z"}), i.clone()).unwrap());
-        assert!(!check(json!({"Variable": "$.bad", "TimestampGreaterThan": "2024-01-02T03:04:05Z"}), i.clone()).unwrap());
+        assert!(check(
+            json!({"Variable": "$.t", "TimestampEqualsPath": "$.u"}),
+            i.clone()
+        )
+        .unwrap());
+        assert!(check(
+            json!({"Variable": "$.t", "TimestampLessThan": "2024-01-03T00:00:00Z"}),
+            i.clone()
+        )
+        .unwrap());
+        assert!(check(
+            json!({"Variable": "$.t", "TimestampGreaterThanEquals": "2024-01-02T03:04:05Z"}),
+            i.clone()
+        )
+        .unwrap());
+        assert!(!check(
+            json!({"Variable": "$.bad", "TimestampGreaterThan": "2024-01-02T03:04:05Z"}),
+            i.clone()
+        )
+        .unwrap());
         assert!(check(json!({"Variable": "$.t", "IsTimestamp": true}), i.clone()).unwrap());
-        assert!(check(json!({"Variable": "$.bad", "IsTimestamp": false}), i.clone()).unwrap());
-        assert!(Rule::parse(&json!({"Variable": "$.t", "TimestampEquals": "nope"}), false).is_err());
+        assert!(check(
+            json!({"Variable": "$.bad", "IsTimestamp": false}),
+            i.clone()
+        )
+        .unwrap());
+        assert!(Rule::parse(
+            &json!({"Variable": "$.t", "TimestampEquals": "nope"}),
+            false
+        )
+        .is_err());
     }
 
     #[test]
     fn type_tests() {
         let i = json!({"n": 1, "z": null, "s": "x", "b": false});
         assert!(check(json!({"Variable": "$.n", "IsPresent": true}), i.clone()).unwrap());
-        assert!(check(json!({"Variable": "$.missing", "IsPresent": false}), i.clone()).unwrap());
+        assert!(check(
+            json!({"Variable": "$.missing", "IsPresent": false}),
+            i.clone()
+        )
+        .unwrap());
         assert!(check(json!({"Variable": "$.z", "IsNull": true}), i.clone()).unwrap());
         assert!(check(json!({"Variable": "$.n", "IsNumeric": true}), i.clone()).unwrap());
         assert!(check(json!({"Variable": "$.s", "IsString": true}), i.clone()).unwrap());
@@ -416,10 +479,22 @@ mod tests {
     #[test]
     fn string_matches() {
         let i = json!({"f": "log-2024.txt", "star": "a*b"});
-        assert!(check(json!({"Variable": "$.f", "StringMatches": "log-*.txt"}), i.clone()).unwrap());
+        assert!(check(
+            json!({"Variable": "$.f", "StringMatches": "log-*.txt"}),
+            i.clone()
+        )
+        .unwrap());
         assert!(check(json!({"Variable": "$.f", "StringMatches": "*"}), i.clone()).unwrap());
-        assert!(!check(json!({"Variable": "$.f", "StringMatches": "*.csv"}), i.clone()).unwrap());
-        assert!(check(json!({"Variable": "$.star", "StringMatches": "a\\*b"}), i.clone()).unwrap());
+        assert!(!check(
+            json!({"Variable": "$.f", "StringMatches": "*.csv"}),
+            i.clone()
+        )
+        .unwrap());
+        assert!(check(
+            json!({"Variable": "$.star", "StringMatches": "a\\*b"}),
+            i.clone()
+        )
+        .unwrap());
         assert!(!check(json!({"Variable": "$.f", "StringMatches": "a\\*b"}), i).unwrap());
     }
 
@@ -454,6 +529,10 @@ mod tests {
         ] {
             assert!(Rule::parse(&bad, false).is_err(), "{bad} should not parse");
         }
-        assert!(Rule::parse(&json!({"Variable": "$.a", "StringEquals": "x", "Next": "B"}), true).is_ok());
+        assert!(Rule::parse(
+            &json!({"Variable": "$.a", "StringEquals": "x", "Next": "B"}),
+            true
+        )
+        .is_ok());
     }
 }

@@ -42,7 +42,11 @@ impl StateMachine {
         check_query_language(None, m)?;
         let timeout = match m.get("TimeoutSeconds") {
             None => None,
-            Some(t) => Some(Duration::from_secs(positive_int(None, "TimeoutSeconds", t)?)),
+            Some(t) => Some(Duration::from_secs(positive_int(
+                None,
+                "TimeoutSeconds",
+                t,
+            )?)),
         };
         Ok(StateMachine {
             top: StateSet::parse(m, None)?,
@@ -193,7 +197,13 @@ const COMMON: &[&str] = &["Type", "Comment", "QueryLanguage"];
 fn allowed(ty: &str) -> Option<&'static [&'static str]> {
     Some(match ty {
         "Pass" => &[
-            "Next", "End", "InputPath", "OutputPath", "Parameters", "ResultPath", "Result",
+            "Next",
+            "End",
+            "InputPath",
+            "OutputPath",
+            "Parameters",
+            "ResultPath",
+            "Result",
         ],
         "Task" => &[
             "Next",
@@ -256,7 +266,10 @@ fn allowed(ty: &str) -> Option<&'static [&'static str]> {
     })
 }
 
-fn check_query_language(state: Option<&str>, m: &Map<String, Value>) -> Result<(), DefinitionError> {
+fn check_query_language(
+    state: Option<&str>,
+    m: &Map<String, Value>,
+) -> Result<(), DefinitionError> {
     match m.get("QueryLanguage") {
         None => Ok(()),
         Some(Value::String(s)) if s == "JSONPath" => Ok(()),
@@ -269,9 +282,9 @@ fn check_query_language(state: Option<&str>, m: &Map<String, Value>) -> Result<(
 }
 
 fn positive_int(state: Option<&str>, field: &str, v: &Value) -> Result<u64, DefinitionError> {
-    v.as_u64()
-        .filter(|&n| n > 0)
-        .ok_or_else(|| DefinitionError::new(state, field, format!("must be a positive integer, not {v}")))
+    v.as_u64().filter(|&n| n > 0).ok_or_else(|| {
+        DefinitionError::new(state, field, format!("must be a positive integer, not {v}"))
+    })
 }
 
 fn str_field<'a>(
@@ -290,7 +303,11 @@ fn str_field<'a>(
     }
 }
 
-fn path_field(state: &str, m: &Map<String, Value>, field: &str) -> Result<Option<Path>, DefinitionError> {
+fn path_field(
+    state: &str,
+    m: &Map<String, Value>,
+    field: &str,
+) -> Result<Option<Path>, DefinitionError> {
     str_field(state, m, field)?
         .map(|s| Path::parse(s).map_err(|e| DefinitionError::new(Some(state), field, e)))
         .transpose()
@@ -316,8 +333,13 @@ fn result_path(state: &str, v: Option<&Value>, field: &str) -> Result<ResultPath
         None => Ok(ResultPath::Replace),
         Some(Value::Null) => Ok(ResultPath::Discard),
         Some(Value::String(s)) => {
-            let p = Path::parse_reference(s).map_err(|e| DefinitionError::new(Some(state), field, e))?;
-            Ok(if p.is_root() { ResultPath::Replace } else { ResultPath::At(p) })
+            let p = Path::parse_reference(s)
+                .map_err(|e| DefinitionError::new(Some(state), field, e))?;
+            Ok(if p.is_root() {
+                ResultPath::Replace
+            } else {
+                ResultPath::At(p)
+            })
         }
         Some(other) => Err(DefinitionError::new(
             Some(state),
@@ -327,23 +349,37 @@ fn result_path(state: &str, v: Option<&Value>, field: &str) -> Result<ResultPath
     }
 }
 
-fn template(state: &str, m: &Map<String, Value>, field: &str) -> Result<Option<Template>, DefinitionError> {
+fn template(
+    state: &str,
+    m: &Map<String, Value>,
+    field: &str,
+) -> Result<Option<Template>, DefinitionError> {
     m.get(field)
         .map(|v| Template::compile(v).map_err(|e| DefinitionError::new(Some(state), field, e)))
         .transpose()
 }
 
-fn error_equals(state: &str, field: &str, v: Option<&Value>) -> Result<Vec<String>, DefinitionError> {
+fn error_equals(
+    state: &str,
+    field: &str,
+    v: Option<&Value>,
+) -> Result<Vec<String>, DefinitionError> {
     let list = v
         .and_then(Value::as_array)
         .filter(|a| !a.is_empty())
-        .ok_or_else(|| DefinitionError::new(Some(state), field, "must be a non-empty array of error names"))?;
+        .ok_or_else(|| {
+            DefinitionError::new(
+                Some(state),
+                field,
+                "must be a non-empty array of error names",
+            )
+        })?;
     let names_: Vec<String> = list
         .iter()
         .map(|e| {
-            e.as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| DefinitionError::new(Some(state), field, "error names must be strings"))
+            e.as_str().map(str::to_owned).ok_or_else(|| {
+                DefinitionError::new(Some(state), field, "error names must be strings")
+            })
         })
         .collect::<Result<_, _>>()?;
     if names_.len() > 1 && names_.iter().any(|n| n == names::ALL) {
@@ -389,7 +425,11 @@ impl StateSet {
             .map(|(i, k)| (Arc::from(k.as_str()), i))
             .collect();
         let start = *index.get(start_at).ok_or_else(|| {
-            DefinitionError::new(parent, "StartAt", format!("state \"{start_at}\" does not exist"))
+            DefinitionError::new(
+                parent,
+                "StartAt",
+                format!("state \"{start_at}\" does not exist"),
+            )
         })?;
         let mut out = Vec::with_capacity(states.len());
         for (name, def) in states {
@@ -403,7 +443,11 @@ impl StateSet {
     }
 }
 
-fn parse_state(name: &str, def: &Value, index: &HashMap<Arc<str>, usize>) -> Result<State, DefinitionError> {
+fn parse_state(
+    name: &str,
+    def: &Value,
+    index: &HashMap<Arc<str>, usize>,
+) -> Result<State, DefinitionError> {
     let st = Some(name);
     let m = def
         .as_object()
@@ -413,9 +457,8 @@ fn parse_state(name: &str, def: &Value, index: &HashMap<Arc<str>, usize>) -> Res
         Some(_) => return Err(DefinitionError::new(st, "Type", "must be a string")),
         None => return Err(DefinitionError::new(st, "Type", "missing")),
     };
-    let fields = allowed(ty).ok_or_else(|| {
-        DefinitionError::new(st, "Type", format!("unknown state type \"{ty}\""))
-    })?;
+    let fields = allowed(ty)
+        .ok_or_else(|| DefinitionError::new(st, "Type", format!("unknown state type \"{ty}\"")))?;
     for k in m.keys() {
         if !COMMON.contains(&k.as_str()) && !fields.contains(&k.as_str()) {
             return Err(DefinitionError::new(
@@ -442,13 +485,21 @@ fn parse_state(name: &str, def: &Value, index: &HashMap<Arc<str>, usize>) -> Res
     } else {
         match (m.get("Next"), m.get("End")) {
             (Some(_), Some(_)) => {
-                return Err(DefinitionError::new(st, "End", "a state has either Next or End, not both"))
+                return Err(DefinitionError::new(
+                    st,
+                    "End",
+                    "a state has either Next or End, not both",
+                ))
             }
             (Some(n), None) => Some(target("Next", n)?),
             (None, Some(Value::Bool(true))) => None,
             (None, Some(_)) => return Err(DefinitionError::new(st, "End", "must be true")),
             (None, None) => {
-                return Err(DefinitionError::new(st, "Next", "missing: a state needs Next or End: true"))
+                return Err(DefinitionError::new(
+                    st,
+                    "Next",
+                    "missing: a state needs Next or End: true",
+                ))
             }
         }
     };
@@ -460,41 +511,66 @@ fn parse_state(name: &str, def: &Value, index: &HashMap<Arc<str>, usize>) -> Res
             .ok_or_else(|| DefinitionError::new(st, "Retry", "must be an array"))?;
         for (i, rv) in list.iter().enumerate() {
             let f = |sub: &str| format!("Retry[{i}].{sub}");
-            let rm = rv
-                .as_object()
-                .ok_or_else(|| DefinitionError::new(st, &format!("Retry[{i}]"), "must be an object"))?;
+            let rm = rv.as_object().ok_or_else(|| {
+                DefinitionError::new(st, &format!("Retry[{i}]"), "must be an object")
+            })?;
             for k in rm.keys() {
                 if !matches!(
                     k.as_str(),
-                    "ErrorEquals" | "IntervalSeconds" | "MaxAttempts" | "BackoffRate" | "MaxDelaySeconds" | "JitterStrategy" | "Comment"
+                    "ErrorEquals"
+                        | "IntervalSeconds"
+                        | "MaxAttempts"
+                        | "BackoffRate"
+                        | "MaxDelaySeconds"
+                        | "JitterStrategy"
+                        | "Comment"
                 ) {
                     return Err(DefinitionError::new(st, &f(k), "unsupported field"));
                 }
             }
             let errors = error_equals(name, &f("ErrorEquals"), rm.get("ErrorEquals"))?;
             if errors.iter().any(|e| e == names::ALL) && i + 1 != list.len() {
-                return Err(DefinitionError::new(st, &f("ErrorEquals"), "States.ALL must be in the last retrier"));
+                return Err(DefinitionError::new(
+                    st,
+                    &f("ErrorEquals"),
+                    "States.ALL must be in the last retrier",
+                ));
             }
             let num = |k: &str, default: f64, min: f64| -> Result<f64, DefinitionError> {
                 match rm.get(k) {
                     None => Ok(default),
                     Some(v) => v.as_f64().filter(|x| *x >= min).ok_or_else(|| {
-                        DefinitionError::new(st, &f(k), format!("must be a number >= {min}, not {v}"))
+                        DefinitionError::new(
+                            st,
+                            &f(k),
+                            format!("must be a number >= {min}, not {v}"),
+                        )
                     }),
                 }
             };
             let max_attempts = match rm.get("MaxAttempts") {
                 None => 3,
-                Some(v) => v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| {
-                    DefinitionError::new(st, &f("MaxAttempts"), format!("must be a non-negative integer, not {v}"))
-                })?,
+                Some(v) => v
+                    .as_u64()
+                    .and_then(|n| u32::try_from(n).ok())
+                    .ok_or_else(|| {
+                        DefinitionError::new(
+                            st,
+                            &f("MaxAttempts"),
+                            format!("must be a non-negative integer, not {v}"),
+                        )
+                    })?,
             };
             let full_jitter = match rm.get("JitterStrategy") {
                 None => false,
                 Some(Value::String(s)) if s == "FULL" => true,
                 Some(Value::String(s)) if s == "NONE" => false,
                 Some(v) => {
-                    return Err(DefinitionError::new(st, &f("JitterStrategy"), format!("must be FULL or NONE, not {v}")))
+                    return Err(DefinitionError::new(
+                        st,
+                        &f("JitterStrategy"),
+                        format!("must be FULL or NONE, not {v}"),
+                    ))
                 }
             };
             retry.push(Retrier {
@@ -502,7 +578,10 @@ fn parse_state(name: &str, def: &Value, index: &HashMap<Arc<str>, usize>) -> Res
                 interval_seconds: num("IntervalSeconds", 1.0, 1.0)?,
                 max_attempts,
                 backoff_rate: num("BackoffRate", 2.0, 1.0)?,
-                max_delay_seconds: rm.get("MaxDelaySeconds").map(|_| num("MaxDelaySeconds", 0.0, 1.0)).transpose()?,
+                max_delay_seconds: rm
+                    .get("MaxDelaySeconds")
+                    .map(|_| num("MaxDelaySeconds", 0.0, 1.0))
+                    .transpose()?,
                 full_jitter,
             });
         }
@@ -515,17 +594,24 @@ fn parse_state(name: &str, def: &Value, index: &HashMap<Arc<str>, usize>) -> Res
             .ok_or_else(|| DefinitionError::new(st, "Catch", "must be an array"))?;
         for (i, cv) in list.iter().enumerate() {
             let f = |sub: &str| format!("Catch[{i}].{sub}");
-            let cm = cv
-                .as_object()
-                .ok_or_else(|| DefinitionError::new(st, &format!("Catch[{i}]"), "must be an object"))?;
+            let cm = cv.as_object().ok_or_else(|| {
+                DefinitionError::new(st, &format!("Catch[{i}]"), "must be an object")
+            })?;
             for k in cm.keys() {
-                if !matches!(k.as_str(), "ErrorEquals" | "ResultPath" | "Next" | "Comment") {
+                if !matches!(
+                    k.as_str(),
+                    "ErrorEquals" | "ResultPath" | "Next" | "Comment"
+                ) {
                     return Err(DefinitionError::new(st, &f(k), "unsupported field"));
                 }
             }
             let errors = error_equals(name, &f("ErrorEquals"), cm.get("ErrorEquals"))?;
             if errors.iter().any(|e| e == names::ALL) && i + 1 != list.len() {
-                return Err(DefinitionError::new(st, &f("ErrorEquals"), "States.ALL must be in the last catcher"));
+                return Err(DefinitionError::new(
+                    st,
+                    &f("ErrorEquals"),
+                    "States.ALL must be in the last catcher",
+                ));
             }
             let next = target(
                 &f("Next"),
@@ -540,7 +626,11 @@ fn parse_state(name: &str, def: &Value, index: &HashMap<Arc<str>, usize>) -> Res
         }
     }
 
-    let mut parameters = if ty == "Map" { None } else { template(name, m, "Parameters")? };
+    let mut parameters = if ty == "Map" {
+        None
+    } else {
+        template(name, m, "Parameters")?
+    };
     let result_selector = template(name, m, "ResultSelector")?;
 
     let kind = match ty {
@@ -551,9 +641,16 @@ fn parse_state(name: &str, def: &Value, index: &HashMap<Arc<str>, usize>) -> Res
             let resource = str_field(name, m, "Resource")?
                 .ok_or_else(|| DefinitionError::new(st, "Resource", "missing"))?;
             let (rt, rn) = split_resource(resource);
-            let timeout = match (m.get("TimeoutSeconds"), path_field(name, m, "TimeoutSecondsPath")?) {
+            let timeout = match (
+                m.get("TimeoutSeconds"),
+                path_field(name, m, "TimeoutSecondsPath")?,
+            ) {
                 (Some(_), Some(_)) => {
-                    return Err(DefinitionError::new(st, "TimeoutSecondsPath", "TimeoutSeconds and TimeoutSecondsPath are exclusive"))
+                    return Err(DefinitionError::new(
+                        st,
+                        "TimeoutSecondsPath",
+                        "TimeoutSeconds and TimeoutSecondsPath are exclusive",
+                    ))
                 }
                 (Some(v), None) => Some(Seconds::Fixed(positive_int(st, "TimeoutSeconds", v)?)),
                 (None, Some(p)) => Some(Seconds::Path(p)),
@@ -583,8 +680,9 @@ fn parse_state(name: &str, def: &Value, index: &HashMap<Arc<str>, usize>) -> Res
                 let rule = Rule::parse(c, true).map_err(|e| DefinitionError::new(st, &field, e))?;
                 let next = target(
                     &format!("{field}.Next"),
-                    c.get("Next")
-                        .ok_or_else(|| DefinitionError::new(st, &format!("{field}.Next"), "missing"))?,
+                    c.get("Next").ok_or_else(|| {
+                        DefinitionError::new(st, &format!("{field}.Next"), "missing")
+                    })?,
                 )?;
                 choices.push((rule, next));
             }
@@ -607,30 +705,48 @@ fn parse_state(name: &str, def: &Value, index: &HashMap<Arc<str>, usize>) -> Res
                 "Seconds" => {
                     let v = &m["Seconds"];
                     Seconds::Fixed(v.as_u64().ok_or_else(|| {
-                        DefinitionError::new(st, "Seconds", format!("must be a non-negative integer, not {v}"))
+                        DefinitionError::new(
+                            st,
+                            "Seconds",
+                            format!("must be a non-negative integer, not {v}"),
+                        )
                     })?)
                     .into()
                 }
-                "SecondsPath" => Seconds::Path(path_field(name, m, "SecondsPath")?.expect("present")).into(),
+                "SecondsPath" => {
+                    Seconds::Path(path_field(name, m, "SecondsPath")?.expect("present")).into()
+                }
                 "Timestamp" => {
                     let s = str_field(name, m, "Timestamp")?.expect("present");
                     WaitFor::Timestamp(parse_timestamp(s).ok_or_else(|| {
-                        DefinitionError::new(st, "Timestamp", format!("'{s}' is not an RFC 3339 timestamp"))
+                        DefinitionError::new(
+                            st,
+                            "Timestamp",
+                            format!("'{s}' is not an RFC 3339 timestamp"),
+                        )
                     })?)
                 }
-                _ => WaitFor::TimestampPath(path_field(name, m, "TimestampPath")?.expect("present")),
+                _ => {
+                    WaitFor::TimestampPath(path_field(name, m, "TimestampPath")?.expect("present"))
+                }
             })
         }
         "Succeed" => Kind::Succeed,
         "Fail" => {
             let text = |lit: &str, path: &str| -> Result<Text, DefinitionError> {
                 match (str_field(name, m, lit)?, str_field(name, m, path)?) {
-                    (Some(_), Some(_)) => Err(DefinitionError::new(st, path, format!("{lit} and {path} are exclusive"))),
+                    (Some(_), Some(_)) => Err(DefinitionError::new(
+                        st,
+                        path,
+                        format!("{lit} and {path} are exclusive"),
+                    )),
                     (Some(s), None) => Ok(Text::Literal(s.to_owned())),
                     (None, Some(p)) if p.starts_with("States.") => Ok(Text::Intrinsic(
                         Intrinsic::parse(p).map_err(|e| DefinitionError::new(st, path, e))?,
                     )),
-                    (None, Some(p)) => Ok(Text::Path(Path::parse(p).map_err(|e| DefinitionError::new(st, path, e))?)),
+                    (None, Some(p)) => Ok(Text::Path(
+                        Path::parse(p).map_err(|e| DefinitionError::new(st, path, e))?,
+                    )),
                     (None, None) => Ok(Text::None),
                 }
             };
@@ -651,8 +767,15 @@ fn parse_state(name: &str, def: &Value, index: &HashMap<Arc<str>, usize>) -> Res
                     DefinitionError::new(st, &format!("Branches[{i}]"), "must be an object")
                 })?;
                 for k in bm.keys() {
-                    if !matches!(k.as_str(), "StartAt" | "States" | "Comment" | "QueryLanguage") {
-                        return Err(DefinitionError::new(st, &format!("Branches[{i}].{k}"), "unsupported field"));
+                    if !matches!(
+                        k.as_str(),
+                        "StartAt" | "States" | "Comment" | "QueryLanguage"
+                    ) {
+                        return Err(DefinitionError::new(
+                            st,
+                            &format!("Branches[{i}].{k}"),
+                            "unsupported field",
+                        ));
                     }
                 }
                 branches.push(StateSet::parse(bm, st)?);
@@ -662,7 +785,11 @@ fn parse_state(name: &str, def: &Value, index: &HashMap<Arc<str>, usize>) -> Res
         "Map" => {
             let (field, proc) = match (m.get("ItemProcessor"), m.get("Iterator")) {
                 (Some(_), Some(_)) => {
-                    return Err(DefinitionError::new(st, "Iterator", "ItemProcessor and Iterator are exclusive"))
+                    return Err(DefinitionError::new(
+                        st,
+                        "Iterator",
+                        "ItemProcessor and Iterator are exclusive",
+                    ))
                 }
                 (Some(p), None) => ("ItemProcessor", p),
                 (None, Some(p)) => ("Iterator", p),
@@ -684,21 +811,45 @@ fn parse_state(name: &str, def: &Value, index: &HashMap<Arc<str>, usize>) -> Res
                             ));
                         }
                     }
-                    _ => return Err(DefinitionError::new(st, &format!("{field}.{k}"), "unsupported field")),
+                    _ => {
+                        return Err(DefinitionError::new(
+                            st,
+                            &format!("{field}.{k}"),
+                            "unsupported field",
+                        ))
+                    }
                 }
             }
-            let item_selector = match (template(name, m, "ItemSelector")?, template(name, m, "Parameters")?) {
+            let item_selector = match (
+                template(name, m, "ItemSelector")?,
+                template(name, m, "Parameters")?,
+            ) {
                 (Some(_), Some(_)) => {
-                    return Err(DefinitionError::new(st, "Parameters", "ItemSelector and Parameters are exclusive"))
+                    return Err(DefinitionError::new(
+                        st,
+                        "Parameters",
+                        "ItemSelector and Parameters are exclusive",
+                    ))
                 }
                 (a, b) => a.or(b),
             };
-            let max_concurrency = match (m.get("MaxConcurrency"), path_field(name, m, "MaxConcurrencyPath")?) {
+            let max_concurrency = match (
+                m.get("MaxConcurrency"),
+                path_field(name, m, "MaxConcurrencyPath")?,
+            ) {
                 (Some(_), Some(_)) => {
-                    return Err(DefinitionError::new(st, "MaxConcurrencyPath", "MaxConcurrency and MaxConcurrencyPath are exclusive"))
+                    return Err(DefinitionError::new(
+                        st,
+                        "MaxConcurrencyPath",
+                        "MaxConcurrency and MaxConcurrencyPath are exclusive",
+                    ))
                 }
                 (Some(v), None) => Some(Seconds::Fixed(v.as_u64().ok_or_else(|| {
-                    DefinitionError::new(st, "MaxConcurrency", format!("must be a non-negative integer, not {v}"))
+                    DefinitionError::new(
+                        st,
+                        "MaxConcurrency",
+                        format!("must be a non-negative integer, not {v}"),
+                    )
                 })?)),
                 (None, Some(p)) => Some(Seconds::Path(p)),
                 (None, None) => None,
@@ -720,7 +871,9 @@ fn parse_state(name: &str, def: &Value, index: &HashMap<Arc<str>, usize>) -> Res
         || result_selector.as_ref().is_some_and(Template::uses_context)
         || match &kind {
             Kind::Choice { choices, .. } => choices.iter().any(|(r, _)| r.uses_context()),
-            Kind::Map { item_selector, .. } => item_selector.as_ref().is_some_and(Template::uses_context),
+            Kind::Map { item_selector, .. } => {
+                item_selector.as_ref().is_some_and(Template::uses_context)
+            }
             Kind::Fail { error, cause } => [error, cause].iter().any(|t| match t {
                 Text::Path(p) => p.root() == crate::path::Root::Context,
                 Text::Intrinsic(i) => i.uses_context(),

@@ -24,7 +24,11 @@ impl DefinitionError {
 impl fmt::Display for DefinitionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.state {
-            Some(s) => write!(f, "state \"{s}\": field \"{}\": {}", self.field, self.message),
+            Some(s) => write!(
+                f,
+                "state \"{s}\": field \"{}\": {}",
+                self.field, self.message
+            ),
             None => write!(f, "field \"{}\": {}", self.field, self.message),
         }
     }

@@ -1,13 +1,15 @@
 //! Running a state machine: one async task per execution, no threads held while waiting.
 
-use crate::definition::{IoPath, Kind, ResultPath, Seconds, State, StateMachine, StateSet, Text, WaitFor};
+use crate::choice::parse_timestamp;
+use crate::definition::{
+    IoPath, Kind, ResultPath, Seconds, State, StateMachine, StateSet, Text, WaitFor,
+};
 use crate::error::{names, Failure, TaskError};
 use crate::history::*;
 use crate::retry;
-use crate::choice::parse_timestamp;
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::StreamExt;
 use serde_json::{json, Map, Value};
 use std::future::Future;
 use std::pin::Pin;
@@ -20,7 +22,12 @@ use tokio_util::sync::CancellationToken;
 /// Runs the `Resource` of Task states.
 #[async_trait]
 pub trait TaskHandler: Send + Sync {
-    async fn invoke(&self, resource: &str, input: Value, ctx: &TaskContext) -> Result<Value, TaskError>;
+    async fn invoke(
+        &self,
+        resource: &str,
+        input: Value,
+        ctx: &TaskContext,
+    ) -> Result<Value, TaskError>;
 }
 
 /// What a task handler knows about the task it runs.
@@ -399,7 +406,10 @@ impl Executor {
             End::TimedOut => {
                 let cause = format!(
                     "The execution ran longer than its TimeoutSeconds ({} s)",
-                    self.machine.timeout.map(|d| d.as_secs()).unwrap_or_default()
+                    self.machine
+                        .timeout
+                        .map(|d| d.as_secs())
+                        .unwrap_or_default()
                 );
                 scope.emit(|| {
                     let mut e = HistoryEvent::new(EventType::ExecutionTimedOut);
@@ -409,14 +419,21 @@ impl Executor {
                     });
                     e
                 });
-                (ExecutionStatus::TimedOut, None, Some(names::TIMEOUT.to_owned()), Some(cause))
+                (
+                    ExecutionStatus::TimedOut,
+                    None,
+                    Some(names::TIMEOUT.to_owned()),
+                    Some(cause),
+                )
             }
             End::Aborted => {
                 let reason = spec
                     .abort
                     .as_ref()
                     .and_then(|h| h.reason.lock().expect("abort lock").clone());
-                let (error, cause) = reason.map(|(e, c)| (Some(e), Some(c))).unwrap_or((None, None));
+                let (error, cause) = reason
+                    .map(|(e, c)| (Some(e), Some(c)))
+                    .unwrap_or((None, None));
                 scope.emit(|| {
                     let mut e = HistoryEvent::new(EventType::ExecutionAborted);
                     e.execution_aborted_event_details = Some(ErrorEventDetails {
@@ -500,7 +517,11 @@ impl Executor {
         if sc.top {
             sc.ex.path.lock().expect("path lock").push(st.name.clone());
         }
-        let entered = if st.needs_context { sc.ex.now() } else { DateTime::<Utc>::UNIX_EPOCH };
+        let entered = if st.needs_context {
+            sc.ex.now()
+        } else {
+            DateTime::<Utc>::UNIX_EPOCH
+        };
         sc.emit(|| {
             let mut e = HistoryEvent::new(entered_type(&st.kind));
             e.state_entered_event_details = Some(StateEnteredEventDetails {
@@ -529,7 +550,9 @@ impl Executor {
                             p.select(&raw, ctx)
                                 .and_then(|v| v.as_str().map(str::to_owned))
                                 .ok_or_else(|| {
-                                    Failure::runtime(format!("The path '{p}' does not point to a string"))
+                                    Failure::runtime(format!(
+                                        "The path '{p}' does not point to a string"
+                                    ))
                                 })?,
                         ),
                         Text::Intrinsic(i) => Some(match i.eval(&raw, ctx)? {
@@ -558,22 +581,32 @@ impl Executor {
                 let next = next.or(*default).ok_or_else(|| {
                     Failure::new(
                         names::NO_CHOICE_MATCHED,
-                        format!("No Choice Rule matched in state '{}' and no Default was given", st.name),
+                        format!(
+                            "No Choice Rule matched in state '{}' and no Default was given",
+                            st.name
+                        ),
                     )
                 })?;
-                (apply_io(&st.output_path, eff, ctx, "OutputPath")?, Some(next))
+                (
+                    apply_io(&st.output_path, eff, ctx, "OutputPath")?,
+                    Some(next),
+                )
             }
             Kind::Wait(w) => {
                 let eff = apply_io(&st.input_path, raw, ctx, "InputPath")?;
                 let d = match w {
-                    WaitFor::Seconds(s) => Duration::from_secs(resolve_seconds(s, &eff, ctx, "SecondsPath")?),
+                    WaitFor::Seconds(s) => {
+                        Duration::from_secs(resolve_seconds(s, &eff, ctx, "SecondsPath")?)
+                    }
                     WaitFor::Timestamp(t) => until(sc.ex.now(), t.with_timezone(&Utc)),
                     WaitFor::TimestampPath(p) => {
                         let t = p
                             .select(&eff, ctx)
                             .and_then(|v| v.as_str().and_then(parse_timestamp))
                             .ok_or_else(|| {
-                                Failure::runtime(format!("The TimestampPath '{p}' does not point to a timestamp"))
+                                Failure::runtime(format!(
+                                    "The TimestampPath '{p}' does not point to a timestamp"
+                                ))
                             })?;
                         until(sc.ex.now(), t.with_timezone(&Utc))
                     }
@@ -604,7 +637,11 @@ impl Executor {
                         (apply_io(&st.output_path, out, ctx, "OutputPath")?, st.next)
                     }
                     Err(f) => {
-                        let Some(c) = st.catch.iter().find(|c| retry::matches(&c.error_equals, &f.error)) else {
+                        let Some(c) = st
+                            .catch
+                            .iter()
+                            .find(|c| retry::matches(&c.error_equals, &f.error))
+                        else {
                             return Err(f);
                         };
                         let err = json!({"Error": f.error, "Cause": f.cause});
@@ -664,7 +701,11 @@ impl Executor {
                 Ok(v) => return Ok(v),
                 Err(f) => f,
             };
-            let Some(i) = st.retry.iter().position(|r| retry::matches(&r.error_equals, &f.error)) else {
+            let Some(i) = st
+                .retry
+                .iter()
+                .position(|r| retry::matches(&r.error_equals, &f.error))
+            else {
                 return Err(f);
             };
             let r = &st.retry[i];
@@ -697,7 +738,12 @@ impl Executor {
             unreachable!("a Task state")
         };
         let timeout = match timeout {
-            Some(t) => Some(Duration::from_secs(resolve_seconds(t, &params, ctx, "TimeoutSecondsPath")?)),
+            Some(t) => Some(Duration::from_secs(resolve_seconds(
+                t,
+                &params,
+                ctx,
+                "TimeoutSecondsPath",
+            )?)),
             None => None,
         };
         sc.emit(|| {
@@ -809,7 +855,13 @@ impl Executor {
         }
     }
 
-    async fn attempt_map(&self, sc: &Scope<'_>, st: &State, input: Value, ctx: &Value) -> Result<Value, Failure> {
+    async fn attempt_map(
+        &self,
+        sc: &Scope<'_>,
+        st: &State,
+        input: Value,
+        ctx: &Value,
+    ) -> Result<Value, Failure> {
         let Kind::Map {
             items_path,
             item_selector,
@@ -837,10 +889,16 @@ impl Executor {
             Some(m) => resolve_seconds(m, &input, ctx, "MaxConcurrencyPath")? as usize,
             None => 0,
         };
-        let limit = if limit == 0 { items.len().max(1) } else { limit };
+        let limit = if limit == 0 {
+            items.len().max(1)
+        } else {
+            limit
+        };
         let started = sc.emit(|| {
             let mut e = HistoryEvent::new(EventType::MapStateStarted);
-            e.map_state_started_event_details = Some(MapStateStartedEventDetails { length: items.len() });
+            e.map_state_started_event_details = Some(MapStateStartedEventDetails {
+                length: items.len(),
+            });
             e
         });
         let mut item_inputs = Vec::with_capacity(items.len());
@@ -859,39 +917,59 @@ impl Executor {
             });
         }
         let name = &st.name;
-        let runs = item_inputs.into_iter().enumerate().map(|(i, item)| async move {
-            let it = Scope {
-                ex: sc.ex,
-                last: AtomicU64::new(started),
-                top: false,
-            };
-            let iter_ev = |t: EventType| {
-                let mut e = HistoryEvent::new(t);
-                let d = Some(MapIterationEventDetails {
-                    name: name.to_string(),
-                    index: i,
+        let item_inputs_len = item_inputs.len();
+        let runs = item_inputs
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| async move {
+                let it = Scope {
+                    ex: sc.ex,
+                    last: AtomicU64::new(started),
+                    top: false,
+                };
+                let iter_ev = |t: EventType| {
+                    let mut e = HistoryEvent::new(t);
+                    let d = Some(MapIterationEventDetails {
+                        name: name.to_string(),
+                        index: i,
+                    });
+                    match t {
+                        EventType::MapIterationStarted => e.map_iteration_started_event_details = d,
+                        EventType::MapIterationSucceeded => {
+                            e.map_iteration_succeeded_event_details = d
+                        }
+                        _ => e.map_iteration_failed_event_details = d,
+                    }
+                    e
+                };
+                it.emit(|| iter_ev(EventType::MapIterationStarted));
+                let r = self.run_set(&it, processor, processor.start, item).await;
+                it.emit(|| {
+                    iter_ev(if r.is_ok() {
+                        EventType::MapIterationSucceeded
+                    } else {
+                        EventType::MapIterationFailed
+                    })
                 });
-                match t {
-                    EventType::MapIterationStarted => e.map_iteration_started_event_details = d,
-                    EventType::MapIterationSucceeded => e.map_iteration_succeeded_event_details = d,
-                    _ => e.map_iteration_failed_event_details = d,
-                }
-                e
-            };
-            it.emit(|| iter_ev(EventType::MapIterationStarted));
-            let r = self.run_set(&it, processor, processor.start, item).await;
-            it.emit(|| {
-                iter_ev(if r.is_ok() {
-                    EventType::MapIterationSucceeded
-                } else {
-                    EventType::MapIterationFailed
-                })
+                (i, r)
             });
-            r
-        });
-        let r: Result<Vec<Value>, Failure> = futures_util::stream::iter(runs).buffered(limit).try_collect().await;
+        // Unordered, so that one slow iteration does not hold back the free slots.
+        let n = item_inputs_len;
+        let mut done = futures_util::stream::iter(runs).buffer_unordered(limit);
+        let mut outs = vec![Value::Null; n];
+        let mut r = Ok(());
+        while let Some((i, out)) = done.next().await {
+            match out {
+                Ok(v) => outs[i] = v,
+                Err(f) => {
+                    r = Err(f);
+                    break;
+                }
+            }
+        }
+        drop(done);
         match r {
-            Ok(outs) => {
+            Ok(()) => {
                 sc.emit(|| HistoryEvent::new(EventType::MapStateSucceeded));
                 Ok(Value::Array(outs))
             }

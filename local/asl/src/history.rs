@@ -242,7 +242,10 @@ impl HistoryEvent {
         self.state_entered_event_details
             .as_ref()
             .map(|d| d.name.as_str())
-            .or(self.state_exited_event_details.as_ref().map(|d| d.name.as_str()))
+            .or(self
+                .state_exited_event_details
+                .as_ref()
+                .map(|d| d.name.as_str()))
     }
 }
 
@@ -311,7 +314,10 @@ mod tests {
         assert_eq!(v["type"], "TaskStateEntered");
         assert_eq!(v["previousEventId"], 1);
         assert_eq!(v["stateEnteredEventDetails"]["name"], "ProcessJob");
-        assert_eq!(v["stateEnteredEventDetails"]["inputDetails"]["truncated"], false);
+        assert_eq!(
+            v["stateEnteredEventDetails"]["inputDetails"]["truncated"],
+            false
+        );
         assert!(v.get("taskFailedEventDetails").is_none());
         let back: HistoryEvent = serde_json::from_value(v).unwrap();
         assert_eq!(back, e);

@@ -177,9 +177,8 @@ impl Intrinsic {
                                 out.push_str(&x.to_string())
                             }
                             _ => {
-                                return Err(self.fail(
-                                    "arguments must be strings, numbers, booleans or null",
-                                ))
+                                return Err(self
+                                    .fail("arguments must be strings, numbers, booleans or null"))
                             }
                         },
                     }
@@ -290,15 +289,16 @@ impl Intrinsic {
                     return Err(self.fail("end must be greater than start"));
                 }
                 let n = match v.get(2) {
-                    Some(seed) => {
-                        fastrand::Rng::with_seed(int_arg(seed, "seed")? as u64).i64(s..e)
-                    }
+                    Some(seed) => fastrand::Rng::with_seed(int_arg(seed, "seed")? as u64).i64(s..e),
                     None => fastrand::i64(s..e),
                 };
                 Value::from(n)
             }
             MathAdd => {
-                let (a, b) = (int_arg(&v[0], "first argument")?, int_arg(&v[1], "second argument")?);
+                let (a, b) = (
+                    int_arg(&v[0], "first argument")?,
+                    int_arg(&v[1], "second argument")?,
+                );
                 Value::from(
                     a.checked_add(b)
                         .ok_or_else(|| self.fail("the sum overflows"))?,
@@ -331,10 +331,11 @@ fn hash(alg: &str, data: &[u8]) -> Option<String> {
     use sha2::Digest;
     fn hex(b: &[u8]) -> String {
         use std::fmt::Write;
-        b.iter().fold(String::with_capacity(b.len() * 2), |mut s, x| {
-            let _ = write!(s, "{x:02x}");
-            s
-        })
+        b.iter()
+            .fold(String::with_capacity(b.len() * 2), |mut s, x| {
+                let _ = write!(s, "{x:02x}");
+                s
+            })
     }
     Some(match alg {
         "MD5" => hex(&md5::Md5::digest(data)),
@@ -553,7 +554,11 @@ mod tests {
     #[test]
     fn format_with_escapes_and_types() {
         assert_eq!(
-            run("States.Format('Hello, {}! n={} b={} z={}', $.name, $.n, true, null)", json!({"name": "Ann", "n": 3})).unwrap(),
+            run(
+                "States.Format('Hello, {}! n={} b={} z={}', $.name, $.n, true, null)",
+                json!({"name": "Ann", "n": 3})
+            )
+            .unwrap(),
             json!("Hello, Ann! n=3 b=true z=null")
         );
         assert_eq!(
@@ -584,7 +589,11 @@ mod tests {
     #[test]
     fn arrays() {
         assert_eq!(
-            run("States.Array(1, 'two', $.x, States.Array())", json!({"x": [3]})).unwrap(),
+            run(
+                "States.Array(1, 'two', $.x, States.Array())",
+                json!({"x": [3]})
+            )
+            .unwrap(),
             json!([1, "two", [3], []])
         );
         assert_eq!(
@@ -592,13 +601,22 @@ mod tests {
             json!(6)
         );
         assert!(run("States.ArrayGetItem($.a, 3)", json!({"a": [5]})).is_err());
-        assert_eq!(run("States.ArrayLength($.a)", json!({"a": [5, 6]})).unwrap(), json!(2));
+        assert_eq!(
+            run("States.ArrayLength($.a)", json!({"a": [5, 6]})).unwrap(),
+            json!(2)
+        );
         assert_eq!(
             run("States.ArrayContains($.a, 2)", json!({"a": [1, 2.0]})).unwrap(),
             json!(true)
         );
-        assert_eq!(run("States.ArrayRange(1, 9, 3)", json!({})).unwrap(), json!([1, 4, 7]));
-        assert_eq!(run("States.ArrayRange(3, 1, -1)", json!({})).unwrap(), json!([3, 2, 1]));
+        assert_eq!(
+            run("States.ArrayRange(1, 9, 3)", json!({})).unwrap(),
+            json!([1, 4, 7])
+        );
+        assert_eq!(
+            run("States.ArrayRange(3, 1, -1)", json!({})).unwrap(),
+            json!([3, 2, 1])
+        );
         assert!(run("States.ArrayRange(0, 5000, 1)", json!({})).is_err());
         assert_eq!(
             run("States.ArrayUnique($.a)", json!({"a": [1, 2, 1, "a", "a"]})).unwrap(),
@@ -612,9 +630,15 @@ mod tests {
 
     #[test]
     fn math_and_uuid() {
-        assert_eq!(run("States.MathAdd($.a, -3)", json!({"a": 10})).unwrap(), json!(7));
+        assert_eq!(
+            run("States.MathAdd($.a, -3)", json!({"a": 10})).unwrap(),
+            json!(7)
+        );
         assert!(run("States.MathAdd($.a, 1)", json!({"a": "x"})).is_err());
-        let r = run("States.MathRandom(5, 7)", json!({})).unwrap().as_i64().unwrap();
+        let r = run("States.MathRandom(5, 7)", json!({}))
+            .unwrap()
+            .as_i64()
+            .unwrap();
         assert!((5..7).contains(&r));
         let a = run("States.MathRandom(0, 1000, 42)", json!({})).unwrap();
         assert_eq!(a, run("States.MathRandom(0, 1000, 42)", json!({})).unwrap());
@@ -627,7 +651,10 @@ mod tests {
     fn hashes_and_base64() {
         let h = |alg: &str| run(&format!("States.Hash('abc', '{alg}')"), json!({})).unwrap();
         assert_eq!(h("MD5"), json!("900150983cd24fb0d6963f7d28e17f72"));
-        assert_eq!(h("SHA-1"), json!("a9993e364706816aba3e25717850c26c9cd0d89d"));
+        assert_eq!(
+            h("SHA-1"),
+            json!("a9993e364706816aba3e25717850c26c9cd0d89d")
+        );
         assert_eq!(
             h("SHA-256"),
             json!("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
@@ -635,9 +662,16 @@ mod tests {
         assert_eq!(h("SHA-384").as_str().unwrap().len(), 96);
         assert_eq!(h("SHA-512").as_str().unwrap().len(), 128);
         assert!(run("States.Hash('abc', 'CRC')", json!({})).is_err());
-        assert_eq!(run("States.Base64Encode('hi there')", json!({})).unwrap(), json!("aGkgdGhlcmU="));
         assert_eq!(
-            run("States.Base64Decode(States.Base64Encode($.s))", json!({"s": "é"})).unwrap(),
+            run("States.Base64Encode('hi there')", json!({})).unwrap(),
+            json!("aGkgdGhlcmU=")
+        );
+        assert_eq!(
+            run(
+                "States.Base64Decode(States.Base64Encode($.s))",
+                json!({"s": "é"})
+            )
+            .unwrap(),
             json!("é")
         );
     }
@@ -649,8 +683,11 @@ mod tests {
             json!(["a", "b", "c"])
         );
         assert_eq!(
-            run("States.JsonMerge($.a, $.b, false)", json!({"a": {"x": 1, "y": 1}, "b": {"y": 2}}))
-                .unwrap(),
+            run(
+                "States.JsonMerge($.a, $.b, false)",
+                json!({"a": {"x": 1, "y": 1}, "b": {"y": 2}})
+            )
+            .unwrap(),
             json!({"x": 1, "y": 2})
         );
     }

@@ -16,6 +16,7 @@ pub mod template;
 pub use definition::{substitute, StateMachine};
 pub use error::{DefinitionError, Failure, TaskError};
 pub use executor::{
-    AbortHandle, ExecutionResult, ExecutionSpec, ExecutionStatus, Executor, Resume, TaskContext, TaskHandler,
+    AbortHandle, ExecutionResult, ExecutionSpec, ExecutionStatus, Executor, Resume, TaskContext,
+    TaskHandler,
 };
 pub use history::{EventType, HistoryEvent, HistorySink};

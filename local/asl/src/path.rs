@@ -351,7 +351,11 @@ fn parse_bracket(src: &str, mut i: usize) -> Result<(Seg, usize), String> {
                                 .map_err(|_| format!("'{src}': bad slice '{tok}'"))
                         }
                     };
-                    let stp = if f.len() == 3 { num(f[2])?.unwrap_or(1) } else { 1 };
+                    let stp = if f.len() == 3 {
+                        num(f[2])?.unwrap_or(1)
+                    } else {
+                        1
+                    };
                     if stp == 0 {
                         return Err(format!("'{src}': slice step must not be 0"));
                     }
@@ -432,12 +436,25 @@ mod tests {
         let p = Path::parse("$$.Execution.Id").unwrap();
         assert_eq!(p.root(), Root::Context);
         let ctx = json!({"Execution": {"Id": "x"}});
-        assert_eq!(p.select(&Value::Null, &ctx).unwrap().into_owned(), json!("x"));
+        assert_eq!(
+            p.select(&Value::Null, &ctx).unwrap().into_owned(),
+            json!("x")
+        );
     }
 
     #[test]
     fn bad_paths_are_rejected() {
-        for bad in ["a.b", "$.", "$[", "$['a'", "$[x]", "$..a", "$[?(@.a)]", "$[1:2:0]", "$a"] {
+        for bad in [
+            "a.b",
+            "$.",
+            "$[",
+            "$['a'",
+            "$[x]",
+            "$..a",
+            "$[?(@.a)]",
+            "$[1:2:0]",
+            "$a",
+        ] {
             assert!(Path::parse(bad).is_err(), "{bad} should not parse");
         }
         assert!(Path::parse_reference("$.a[*]").is_err());
@@ -454,7 +471,10 @@ mod tests {
         let p = Path::parse_reference("$").unwrap();
         assert_eq!(p.set(json!({"x": 1}), json!(2)).unwrap(), json!(2));
         let p = Path::parse_reference("$.l[1]").unwrap();
-        assert_eq!(p.set(json!({"l": [0, 0]}), json!(9)).unwrap(), json!({"l": [0, 9]}));
+        assert_eq!(
+            p.set(json!({"l": [0, 0]}), json!(9)).unwrap(),
+            json!({"l": [0, 9]})
+        );
     }
 
     #[test]

@@ -35,9 +35,7 @@ pub fn matches(error_equals: &[String], error: &str) -> bool {
         return false;
     }
     error_equals.iter().any(|e| {
-        e == error
-            || e == names::ALL
-            || (e == names::TASK_FAILED && error != names::TIMEOUT)
+        e == error || e == names::ALL || (e == names::TASK_FAILED && error != names::TIMEOUT)
     })
 }
 

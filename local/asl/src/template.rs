@@ -152,7 +152,10 @@ mod tests {
         .unwrap();
         assert!(t.uses_context());
         let out = t
-            .eval(&json!({"id": "j1", "n": [1, 2]}), &json!({"Execution": {"Id": "arn:x"}}))
+            .eval(
+                &json!({"id": "j1", "n": [1, 2]}),
+                &json!({"Execution": {"Id": "arn:x"}}),
+            )
             .unwrap();
         assert_eq!(
             out,
