@@ -4,37 +4,21 @@
 # Exits non-zero on the first failure.
 set -euo pipefail
 
-CDK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-REPO_ROOT="$(cd "$CDK_DIR/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 VENV="$REPO_ROOT/.tools/cdk-venv"
 TEMPLATE="$CDK_DIR/cdk.out/JobsApi.template.json"
 # Pinned so a new rule release cannot turn a green tree red overnight.
 CFN_LINT_VERSION="1.58.0"
 CHECKOV_VERSION="3.3.30"
 
-step() { printf '\n==> [cdk] %s\n' "$*"; }
 started=$SECONDS
 cd "$CDK_DIR"
 
 step "npm dependencies"
-lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
-if [[ -f node_modules/.lock-hash && "$(cat node_modules/.lock-hash)" == "$lock_hash" ]]; then
-  echo "node_modules matches package-lock.json"
-else
-  npm ci --no-audit --no-fund
-  echo "$lock_hash" > node_modules/.lock-hash
-fi
+ensure_node_modules
 
 step "python tools (cfn-lint $CFN_LINT_VERSION, checkov $CHECKOV_VERSION) in $VENV"
-if [[ ! -x "$VENV/bin/python" ]]; then
-  python3 -m venv "$VENV"
-fi
-if ! "$VENV/bin/pip" freeze 2>/dev/null | grep -qx "cfn-lint==$CFN_LINT_VERSION" ||
-   ! "$VENV/bin/pip" freeze 2>/dev/null | grep -qx "checkov==$CHECKOV_VERSION"; then
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check \
-    "cfn-lint==$CFN_LINT_VERSION" "checkov==$CHECKOV_VERSION"
-fi
-echo "ok"
+ensure_venv "$VENV" "cfn-lint==$CFN_LINT_VERSION" "checkov==$CHECKOV_VERSION"
 
 step "tsc --noEmit"
 npx tsc --noEmit

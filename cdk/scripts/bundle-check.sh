@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Builds the three Lambda bootstraps for real, the way a deploy does: `cdk synth` with
+# bundling on, RustFunction calling cargo-lambda to cross-compile for arm64. Prints
+# each asset's bootstrap size and zipped size. Not part of test.sh: a cold build of the
+# workspace in release mode (LTO, opt-level z) takes minutes.
+set -euo pipefail
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+VENV="$REPO_ROOT/.tools/cargo-lambda-venv"
+CARGO_LAMBDA_VERSION="1.9.2"
+OUT="$CDK_DIR/cdk.out.bundled"
+# A target dir of its own, so this does not wait on (or invalidate) the main one.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$REPO_ROOT/target-cdk}"
+
+started=$SECONDS
+cd "$CDK_DIR"
+
+step "cargo-lambda $CARGO_LAMBDA_VERSION (with zig for cross-linking) in $VENV"
+ensure_venv "$VENV" "cargo-lambda==$CARGO_LAMBDA_VERSION"
+# cargo finds `cargo-lambda` on PATH; cargo-lambda finds zig through this venv's python.
+export PATH="$VENV/bin:$PATH"
+cargo lambda --version
+
+step "rust target aarch64-unknown-linux-gnu"
+if rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
+  echo "already installed"
+else
+  rustup target add aarch64-unknown-linux-gnu
+fi
+
+step "npm dependencies"
+ensure_node_modules
+
+step "cdk synth with bundling (cargo lambda build --release --arm64, CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
+rm -rf "$OUT"
+# No AWS call is needed to synthesize: no instance-metadata credential lookup, no
+# notices, telemetry or version check.
+AWS_EC2_METADATA_DISABLED=true CDK_DISABLE_CLI_TELEMETRY=true CDK_DISABLE_VERSION_CHECK=true \
+  npx cdk synth --quiet --no-notices --output "$OUT"
+
+step "bootstraps"
+python3 - "$OUT" <<'PY'
+import io, json, os, sys, zipfile
+
+out = sys.argv[1]
+template = json.load(open(os.path.join(out, "JobsApi.template.json")))
+assets = json.load(open(os.path.join(out, "JobsApi.assets.json")))["files"]
+failures = 0
+rows = []
+for logical_id, res in sorted(template["Resources"].items()):
+    if res["Type"] != "AWS::Lambda::Function":
+        continue
+    key = res["Properties"]["Code"]["S3Key"]
+    asset = assets[key.removesuffix(".zip")]
+    bootstrap = os.path.join(out, asset["source"]["path"], "bootstrap")
+    with open(bootstrap, "rb") as f:
+        data = f.read()
+    # ELF e_machine at offset 18 (little-endian): 183 is AArch64.
+    is_arm64 = data[:4] == b"\x7fELF" and int.from_bytes(data[18:20], "little") == 183
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr(zipfile.ZipInfo("bootstrap"), data)
+    rows.append((logical_id, len(data), len(buf.getvalue()), is_arm64))
+    failures += 0 if is_arm64 else 1
+
+print(f"{'function':<40} {'bootstrap':>12} {'zipped':>12}  arch")
+for name, size, zipped, arm in rows:
+    print(f"{name:<40} {size:>12,} {zipped:>12,}  {'aarch64' if arm else 'NOT aarch64'}")
+if len(rows) != 3 or failures:
+    sys.exit(f"expected three aarch64 bootstraps, got {len(rows)} with {failures} of another architecture")
+PY
+
+step "bundle check passed in $((SECONDS - started)) s (assets in $OUT)"
