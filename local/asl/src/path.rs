@@ -155,6 +155,10 @@ impl Path {
             }
             cur = next;
         }
+        // An indefinite path that selects nothing is "not found", as for a definite one.
+        if cur.is_empty() {
+            return None;
+        }
         Some(Cow::Owned(Value::Array(cur.into_iter().cloned().collect())))
     }
 
@@ -428,6 +432,7 @@ mod tests {
         assert_eq!(sel("$.items[0,2].n", &v), Some(json!([1, 3])));
         assert_eq!(sel("$.items[0]['n','x']", &v), Some(json!([1])));
         assert_eq!(sel("$.*", &json!({"a": 1})), Some(json!([1])));
+        assert_eq!(sel("$.items[*].zz", &v), None);
         assert!(!Path::parse("$.a[*]").unwrap().is_definite());
     }
 

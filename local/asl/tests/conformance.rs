@@ -1,0 +1,195 @@
+//! Runs the fixtures in `conformance/fixtures` through this interpreter and through the npm
+//! package aws-local-stepfunctions, and asserts the same final status, output, error and path.
+//! See `conformance/README.md` for the fixture format.
+
+use async_trait::async_trait;
+use jobs_asl::{
+    substitute, ExecutionSpec, Executor, StateMachine, TaskContext, TaskError, TaskHandler,
+};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::Duration;
+
+const EXECUTION_ARN: &str = "arn:aws:states:local:000000000000:execution:conformance:exec-1";
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance")
+}
+
+/// Each Task state answers from its script, one outcome per call; the last one repeats.
+struct ByState {
+    script: HashMap<String, Vec<Value>>,
+    calls: Mutex<HashMap<String, usize>>,
+}
+
+#[async_trait]
+impl TaskHandler for ByState {
+    async fn invoke(
+        &self,
+        _resource: &str,
+        input: Value,
+        ctx: &TaskContext,
+    ) -> Result<Value, TaskError> {
+        let Some(script) = self.script.get(&*ctx.state_name) else {
+            return Ok(input);
+        };
+        let n = {
+            let mut calls = self.calls.lock().unwrap();
+            let c = calls.entry(ctx.state_name.to_string()).or_default();
+            *c += 1;
+            *c - 1
+        };
+        let o = &script[n.min(script.len() - 1)];
+        if let Some(s) = o.get("sleepSeconds").and_then(Value::as_f64) {
+            tokio::time::sleep(Duration::from_secs_f64(s)).await;
+        }
+        if let Some(t) = o.get("throw") {
+            return Err(TaskError::new(
+                t["error"].as_str().unwrap_or_default(),
+                t["cause"].as_str().unwrap_or_default(),
+            ));
+        }
+        Ok(o.get("return").cloned().unwrap_or(input))
+    }
+}
+
+fn run_rust(fx: &Value) -> Value {
+    let def = match fx.get("definition") {
+        Some(d) => d.to_string(),
+        None => {
+            let text = std::fs::read_to_string(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../..")
+                    .join(fx["definitionFile"].as_str().unwrap()),
+            )
+            .unwrap();
+            let vars: HashMap<String, String> =
+                serde_json::from_value(fx.get("substitutions").cloned().unwrap_or_default())
+                    .unwrap_or_default();
+            substitute(&text, &vars)
+        }
+    };
+    let machine = StateMachine::from_json(&def).unwrap();
+    let script: HashMap<String, Vec<Value>> = serde_json::from_value(
+        fx.get("tasks")
+            .cloned()
+            .unwrap_or(Value::Object(Default::default())),
+    )
+    .unwrap();
+    let exec = Executor::new(
+        machine.into(),
+        std::sync::Arc::new(ByState {
+            script,
+            calls: Mutex::default(),
+        }),
+    );
+    // Paused time: retry waits and sleeps cost nothing, and the outcome is the same.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let input = fx
+        .get("input")
+        .cloned()
+        .unwrap_or(Value::Object(Default::default()));
+    let r = rt.block_on(exec.run(ExecutionSpec::new("exec-1", EXECUTION_ARN, input)));
+    serde_json::json!({
+        "status": r.status.as_str(),
+        "output": r.output.unwrap_or(Value::Null),
+        "error": r.error,
+        "cause": r.cause,
+        "path": r.path,
+    })
+}
+
+fn node_results() -> Option<HashMap<String, Value>> {
+    if Command::new("node").arg("--version").output().is_err() {
+        eprintln!("\n*** SKIPPED: `node` is not installed, so the conformance comparison did not run ***\n");
+        return None;
+    }
+    let d = dir();
+    if !d.join("node_modules").exists() {
+        let st = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&d)
+            .status()
+            .expect("npm runs");
+        assert!(st.success(), "npm ci failed in {}", d.display());
+    }
+    let out = Command::new("node")
+        .arg("run.mjs")
+        .current_dir(&d)
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "run.mjs failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: Vec<Value> = serde_json::from_slice(&out.stdout).expect("run.mjs prints JSON");
+    Some(
+        list.into_iter()
+            .map(|r| (r["name"].as_str().unwrap().to_owned(), r))
+            .collect(),
+    )
+}
+
+#[test]
+fn same_outcomes_as_aws_local_stepfunctions() {
+    let Some(node) = node_results() else { return };
+    let mut fixtures: Vec<_> = std::fs::read_dir(dir().join("fixtures"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    fixtures.sort();
+    assert!(fixtures.len() >= 10, "fixtures are missing");
+    let mut failures = Vec::new();
+    for p in &fixtures {
+        let name = p.file_stem().unwrap().to_str().unwrap();
+        let fx: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+        let ours = run_rust(&fx);
+        let theirs = node
+            .get(name)
+            .unwrap_or_else(|| panic!("no Node result for {name}"));
+        let mut check = |what: &str, a: &Value, b: &Value| {
+            if a != b {
+                failures.push(format!(
+                    "{name}: {what}: jobs-asl {a} vs aws-local-stepfunctions {b}"
+                ));
+            }
+        };
+        check("status", &ours["status"], &theirs["status"]);
+        check("path", &ours["path"], &theirs["path"]);
+        if ours["status"] == "SUCCEEDED" {
+            check("output", &ours["output"], &theirs["output"]);
+        }
+        if ours["status"] == "FAILED" {
+            check("error", &ours["error"], &theirs["error"]);
+            // Causes of the interpreters' own errors are worded differently.
+            if !ours["error"].as_str().unwrap_or("").starts_with("States.") {
+                check("cause", &ours["cause"], &theirs["cause"]);
+            }
+        }
+        // The fixture's own expectations hold too, so a shared mistake is still caught.
+        if let Some(exp) = fx.get("expect").and_then(Value::as_object) {
+            for (k, v) in exp {
+                if &ours[k.as_str()] != v {
+                    failures.push(format!(
+                        "{name}: expected {k} = {v}, got {}",
+                        ours[k.as_str()]
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "conformance failures:\n{}",
+        failures.join("\n")
+    );
+}
