@@ -75,9 +75,9 @@ export class JobsApi extends Construct {
       description: 'Asynchronous jobs API',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
       // Access logging needs the account-level CloudWatch role; without one in the
-      // account the first deploy fails, so the stack provides it.
+      // account the first deploy fails, so the stack provides it. It is retained on
+      // destroy (the default): other APIs of the account may log through it.
       cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
       deployOptions: {
         stageName: props.stageName ?? 'prod',
         tracingEnabled: true,

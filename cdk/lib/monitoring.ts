@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -87,6 +87,7 @@ export class Monitoring extends Construct {
     }
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: Stack.of(this).stackName,
       defaultInterval: Duration.hours(3),
       widgets: [
         [
@@ -118,6 +119,8 @@ export class Monitoring extends Construct {
   private alarm(id: string, metric: cloudwatch.IMetric, description: string): void {
     this.alarms.push(
       new cloudwatch.Alarm(this, id, {
+        // Named so that the docs and an on-call page can point at them.
+        alarmName: `${Stack.of(this).stackName}-${id}`,
         metric,
         alarmDescription: description,
         threshold: 1,

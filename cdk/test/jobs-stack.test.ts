@@ -430,6 +430,13 @@ describe('alarms and dashboard', () => {
     }
   });
 
+  test('alarms are named after the stack, for the docs to point at', () => {
+    const names = alarms().map((a) => a.AlarmName).sort();
+    expect(names).toHaveLength(12);
+    expect(names).toContain('JobsApi-FailedJobsArchivedAlarm');
+    expect(names).toContain('JobsApi-ReplayDeadLetterAlarm');
+  });
+
   test('one dashboard shows the API, workflow, functions and alarms', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
