@@ -33,7 +33,9 @@ pub enum CreateOutcome {
 }
 
 /// One conditional status write: it happens only if the job's current status
-/// is one of `allowed_from`.
+/// is one of `allowed_from`. A job moved to `Running` sheds any earlier error
+/// (a replayed job runs again from a clean slate); results and error, when
+/// given, are written with the status.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusChange {
     pub id: JobId,

@@ -106,6 +106,9 @@ impl JobStore for MemoryStore {
         }
         job.status = change.to;
         job.updated_at = change.at;
+        if change.to == JobStatus::Running {
+            job.error = None;
+        }
         if let Some(results) = &change.results {
             job.results = Some(results.clone());
         }

@@ -362,11 +362,29 @@ mod tests {
     async fn a_replay_revives_a_failed_job() {
         let store = Arc::new(MemoryStore::default());
         let id = queued(&store, 1).await;
-        store.force_status(&id, JobStatus::Failure);
+        handler(&store)
+            .record_failure(&FailureInput {
+                id,
+                parameters: json!({"seconds": 1}),
+                processor_error: Some(StepError {
+                    error: "Boom".into(),
+                    cause: String::new(),
+                }),
+                replay: None,
+            })
+            .await
+            .unwrap();
         let mut replayed = input(id, json!(1));
         replayed.replay = Some(ReplayInfo { name: "r1".into() });
         let out = processor(&store).process(&replayed).await.unwrap();
         assert_eq!(out["status"], "Success");
+        let job = store.get(&id).await.unwrap().unwrap();
+        assert_eq!(job.status, JobStatus::Success);
+        assert_eq!(job.error, None, "a replayed job sheds its old error");
+        assert_eq!(
+            store.statuses_written(&id),
+            vec![JobStatus::Failure, JobStatus::Running, JobStatus::Success]
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,0 +1,189 @@
+//! The jobs HTTP API as one [`axum::Router`]: `POST /jobs` and
+//! `GET /jobs/{jobId}`. On AWS, `lambda_http` serves it behind API Gateway;
+//! locally, the local gateway serves the very same Router.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde_json::{json, Value};
+use tracing::{error, warn};
+
+use jobs_domain::ports::StoreError;
+use jobs_domain::service::{JobService, SubmitError};
+use jobs_domain::{IdempotencyKey, JobId, JobParameters};
+
+/// The header a client sets to make `POST /jobs` safe to retry.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// Set on a response that repeats an earlier one for the same idempotency key.
+pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+
+/// The path prefix under which clients reach the API (an API Gateway stage
+/// such as `/prod`), so `Location` points where the client can follow it.
+/// Absent locally, where the API sits at the root.
+#[derive(Clone, Debug, Default)]
+pub struct BasePath(pub String);
+
+pub fn router(service: JobService) -> Router {
+    Router::new()
+        .route("/jobs", post(create_job))
+        .route("/jobs/{jobId}", get(get_job))
+        .fallback(not_found)
+        .with_state(service)
+}
+
+async fn create_job(
+    State(service): State<JobService>,
+    base: Option<Extension<BasePath>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let key = match headers
+        .get(IDEMPOTENCY_KEY)
+        .map(|v| IdempotencyKey::parse(v.as_bytes()))
+    {
+        None => None,
+        Some(Ok(key)) => Some(key),
+        Some(Err(e)) => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                "Invalid Idempotency-Key header",
+                Some(e.to_string()),
+            )
+        }
+    };
+    let parameters = match JobParameters::from_body(&body) {
+        Ok(parameters) => parameters,
+        Err(e) => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                "Invalid request body",
+                Some(e.to_string()),
+            )
+        }
+    };
+    match service.submit(parameters, key).await {
+        Ok(submitted) => {
+            let prefix = base.map(|Extension(BasePath(p))| p).unwrap_or_default();
+            let location = format!("{}/jobs/{}", prefix.trim_end_matches('/'), submitted.id);
+            let mut response =
+                (StatusCode::ACCEPTED, Json(json!({ "id": submitted.id }))).into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::LOCATION,
+                HeaderValue::from_str(&location).expect("ids and stage names are header-safe"),
+            );
+            if !submitted.created {
+                headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+            }
+            response
+        }
+        Err(SubmitError::IdempotencyConflict) => message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "This Idempotency-Key was already used with a different request body",
+            Some("use a new key for a new request, or resend the original body".into()),
+        ),
+        Err(SubmitError::Store(e)) => store_failure(e),
+        Err(SubmitError::StartFailed { id, reason }) => {
+            let mut response = message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The job could not be started and was marked Failure; retry the request",
+                Some(reason.to_string()),
+            );
+            if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
+                response.headers_mut().insert("x-job-id", value);
+            }
+            response
+        }
+    }
+}
+
+async fn get_job(State(service): State<JobService>, Path(raw_id): Path<String>) -> Response {
+    let id: JobId = match raw_id.parse() {
+        Ok(id) => id,
+        Err(e) => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                "Invalid job id",
+                Some(e.to_string()),
+            )
+        }
+    };
+    match service.get(&id).await {
+        Ok(Some(job)) => (StatusCode::OK, Json(job.to_view())).into_response(),
+        Ok(None) => message(
+            StatusCode::NOT_FOUND,
+            "Job not found",
+            Some(format!("no job has id {id}")),
+        ),
+        Err(e) => {
+            error!(job_id = %id, error = %e, "reading the job failed");
+            store_failure(e)
+        }
+    }
+}
+
+async fn not_found() -> Response {
+    message(
+        StatusCode::NOT_FOUND,
+        "Not found",
+        Some("the API has POST /jobs and GET /jobs/{jobId}".into()),
+    )
+}
+
+fn store_failure(e: StoreError) -> Response {
+    match e {
+        StoreError::Unavailable(_) => {
+            warn!(error = %e, "job store unavailable");
+            message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The job store is unavailable; retry the request",
+                None,
+            )
+        }
+        _ => {
+            error!(error = %e, "job store failed");
+            message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal server error",
+                None,
+            )
+        }
+    }
+}
+
+fn message(status: StatusCode, message: &str, details: Option<String>) -> Response {
+    let mut body = json!({ "message": message });
+    if let Some(details) = details {
+        body["details"] = Value::String(details);
+    }
+    (status, Json(body)).into_response()
+}
+
+/// The Router as the `api` Lambda serves it: behind API Gateway, with the
+/// stage taken from each request's context so `Location` includes it.
+pub fn lambda_router(service: JobService) -> Router {
+    router(service).layer(axum::middleware::map_request(stage_base_path))
+}
+
+async fn stage_base_path(mut request: axum::extract::Request) -> axum::extract::Request {
+    use lambda_http::request::RequestContext;
+    use lambda_http::RequestExt;
+    // The context's path is the one the client used: `/prod/jobs` through the
+    // stage URL, but `/jobs` through a custom domain that maps the stage.
+    let prefix = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV1(context)) => match (&context.stage, &context.path) {
+            (Some(stage), Some(path)) if path.starts_with(&format!("/{stage}/")) => {
+                Some(format!("/{stage}"))
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(prefix) = prefix {
+        request.extensions_mut().insert(BasePath(prefix));
+    }
+    request
+}

@@ -1,0 +1,505 @@
+//! The job store on DynamoDB. One table, partition key `id`:
+//! - a job item per job, keyed by its id;
+//! - an idempotency item per `Idempotency-Key`, keyed `idempotency#<key>`,
+//!   with `expiresAt` (epoch seconds) as the table's TTL attribute.
+//!
+//! Every status write is an `UpdateItem` whose condition is the set of
+//! statuses the domain allows the change from, so the rules hold even when
+//! two executions of one job race.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
+use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::Value;
+
+use jobs_domain::job::{parse_timestamp, timestamp};
+use jobs_domain::ports::{CreateOutcome, JobStore, StatusChange, StoreError, TransitionError};
+use jobs_domain::{
+    IdempotencyKey, IdempotencyRecord, Job, JobError, JobId, JobParameters, JobStatus,
+};
+
+pub const IDEMPOTENCY_PREFIX: &str = "idempotency#";
+
+type Item = HashMap<String, AttributeValue>;
+
+#[derive(Clone, Debug)]
+pub struct DynamoJobStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoJobStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    async fn get_item(&self, id: String) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("id", AttributeValue::S(id))
+            // A client reads its job right after creating it.
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(store_error)?;
+        Ok(output.item)
+    }
+
+    async fn get_idempotency(
+        &self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.get_item(idempotency_id(key))
+            .await?
+            .map(|item| record_from_item(key, &item))
+            .transpose()
+    }
+
+    async fn create_with_key(
+        &self,
+        job: &Job,
+        record: &IdempotencyRecord,
+    ) -> Result<CreateOutcome, StoreError> {
+        let put_job = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(job_to_item(job)))
+            .condition_expression("attribute_not_exists(id)")
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let put_key = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(record_to_item(record)))
+            // An expired key may linger until TTL deletes it (up to days later).
+            .condition_expression("attribute_not_exists(id) OR expiresAt <= :now")
+            .expression_attribute_values(
+                ":now",
+                AttributeValue::N(job.created_at.timestamp().to_string()),
+            )
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put_job).build())
+            .transact_items(TransactWriteItem::builder().put(put_key).build())
+            .send()
+            .await;
+        let err = match result {
+            Ok(_) => return Ok(CreateOutcome::Created),
+            Err(err) => err,
+        };
+        let canceled = match &err {
+            SdkError::ServiceError(service) => match service.err() {
+                TransactWriteItemsError::TransactionCanceledException(e) => {
+                    Some(e.cancellation_reasons().to_vec())
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(reasons) = canceled else {
+            return Err(store_error(err));
+        };
+        let failed =
+            |i: usize| reasons.get(i).and_then(|r| r.code()) == Some("ConditionalCheckFailed");
+        if failed(0) {
+            return Err(StoreError::AlreadyExists(job.id));
+        }
+        if failed(1) || reasons.is_empty() {
+            if let Some(existing) = self.get_idempotency(&record.key).await? {
+                if !existing.is_expired(job.created_at) {
+                    return Ok(CreateOutcome::IdempotencyKeyTaken(existing));
+                }
+            }
+            // The key was released or expired between the write and the read:
+            // the client's retry will find it free.
+            return Err(StoreError::Unavailable(
+                "the idempotency key changed while the job was being created; retry".into(),
+            ));
+        }
+        // Cancelled for another reason, such as a conflicting transaction.
+        Err(StoreError::Unavailable(format!(
+            "the create transaction was cancelled: {}",
+            reasons
+                .iter()
+                .filter_map(|r| r.code())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )))
+    }
+}
+
+#[async_trait]
+impl JobStore for DynamoJobStore {
+    async fn create(
+        &self,
+        job: &Job,
+        idempotency: Option<&IdempotencyRecord>,
+    ) -> Result<CreateOutcome, StoreError> {
+        if let Some(record) = idempotency {
+            return self.create_with_key(job, record).await;
+        }
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(job_to_item(job)))
+            .condition_expression("attribute_not_exists(id)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(CreateOutcome::Created),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::AlreadyExists(job.id))
+            }
+            Err(err) => Err(store_error(err)),
+        }
+    }
+
+    async fn get(&self, id: &JobId) -> Result<Option<Job>, StoreError> {
+        self.get_item(id.to_string())
+            .await?
+            .map(|item| job_from_item(&item))
+            .transpose()
+    }
+
+    async fn transition(&self, change: &StatusChange) -> Result<Job, TransitionError> {
+        let mut set = vec!["#status = :to", "updatedAt = :at"];
+        let mut remove = Vec::new();
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("id", AttributeValue::S(change.id.to_string()))
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":to", AttributeValue::S(change.to.to_string()))
+            .expression_attribute_values(":at", AttributeValue::S(timestamp(&change.at)))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if let Some(results) = &change.results {
+            set.push("results = :results");
+            request = request.expression_attribute_values(":results", json_to_attribute(results)?);
+        }
+        if let Some(error) = &change.error {
+            set.push("#error = :error");
+            request = request
+                .expression_attribute_names("#error", "error")
+                .expression_attribute_values(":error", error_to_attribute(error));
+        } else if change.to == JobStatus::Running {
+            remove.push("#error");
+            request = request.expression_attribute_names("#error", "error");
+        }
+        let mut allowed = Vec::new();
+        for (i, status) in change.allowed_from.iter().enumerate() {
+            let name = format!(":from{i}");
+            request =
+                request.expression_attribute_values(&name, AttributeValue::S(status.to_string()));
+            allowed.push(name);
+        }
+        if allowed.is_empty() {
+            // Nothing may move a job into this status (e.g. back to Queued).
+            let current = self.get(&change.id).await?;
+            return Err(TransitionError::Rejected {
+                current: current.map(Box::new),
+            });
+        }
+        let mut update = format!("SET {}", set.join(", "));
+        if !remove.is_empty() {
+            update.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
+        let result = request
+            .update_expression(update)
+            .condition_expression(format!("#status IN ({})", allowed.join(", ")))
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                let item = output.attributes.ok_or_else(|| {
+                    StoreError::Corrupt("UpdateItem returned no attributes".into())
+                })?;
+                Ok(job_from_item(&item)?)
+            }
+            Err(err) => {
+                let Some(failed) = err.as_service_error().and_then(|e| match e {
+                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c) => Some(c),
+                    _ => None,
+                }) else {
+                    return Err(store_error(err).into());
+                };
+                let current = match failed.item() {
+                    Some(item) => Some(job_from_item(item)?),
+                    // Older emulators omit the item; read it to say why.
+                    None => self.get(&change.id).await?,
+                };
+                Err(TransitionError::Rejected {
+                    current: current.map(Box::new),
+                })
+            }
+        }
+    }
+
+    async fn release_idempotency_key(
+        &self,
+        key: &IdempotencyKey,
+        job_id: &JobId,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("id", AttributeValue::S(idempotency_id(key)))
+            .condition_expression("jobId = :job")
+            .expression_attribute_values(":job", AttributeValue::S(job_id.to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // The key now belongs to another job, or is gone: nothing to release.
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(store_error(err)),
+        }
+    }
+}
+
+/// Maps an SDK failure to the domain's store errors: throttling, capacity,
+/// server-side and transport failures are worth a retry; the rest are not.
+pub fn store_error<E, R>(err: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    match &err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            StoreError::Unavailable(describe(&err))
+        }
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            match e.code() {
+                Some(
+                    "ProvisionedThroughputExceededException"
+                    | "RequestLimitExceeded"
+                    | "ThrottlingException"
+                    | "InternalServerError"
+                    | "ServiceUnavailable"
+                    | "TransactionConflictException"
+                    | "TransactionInProgressException"
+                    | "LimitExceededException",
+                ) => StoreError::Unavailable(describe_service(e)),
+                Some("ResourceNotFoundException") => StoreError::Other(format!(
+                    "{} (does the table named by JOBS_TABLE_NAME exist in this region?)",
+                    describe_service(e)
+                )),
+                _ => StoreError::Other(describe_service(e)),
+            }
+        }
+        _ => StoreError::Other(describe(&err)),
+    }
+}
+
+fn describe<E: std::error::Error + 'static, R: std::fmt::Debug>(err: &SdkError<E, R>) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+fn describe_service<E: ProvideErrorMetadata>(e: &E) -> String {
+    format!(
+        "{}: {}",
+        e.code().unwrap_or("UnknownError"),
+        e.message().unwrap_or("no message")
+    )
+}
+
+fn idempotency_id(key: &IdempotencyKey) -> String {
+    format!("{IDEMPOTENCY_PREFIX}{}", key.as_str())
+}
+
+pub fn job_to_item(job: &Job) -> Item {
+    let mut item = HashMap::from([
+        ("id".to_owned(), AttributeValue::S(job.id.to_string())),
+        (
+            "status".to_owned(),
+            AttributeValue::S(job.status.to_string()),
+        ),
+        (
+            "parameters".to_owned(),
+            AttributeValue::M(HashMap::from([(
+                "seconds".to_owned(),
+                AttributeValue::N(job.parameters.seconds.to_string()),
+            )])),
+        ),
+        (
+            "createdAt".to_owned(),
+            AttributeValue::S(timestamp(&job.created_at)),
+        ),
+        (
+            "updatedAt".to_owned(),
+            AttributeValue::S(timestamp(&job.updated_at)),
+        ),
+    ]);
+    if let Some(results) = &job.results {
+        if let Ok(value) = json_to_attribute(results) {
+            item.insert("results".to_owned(), value);
+        }
+    }
+    if let Some(error) = &job.error {
+        item.insert("error".to_owned(), error_to_attribute(error));
+    }
+    item
+}
+
+pub fn job_from_item(item: &Item) -> Result<Job, StoreError> {
+    let text = |name: &str| -> Result<&str, StoreError> {
+        match item.get(name) {
+            Some(AttributeValue::S(s)) => Ok(s.as_str()),
+            _ => Err(StoreError::Corrupt(format!(
+                "job item has no string attribute {name:?}"
+            ))),
+        }
+    };
+    let id: JobId = text("id")?
+        .parse()
+        .map_err(|e: jobs_domain::InvalidJobId| StoreError::Corrupt(e.to_string()))?;
+    let status: JobStatus =
+        text("status")?
+            .parse()
+            .map_err(|e: jobs_domain::status::UnknownStatus| {
+                StoreError::Corrupt(format!("job {id}: {e}"))
+            })?;
+    let seconds = match item.get("parameters") {
+        Some(AttributeValue::M(m)) => match m.get("seconds") {
+            Some(AttributeValue::N(n)) => n.parse::<u64>().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+    .ok_or_else(|| StoreError::Corrupt(format!("job {id} has no parameters.seconds")))?;
+    let time = |name: &str| -> Result<DateTime<Utc>, StoreError> {
+        parse_timestamp(text(name)?)
+            .ok_or_else(|| StoreError::Corrupt(format!("job {id}: {name} is not a timestamp")))
+    };
+    let results = item
+        .get("results")
+        .map(|v| {
+            serde_dynamo::from_attribute_value::<_, Value>(v.clone())
+                .map_err(|e| StoreError::Corrupt(format!("job {id}: results: {e}")))
+        })
+        .transpose()?;
+    let error = match item.get("error") {
+        Some(AttributeValue::M(m)) => {
+            let field = |name: &str| match m.get(name) {
+                Some(AttributeValue::S(s)) => s.clone(),
+                _ => String::new(),
+            };
+            Some(JobError {
+                error: field("error"),
+                cause: field("cause"),
+            })
+        }
+        _ => None,
+    };
+    Ok(Job {
+        id,
+        status,
+        parameters: JobParameters { seconds },
+        results,
+        error,
+        created_at: time("createdAt")?,
+        updated_at: time("updatedAt")?,
+    })
+}
+
+fn record_to_item(record: &IdempotencyRecord) -> Item {
+    HashMap::from([
+        (
+            "id".to_owned(),
+            AttributeValue::S(idempotency_id(&record.key)),
+        ),
+        (
+            "jobId".to_owned(),
+            AttributeValue::S(record.job_id.to_string()),
+        ),
+        (
+            "requestHash".to_owned(),
+            AttributeValue::S(record.request_hash.clone()),
+        ),
+        (
+            "expiresAt".to_owned(),
+            AttributeValue::N(record.expires_at.timestamp().to_string()),
+        ),
+    ])
+}
+
+fn record_from_item(key: &IdempotencyKey, item: &Item) -> Result<IdempotencyRecord, StoreError> {
+    let corrupt = || {
+        StoreError::Corrupt(format!(
+            "idempotency item for key {:?} is malformed",
+            key.as_str()
+        ))
+    };
+    let job_id = match item.get("jobId") {
+        Some(AttributeValue::S(s)) => s.parse().map_err(|_| corrupt())?,
+        _ => return Err(corrupt()),
+    };
+    let request_hash = match item.get("requestHash") {
+        Some(AttributeValue::S(s)) => s.clone(),
+        _ => return Err(corrupt()),
+    };
+    let expires_at = match item.get("expiresAt") {
+        Some(AttributeValue::N(n)) => n
+            .parse::<i64>()
+            .ok()
+            .and_then(|secs| Utc.timestamp_opt(secs, 0).single())
+            .ok_or_else(corrupt)?,
+        _ => return Err(corrupt()),
+    };
+    Ok(IdempotencyRecord {
+        key: key.clone(),
+        job_id,
+        request_hash,
+        expires_at,
+    })
+}
+
+fn json_to_attribute(value: &Value) -> Result<AttributeValue, StoreError> {
+    serde_dynamo::to_attribute_value(value)
+        .map_err(|e| StoreError::Other(format!("results cannot be stored: {e}")))
+}
+
+fn error_to_attribute(error: &JobError) -> AttributeValue {
+    AttributeValue::M(HashMap::from([
+        ("error".to_owned(), AttributeValue::S(error.error.clone())),
+        ("cause".to_owned(), AttributeValue::S(error.cause.clone())),
+    ]))
+}

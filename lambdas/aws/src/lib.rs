@@ -1,0 +1,17 @@
+//! AWS adapters: the domain's ports implemented with DynamoDB and Step
+//! Functions, plus what every Lambda entrypoint sets up once at init.
+
+pub mod dynamodb;
+pub mod env;
+pub mod logging;
+pub mod sfn;
+
+pub use dynamodb::DynamoJobStore;
+pub use env::{required_var, MissingVar};
+pub use sfn::SfnWorkflowStarter;
+
+/// Loads the AWS configuration once, at init: the clients built from it are
+/// reused by every invocation of a warm Lambda.
+pub async fn load_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
