@@ -1,0 +1,438 @@
+//! Command-line client of the jobs API.
+//!
+//! Every request is signed with SigV4 (service `execute-api`), so the same
+//! commands work against the local stack and a deployed API Gateway stage:
+//! `--url https://abc123.execute-api.eu-west-1.amazonaws.com/prod` with AWS
+//! credentials in the standard environment variables.
+//!
+//! The `jobs-local` binary flattens [`ClientArgs`] (global options) and
+//! [`ClientCommand`] (subcommands) into its own command line and hands them to
+//! [`run`] (or [`run_and_report`], which also prints errors).
+
+pub mod api;
+pub mod progress;
+pub mod render;
+pub mod signing;
+pub mod when;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use chrono::{DateTime, SecondsFormat, Utc};
+use clap::{Args, Subcommand, ValueEnum};
+use http::Method;
+use jobs_domain::{JobId, JobStatus};
+use serde_json::{json, Value};
+
+pub use api::{ApiClient, ApiError, Endpoint};
+pub use signing::Credentials;
+
+pub const DEFAULT_URL: &str = "http://127.0.0.1:3000";
+
+/// Options shared by every client command.
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct ClientArgs {
+    /// Base URL of the jobs API: the local stack, or a deployed stage such as
+    /// https://abc123.execute-api.eu-west-1.amazonaws.com/prod
+    #[arg(long, global = true, env = "JOBS_API_URL", default_value = DEFAULT_URL)]
+    pub url: String,
+
+    /// Region to sign requests for [default: the one in an execute-api URL,
+    /// else AWS_REGION for AWS or JOBS_LOCAL_REGION for the local stack, else
+    /// us-east-1]
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+}
+
+impl Default for ClientArgs {
+    fn default() -> Self {
+        Self {
+            url: DEFAULT_URL.to_owned(),
+            region: None,
+        }
+    }
+}
+
+/// The client's commands. Credentials come from JOBS_LOCAL_ACCESS_KEY_ID and
+/// JOBS_LOCAL_SECRET_ACCESS_KEY, else AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
+/// and AWS_SESSION_TOKEN, else the local stack's development credentials.
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum ClientCommand {
+    /// Submit a job (POST /jobs) and print its id
+    Submit(SubmitArgs),
+    /// Show a job (GET /jobs/{jobId})
+    Get {
+        /// The job id printed by `submit`
+        job_id: String,
+    },
+    /// Show a job's workflow executions as a timeline (local stack only)
+    History {
+        job_id: String,
+        /// Print the raw executions JSON instead
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the failed-jobs archive (local stack only)
+    Archive {
+        /// Start of the window: RFC 3339, `now`, or a duration ago (90s, 15m, 2h, 7d)
+        /// [default: everything]
+        #[arg(long, value_parser = parse_when_arg)]
+        from: Option<DateTime<Utc>>,
+        /// End of the window (exclusive) [default: now]
+        #[arg(long, value_parser = parse_when_arg)]
+        to: Option<DateTime<Utc>>,
+        /// Print the raw archive JSON instead
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replay archived failed jobs through the workflow again (local stack only)
+    Replay {
+        /// Start of the window: RFC 3339, `now`, or a duration ago [default: 24h]
+        #[arg(long, value_parser = parse_when_arg)]
+        from: Option<DateTime<Utc>>,
+        /// End of the window (exclusive) [default: now]
+        #[arg(long, value_parser = parse_when_arg)]
+        to: Option<DateTime<Utc>>,
+        /// Name of the replay [default: chosen by the stack]
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Show or change the local stack's fault injection (local stack only)
+    Faults {
+        /// Make the error handler's store writes fail, so failed jobs land in
+        /// the archive
+        #[arg(long, value_enum)]
+        error_handler_writes: Option<Switch>,
+        /// Make the processor's store writes fail
+        #[arg(long, value_enum)]
+        processor_writes: Option<Switch>,
+    },
+}
+
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct SubmitArgs {
+    /// How long the sample job works, in seconds (an integer, at least 1)
+    #[arg(long)]
+    pub seconds: u64,
+    /// Send an Idempotency-Key: the same key and body return the same job
+    #[arg(long)]
+    pub idempotency_key: Option<String>,
+    /// Wait until the job is final, showing progress on stderr; print the
+    /// job and exit 0 on Success, 1 on Failure
+    #[arg(long)]
+    pub wait: bool,
+    /// Give up waiting after this many seconds
+    #[arg(long, default_value_t = 600, requires = "wait")]
+    pub wait_timeout: u64,
+    /// Time between polls while waiting, in milliseconds
+    #[arg(long, default_value_t = 500, hide = true)]
+    pub poll_interval_ms: u64,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Switch {
+    Fail,
+    Ok,
+}
+
+impl Switch {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Fail => "fail",
+            Self::Ok => "ok",
+        }
+    }
+}
+
+fn parse_when_arg(text: &str) -> Result<DateTime<Utc>, String> {
+    when::parse_when(text, Utc::now())
+}
+
+fn timestamp(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Where a command writes: results on `out`, progress and notes on `err`.
+pub struct Output<'a> {
+    pub out: &'a mut (dyn Write + Send),
+    pub err: &'a mut (dyn Write + Send),
+    /// Draw a spinner on `err` (only when it is a terminal).
+    pub err_is_tty: bool,
+}
+
+impl ApiClient {
+    /// A client for `args`, with credentials from the environment.
+    pub fn from_args(args: &ClientArgs) -> Result<Self, ApiError> {
+        let endpoint = Endpoint::parse(&args.url)?;
+        let region = api::resolve_region(args.region.as_deref(), &endpoint, |name| {
+            std::env::var(name).ok()
+        });
+        ApiClient::new(endpoint, region, Credentials::from_env())
+    }
+}
+
+/// Runs one command against the API named by `args`, printing to stdout and
+/// stderr. Exit code 0, or 1 for `submit --wait` on a job that failed.
+pub async fn run(args: &ClientArgs, cmd: ClientCommand) -> anyhow::Result<ExitCode> {
+    let client = ApiClient::from_args(args)?;
+    let mut stdout = std::io::stdout();
+    let mut stderr = std::io::stderr();
+    let err_is_tty = stderr.is_terminal();
+    let mut output = Output {
+        out: &mut stdout,
+        err: &mut stderr,
+        err_is_tty,
+    };
+    run_with(&client, cmd, &mut output).await
+}
+
+/// [`run`], printing any error as `error: ...` on stderr (exit code 2).
+pub async fn run_and_report(args: &ClientArgs, cmd: ClientCommand) -> ExitCode {
+    match run(args, cmd).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn job_id(text: &str) -> anyhow::Result<JobId> {
+    Ok(text.trim().parse::<JobId>()?)
+}
+
+/// Runs one command with `client`, writing to `output`.
+pub async fn run_with(
+    client: &ApiClient,
+    cmd: ClientCommand,
+    output: &mut Output<'_>,
+) -> anyhow::Result<ExitCode> {
+    let local_only = |command: &str| -> anyhow::Result<()> {
+        if client.endpoint().is_aws() {
+            return Err(api::local_only(command, client.endpoint()).into());
+        }
+        Ok(())
+    };
+    match cmd {
+        ClientCommand::Submit(submit) => return submit_job(client, submit, output).await,
+        ClientCommand::Get { job_id: id } => {
+            let id = job_id(&id)?;
+            let job = client
+                .call(Method::GET, &format!("/jobs/{id}"), &[], None, &[])
+                .await?;
+            writeln!(output.out, "{}", render::job_json(&job.body))?;
+        }
+        ClientCommand::History { job_id: id, json } => {
+            local_only("history")?;
+            let id = job_id(&id)?;
+            let history = client
+                .call(
+                    Method::GET,
+                    &format!("/local/jobs/{id}/executions"),
+                    &[],
+                    None,
+                    &[],
+                )
+                .await?;
+            if json {
+                writeln!(output.out, "{}", render::pretty(&history.body))?;
+            } else {
+                write!(output.out, "{}", render::timeline(&history.body))?;
+            }
+        }
+        ClientCommand::Archive { from, to, json } => {
+            local_only("archive")?;
+            let from = timestamp(&from.unwrap_or(DateTime::UNIX_EPOCH));
+            let to = timestamp(&to.unwrap_or_else(Utc::now));
+            let archive = client
+                .call(
+                    Method::GET,
+                    "/local/archive",
+                    &[("from", &from), ("to", &to)],
+                    None,
+                    &[],
+                )
+                .await?;
+            if json {
+                writeln!(output.out, "{}", render::pretty(&archive.body))?;
+            } else {
+                write!(output.out, "{}", render::archive_table(&archive.body))?;
+            }
+        }
+        ClientCommand::Replay { from, to, name } => {
+            local_only("replay")?;
+            let now = Utc::now();
+            let to = to.unwrap_or(now);
+            let from = from.unwrap_or(now - chrono::Duration::hours(24));
+            if from >= to {
+                anyhow::bail!(
+                    "--from ({}) must be before --to ({})",
+                    timestamp(&from),
+                    timestamp(&to)
+                );
+            }
+            let mut body = json!({"from": timestamp(&from), "to": timestamp(&to)});
+            if let Some(name) = name {
+                body["name"] = Value::from(name);
+            }
+            let replay = client
+                .call(Method::POST, "/local/replays", &[], Some(&body), &[])
+                .await?;
+            let count = replay.body.get("eventsReplayed").and_then(Value::as_u64);
+            let replay_name = replay
+                .body
+                .get("replayName")
+                .and_then(Value::as_str)
+                .unwrap_or("(unnamed)");
+            let count = count.context("the replay response has no eventsReplayed count")?;
+            writeln!(
+                output.out,
+                "{count} event{} replayed by {replay_name} ({} to {})",
+                if count == 1 { "" } else { "s" },
+                timestamp(&from),
+                timestamp(&to)
+            )?;
+            if count > 0 {
+                writeln!(
+                    output.err,
+                    "follow a replayed job with `history JOB_ID` or `get JOB_ID`"
+                )?;
+            }
+        }
+        ClientCommand::Faults {
+            error_handler_writes,
+            processor_writes,
+        } => {
+            local_only("faults")?;
+            let mut faults = client
+                .call(Method::GET, "/local/faults", &[], None, &[])
+                .await?
+                .body;
+            if error_handler_writes.is_some() || processor_writes.is_some() {
+                // The stack takes the whole fault set; start from the current
+                // one so that a flag left out keeps its value.
+                if !faults.is_object() {
+                    faults = json!({});
+                }
+                if let Some(switch) = error_handler_writes {
+                    faults["errorHandlerStoreWrites"] = switch.as_str().into();
+                }
+                if let Some(switch) = processor_writes {
+                    faults["processorStoreWrites"] = switch.as_str().into();
+                }
+                faults = client
+                    .call(Method::PUT, "/local/faults", &[], Some(&faults), &[])
+                    .await?
+                    .body;
+            }
+            writeln!(output.out, "{}", render::pretty(&faults))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn submit_job(
+    client: &ApiClient,
+    submit: SubmitArgs,
+    output: &mut Output<'_>,
+) -> anyhow::Result<ExitCode> {
+    let body = json!({"seconds": submit.seconds});
+    let key_header;
+    let mut headers: Vec<(&str, &str)> = Vec::new();
+    if let Some(key) = &submit.idempotency_key {
+        key_header = key.clone();
+        headers.push(("idempotency-key", &key_header));
+    }
+    let created = client
+        .call(Method::POST, "/jobs", &[], Some(&body), &headers)
+        .await?;
+    let id = created
+        .body
+        .get("id")
+        .and_then(Value::as_str)
+        .context("the API accepted the job but its answer has no id")?
+        .to_owned();
+    let location = created
+        .headers
+        .get(http::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if !submit.wait {
+        writeln!(output.out, "{id}")?;
+        if let Some(location) = location {
+            writeln!(output.err, "location: {location}")?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let id = job_id(&id)?;
+    let job = wait_for(client, id, &submit, output).await?;
+    writeln!(output.out, "{}", render::job_json(&job))?;
+    let status = job.get("status").and_then(Value::as_str).unwrap_or("");
+    Ok(if status == JobStatus::Success.as_str() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Polls the job until it is final, reporting each status change.
+async fn wait_for(
+    client: &ApiClient,
+    id: JobId,
+    submit: &SubmitArgs,
+    output: &mut Output<'_>,
+) -> anyhow::Result<Value> {
+    const TICK: Duration = Duration::from_millis(100);
+    let poll_every = Duration::from_millis(submit.poll_interval_ms.max(10));
+    let give_up = Duration::from_secs(submit.wait_timeout);
+    let path = format!("/jobs/{id}");
+    let started = Instant::now();
+    let mut progress = progress::Progress::new(&mut *output.err, output.err_is_tty);
+    progress.message(&format!("job {id} submitted, waiting for it to finish"));
+    loop {
+        let job = client.call(Method::GET, &path, &[], None, &[]).await;
+        let job = match job {
+            Ok(job) => job.body,
+            Err(error) => {
+                progress.finish();
+                return Err(error.into());
+            }
+        };
+        let status = job
+            .get("status")
+            .and_then(Value::as_str)
+            .unwrap_or("(no status)")
+            .to_owned();
+        progress.status(&status, started.elapsed());
+        if status
+            .parse::<JobStatus>()
+            .is_ok_and(|status| status.is_final())
+        {
+            progress.finish();
+            return Ok(job);
+        }
+        if started.elapsed() >= give_up {
+            progress.finish();
+            anyhow::bail!(
+                "gave up waiting after {}s; job {id} is still {status}: check it later with `get {id}`",
+                submit.wait_timeout
+            );
+        }
+        let next_poll = Instant::now() + poll_every;
+        if output.err_is_tty {
+            while Instant::now() < next_poll {
+                progress.tick(started.elapsed());
+                tokio::time::sleep(TICK.min(next_poll.saturating_duration_since(Instant::now())))
+                    .await;
+            }
+        } else {
+            tokio::time::sleep(poll_every).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

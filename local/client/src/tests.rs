@@ -1,0 +1,628 @@
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::{CommandFactory, Parser};
+use http::StatusCode;
+use serde_json::json;
+
+use super::*;
+use crate::api::{error_from_response, resolve_region, ErrorContext};
+use crate::signing::{sign_for_service, CredentialSource};
+
+// --- signing -------------------------------------------------------------
+
+/// 2015-08-30T12:36:00Z, the time of every example in the AWS SigV4 documentation.
+fn doc_time() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_440_938_160)
+}
+
+fn doc_credentials() -> Credentials {
+    Credentials::new(
+        "AKIDEXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        None,
+    )
+}
+
+fn authorization(request: &http::Request<Vec<u8>>) -> &str {
+    request.headers()["authorization"].to_str().unwrap()
+}
+
+#[test]
+fn signs_the_aws_documentation_iam_example() {
+    // GET https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08 with
+    // the documented content type. Its canonical request hashes to
+    // f536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59 and
+    // the documentation publishes the resulting header.
+    let mut request = http::Request::builder()
+        .method("GET")
+        .uri("https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08")
+        .header("host", "iam.amazonaws.com")
+        .header(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        )
+        .body(Vec::new())
+        .unwrap();
+    sign_for_service(
+        &mut request,
+        &doc_credentials(),
+        "us-east-1",
+        "iam",
+        doc_time(),
+    )
+    .unwrap();
+    assert_eq!(
+        authorization(&request),
+        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, \
+         SignedHeaders=content-type;host;x-amz-date, \
+         Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
+    );
+    assert_eq!(request.headers()["x-amz-date"], "20150830T123600Z");
+}
+
+#[test]
+fn signs_the_aws_test_suite_get_vanilla_and_post_vanilla() {
+    for (method, signature) in [
+        (
+            "GET",
+            "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+        ),
+        (
+            "POST",
+            "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b",
+        ),
+    ] {
+        let mut request = http::Request::builder()
+            .method(method)
+            .uri("https://example.amazonaws.com/")
+            .header("host", "example.amazonaws.com")
+            .body(Vec::new())
+            .unwrap();
+        sign_for_service(
+            &mut request,
+            &doc_credentials(),
+            "us-east-1",
+            "service",
+            doc_time(),
+        )
+        .unwrap();
+        assert_eq!(
+            authorization(&request),
+            format!(
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, \
+                 SignedHeaders=host;x-amz-date, Signature={signature}"
+            ),
+            "{method}"
+        );
+    }
+}
+
+fn client_for(url: &str, credentials: Credentials) -> ApiClient {
+    let endpoint = Endpoint::parse(url).unwrap();
+    let region = resolve_region(None, &endpoint, |_| None);
+    ApiClient::new(endpoint, region, credentials).unwrap()
+}
+
+#[test]
+fn api_requests_are_signed_for_execute_api_over_host_path_and_body() {
+    let client = client_for("http://127.0.0.1:3000", Credentials::local_default());
+    let body = json!({"seconds": 2});
+    let request = client
+        .signed_request(
+            Method::POST,
+            "/jobs",
+            &[],
+            Some(&body),
+            &[("idempotency-key", "k1")],
+            doc_time(),
+        )
+        .unwrap();
+    assert_eq!(request.uri(), "http://127.0.0.1:3000/jobs");
+    assert_eq!(request.headers()["host"], "127.0.0.1:3000");
+    assert_eq!(request.body(), br#"{"seconds":2}"#);
+    let auth = authorization(&request);
+    assert!(
+        auth.starts_with(
+            "AWS4-HMAC-SHA256 Credential=AKIDLOCALJOBS0000000/20150830/us-east-1/execute-api/aws4_request, \
+             SignedHeaders=content-type;host;idempotency-key;x-amz-date, Signature="
+        ),
+        "{auth}"
+    );
+    // The body is part of the signature: another body, another signature.
+    let other = client
+        .signed_request(
+            Method::POST,
+            "/jobs",
+            &[],
+            Some(&json!({"seconds": 3})),
+            &[("idempotency-key", "k1")],
+            doc_time(),
+        )
+        .unwrap();
+    assert_ne!(authorization(&other), auth);
+}
+
+#[test]
+fn a_session_token_is_sent_and_signed() {
+    let credentials = Credentials::from_lookup(|name| {
+        Some(
+            match name {
+                "AWS_ACCESS_KEY_ID" => "ASIAEXAMPLE",
+                "AWS_SECRET_ACCESS_KEY" => "secret",
+                "AWS_SESSION_TOKEN" => "token-1",
+                _ => return None,
+            }
+            .to_owned(),
+        )
+    });
+    assert_eq!(credentials.source, CredentialSource::AwsEnv);
+    let client = client_for(
+        "https://abc123.execute-api.eu-west-1.amazonaws.com/prod",
+        credentials,
+    );
+    let request = client
+        .signed_request(Method::GET, "/jobs/x", &[], None, &[], doc_time())
+        .unwrap();
+    assert_eq!(request.headers()["x-amz-security-token"], "token-1");
+    let auth = authorization(&request);
+    assert!(
+        auth.contains("/eu-west-1/execute-api/aws4_request"),
+        "{auth}"
+    );
+    assert!(
+        auth.contains("SignedHeaders=host;x-amz-date;x-amz-security-token"),
+        "{auth}"
+    );
+}
+
+#[test]
+fn credentials_prefer_the_local_variables_then_aws_then_the_defaults() {
+    let env = |pairs: &'static [(&'static str, &'static str)]| {
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    };
+    let both = Credentials::from_lookup(env(&[
+        ("JOBS_LOCAL_ACCESS_KEY_ID", "LOCAL"),
+        ("JOBS_LOCAL_SECRET_ACCESS_KEY", "local-secret"),
+        ("AWS_ACCESS_KEY_ID", "AWS"),
+        ("AWS_SECRET_ACCESS_KEY", "aws-secret"),
+    ]));
+    assert_eq!(both.access_key_id, "LOCAL");
+    assert_eq!(both.source, CredentialSource::JobsLocalEnv);
+    let aws = Credentials::from_lookup(env(&[
+        ("JOBS_LOCAL_ACCESS_KEY_ID", "LOCAL"), // no secret: ignored
+        ("AWS_ACCESS_KEY_ID", "AWS"),
+        ("AWS_SECRET_ACCESS_KEY", "aws-secret"),
+    ]));
+    assert_eq!(aws.access_key_id, "AWS");
+    assert_eq!(aws.session_token, None);
+    let none = Credentials::from_lookup(env(&[("AWS_ACCESS_KEY_ID", "")]));
+    assert_eq!(none, Credentials::local_default());
+    assert_eq!(none.access_key_id, signing::LOCAL_ACCESS_KEY_ID);
+    // The secret never shows in debug output.
+    assert!(!format!("{both:?}").contains("local-secret"));
+}
+
+// --- URLs and regions ----------------------------------------------------
+
+#[test]
+fn urls_keep_the_base_path_of_a_deployed_stage() {
+    let cases = [
+        ("http://127.0.0.1:3000", "/jobs", "http://127.0.0.1:3000/jobs"),
+        ("http://127.0.0.1:3000/", "/jobs", "http://127.0.0.1:3000/jobs"),
+        (
+            "https://abc123.execute-api.eu-west-1.amazonaws.com/prod",
+            "/jobs/3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f",
+            "https://abc123.execute-api.eu-west-1.amazonaws.com/prod/jobs/3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f",
+        ),
+        (
+            "https://abc123.execute-api.eu-west-1.amazonaws.com/prod/",
+            "/jobs",
+            "https://abc123.execute-api.eu-west-1.amazonaws.com/prod/jobs",
+        ),
+        (
+            "https://api.example.com/v1/jobs-api//",
+            "/jobs",
+            "https://api.example.com/v1/jobs-api/jobs",
+        ),
+    ];
+    for (base, path, expected) in cases {
+        let endpoint = Endpoint::parse(base).unwrap();
+        assert_eq!(
+            endpoint.url(path, &[]).as_str(),
+            expected,
+            "{base} + {path}"
+        );
+    }
+}
+
+#[test]
+fn query_values_are_encoded() {
+    let endpoint = Endpoint::parse("http://localhost:3000/base").unwrap();
+    let url = endpoint.url(
+        "/local/archive",
+        &[("from", "2026-11-25T12:00:00+01:00"), ("to", "a b&c")],
+    );
+    assert_eq!(
+        url.as_str(),
+        "http://localhost:3000/base/local/archive?from=2026-11-25T12%3A00%3A00%2B01%3A00&to=a+b%26c"
+    );
+}
+
+#[test]
+fn host_header_has_the_port_only_when_it_is_not_the_default() {
+    let host = |url: &str| Endpoint::parse(url).unwrap().host_header();
+    assert_eq!(host("http://127.0.0.1:3000"), "127.0.0.1:3000");
+    assert_eq!(host("http://localhost:80/x"), "localhost");
+    assert_eq!(host("https://a.example.com:443/prod"), "a.example.com");
+    assert_eq!(
+        host("https://a.example.com:8443/prod"),
+        "a.example.com:8443"
+    );
+    assert_eq!(host("http://[::1]:3000"), "[::1]:3000");
+}
+
+#[test]
+fn rejects_urls_it_cannot_use() {
+    for bad in [
+        "127.0.0.1:3000",
+        "ftp://example.com",
+        "http://",
+        "http://localhost:3000/?x=1",
+        "http://user:pass@localhost:3000",
+        "not a url",
+    ] {
+        let err = Endpoint::parse(bad).unwrap_err();
+        assert!(matches!(err, ApiError::BadUrl(_)), "{bad}: {err:?}");
+        assert!(err.to_string().contains("--url"), "{err}");
+    }
+}
+
+#[test]
+fn the_region_comes_from_the_flag_the_url_or_the_environment() {
+    let aws =
+        Endpoint::parse("https://abc123.execute-api.ap-southeast-2.amazonaws.com/prod").unwrap();
+    let custom_aws = Endpoint::parse("https://x.lambda-url.eu-west-3.on.aws").unwrap();
+    let local = Endpoint::parse("http://127.0.0.1:3000").unwrap();
+    let env = |name: &str| match name {
+        "AWS_REGION" => Some("eu-central-1".to_owned()),
+        "JOBS_LOCAL_REGION" => Some("eu-north-1".to_owned()),
+        _ => None,
+    };
+    assert_eq!(resolve_region(Some("sa-east-1"), &aws, env), "sa-east-1");
+    assert_eq!(resolve_region(None, &aws, env), "ap-southeast-2");
+    assert_eq!(resolve_region(None, &local, env), "eu-north-1");
+    // An AWS_REGION meant for AWS must not break signing for the local stack.
+    assert_eq!(
+        resolve_region(None, &local, |n| (n == "AWS_REGION")
+            .then(|| "eu-central-1".into())),
+        "us-east-1"
+    );
+    assert_eq!(resolve_region(None, &custom_aws, |_| None), "us-east-1");
+    assert!(aws.is_aws());
+    assert!(!local.is_aws());
+}
+
+// --- error messages ------------------------------------------------------
+
+fn error_for(url: &str, path: &str, status: u16, body: &str) -> ApiError {
+    let endpoint = Endpoint::parse(url).unwrap();
+    let ctx = ErrorContext {
+        endpoint: &endpoint,
+        region: "us-east-1",
+        credentials: CredentialSource::LocalDefault,
+        path,
+    };
+    error_from_response(
+        &ctx,
+        StatusCode::from_u16(status).unwrap(),
+        body.as_bytes(),
+        Some("req-1"),
+    )
+}
+
+const LOCAL: &str = "http://127.0.0.1:3000";
+const AWS: &str = "https://abc123.execute-api.us-east-1.amazonaws.com/prod";
+
+#[test]
+fn client_errors_show_the_servers_message() {
+    let err = error_for(
+        LOCAL,
+        "/jobs",
+        400,
+        r#"{"message":"Invalid request body","details":"seconds: 0 is less than the minimum of 1"}"#,
+    );
+    assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
+    assert_eq!(
+        err.to_string(),
+        "Invalid request body: seconds: 0 is less than the minimum of 1"
+    );
+    let err = error_for(LOCAL, "/jobs/x", 404, r#"{"message":"job x not found"}"#);
+    assert_eq!(err.to_string(), "job x not found");
+    let err = error_for(
+        LOCAL,
+        "/jobs",
+        422,
+        r#"{"message":"Idempotency-Key k1 was used with another body"}"#,
+    );
+    assert_eq!(err.status(), Some(StatusCode::UNPROCESSABLE_ENTITY));
+    assert_eq!(
+        err.to_string(),
+        "Idempotency-Key k1 was used with another body"
+    );
+    // Not JSON (a proxy's page, say): the text itself.
+    let err = error_for(LOCAL, "/jobs", 404, "Not Found\n");
+    assert_eq!(err.to_string(), "Not Found");
+}
+
+#[test]
+fn forbidden_shows_the_gateways_message_and_a_hint() {
+    let mismatch = error_for(
+        LOCAL,
+        "/jobs",
+        403,
+        r#"{"message":"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."}"#,
+    );
+    let text = mismatch.to_string();
+    assert!(
+        text.starts_with("The request signature we calculated does not match"),
+        "{text}"
+    );
+    assert!(text.contains("(request id req-1)"), "{text}");
+    assert!(text.contains("hint: "), "{text}");
+    assert!(text.contains("the local development credentials"), "{text}");
+    assert!(text.contains("--region"), "{text}");
+
+    let unknown_key = error_for(
+        LOCAL,
+        "/jobs",
+        403,
+        r#"{"message":"The security token included in the request is invalid."}"#,
+    )
+    .to_string();
+    assert!(
+        unknown_key.contains("JOBS_LOCAL_ACCESS_KEY_ID"),
+        "{unknown_key}"
+    );
+    let unknown_key_aws = error_for(
+        AWS,
+        "/jobs",
+        403,
+        r#"{"message":"The security token included in the request is invalid."}"#,
+    )
+    .to_string();
+    assert!(
+        unknown_key_aws.contains("AWS_ACCESS_KEY_ID"),
+        "{unknown_key_aws}"
+    );
+
+    let expired = error_for(
+        LOCAL,
+        "/jobs",
+        403,
+        r#"{"message":"Signature expired: 20150830T123600Z is now earlier than 20260101T000000Z"}"#,
+    );
+    assert!(expired.to_string().contains("clock"), "{expired}");
+
+    let no_route = error_for(
+        AWS,
+        "/jobs",
+        403,
+        r#"{"message":"Missing Authentication Token"}"#,
+    );
+    assert!(no_route.to_string().contains("stage"), "{no_route}");
+}
+
+#[test]
+fn a_missing_local_route_on_aws_means_a_local_only_command() {
+    let err = error_for(
+        "https://api.example.com/prod",
+        "/local/replays",
+        403,
+        r#"{"message":"Missing Authentication Token"}"#,
+    );
+    assert!(matches!(err, ApiError::LocalOnly(_)), "{err:?}");
+    assert!(err.to_string().contains("aws events start-replay"), "{err}");
+}
+
+#[test]
+fn server_errors_carry_the_request_id() {
+    let err = error_for(
+        LOCAL,
+        "/jobs",
+        500,
+        r#"{"message":"Internal server error"}"#,
+    );
+    assert_eq!(
+        err.to_string(),
+        "the jobs API failed with 500 Internal Server Error: Internal server error (request id req-1)"
+    );
+}
+
+#[test]
+fn local_only_commands_say_what_to_use_on_aws() {
+    let aws = Endpoint::parse(AWS).unwrap();
+    let history = api::local_only("history", &aws).to_string();
+    assert!(history.contains("local-stack command"), "{history}");
+    assert!(history.contains("Step Functions console"), "{history}");
+    let replay = api::local_only("replay", &aws).to_string();
+    assert!(replay.contains("aws events start-replay"), "{replay}");
+}
+
+// --- command line --------------------------------------------------------
+
+/// The shape the `jobs-local` binary gives its command line: the server's own
+/// `start` (with its own --region) next to the flattened client commands.
+#[derive(Parser, Debug)]
+struct Cli {
+    #[command(flatten)]
+    client: ClientArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    Start {
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        addr: String,
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+    },
+    #[command(flatten)]
+    Client(ClientCommand),
+}
+
+#[test]
+fn the_commands_flatten_into_the_binarys_command_line() {
+    Cli::command().debug_assert();
+    let cli = Cli::try_parse_from([
+        "jobs-local",
+        "submit",
+        "--seconds",
+        "3",
+        "--wait",
+        "--url",
+        "http://127.0.0.1:4000",
+    ])
+    .unwrap();
+    assert_eq!(cli.client.url, "http://127.0.0.1:4000");
+    match cli.command {
+        Command::Client(ClientCommand::Submit(submit)) => {
+            assert_eq!(submit.seconds, 3);
+            assert!(submit.wait);
+            assert_eq!(submit.idempotency_key, None);
+        }
+        other => panic!("{other:?}"),
+    }
+    let cli = Cli::try_parse_from(["jobs-local", "start", "--region", "eu-west-1"]).unwrap();
+    assert!(matches!(cli.command, Command::Start { ref region, .. } if region == "eu-west-1"));
+    let cli = Cli::try_parse_from(["jobs-local", "--region", "eu-west-2", "get", "x"]).unwrap();
+    assert_eq!(cli.client.region.as_deref(), Some("eu-west-2"));
+    let cli =
+        Cli::try_parse_from(["jobs-local", "faults", "--error-handler-writes", "fail"]).unwrap();
+    assert!(matches!(
+        cli.command,
+        Command::Client(ClientCommand::Faults {
+            error_handler_writes: Some(Switch::Fail),
+            processor_writes: None
+        })
+    ));
+    assert!(
+        Cli::try_parse_from(["jobs-local", "faults", "--error-handler-writes", "maybe"]).is_err()
+    );
+    assert!(Cli::try_parse_from(["jobs-local", "archive", "--from", "yesterday"]).is_err());
+    assert!(Cli::try_parse_from(["jobs-local", "submit"]).is_err());
+}
+
+// --- rendering -----------------------------------------------------------
+
+const HISTORY: &str = include_str!("../tests/fixtures/history.json");
+
+#[test]
+fn the_timeline_shows_each_execution_and_its_events() {
+    let history: Value = serde_json::from_str(HISTORY).unwrap();
+    let text = render::timeline(&history);
+    let lines: Vec<&str> = text.lines().collect();
+    let has = |line: &str| {
+        assert!(
+            lines.iter().any(|l| l.trim_end() == line),
+            "no line {line:?} in\n{text}"
+        )
+    };
+    has("Execution 3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f  FAILED");
+    has("  started 2026-11-25T12:00:00.000Z  stopped 2026-11-25T12:00:00.063Z  (0.063s)");
+    has("  error   JobArchived: The job failed and its failure could not be recorded; it was sent to the failed-jobs archive and can be replayed.");
+    has("     +0.000s  ExecutionStarted");
+    has("     +0.002s  TaskStateEntered  ProcessJob");
+    // Task events take the name of the state they run in; a Lambda's JSON
+    // cause is reduced to its message.
+    has("     +0.031s  TaskFailed        ProcessJob  StoreUnavailable: the jobs store refused the write (injected fault)");
+    has("     +0.052s  TaskFailed        RecordFailure  StoreUnavailable: the jobs store refused the write (injected fault)");
+    has("     +0.060s  TaskSucceeded     ArchiveFailedJob");
+    has("     +0.062s  FailStateEntered  JobArchived");
+    has("     +0.063s  ExecutionFailed   JobArchived: The job failed and its failure could not be recorded; it was sent to the failed-jobs archive and can be replayed.");
+    has("Execution replay-1-3f2c9a4e  SUCCEEDED");
+    has("  replay  replay-1");
+    has("     +2.010s  TaskSucceeded       ProcessJob");
+    has("     +2.012s  ExecutionSucceeded");
+    // One line per event, plus the headers and the blank line between.
+    let events: usize = history["executions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["events"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(lines.iter().filter(|l| l.contains("  +")).count(), events);
+}
+
+#[test]
+fn the_timeline_reads_epoch_second_timestamps_too() {
+    let history = json!({"executions": [{
+        "name": "n", "status": "RUNNING", "startDate": 1_764_072_000.0,
+        "events": [
+            {"id": 1, "timestamp": 1_764_072_000.0, "type": "ExecutionStarted"},
+            {"id": 2, "timestamp": 1_764_072_001.5, "type": "PassStateEntered",
+             "stateEnteredEventDetails": {"name": "Wait"}},
+        ]
+    }]});
+    let text = render::timeline(&history);
+    assert!(text.contains("stopped -"), "{text}");
+    assert!(text.contains("+1.500s  PassStateEntered  Wait"), "{text}");
+    assert_eq!(
+        render::timeline(&json!({"executions": []})),
+        "no executions\n"
+    );
+}
+
+#[test]
+fn the_archive_table_lists_time_job_and_both_errors() {
+    let archive = json!({
+        "archiveName": "failed-jobs-archive",
+        "events": [{
+            "eventId": "e-1", "time": "2026-11-25T12:00:00.060Z", "source": "jobs.workflow",
+            "detailType": "JobFailed",
+            "detail": {
+                "id": "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f",
+                "parameters": {"seconds": 1000},
+                "processorError": {"Error": "JobTooLong", "Cause": "{\"errorMessage\":\"seconds is 1000, the most is 180\"}"},
+                "errorHandlerError": {"Error": "StoreUnavailable", "Cause": "injected"}
+            }
+        }]
+    });
+    let text = render::archive_table(&archive);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0].starts_with("TIME"), "{text}");
+    assert!(lines[0].contains("PROCESSOR ERROR") && lines[0].contains("ERROR HANDLER ERROR"));
+    assert!(lines[1].starts_with("2026-11-25T12:00:00.060Z  3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f  JobTooLong: seconds is 1000, the most is 180  StoreUnavailable: injected"), "{text}");
+    assert_eq!(lines[2], "1 archived event in failed-jobs-archive");
+    assert!(render::archive_table(&json!({"events": []})).starts_with("no archived events"));
+}
+
+#[test]
+fn job_json_keeps_the_contracts_key_order() {
+    let job = json!({
+        "updatedAt": "b", "status": "Success", "results": {"message": "m"},
+        "id": "i", "createdAt": "a", "parameters": {"seconds": 1}, "extra": 1
+    });
+    let text = render::job_json(&job);
+    let order: Vec<usize> = [
+        "\"id\"",
+        "\"status\"",
+        "\"parameters\"",
+        "\"results\"",
+        "\"createdAt\"",
+        "\"updatedAt\"",
+        "\"extra\"",
+    ]
+    .iter()
+    .map(|k| text.find(k).unwrap())
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), job);
+}
