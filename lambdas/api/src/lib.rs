@@ -162,27 +162,51 @@ fn message(status: StatusCode, message: &str, details: Option<String>) -> Respon
     (status, Json(body)).into_response()
 }
 
-/// The Router as the `api` Lambda serves it: behind API Gateway, with the
-/// stage taken from each request's context so `Location` includes it.
+/// The Router as the `api` Lambda serves it, behind API Gateway.
+///
+/// `lambda_http` puts the stage in front of the path (`/prod/jobs`); the
+/// routes are stage-free, so the stage is taken off before routing and
+/// kept as the [`BasePath`] when the client's URL had it, for `Location`.
 pub fn lambda_router(service: JobService) -> Router {
-    router(service).layer(axum::middleware::map_request(stage_base_path))
+    // An outer Router whose only route is the fallback: its layer runs
+    // before the inner Router routes.
+    Router::new()
+        .fallback_service(router(service))
+        .layer(axum::middleware::map_request(strip_stage))
 }
 
-async fn stage_base_path(mut request: axum::extract::Request) -> axum::extract::Request {
+async fn strip_stage(mut request: axum::extract::Request) -> axum::extract::Request {
     use lambda_http::request::RequestContext;
     use lambda_http::RequestExt;
-    // The context's path is the one the client used: `/prod/jobs` through the
-    // stage URL, but `/jobs` through a custom domain that maps the stage.
-    let prefix = match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV1(context)) => match (&context.stage, &context.path) {
-            (Some(stage), Some(path)) if path.starts_with(&format!("/{stage}/")) => {
-                Some(format!("/{stage}"))
-            }
-            _ => None,
-        },
-        _ => None,
+    let (stage, client_path) = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV1(context)) => {
+            (context.stage.clone(), context.path.clone())
+        }
+        _ => (None, None),
     };
-    if let Some(prefix) = prefix {
+    let Some(stage) = stage.filter(|s| !s.is_empty() && s != "$default") else {
+        return request;
+    };
+    let prefix = format!("/{stage}");
+    let uri = request.uri();
+    if let Some(rest) = uri
+        .path()
+        .strip_prefix(&prefix)
+        .filter(|r| r.starts_with('/'))
+    {
+        let mut parts = uri.clone().into_parts();
+        let path_and_query = match uri.query() {
+            Some(query) => format!("{rest}?{query}"),
+            None => rest.to_owned(),
+        };
+        parts.path_and_query = path_and_query.parse().ok();
+        if let Ok(stripped) = axum::http::Uri::from_parts(parts) {
+            *request.uri_mut() = stripped;
+        }
+    }
+    // The context's path is the one the client used: `/prod/jobs` through
+    // the stage URL, `/jobs` through a custom domain mapped to the stage.
+    if client_path.is_some_and(|p| p.starts_with(&format!("{prefix}/"))) {
         request.extensions_mut().insert(BasePath(prefix));
     }
     request

@@ -1,0 +1,164 @@
+//! The `api` Lambda's Router driven by the API Gateway REST proxy events it
+//! receives on AWS (IAM-authenticated requests, as API Gateway sends them).
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::Router;
+use jobs_domain::service::JobService;
+use jobs_domain::testing::{FixedClock, MemoryStore, RecordingStarter};
+use jobs_domain::JobId;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const POST_EVENT: &str = include_str!("events/post-jobs.json");
+
+fn app() -> (Arc<MemoryStore>, Arc<RecordingStarter>, Router) {
+    let store = Arc::new(MemoryStore::default());
+    let starter = Arc::new(RecordingStarter::default());
+    let service = JobService::new(
+        store.clone(),
+        starter.clone(),
+        Arc::new(FixedClock::default()),
+    );
+    (store, starter, jobs_api::lambda_router(service))
+}
+
+fn event(edit: impl FnOnce(&mut Value)) -> lambda_http::Request {
+    let mut event: Value = serde_json::from_str(POST_EVENT).unwrap();
+    edit(&mut event);
+    lambda_http::request::from_str(&event.to_string()).unwrap()
+}
+
+fn get_event(id: &str) -> lambda_http::Request {
+    event(|e| {
+        e["resource"] = json!("/jobs/{jobId}");
+        e["path"] = json!(format!("/jobs/{id}"));
+        e["httpMethod"] = json!("GET");
+        e["pathParameters"] = json!({ "jobId": id });
+        e["requestContext"]["resourcePath"] = json!("/jobs/{jobId}");
+        e["requestContext"]["httpMethod"] = json!("GET");
+        e["requestContext"]["path"] = json!(format!("/prod/jobs/{id}"));
+        e["body"] = Value::Null;
+    })
+}
+
+async fn call(
+    app: &Router,
+    request: lambda_http::Request,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap()
+    };
+    (status, headers, body)
+}
+
+#[tokio::test]
+async fn post_through_the_stage_url_points_location_at_the_stage() {
+    let (store, starter, app) = app();
+    let (status, headers, body) = call(&app, event(|_| {})).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let id: JobId = body["id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(headers["location"], format!("/prod/jobs/{id}"));
+    assert_eq!(store.job_count(), 1);
+    assert_eq!(starter.started()[0].parameters, json!({"seconds": 4}));
+}
+
+#[tokio::test]
+async fn post_through_a_custom_domain_keeps_location_at_the_root() {
+    let (_, _, app) = app();
+    let (status, headers, body) = call(
+        &app,
+        event(|e| e["requestContext"]["path"] = json!("/jobs")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(
+        headers["location"],
+        format!("/jobs/{}", body["id"].as_str().unwrap())
+    );
+}
+
+#[tokio::test]
+async fn a_base64_body_is_decoded() {
+    let (store, _, app) = app();
+    // {"seconds": 4} in base64, as API Gateway sends binary media types.
+    let (status, _, _) = call(
+        &app,
+        event(|e| {
+            e["body"] = json!("eyJzZWNvbmRzIjogNH0=");
+            e["isBase64Encoded"] = json!(true);
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(store.job_count(), 1);
+}
+
+#[tokio::test]
+async fn an_invalid_body_is_400_and_creates_nothing() {
+    let (store, starter, app) = app();
+    for body in [
+        json!("{\"seconds\": 0}"),
+        json!("{\"seconds\": \"3\"}"),
+        json!(""),
+        Value::Null,
+    ] {
+        let (status, _, reply) = call(&app, event(|e| e["body"] = body.clone())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(reply["message"], "Invalid request body");
+    }
+    assert_eq!(store.job_count(), 0);
+    assert!(starter.started().is_empty());
+}
+
+#[tokio::test]
+async fn get_reads_the_job_back() {
+    let (_, _, app) = app();
+    let (_, _, created) = call(&app, event(|_| {})).await;
+    let id = created["id"].as_str().unwrap();
+    let (status, _, body) = call(&app, get_event(id)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["id"], id);
+    assert_eq!(body["status"], "Queued");
+    assert_eq!(body["parameters"], json!({"seconds": 4}));
+}
+
+#[tokio::test]
+async fn get_of_an_unknown_or_malformed_id() {
+    let (_, _, app) = app();
+    let (status, _, _) = call(&app, get_event(&JobId::random().to_string())).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, body) = call(&app, get_event("not-a-job")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["message"], "Invalid job id");
+}
+
+#[tokio::test]
+async fn idempotency_key_header_from_api_gateway() {
+    let (store, starter, app) = app();
+    let with_key = |body: &'static str| {
+        event(move |e| {
+            e["headers"]["Idempotency-Key"] = json!("retry-1");
+            e["multiValueHeaders"]["Idempotency-Key"] = json!(["retry-1"]);
+            e["body"] = json!(body);
+        })
+    };
+    let (_, _, first) = call(&app, with_key("{\"seconds\": 4}")).await;
+    let (status, headers, second) = call(&app, with_key("{\"seconds\": 4}")).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(first["id"], second["id"]);
+    assert_eq!(headers["idempotent-replayed"], "true");
+    let (status, _, _) = call(&app, with_key("{\"seconds\": 9}")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(store.job_count(), 1);
+    assert_eq!(starter.started().len(), 1);
+}

@@ -1,0 +1,281 @@
+//! The HTTP contract of DESIGN.md, checked on the Router itself with
+//! in-memory adapters.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use jobs_domain::ports::{JobStore, StartError};
+use jobs_domain::service::JobService;
+use jobs_domain::testing::{FixedClock, MemoryStore, RecordingStarter};
+use jobs_domain::{JobId, JobStatus};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+struct Harness {
+    store: Arc<MemoryStore>,
+    starter: Arc<RecordingStarter>,
+    app: Router,
+}
+
+fn harness_with(starter: RecordingStarter) -> Harness {
+    let store = Arc::new(MemoryStore::default());
+    let starter = Arc::new(starter);
+    let service = JobService::new(
+        store.clone(),
+        starter.clone(),
+        Arc::new(FixedClock::default()),
+    );
+    Harness {
+        store,
+        starter,
+        app: jobs_api::router(service),
+    }
+}
+
+fn harness() -> Harness {
+    harness_with(RecordingStarter::default())
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Value,
+}
+
+async fn send(app: &Router, request: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap()
+    };
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn post(body: impl Into<Body>) -> Request<Body> {
+    Request::post("/jobs")
+        .header("content-type", "application/json")
+        .body(body.into())
+        .unwrap()
+}
+
+fn post_with_key(body: &str, key: &str) -> Request<Body> {
+    Request::post("/jobs")
+        .header("content-type", "application/json")
+        .header("Idempotency-Key", key)
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+fn get(path: &str) -> Request<Body> {
+    Request::get(path).body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn post_accepts_a_job_with_202_location_and_id() {
+    let h = harness();
+    let reply = send(&h.app, post(r#"{"seconds": 3}"#)).await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED);
+    let id = reply.body["id"].as_str().unwrap();
+    let parsed: JobId = id.parse().unwrap();
+    assert_eq!(reply.body, json!({ "id": id }));
+    assert_eq!(reply.headers["location"], format!("/jobs/{id}"));
+    assert_eq!(reply.headers["content-type"], "application/json");
+    assert!(reply.headers.get("idempotent-replayed").is_none());
+    let job = h.store.get(&parsed).await.unwrap().unwrap();
+    assert_eq!(job.status, JobStatus::Queued);
+    assert_eq!(job.parameters.seconds, 3);
+    let started = h.starter.started();
+    assert_eq!(started.len(), 1);
+    assert_eq!(started[0].id, parsed);
+}
+
+#[tokio::test]
+async fn invalid_bodies_get_400_and_change_nothing() {
+    let h = harness();
+    let oversized = format!(r#"{{"seconds": 3, "pad": "{}"}}"#, "x".repeat(2000));
+    let cases: Vec<(&str, String)> = vec![
+        ("missing seconds", "{}".into()),
+        ("zero", r#"{"seconds": 0}"#.into()),
+        ("negative", r#"{"seconds": -1}"#.into()),
+        ("fraction", r#"{"seconds": 1.5}"#.into()),
+        ("string", r#"{"seconds": "3"}"#.into()),
+        ("huge", r#"{"seconds": 99999999999999999999999}"#.into()),
+        ("above the maximum", r#"{"seconds": 86401}"#.into()),
+        ("extra key", r#"{"seconds": 3, "extra": true}"#.into()),
+        ("not json", "seconds=3".into()),
+        ("empty", String::new()),
+        ("array", "[3]".into()),
+        ("oversized", oversized),
+    ];
+    for (name, body) in cases {
+        let reply = send(&h.app, post(body)).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{name}");
+        assert_eq!(reply.body["message"], "Invalid request body", "{name}");
+        assert!(
+            reply.body["details"]
+                .as_str()
+                .is_some_and(|d| !d.is_empty()),
+            "{name}"
+        );
+    }
+    assert_eq!(h.store.job_count(), 0);
+    assert!(h.starter.started().is_empty());
+}
+
+#[tokio::test]
+async fn get_returns_the_job_in_the_contract_shape() {
+    let h = harness();
+    let id = send(&h.app, post(r#"{"seconds": 2}"#)).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reply = send(&h.app, get(&format!("/jobs/{id}"))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.body,
+        json!({
+            "id": id,
+            "status": "Queued",
+            "parameters": {"seconds": 2},
+            "createdAt": "2026-11-25T12:00:00.000Z",
+            "updatedAt": "2026-11-25T12:00:00.000Z",
+        })
+    );
+}
+
+#[tokio::test]
+async fn unknown_job_is_404_and_a_malformed_id_is_400() {
+    let h = harness();
+    let reply = send(&h.app, get(&format!("/jobs/{}", JobId::random()))).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.body["message"], "Job not found");
+    for bad in [
+        "nope",
+        "123",
+        "3F2C9A4E-8D1B-4C6A-9E2F-0B7D5A1C3E9F",
+        "idempotency%23k",
+    ] {
+        let reply = send(&h.app, get(&format!("/jobs/{bad}"))).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(reply.body["message"], "Invalid job id", "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn idempotency_key_returns_the_same_job_and_refuses_another_body() {
+    let h = harness();
+    let first = send(&h.app, post_with_key(r#"{"seconds": 2}"#, "order-7")).await;
+    assert_eq!(first.status, StatusCode::ACCEPTED);
+    // Same parameters, other spelling: the same request.
+    let again = send(&h.app, post_with_key(r#"{ "seconds" : 2 }"#, "order-7")).await;
+    assert_eq!(again.status, StatusCode::ACCEPTED);
+    assert_eq!(again.body["id"], first.body["id"]);
+    assert_eq!(again.headers["location"], first.headers["location"]);
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    let other = send(&h.app, post_with_key(r#"{"seconds": 5}"#, "order-7")).await;
+    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(other.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("Idempotency-Key"));
+    assert_eq!(h.starter.started().len(), 1);
+    assert_eq!(h.store.job_count(), 1);
+    // A different key is a different job.
+    let fresh = send(&h.app, post_with_key(r#"{"seconds": 2}"#, "order-8")).await;
+    assert_ne!(fresh.body["id"], first.body["id"]);
+}
+
+#[tokio::test]
+async fn a_malformed_idempotency_key_is_400() {
+    let h = harness();
+    let long = "k".repeat(300);
+    let reply = send(&h.app, post_with_key(r#"{"seconds": 2}"#, &long)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(h.store.job_count(), 0);
+}
+
+#[tokio::test]
+async fn a_failed_start_is_5xx_and_the_job_is_not_left_queued() {
+    let h = harness_with(RecordingStarter::failing(StartError::Unavailable(
+        "throttled".into(),
+    )));
+    let reply = send(&h.app, post(r#"{"seconds": 2}"#)).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    let id: JobId = reply.headers["x-job-id"].to_str().unwrap().parse().unwrap();
+    let job = h.store.get(&id).await.unwrap().unwrap();
+    assert_eq!(job.status, JobStatus::Failure);
+    assert_eq!(job.error.unwrap().error, "WorkflowStartFailed");
+}
+
+#[tokio::test]
+async fn a_store_outage_is_503_and_starts_nothing() {
+    let h = harness();
+    h.store.fail_writes(true);
+    let reply = send(&h.app, post(r#"{"seconds": 2}"#)).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(h.starter.started().is_empty());
+}
+
+#[tokio::test]
+async fn other_routes_are_404_and_other_methods_405() {
+    let h = harness();
+    assert_eq!(send(&h.app, get("/")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        send(&h.app, get("/jobs")).await.status,
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+    let delete = Request::delete(format!("/jobs/{}", JobId::random()))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        send(&h.app, delete).await.status,
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+}
+
+/// The gateway validates bodies with the JSON Schema; the function validates
+/// them again with the typed parse. The two must agree on every body.
+#[test]
+fn the_typed_parse_agrees_with_the_json_schema() {
+    let schema: Value = serde_json::from_str(include_str!("../schema/create-job.json")).unwrap();
+    let validator = jsonschema::draft4::new(&schema).unwrap();
+    let bodies = [
+        r#"{"seconds": 1}"#,
+        r#"{"seconds": 86400}"#,
+        r#"{"seconds": 86401}"#,
+        r#"{"seconds": 0}"#,
+        r#"{"seconds": -1}"#,
+        r#"{"seconds": 1.5}"#,
+        r#"{"seconds": 1.0}"#,
+        r#"{"seconds": 1e3}"#,
+        r#"{"seconds": "3"}"#,
+        r#"{"seconds": null}"#,
+        r#"{"seconds": true}"#,
+        r#"{}"#,
+        r#"{"seconds": 3, "x": 1}"#,
+        r#"[]"#,
+        r#""seconds""#,
+        r#"3"#,
+    ];
+    for body in bodies {
+        let value: Value = serde_json::from_str(body).unwrap();
+        let by_schema = validator.is_valid(&value);
+        let by_parse = jobs_domain::JobParameters::from_body(body.as_bytes()).is_ok();
+        assert_eq!(
+            by_schema, by_parse,
+            "{body}: schema says {by_schema}, typed parse says {by_parse}"
+        );
+    }
+}
