@@ -328,7 +328,12 @@ impl ApiClient {
         region: String,
         credentials: Credentials,
     ) -> Result<Self, ApiError> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if !endpoint.is_aws() {
+            // A proxy from the environment cannot reach a stack on this machine.
+            builder = builder.no_proxy();
+        }
+        let http = builder
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))
             .user_agent(concat!("jobs-local-client/", env!("CARGO_PKG_VERSION")))
