@@ -1,0 +1,83 @@
+//! `jobs-local start` options. Every flag has an environment fallback, so the
+//! stack can be configured either way (flags win).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+
+pub const DEFAULT_ACCESS_KEY_ID: &str = "AKIDLOCALJOBS0000000";
+pub const DEFAULT_SECRET_ACCESS_KEY: &str = "local-jobs-secret-do-not-use-in-production";
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+#[derive(Debug, Clone, Args)]
+pub struct StartArgs {
+    /// Address to listen on.
+    #[arg(long, env = "JOBS_LOCAL_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    /// Where the SQLite database lives.
+    #[arg(long, env = "JOBS_LOCAL_DATA_DIR", default_value = "./local-data")]
+    pub data_dir: PathBuf,
+    /// Access key id requests must be signed with.
+    #[arg(long, env = "JOBS_LOCAL_ACCESS_KEY_ID", default_value = DEFAULT_ACCESS_KEY_ID)]
+    pub access_key_id: String,
+    /// Secret access key requests must be signed with.
+    #[arg(long, env = "JOBS_LOCAL_SECRET_ACCESS_KEY", default_value = DEFAULT_SECRET_ACCESS_KEY, hide_env_values = true)]
+    pub secret_access_key: String,
+    /// Region requests must be signed for.
+    #[arg(long, env = "JOBS_LOCAL_REGION", default_value = DEFAULT_REGION)]
+    pub region: String,
+    /// Make the error handler's job-store writes fail (fault injection).
+    #[arg(long)]
+    pub fail_error_handler_writes: bool,
+    /// Faults to inject at start, comma-separated: error-handler-writes, processor-writes.
+    #[arg(long, env = "JOBS_LOCAL_FAULTS", default_value = "")]
+    pub faults: String,
+}
+
+/// Everything the stack needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub region: String,
+    /// Fault names, as in `JOBS_LOCAL_FAULTS`.
+    pub faults: Vec<String>,
+}
+
+impl Config {
+    pub fn from_args(args: &StartArgs) -> Self {
+        let mut faults: Vec<String> = args
+            .faults
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if args.fail_error_handler_writes && !faults.iter().any(|f| f == "error-handler-writes") {
+            faults.push("error-handler-writes".into());
+        }
+        Self {
+            addr: args.addr,
+            data_dir: args.data_dir.clone(),
+            access_key_id: args.access_key_id.clone(),
+            secret_access_key: args.secret_access_key.clone(),
+            region: args.region.clone(),
+            faults,
+        }
+    }
+
+    /// A configuration for tests and benchmarks: a random port on 127.0.0.1.
+    pub fn ephemeral(data_dir: PathBuf) -> Self {
+        Self {
+            addr: "127.0.0.1:0".parse().expect("a socket address"),
+            data_dir,
+            access_key_id: DEFAULT_ACCESS_KEY_ID.into(),
+            secret_access_key: DEFAULT_SECRET_ACCESS_KEY.into(),
+            region: DEFAULT_REGION.into(),
+            faults: Vec::new(),
+        }
+    }
+}

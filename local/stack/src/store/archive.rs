@@ -1,0 +1,127 @@
+//! The failed-jobs archive and the replays made from it.
+
+use chrono::{DateTime, Utc};
+use jobs_domain::job::{parse_timestamp, timestamp};
+use jobs_domain::ports::StoreError;
+use rusqlite::params;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::jobs::store_error;
+use super::sqlite::{Db, DbError};
+
+/// An event as the archive keeps it (the `/local/archive` shape).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchivedEvent {
+    pub event_id: String,
+    #[serde(serialize_with = "as_timestamp")]
+    pub time: DateTime<Utc>,
+    pub source: String,
+    pub detail_type: String,
+    pub detail: Value,
+}
+
+fn as_timestamp<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&timestamp(at))
+}
+
+#[derive(Clone)]
+pub struct ArchiveStore {
+    db: Db,
+}
+
+impl ArchiveStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    pub async fn insert(&self, event: &ArchivedEvent) -> Result<(), StoreError> {
+        let e = event.clone();
+        self.db
+            .write(move |c| {
+                c.execute(
+                    "INSERT OR IGNORE INTO archive (event_id, time, source, detail_type, detail)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![e.event_id, timestamp(&e.time), e.source, e.detail_type, e.detail.to_string()],
+                )?;
+                Ok(())
+            })
+            .await
+            .map_err(store_error)
+    }
+
+    /// Events archived in `[from, to)`, oldest first.
+    pub async fn between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<ArchivedEvent>, StoreError> {
+        let (from, to) = (timestamp(&from), timestamp(&to));
+        self.db
+            .read(move |c| {
+                let mut st = c.prepare(
+                    "SELECT event_id, time, source, detail_type, detail FROM archive
+                     WHERE time >= ?1 AND time < ?2 ORDER BY time, event_id",
+                )?;
+                let rows = st.query_map(params![from, to], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                    ))
+                })?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (event_id, time, source, detail_type, detail) = row?;
+                    let corrupt = || DbError::Sql(format!("corrupt: archived event {event_id} is unreadable"));
+                    out.push(ArchivedEvent {
+                        time: parse_timestamp(&time).ok_or_else(corrupt)?,
+                        detail: serde_json::from_str(&detail).map_err(|_| corrupt())?,
+                        event_id,
+                        source,
+                        detail_type,
+                    });
+                }
+                Ok(out)
+            })
+            .await
+            .map_err(store_error)
+    }
+
+    /// Records a replay by name; `false` if the name was used before.
+    pub async fn record_replay(
+        &self,
+        name: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        started_at: DateTime<Utc>,
+        events_replayed: usize,
+    ) -> Result<bool, StoreError> {
+        let name = name.to_owned();
+        self.db
+            .write(move |c| {
+                let n = c.execute(
+                    "INSERT INTO replays (name, event_start, event_end, started_at, events_replayed)
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                    params![name, timestamp(&from), timestamp(&to), timestamp(&started_at), events_replayed as i64],
+                )?;
+                Ok(n == 1)
+            })
+            .await
+            .map_err(store_error)
+    }
+
+    pub async fn replay_exists(&self, name: &str) -> Result<bool, StoreError> {
+        let name = name.to_owned();
+        self.db
+            .read(move |c| {
+                let n: i64 = c.query_row("SELECT count(*) FROM replays WHERE name = ?1", [name], |r| r.get(0))?;
+                Ok(n > 0)
+            })
+            .await
+            .map_err(store_error)
+    }
+}

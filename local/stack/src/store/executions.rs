@@ -1,0 +1,291 @@
+//! Executions and their history events, as `DescribeExecution` and
+//! `GetExecutionHistory` would show them.
+
+use chrono::{DateTime, Utc};
+use jobs_domain::job::{parse_timestamp, timestamp};
+use jobs_domain::ports::StoreError;
+use jobs_domain::JobId;
+use rusqlite::{params, OptionalExtension, Row};
+use serde_json::{json, Value};
+
+use super::jobs::store_error;
+use super::sqlite::{Db, DbError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecutionStatus {
+    Running,
+    Succeeded,
+    Failed,
+    TimedOut,
+    Aborted,
+}
+
+impl ExecutionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "RUNNING",
+            Self::Succeeded => "SUCCEEDED",
+            Self::Failed => "FAILED",
+            Self::TimedOut => "TIMED_OUT",
+            Self::Aborted => "ABORTED",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Running,
+            Self::Succeeded,
+            Self::Failed,
+            Self::TimedOut,
+            Self::Aborted,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionRecord {
+    pub arn: String,
+    pub name: String,
+    pub job_id: JobId,
+    pub status: ExecutionStatus,
+    pub start_date: DateTime<Utc>,
+    pub stop_date: Option<DateTime<Utc>>,
+    pub input: Value,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    pub replay_name: Option<String>,
+}
+
+impl ExecutionRecord {
+    /// The `/local/jobs/{jobId}/executions` shape, without the events.
+    pub fn to_view(&self) -> Value {
+        let mut v = json!({
+            "executionArn": self.arn,
+            "name": self.name,
+            "status": self.status.as_str(),
+            "startDate": timestamp(&self.start_date),
+            "input": self.input,
+        });
+        let fields = [
+            ("stopDate", self.stop_date.as_ref().map(|d| json!(timestamp(d)))),
+            ("output", self.output.clone()),
+            ("error", self.error.clone().map(Value::String)),
+            ("cause", self.cause.clone().map(Value::String)),
+            ("replayName", self.replay_name.clone().map(Value::String)),
+        ];
+        for (name, value) in fields {
+            if let Some(value) = value {
+                v[name] = value;
+            }
+        }
+        v
+    }
+}
+
+/// How an execution ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ending {
+    pub status: ExecutionStatus,
+    pub at: DateTime<Utc>,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct ExecutionStore {
+    db: Db,
+}
+
+const COLUMNS: &str =
+    "arn, name, job_id, status, start_date, stop_date, input, output, error, cause, replay_name";
+
+fn row_to_record(row: &Row<'_>) -> rusqlite::Result<Result<ExecutionRecord, String>> {
+    let arn: String = row.get(0)?;
+    let job_id: String = row.get(2)?;
+    let status: String = row.get(3)?;
+    let start: String = row.get(4)?;
+    let stop: Option<String> = row.get(5)?;
+    let input: String = row.get(6)?;
+    let output: Option<String> = row.get(7)?;
+    let corrupt = |what: &str| format!("corrupt: execution {arn} has an unreadable {what}");
+    let record = (|| {
+        Ok(ExecutionRecord {
+            name: row.get(1).map_err(|_| corrupt("name"))?,
+            job_id: job_id.parse().map_err(|_| corrupt("job id"))?,
+            status: ExecutionStatus::parse(&status).ok_or_else(|| corrupt("status"))?,
+            start_date: parse_timestamp(&start).ok_or_else(|| corrupt("start date"))?,
+            stop_date: match stop {
+                Some(s) => Some(parse_timestamp(&s).ok_or_else(|| corrupt("stop date"))?),
+                None => None,
+            },
+            input: serde_json::from_str(&input).map_err(|_| corrupt("input"))?,
+            output: match output {
+                Some(o) => Some(serde_json::from_str(&o).map_err(|_| corrupt("output"))?),
+                None => None,
+            },
+            error: row.get(8).map_err(|_| corrupt("error"))?,
+            cause: row.get(9).map_err(|_| corrupt("cause"))?,
+            replay_name: row.get(10).map_err(|_| corrupt("replay name"))?,
+            arn: arn.clone(),
+        })
+    })();
+    Ok(record)
+}
+
+fn collect(
+    rows: impl Iterator<Item = rusqlite::Result<Result<ExecutionRecord, String>>>,
+) -> Result<Vec<ExecutionRecord>, DbError> {
+    rows.map(|r| r?.map_err(DbError::Sql)).collect()
+}
+
+impl ExecutionStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Records a new RUNNING execution; `false` if one with its name exists.
+    pub async fn insert(&self, record: &ExecutionRecord) -> Result<bool, StoreError> {
+        let r = record.clone();
+        self.db
+            .write(move |c| {
+                let n = c.execute(
+                    "INSERT INTO executions (arn, name, job_id, status, start_date, input, replay_name)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+                    params![
+                        r.arn,
+                        r.name,
+                        r.job_id.to_string(),
+                        r.status.as_str(),
+                        timestamp(&r.start_date),
+                        r.input.to_string(),
+                        r.replay_name
+                    ],
+                )?;
+                Ok(n == 1)
+            })
+            .await
+            .map_err(store_error)
+    }
+
+    pub async fn finish(&self, arn: &str, ending: Ending) -> Result<(), StoreError> {
+        let arn = arn.to_owned();
+        self.db
+            .write(move |c| {
+                c.execute(
+                    "UPDATE executions SET status = ?2, stop_date = ?3, output = ?4, error = ?5, cause = ?6
+                     WHERE arn = ?1",
+                    params![
+                        arn,
+                        ending.status.as_str(),
+                        timestamp(&ending.at),
+                        ending.output.map(|o| o.to_string()),
+                        ending.error,
+                        ending.cause
+                    ],
+                )?;
+                Ok(())
+            })
+            .await
+            .map_err(store_error)
+    }
+
+    /// Notes that an execution cut off by a stop is being run again; returns
+    /// the highest history event id it already has.
+    pub async fn begin_redrive(&self, arn: &str) -> Result<u64, StoreError> {
+        let arn = arn.to_owned();
+        self.db
+            .write(move |c| {
+                c.execute(
+                    "UPDATE executions SET attempts = attempts + 1 WHERE arn = ?1",
+                    [&arn],
+                )?;
+                let max: Option<i64> = c.query_row(
+                    "SELECT max(id) FROM history_events WHERE execution_arn = ?1",
+                    [&arn],
+                    |r| r.get(0),
+                )?;
+                Ok(max.unwrap_or(0) as u64)
+            })
+            .await
+            .map_err(store_error)
+    }
+
+    /// Queues one history event; events are written in the order queued.
+    pub fn append_event(&self, arn: &str, id: u64, event: Value) {
+        let arn = arn.to_owned();
+        self.db.write_detached("a history event", move |c| {
+            c.execute(
+                "INSERT OR REPLACE INTO history_events (execution_arn, id, event) VALUES (?1, ?2, ?3)",
+                params![arn, id as i64, event.to_string()],
+            )?;
+            Ok(())
+        });
+    }
+
+    pub async fn running(&self) -> Result<Vec<ExecutionRecord>, StoreError> {
+        self.db
+            .read(|c| {
+                let mut st = c.prepare(&format!(
+                    "SELECT {COLUMNS} FROM executions WHERE status = 'RUNNING' ORDER BY start_date"
+                ))?;
+                let rows = st.query_map([], row_to_record)?;
+                collect(rows)
+            })
+            .await
+            .map_err(store_error)
+    }
+
+    pub async fn get(&self, arn: &str) -> Result<Option<ExecutionRecord>, StoreError> {
+        let arn = arn.to_owned();
+        self.db
+            .read(move |c| {
+                let row = c
+                    .query_row(
+                        &format!("SELECT {COLUMNS} FROM executions WHERE arn = ?1"),
+                        [arn],
+                        row_to_record,
+                    )
+                    .optional()?;
+                row.map(|r| r.map_err(DbError::Sql)).transpose()
+            })
+            .await
+            .map_err(store_error)
+    }
+
+    /// A job's executions, oldest first, each with its history events.
+    pub async fn for_job(
+        &self,
+        job_id: &JobId,
+    ) -> Result<Vec<(ExecutionRecord, Vec<Value>)>, StoreError> {
+        let job_id = job_id.to_string();
+        self.db
+            .read(move |c| {
+                let mut st = c.prepare(&format!(
+                    "SELECT {COLUMNS} FROM executions WHERE job_id = ?1 ORDER BY start_date, rowid"
+                ))?;
+                let records = collect(st.query_map([job_id], row_to_record)?)?;
+                let mut events_st = c.prepare(
+                    "SELECT event FROM history_events WHERE execution_arn = ?1 ORDER BY id",
+                )?;
+                let mut out = Vec::with_capacity(records.len());
+                for record in records {
+                    let events = events_st
+                        .query_map([&record.arn], |r| r.get::<_, String>(0))?
+                        .map(|e| {
+                            serde_json::from_str(&e?).map_err(|e| {
+                                DbError::Sql(format!("corrupt: a history event is unreadable: {e}"))
+                            })
+                        })
+                        .collect::<Result<Vec<Value>, DbError>>()?;
+                    out.push((record, events));
+                }
+                Ok(out)
+            })
+            .await
+            .map_err(store_error)
+    }
+}

@@ -1,0 +1,273 @@
+//! The jobs table behind the domain's `JobStore` port, with the same write
+//! conditions as the DynamoDB store: each conditional write is one statement
+//! (or a few in one savepoint) on the single writer, so no two can interleave.
+
+use async_trait::async_trait;
+use jobs_domain::job::{parse_timestamp, timestamp};
+use jobs_domain::ports::{CreateOutcome, JobStore, StatusChange, StoreError, TransitionError};
+use jobs_domain::{IdempotencyKey, IdempotencyRecord, Job, JobError, JobId, JobParameters, JobStatus};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::sqlite::{Db, DbError};
+
+#[derive(Clone)]
+pub struct SqliteJobStore {
+    db: Db,
+}
+
+impl SqliteJobStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Jobs still `Queued` that no execution was ever recorded for: the
+    /// process stopped between storing the job and starting its execution.
+    pub async fn queued_without_execution(&self) -> Result<Vec<Job>, StoreError> {
+        self.db
+            .read(|c| {
+                let mut st = c.prepare(
+                    "SELECT id, status, parameters, results, error, created_at, updated_at
+                     FROM jobs j WHERE status = 'Queued'
+                     AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.job_id = j.id)",
+                )?;
+                let rows = st.query_map([], raw_job)?;
+                let mut jobs = Vec::new();
+                for row in rows {
+                    jobs.push(row?.into_job().map_err(DbError::Sql)?);
+                }
+                Ok(jobs)
+            })
+            .await
+            .map_err(store_error)
+    }
+
+    /// Forgets idempotency keys whose time is up.
+    pub async fn purge_expired_keys(&self, now: chrono::DateTime<chrono::Utc>) -> Result<usize, StoreError> {
+        let now = timestamp(&now);
+        self.db
+            .write(move |c| Ok(c.execute("DELETE FROM idempotency_keys WHERE expires_at <= ?1", [now])?))
+            .await
+            .map_err(store_error)
+    }
+}
+
+pub fn store_error(e: DbError) -> StoreError {
+    match e {
+        DbError::Closed | DbError::Busy(_) => StoreError::Unavailable(e.to_string()),
+        DbError::Sql(m) if m.starts_with("corrupt:") => StoreError::Corrupt(m),
+        DbError::Sql(m) => StoreError::Other(m),
+    }
+}
+
+/// A row as stored; turned into a `Job` outside the statement so a bad row is
+/// reported as corrupt rather than as a failed query.
+struct RawJob {
+    id: String,
+    status: String,
+    parameters: String,
+    results: Option<String>,
+    error: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+fn raw_job(row: &Row<'_>) -> rusqlite::Result<RawJob> {
+    Ok(RawJob {
+        id: row.get(0)?,
+        status: row.get(1)?,
+        parameters: row.get(2)?,
+        results: row.get(3)?,
+        error: row.get(4)?,
+        created_at: row.get(5)?,
+        updated_at: row.get(6)?,
+    })
+}
+
+impl RawJob {
+    fn into_job(self) -> Result<Job, String> {
+        let corrupt = |what: &str| format!("corrupt: job {} has an unreadable {what}", self.id);
+        Ok(Job {
+            id: self.id.parse::<JobId>().map_err(|_| corrupt("id"))?,
+            status: self.status.parse::<JobStatus>().map_err(|_| corrupt("status"))?,
+            parameters: serde_json::from_str::<JobParameters>(&self.parameters)
+                .map_err(|_| corrupt("parameters"))?,
+            results: match &self.results {
+                Some(r) => Some(serde_json::from_str(r).map_err(|_| corrupt("results"))?),
+                None => None,
+            },
+            error: match &self.error {
+                Some(e) => Some(serde_json::from_str::<JobError>(e).map_err(|_| corrupt("error"))?),
+                None => None,
+            },
+            created_at: parse_timestamp(&self.created_at).ok_or_else(|| corrupt("createdAt"))?,
+            updated_at: parse_timestamp(&self.updated_at).ok_or_else(|| corrupt("updatedAt"))?,
+        })
+    }
+}
+
+const SELECT_JOB: &str = "SELECT id, status, parameters, results, error, created_at, updated_at FROM jobs WHERE id = ?1";
+
+fn load(c: &Connection, id: &str) -> Result<Option<Job>, DbError> {
+    let raw = c.query_row(SELECT_JOB, [id], raw_job).optional()?;
+    raw.map(|r| r.into_job().map_err(DbError::Sql)).transpose()
+}
+
+enum Created {
+    Yes,
+    Exists,
+    KeyTaken(IdempotencyRecord),
+}
+
+enum Transitioned {
+    Done(Job),
+    Rejected(Option<Job>),
+}
+
+#[async_trait]
+impl JobStore for SqliteJobStore {
+    async fn create(
+        &self,
+        job: &Job,
+        idempotency: Option<&IdempotencyRecord>,
+    ) -> Result<CreateOutcome, StoreError> {
+        let id = job.id.to_string();
+        let row = (
+            job.status.as_str(),
+            serde_json::to_string(&job.parameters).expect("parameters serialize"),
+            timestamp(&job.created_at),
+            timestamp(&job.updated_at),
+        );
+        let record = idempotency.cloned();
+        let created = self
+            .db
+            .write(move |c| {
+                if let Some(record) = &record {
+                    let existing = c
+                        .query_row(
+                            "SELECT job_id, request_hash, expires_at FROM idempotency_keys WHERE key = ?1 AND expires_at > ?2",
+                            params![record.key.as_str(), row.2],
+                            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
+                        )
+                        .optional()?;
+                    if let Some((job_id, request_hash, expires_at)) = existing {
+                        let corrupt = || DbError::Sql(format!("corrupt: idempotency key {} is unreadable", record.key.as_str()));
+                        return Ok(Created::KeyTaken(IdempotencyRecord {
+                            key: record.key.clone(),
+                            job_id: job_id.parse().map_err(|_| corrupt())?,
+                            request_hash,
+                            expires_at: parse_timestamp(&expires_at).ok_or_else(corrupt)?,
+                        }));
+                    }
+                }
+                let inserted = c.execute(
+                    "INSERT INTO jobs (id, status, parameters, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO NOTHING",
+                    params![id, row.0, row.1, row.2, row.3],
+                )?;
+                if inserted == 0 {
+                    return Ok(Created::Exists);
+                }
+                if let Some(record) = &record {
+                    c.execute(
+                        "INSERT OR REPLACE INTO idempotency_keys (key, job_id, request_hash, expires_at)
+                         VALUES (?1, ?2, ?3, ?4)",
+                        params![
+                            record.key.as_str(),
+                            record.job_id.to_string(),
+                            record.request_hash,
+                            timestamp(&record.expires_at)
+                        ],
+                    )?;
+                }
+                Ok(Created::Yes)
+            })
+            .await
+            .map_err(store_error)?;
+        match created {
+            Created::Yes => Ok(CreateOutcome::Created),
+            Created::Exists => Err(StoreError::AlreadyExists(job.id)),
+            Created::KeyTaken(record) => Ok(CreateOutcome::IdempotencyKeyTaken(record)),
+        }
+    }
+
+    async fn get(&self, id: &JobId) -> Result<Option<Job>, StoreError> {
+        let id = id.to_string();
+        self.db
+            .read(move |c| load(c, &id))
+            .await
+            .map_err(store_error)
+    }
+
+    async fn transition(&self, change: &StatusChange) -> Result<Job, TransitionError> {
+        let id = change.id.to_string();
+        let to = change.to.as_str();
+        // The allowed statuses are the enum's own names, never user input, so
+        // they can be spelled into the statement.
+        let allowed = change
+            .allowed_from
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(",");
+        let at = timestamp(&change.at);
+        let results = change
+            .results
+            .as_ref()
+            .map(|r| serde_json::to_string(r).expect("results serialize"));
+        let error = change
+            .error
+            .as_ref()
+            .map(|e| serde_json::to_string(e).expect("an error serializes"));
+        let outcome = self
+            .db
+            .write(move |c| {
+                let updated = if allowed.is_empty() {
+                    0
+                } else {
+                    c.execute(
+                        &format!(
+                            "UPDATE jobs SET status = ?1, updated_at = ?2,
+                                results = COALESCE(?3, results), error = COALESCE(?4, error)
+                             WHERE id = ?5 AND status IN ({allowed})"
+                        ),
+                        params![to, at, results, error, id],
+                    )?
+                };
+                let current = load(c, &id)?;
+                Ok(if updated == 1 {
+                    Transitioned::Done(current.expect("the updated job exists"))
+                } else {
+                    Transitioned::Rejected(current)
+                })
+            })
+            .await
+            .map_err(store_error)?;
+        match outcome {
+            Transitioned::Done(job) => Ok(job),
+            Transitioned::Rejected(current) => Err(TransitionError::Rejected {
+                current: current.map(Box::new),
+            }),
+        }
+    }
+
+    async fn release_idempotency_key(
+        &self,
+        key: &IdempotencyKey,
+        job_id: &JobId,
+    ) -> Result<(), StoreError> {
+        let (key, job_id) = (key.as_str().to_owned(), job_id.to_string());
+        self.db
+            .write(move |c| {
+                c.execute(
+                    "DELETE FROM idempotency_keys WHERE key = ?1 AND job_id = ?2",
+                    params![key, job_id],
+                )?;
+                Ok(())
+            })
+            .await
+            .map_err(store_error)
+    }
+}
+
+#[cfg(test)]
+mod tests;

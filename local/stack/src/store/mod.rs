@@ -1,0 +1,11 @@
+//! Everything the local stack keeps, in one SQLite file.
+
+pub mod archive;
+pub mod executions;
+pub mod jobs;
+pub mod sqlite;
+
+pub use archive::{ArchiveStore, ArchivedEvent};
+pub use executions::{Ending, ExecutionRecord, ExecutionStatus, ExecutionStore};
+pub use jobs::SqliteJobStore;
+pub use sqlite::{Db, DbError};

@@ -1,0 +1,391 @@
+//! The SQLite database: one file in WAL mode, one writer thread that commits
+//! whatever writes are waiting in one transaction, and a pool of readers.
+//!
+//! With thousands of jobs in flight, a transaction (and its WAL append) per
+//! status write would serialize everything on the disk. The writer instead
+//! drains its queue and commits the lot at once: each write still runs in its
+//! own savepoint, so one failing write does not take the others with it, and
+//! each caller hears back only after the commit that holds its write.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::oneshot;
+use tracing::error;
+
+
+/// Upper bound on the writes one transaction commits, so a long queue still
+/// hands results back at a steady pace.
+const MAX_BATCH: usize = 1024;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    parameters TEXT NOT NULL,
+    results TEXT,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs(status);
+
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    key TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS executions (
+    arn TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    job_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    start_date TEXT NOT NULL,
+    stop_date TEXT,
+    input TEXT NOT NULL,
+    output TEXT,
+    error TEXT,
+    cause TEXT,
+    replay_name TEXT,
+    attempts INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS executions_by_job ON executions(job_id, start_date);
+CREATE INDEX IF NOT EXISTS executions_by_status ON executions(status);
+
+CREATE TABLE IF NOT EXISTS history_events (
+    execution_arn TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    PRIMARY KEY (execution_arn, id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS archive (
+    event_id TEXT PRIMARY KEY,
+    time TEXT NOT NULL,
+    source TEXT NOT NULL,
+    detail_type TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS archive_by_time ON archive(time);
+
+CREATE TABLE IF NOT EXISTS replays (
+    name TEXT PRIMARY KEY,
+    event_start TEXT NOT NULL,
+    event_end TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    events_replayed INTEGER NOT NULL
+);
+"#;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DbError {
+    #[error("the database is closed")]
+    Closed,
+    #[error("the database is busy: {0}")]
+    Busy(String),
+    #[error("{0}")]
+    Sql(String),
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                DbError::Busy(e.to_string())
+            }
+            _ => DbError::Sql(e.to_string()),
+        }
+    }
+}
+
+/// One queued write: run inside the batch, then told how the batch ended.
+trait Pending: Send {
+    /// Returns whether the write succeeded (and its savepoint may be kept).
+    fn run(&mut self, conn: &Connection) -> bool;
+    fn finish(self: Box<Self>, committed: Result<(), DbError>);
+}
+
+struct Op<F, R> {
+    f: Option<F>,
+    result: Option<Result<R, DbError>>,
+    reply: Box<dyn FnOnce(Result<R, DbError>) + Send>,
+}
+
+impl<F, R> Pending for Op<F, R>
+where
+    F: FnOnce(&Connection) -> Result<R, DbError> + Send,
+    R: Send,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let f = self.f.take().expect("a write runs once");
+        let result = f(conn);
+        let ok = result.is_ok();
+        self.result = Some(result);
+        ok
+    }
+
+    fn finish(self: Box<Self>, committed: Result<(), DbError>) {
+        let outcome = match self.result {
+            // Never ran: the batch failed before reaching it.
+            None => Err(committed.err().unwrap_or(DbError::Closed)),
+            Some(Err(e)) => Err(e),
+            Some(Ok(value)) => committed.map(|()| value),
+        };
+        (self.reply)(outcome);
+    }
+}
+
+type WriteOp = Box<dyn Pending>;
+
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writes: Mutex<Option<mpsc::Sender<WriteOp>>>,
+    readers: Mutex<Vec<Connection>>,
+    writer: Mutex<Option<thread::JoinHandle<()>>>,
+}
+
+impl Db {
+    /// Opens (creating if needed) `jobs.sqlite3` in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, DbError> {
+        std::fs::create_dir_all(dir).map_err(|e| DbError::Sql(format!("{}: {e}", dir.display())))?;
+        let path = dir.join("jobs.sqlite3");
+        let mut conn = Connection::open(&path)?;
+        configure(&conn)?;
+        conn.execute_batch(SCHEMA)?;
+        // Only a durable commit counts as done for the writer; a crash of the
+        // process (not of the machine) loses nothing with WAL and NORMAL.
+        let (tx, rx) = mpsc::channel::<WriteOp>();
+        let writer = thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || write_loop(&mut conn, rx))
+            .map_err(|e| DbError::Sql(e.to_string()))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path,
+                writes: Mutex::new(Some(tx)),
+                readers: Mutex::new(Vec::new()),
+                writer: Mutex::new(Some(writer)),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` in the writer's next transaction; resolves once it is committed.
+    pub async fn write<R, F>(&self, f: F) -> Result<R, DbError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, DbError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        self.submit(Box::new(Op {
+            f: Some(f),
+            result: None,
+            reply: Box::new(move |outcome| {
+                let _ = tx.send(outcome);
+            }),
+        }))?;
+        rx.await.map_err(|_| DbError::Closed)?
+    }
+
+    /// Queues a write without waiting for it. Writes are applied in the order
+    /// they are queued, so a later awaited write commits after this one.
+    pub fn write_detached<F>(&self, what: &'static str, f: F)
+    where
+        F: FnOnce(&Connection) -> Result<(), DbError> + Send + 'static,
+    {
+        let queued = self.submit(Box::new(Op {
+            f: Some(f),
+            result: None,
+            reply: Box::new(move |outcome: Result<(), DbError>| {
+                if let Err(e) = outcome {
+                    error!(error = %e, "could not write {what}");
+                }
+            }),
+        }));
+        if let Err(e) = queued {
+            error!(error = %e, "could not queue a write of {what}");
+        }
+    }
+
+    fn submit(&self, op: WriteOp) -> Result<(), DbError> {
+        let writes = self.inner.writes.lock().expect("writer sender lock");
+        writes
+            .as_ref()
+            .ok_or(DbError::Closed)?
+            .send(op)
+            .map_err(|_| DbError::Closed)
+    }
+
+    /// Runs `f` on a reader connection, off the async runtime.
+    pub async fn read<R, F>(&self, f: F) -> Result<R, DbError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, DbError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = inner.readers.lock().expect("reader pool lock").pop();
+            let conn = match pooled {
+                Some(conn) => conn,
+                None => open_reader(&inner.path)?,
+            };
+            let result = f(&conn);
+            inner.readers.lock().expect("reader pool lock").push(conn);
+            result
+        })
+        .await
+        .map_err(|e| DbError::Sql(format!("reader task failed: {e}")))?
+    }
+
+    /// Stops taking writes, lets the writer commit what it holds, and waits.
+    pub fn close(&self) {
+        self.inner.writes.lock().expect("writer sender lock").take();
+        if let Some(handle) = self.inner.writer.lock().expect("writer handle lock").take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+fn configure(conn: &Connection) -> Result<(), DbError> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(())
+}
+
+fn open_reader(path: &Path) -> Result<Connection, DbError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+fn write_loop(conn: &mut Connection, rx: mpsc::Receiver<WriteOp>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(op) => batch.push(op),
+                Err(_) => break,
+            }
+        }
+        let committed = run_batch(conn, &mut batch);
+        for op in batch {
+            op.finish(committed.clone());
+        }
+    }
+}
+
+fn run_batch(conn: &mut Connection, batch: &mut [WriteOp]) -> Result<(), DbError> {
+    let mut tx = conn.transaction()?;
+    for op in batch.iter_mut() {
+        let mut savepoint = tx.savepoint()?;
+        if op.run(&savepoint) {
+            savepoint.commit()?;
+        } else {
+            savepoint.rollback()?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn writes_commit_and_readers_see_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        db.write(|c| {
+            c.execute("CREATE TABLE t (v INTEGER)", [])?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let mut handles = Vec::new();
+        for i in 0..200 {
+            let db = db.clone();
+            handles.push(tokio::spawn(async move {
+                db.write(move |c| {
+                    c.execute("INSERT INTO t VALUES (?1)", [i])?;
+                    Ok(())
+                })
+                .await
+            }));
+        }
+        for h in handles {
+            h.await.unwrap().unwrap();
+        }
+        let n: i64 = db
+            .read(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(n, 200);
+    }
+
+    #[tokio::test]
+    async fn a_failing_write_leaves_the_rest_of_its_batch_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        db.write(|c| Ok(c.execute_batch("CREATE TABLE t (v INTEGER UNIQUE)")?))
+            .await
+            .unwrap();
+        let good = db.write(|c| Ok(c.execute("INSERT INTO t VALUES (1)", [])?));
+        let half = db.write(|c| {
+            c.execute("INSERT INTO t VALUES (2)", [])?;
+            // Fails: the insert above must be rolled back with it.
+            c.execute("INSERT INTO t VALUES (1)", [])?;
+            Ok(())
+        });
+        let also_good = db.write(|c| Ok(c.execute("INSERT INTO t VALUES (3)", [])?));
+        let (a, b, c) = tokio::join!(good, half, also_good);
+        assert!(a.is_ok() && b.is_err() && c.is_ok());
+        let values: Vec<i64> = db
+            .read(|c| {
+                let mut st = c.prepare("SELECT v FROM t ORDER BY v")?;
+                let rows = st.query_map([], |r| r.get(0))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(values, vec![1, 3]);
+    }
+
+    #[tokio::test]
+    async fn data_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let db = Db::open(dir.path()).unwrap();
+            db.write(|c| {
+                Ok(c.execute_batch("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('kept');")?)
+            })
+            .await
+            .unwrap();
+            db.close();
+        }
+        let db = Db::open(dir.path()).unwrap();
+        let v: String = db
+            .read(|c| Ok(c.query_row("SELECT v FROM t", [], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(v, "kept");
+    }
+}
