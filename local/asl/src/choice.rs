@@ -215,6 +215,21 @@ impl Rule {
         Ok(rule)
     }
 
+    /// Every path this rule reads.
+    pub fn paths<'a>(&'a self, out: &mut Vec<&'a Path>) {
+        match self {
+            Rule::And(r) | Rule::Or(r) => r.iter().for_each(|x| x.paths(out)),
+            Rule::Not(r) => r.paths(out),
+            Rule::Compare { var, rhs, .. } => {
+                out.push(var);
+                if let Operand::Path(p) = rhs {
+                    out.push(p);
+                }
+            }
+            Rule::Test { var, .. } | Rule::Matches { var, .. } => out.push(var),
+        }
+    }
+
     pub fn uses_context(&self) -> bool {
         use crate::path::Root::Context;
         match self {

@@ -18,6 +18,8 @@ use std::time::Duration;
 pub struct StateMachine {
     pub(crate) top: StateSet,
     pub(crate) timeout: Option<Duration>,
+    /// Whether an execution must keep its input for `$$.Execution.Input`.
+    pub(crate) keeps_input: bool,
 }
 
 impl StateMachine {
@@ -48,8 +50,10 @@ impl StateMachine {
                 t,
             )?)),
         };
+        let top = StateSet::parse(m, None)?;
         Ok(StateMachine {
-            top: StateSet::parse(m, None)?,
+            keeps_input: top.reads_execution_input(),
+            top,
             timeout,
         })
     }
@@ -190,6 +194,7 @@ pub(crate) struct State {
     pub catch: Vec<Catcher>,
     /// Whether anything in this state reads the context object, which is then built.
     pub needs_context: bool,
+    pub reads_execution_input: bool,
 }
 
 const COMMON: &[&str] = &["Type", "Comment", "QueryLanguage"];
@@ -867,22 +872,7 @@ fn parse_state(
         parameters = None;
     }
 
-    let needs_context = parameters.as_ref().is_some_and(Template::uses_context)
-        || result_selector.as_ref().is_some_and(Template::uses_context)
-        || match &kind {
-            Kind::Choice { choices, .. } => choices.iter().any(|(r, _)| r.uses_context()),
-            Kind::Map { item_selector, .. } => {
-                item_selector.as_ref().is_some_and(Template::uses_context)
-            }
-            Kind::Fail { error, cause } => [error, cause].iter().any(|t| match t {
-                Text::Path(p) => p.root() == crate::path::Root::Context,
-                Text::Intrinsic(i) => i.uses_context(),
-                _ => false,
-            }),
-            _ => false,
-        };
-
-    Ok(State {
+    let mut state = State {
         name: Arc::from(name),
         input_path: io_path(name, m, "InputPath")?,
         output_path: io_path(name, m, "OutputPath")?,
@@ -893,8 +883,85 @@ fn parse_state(
         next,
         retry,
         catch,
-        needs_context,
-    })
+        needs_context: false,
+        reads_execution_input: false,
+    };
+    let mut paths = Vec::new();
+    state.paths(&mut paths);
+    let needs_context = paths.iter().any(|p| p.root() == crate::path::Root::Context);
+    let reads_input = paths
+        .iter()
+        .any(|p| p.may_read_context(&["Execution", "Input"]));
+    state.needs_context = needs_context;
+    state.reads_execution_input = reads_input;
+    Ok(state)
+}
+
+impl State {
+    /// The paths this state itself reads (not those of states nested in it).
+    fn paths<'a>(&'a self, out: &mut Vec<&'a Path>) {
+        for io in [&self.input_path, &self.output_path] {
+            if let IoPath::Path(p) = io {
+                out.push(p);
+            }
+        }
+        for t in [&self.parameters, &self.result_selector]
+            .into_iter()
+            .flatten()
+        {
+            t.paths(out);
+        }
+        let secs = |s: &'a Option<Seconds>, out: &mut Vec<&'a Path>| {
+            if let Some(Seconds::Path(p)) = s {
+                out.push(p);
+            }
+        };
+        match &self.kind {
+            Kind::Task { timeout, .. } => secs(timeout, out),
+            Kind::Choice { choices, .. } => choices.iter().for_each(|(r, _)| r.paths(out)),
+            Kind::Wait(WaitFor::Seconds(Seconds::Path(p)) | WaitFor::TimestampPath(p)) => {
+                out.push(p)
+            }
+            Kind::Fail { error, cause } => {
+                for t in [error, cause] {
+                    match t {
+                        Text::Path(p) => out.push(p),
+                        Text::Intrinsic(i) => i.paths(out),
+                        _ => {}
+                    }
+                }
+            }
+            Kind::Map {
+                items_path,
+                item_selector,
+                max_concurrency,
+                ..
+            } => {
+                out.extend(items_path.iter());
+                if let Some(t) = item_selector {
+                    t.paths(out);
+                }
+                secs(max_concurrency, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl StateSet {
+    /// Whether any state here or nested below reads `$$.Execution.Input`.
+    fn reads_execution_input(&self) -> bool {
+        self.states.iter().any(|s| {
+            s.reads_execution_input
+                || match &s.kind {
+                    Kind::Parallel { branches } => {
+                        branches.iter().any(StateSet::reads_execution_input)
+                    }
+                    Kind::Map { processor, .. } => processor.reads_execution_input(),
+                    _ => false,
+                }
+        })
+    }
 }
 
 impl From<Seconds> for WaitFor {

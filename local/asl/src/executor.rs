@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::StreamExt;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -240,16 +241,32 @@ fn no_data() -> Option<DataDetails> {
     Some(DataDetails { truncated: false })
 }
 
+fn missing_io(path: &crate::path::Path, field: &str) -> Failure {
+    Failure::runtime(format!(
+        "Invalid path '{path}' : No results for path: {path} (field {field})"
+    ))
+}
+
+/// Applies an InputPath/OutputPath to an owned document, moving the selected part out.
 fn apply_io(p: &IoPath, v: Value, ctx: &Value, field: &str) -> Result<Value, Failure> {
     match p {
         IoPath::Root => Ok(v),
         IoPath::Null => Ok(Value::Object(Map::new())),
-        IoPath::Path(path) => match path.select(&v, ctx) {
-            Some(x) => Ok(x.into_owned()),
-            None => Err(Failure::runtime(format!(
-                "Invalid path '{path}' : No results for path: {path} (field {field})"
-            ))),
-        },
+        IoPath::Path(path) => path.take(v, ctx).ok_or_else(|| missing_io(path, field)),
+    }
+}
+
+/// Applies an InputPath to a borrowed document, copying nothing when it can.
+fn select_io<'v>(
+    p: &IoPath,
+    v: &'v Value,
+    ctx: &'v Value,
+    field: &str,
+) -> Result<Cow<'v, Value>, Failure> {
+    match p {
+        IoPath::Root => Ok(Cow::Borrowed(v)),
+        IoPath::Null => Ok(Cow::Owned(Value::Object(Map::new()))),
+        IoPath::Path(path) => path.select(v, ctx).ok_or_else(|| missing_io(path, field)),
     }
 }
 
@@ -302,16 +319,21 @@ impl Executor {
         let arn: Arc<str> = spec.arn.into();
         let recorder = (spec.sink.is_some() || spec.collect_history)
             .then(|| Recorder::new(arn.clone(), spec.sink, spec.collect_history));
-        let ex = Exec {
+        let mut ex = Exec {
             name: spec.name.into(),
             arn,
             sm_arn,
-            input: spec.input,
+            input: Value::Null,
             start_wall: Utc::now(),
             start: Instant::now(),
             recorder,
             path: Mutex::new(Vec::new()),
         };
+        let mut input = spec.input;
+        if self.machine.keeps_input {
+            ex.input = input.clone();
+        }
+        let ex = ex;
         let top = &self.machine.top;
         let scope = Scope {
             ex: &ex,
@@ -339,13 +361,13 @@ impl Executor {
                 scope.emit(|| {
                     let mut e = HistoryEvent::new(EventType::ExecutionStarted);
                     e.execution_started_event_details = Some(ExecutionStartedEventDetails {
-                        input: Some(ex.input.to_string()),
+                        input: Some(input.to_string()),
                         input_details: no_data(),
                         role_arn: None,
                     });
                     e
                 });
-                (Ok(top.start), ex.input.clone())
+                (Ok(top.start), std::mem::take(&mut input))
             }
         };
 
@@ -617,13 +639,22 @@ impl Executor {
                 (apply_io(&st.output_path, eff, ctx, "OutputPath")?, st.next)
             }
             Kind::Pass { result } => {
-                let eff = apply_io(&st.input_path, raw.clone(), ctx, "InputPath")?;
-                let r = match (result, &st.parameters) {
-                    (Some(r), _) => r.clone(),
-                    (None, Some(t)) => t.eval(&eff, ctx)?,
-                    (None, None) => eff,
+                let out = match (result, &st.parameters, &st.result_path) {
+                    (Some(r), _, rp) => apply_result_path(rp, raw, r.clone())?,
+                    (None, Some(t), rp) => {
+                        let eff = select_io(&st.input_path, &raw, ctx, "InputPath")?;
+                        let r = t.eval(&eff, ctx)?;
+                        drop(eff);
+                        apply_result_path(rp, raw, r)?
+                    }
+                    (None, None, ResultPath::Replace) => {
+                        apply_io(&st.input_path, raw, ctx, "InputPath")?
+                    }
+                    (None, None, rp) => {
+                        let r = select_io(&st.input_path, &raw, ctx, "InputPath")?.into_owned();
+                        apply_result_path(rp, raw, r)?
+                    }
                 };
-                let out = apply_result_path(&st.result_path, raw, r)?;
                 (apply_io(&st.output_path, out, ctx, "OutputPath")?, st.next)
             }
             Kind::Task { .. } | Kind::Parallel { .. } | Kind::Map { .. } => {
@@ -686,10 +717,10 @@ impl Executor {
             } else {
                 Value::Null
             };
-            let eff = apply_io(&st.input_path, raw.clone(), &ctx, "InputPath")?;
+            let eff = select_io(&st.input_path, raw, &ctx, "InputPath")?;
             let eff = match &st.parameters {
                 Some(t) => t.eval(&eff, &ctx)?,
-                None => eff,
+                None => eff.into_owned(),
             };
             let r = match &st.kind {
                 Kind::Task { .. } => self.attempt_task(sc, st, eff, &ctx, retries).await,

@@ -107,6 +107,17 @@ impl Intrinsic {
         })
     }
 
+    /// Every path this call reads, however nested.
+    pub fn paths<'a>(&'a self, out: &mut Vec<&'a Path>) {
+        for a in &self.args {
+            match a {
+                Arg::Path(p) => out.push(p),
+                Arg::Call(c) => c.paths(out),
+                Arg::Lit(_) => {}
+            }
+        }
+    }
+
     pub fn eval(&self, input: &Value, ctx: &Value) -> Result<Value, Failure> {
         let mut vals = Vec::with_capacity(self.args.len());
         for a in &self.args {

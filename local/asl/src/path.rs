@@ -162,6 +162,44 @@ impl Path {
         Some(Cow::Owned(Value::Array(cur.into_iter().cloned().collect())))
     }
 
+    /// Like [`Path::select`] on an owned document, moving the selected node out instead of
+    /// cloning it (definite `$` paths; others fall back to a copy).
+    pub fn take(&self, input: Value, ctx: &Value) -> Option<Value> {
+        if !self.definite || self.root != Root::Input {
+            return self.select(&input, ctx).map(Cow::into_owned);
+        }
+        let mut cur = input;
+        for s in &self.segs {
+            cur = match (s, cur) {
+                (Seg::Field(k), Value::Object(mut m)) => m.remove(&**k)?,
+                (Seg::Index(n), Value::Array(mut a)) => {
+                    let i = resolve_index(*n, a.len()).filter(|&i| i < a.len())?;
+                    a.swap_remove(i)
+                }
+                _ => return None,
+            };
+        }
+        Some(cur)
+    }
+
+    /// Whether this path may read the context node at `chain` (e.g. `["Execution", "Input"]`):
+    /// true when it reads an ancestor of it, the node itself, something inside it, or when a
+    /// wildcard makes it impossible to say.
+    pub fn may_read_context(&self, chain: &[&str]) -> bool {
+        if self.root != Root::Context {
+            return false;
+        }
+        for (i, name) in chain.iter().enumerate() {
+            match self.segs.get(i) {
+                None => return true,
+                Some(Seg::Field(k)) if &**k != *name => return false,
+                Some(Seg::Field(_)) => {}
+                Some(_) => return true,
+            }
+        }
+        true
+    }
+
     /// Writes `value` at this reference path inside `doc`, creating missing objects on the
     /// way, and returns the new document.
     pub fn set(&self, doc: Value, value: Value) -> Result<Value, String> {
@@ -434,6 +472,29 @@ mod tests {
         assert_eq!(sel("$.*", &json!({"a": 1})), Some(json!([1])));
         assert_eq!(sel("$.items[*].zz", &v), None);
         assert!(!Path::parse("$.a[*]").unwrap().is_definite());
+    }
+
+    #[test]
+    fn take_moves_the_selected_node() {
+        let p = Path::parse("$.a[1].b").unwrap();
+        let v = json!({"a": [0, {"b": {"c": 1}}], "z": 2});
+        assert_eq!(p.take(v, &Value::Null), Some(json!({"c": 1})));
+        assert_eq!(p.take(json!({"a": []}), &Value::Null), None);
+        let p = Path::parse("$$.x").unwrap();
+        assert_eq!(p.take(json!({}), &json!({"x": 3})), Some(json!(3)));
+    }
+
+    #[test]
+    fn context_reads() {
+        let chain = ["Execution", "Input"];
+        let reads = |p: &str| Path::parse(p).unwrap().may_read_context(&chain);
+        assert!(reads("$$"));
+        assert!(reads("$$.Execution"));
+        assert!(reads("$$.Execution.Input.a"));
+        assert!(reads("$$.*"));
+        assert!(!reads("$$.Execution.Id"));
+        assert!(!reads("$$.State.Name"));
+        assert!(!reads("$.Execution.Input"));
     }
 
     #[test]

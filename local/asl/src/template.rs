@@ -19,8 +19,7 @@ pub enum Template {
 impl Template {
     /// Compiles a template; the error message names the offending key.
     pub fn compile(v: &Value) -> Result<Template, String> {
-        let t = Self::compile_inner(v)?;
-        Ok(t)
+        Self::compile_inner(v)
     }
 
     fn compile_inner(v: &Value) -> Result<Template, String> {
@@ -81,6 +80,17 @@ impl Template {
                 }
             }
             other => Ok(Template::Literal(other.clone())),
+        }
+    }
+
+    /// Every path this template reads.
+    pub fn paths<'a>(&'a self, out: &mut Vec<&'a Path>) {
+        match self {
+            Template::Literal(_) => {}
+            Template::Object(f) => f.iter().for_each(|(_, t)| t.paths(out)),
+            Template::Array(a) => a.iter().for_each(|t| t.paths(out)),
+            Template::Path(_, p) => out.push(p),
+            Template::Intrinsic(_, i) => i.paths(out),
         }
     }
 
