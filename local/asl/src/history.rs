@@ -171,6 +171,8 @@ pub struct MapIterationEventDetails {
 pub struct HistoryEvent {
     pub id: u64,
     pub previous_event_id: u64,
+    /// On the wire, seconds since the Unix epoch with fractional milliseconds, as the API has it.
+    #[serde(with = "epoch_seconds")]
     pub timestamp: DateTime<Utc>,
     #[serde(rename = "type")]
     pub event_type: EventType,
@@ -249,6 +251,34 @@ impl HistoryEvent {
     }
 }
 
+mod epoch_seconds {
+    use chrono::{DateTime, TimeZone, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(t.timestamp_millis() as f64 / 1000.0)
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Seconds(f64),
+        Text(String),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        match Either::deserialize(d)? {
+            Either::Seconds(x) => Utc
+                .timestamp_millis_opt((x * 1000.0).round() as i64)
+                .single()
+                .ok_or_else(|| serde::de::Error::custom("timestamp out of range")),
+            Either::Text(s) => DateTime::parse_from_rfc3339(&s)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
+
 /// Numbers events and hands them to the sink and/or the collected list. Absent entirely when
 /// neither is wanted, so an unobserved execution builds no event at all.
 pub(crate) struct Recorder {
@@ -303,6 +333,9 @@ mod tests {
     #[test]
     fn serializes_in_the_api_shape() {
         let mut e = HistoryEvent::new(EventType::TaskStateEntered);
+        e.timestamp = chrono::DateTime::parse_from_rfc3339("2026-01-02T03:04:05.678Z")
+            .unwrap()
+            .with_timezone(&Utc);
         e.id = 2;
         e.previous_event_id = 1;
         e.state_entered_event_details = Some(StateEnteredEventDetails {
@@ -312,6 +345,7 @@ mod tests {
         });
         let v = serde_json::to_value(&e).unwrap();
         assert_eq!(v["type"], "TaskStateEntered");
+        assert_eq!(v["timestamp"], 1767323045.678);
         assert_eq!(v["previousEventId"], 1);
         assert_eq!(v["stateEnteredEventDetails"]["name"], "ProcessJob");
         assert_eq!(
