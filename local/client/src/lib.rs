@@ -55,9 +55,13 @@ impl Default for ClientArgs {
     }
 }
 
-/// The client's commands. Credentials come from JOBS_LOCAL_ACCESS_KEY_ID and
-/// JOBS_LOCAL_SECRET_ACCESS_KEY, else AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
-/// and AWS_SESSION_TOKEN, else the local stack's development credentials.
+/// Where the client's credentials come from, for a binary's `after_help`.
+pub const CREDENTIALS_HELP: &str = "Requests are signed with AWS Signature V4 using \
+JOBS_LOCAL_ACCESS_KEY_ID and JOBS_LOCAL_SECRET_ACCESS_KEY, else AWS_ACCESS_KEY_ID, \
+AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, else the local stack's development credentials.";
+
+// The client's commands (a plain comment: a doc comment here would become the
+// `about` of the binary that flattens them).
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
 pub enum ClientCommand {
     /// Submit a job (POST /jobs) and print its id

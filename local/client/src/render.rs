@@ -79,7 +79,7 @@ fn text<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
 
 /// One line of text: a Lambda error `Cause` is often a JSON document whose
 /// `errorMessage` is the part worth reading.
-fn readable_cause(cause: &str) -> String {
+fn readable_cause(cause: &str, max: usize) -> String {
     let inner = serde_json::from_str::<Value>(cause)
         .ok()
         .and_then(|v| text(&v, "errorMessage").map(str::to_owned));
@@ -88,20 +88,19 @@ fn readable_cause(cause: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    const MAX: usize = 240;
-    if flat.chars().count() > MAX {
-        let cut: String = flat.chars().take(MAX).collect();
+    if flat.chars().count() > max {
+        let cut: String = flat.chars().take(max).collect();
         format!("{cut}…")
     } else {
         flat
     }
 }
 
-fn error_and_cause(error: Option<&str>, cause: Option<&str>) -> Option<String> {
+fn error_and_cause(error: Option<&str>, cause: Option<&str>, max: usize) -> Option<String> {
     match (error, cause) {
-        (Some(e), Some(c)) => Some(format!("{e}: {}", readable_cause(c))),
+        (Some(e), Some(c)) => Some(format!("{e}: {}", readable_cause(c, max))),
         (Some(e), None) => Some(e.to_owned()),
-        (None, Some(c)) => Some(readable_cause(c)),
+        (None, Some(c)) => Some(readable_cause(c, max)),
         (None, None) => None,
     }
 }
@@ -162,7 +161,8 @@ fn render_execution(out: &mut String, execution: &Value) {
     if let Some(replay) = text(execution, "replayName") {
         let _ = writeln!(out, "  replay  {replay}");
     }
-    if let Some(failure) = error_and_cause(text(execution, "error"), text(execution, "cause")) {
+    if let Some(failure) = error_and_cause(text(execution, "error"), text(execution, "cause"), 240)
+    {
         let _ = writeln!(out, "  error   {failure}");
     }
 
@@ -210,7 +210,7 @@ fn render_execution(out: &mut String, execution: &Value) {
         let mut line = format!("  {at:>10}  {kind:<type_width$}");
         for part in [
             state_name,
-            error_and_cause(detail("error"), detail("cause")),
+            error_and_cause(detail("error"), detail("cause"), 240),
         ]
         .into_iter()
         .flatten()
@@ -249,7 +249,8 @@ pub fn archive_table(archive: &Value) -> String {
                 .or_else(|| text(error, &k.to_ascii_lowercase()))
                 .map(str::to_owned)
         };
-        match error_and_cause(pick("Error").as_deref(), pick("Cause").as_deref()) {
+        // Table cells stay short; `--json` has the whole cause.
+        match error_and_cause(pick("Error").as_deref(), pick("Cause").as_deref(), 60) {
             Some(text) => text,
             None if error.is_null() => "-".to_owned(),
             None => error.to_string(),
