@@ -112,8 +112,40 @@ pub fn resolve_region(
     from_env.unwrap_or_else(|| signing::LOCAL_REGION.to_owned())
 }
 
+/// The credentials to sign with. An AWS endpoint takes only the standard AWS
+/// variables: the local stack's variables or development credentials could
+/// never be valid there, and a clear message beats a 403.
+pub fn credentials_for(
+    endpoint: &Endpoint,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Credentials, ApiError> {
+    if !endpoint.is_aws() {
+        return Ok(Credentials::from_lookup(lookup));
+    }
+    let aws_only = |name: &str| {
+        if name.starts_with("AWS_") {
+            lookup(name)
+        } else {
+            None
+        }
+    };
+    let credentials = Credentials::from_lookup(aws_only);
+    if credentials.source != CredentialSource::AwsEnv {
+        return Err(ApiError::NoCredentials {
+            url: endpoint.to_string(),
+        });
+    }
+    Ok(credentials)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    #[error(
+        "no AWS credentials to sign requests to {url}: set AWS_ACCESS_KEY_ID and \
+         AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials), e.g. \
+         `eval \"$(aws configure export-credentials --format env)\"`"
+    )]
+    NoCredentials { url: String },
     #[error("{0}")]
     BadUrl(String),
     #[error(

@@ -169,11 +169,11 @@ pub struct Output<'a> {
 impl ApiClient {
     /// A client for `args`, with credentials from the environment.
     pub fn from_args(args: &ClientArgs) -> Result<Self, ApiError> {
+        let lookup = |name: &str| std::env::var(name).ok();
         let endpoint = Endpoint::parse(&args.url)?;
-        let region = api::resolve_region(args.region.as_deref(), &endpoint, |name| {
-            std::env::var(name).ok()
-        });
-        ApiClient::new(endpoint, region, Credentials::from_env())
+        let region = api::resolve_region(args.region.as_deref(), &endpoint, lookup);
+        let credentials = api::credentials_for(&endpoint, lookup)?;
+        ApiClient::new(endpoint, region, credentials)
     }
 }
 

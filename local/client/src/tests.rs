@@ -207,6 +207,43 @@ fn credentials_prefer_the_local_variables_then_aws_then_the_defaults() {
     assert!(!format!("{both:?}").contains("local-secret"));
 }
 
+#[test]
+fn an_aws_endpoint_signs_only_with_aws_credentials() {
+    let aws = Endpoint::parse(AWS).unwrap();
+    let local_vars = |name: &str| {
+        Some(
+            match name {
+                "JOBS_LOCAL_ACCESS_KEY_ID" => "LOCAL",
+                "JOBS_LOCAL_SECRET_ACCESS_KEY" => "local-secret",
+                _ => return None,
+            }
+            .to_owned(),
+        )
+    };
+    let err = api::credentials_for(&aws, local_vars).unwrap_err();
+    assert!(err.to_string().contains("AWS_ACCESS_KEY_ID"), "{err}");
+    let both = |name: &str| {
+        local_vars(name).or_else(|| match name {
+            "AWS_ACCESS_KEY_ID" => Some("AKIAAWS".to_owned()),
+            "AWS_SECRET_ACCESS_KEY" => Some("aws-secret".to_owned()),
+            _ => None,
+        })
+    };
+    assert_eq!(
+        api::credentials_for(&aws, both).unwrap().access_key_id,
+        "AKIAAWS"
+    );
+    let local = Endpoint::parse(LOCAL).unwrap();
+    assert_eq!(
+        api::credentials_for(&local, both).unwrap().access_key_id,
+        "LOCAL"
+    );
+    assert_eq!(
+        api::credentials_for(&local, |_| None).unwrap(),
+        Credentials::local_default()
+    );
+}
+
 // --- URLs and regions ----------------------------------------------------
 
 #[test]
