@@ -27,13 +27,17 @@ struct Ran {
 }
 
 async fn run(client: &ApiClient, cmd: ClientCommand) -> Ran {
+    run_on(client, cmd, false).await
+}
+
+async fn run_on(client: &ApiClient, cmd: ClientCommand, err_is_tty: bool) -> Ran {
     let mut out = Vec::new();
     let mut err = Vec::new();
     let result = {
         let mut output = Output {
             out: &mut out,
             err: &mut err,
-            err_is_tty: false,
+            err_is_tty,
         };
         run_with(client, cmd, &mut output).await
     };
@@ -129,6 +133,29 @@ async fn submit_wait_follows_the_job_to_success_and_exits_0() {
         .filter(|r| r.method == "GET")
         .count();
     assert_eq!(polls, 5);
+}
+
+#[tokio::test]
+async fn submit_wait_on_a_terminal_spins_between_polls_and_clears_the_line() {
+    let server = stub::start("").await;
+    let ran = run_on(
+        &client(&server.url, stub::SECRET),
+        ClientCommand::Submit(SubmitArgs {
+            poll_interval_ms: 250,
+            ..submit(2, true)
+        }),
+        true,
+    )
+    .await;
+    assert_eq!(ran.result.unwrap(), ExitCode::SUCCESS, "{}", ran.err);
+    assert!(ran.err.contains("\r\x1b[2K"), "{:?}", ran.err);
+    // Each status still gets its own line, and the spinner is gone at the end.
+    for status in ["Queued\n", "Running\n", "Success\n"] {
+        assert!(ran.err.contains(status), "{:?}", ran.err);
+    }
+    assert!(ran.err.ends_with("Success\n"), "{:?}", ran.err);
+    let job: Value = serde_json::from_str(&ran.out).unwrap();
+    assert_eq!(job["status"], "Success");
 }
 
 #[tokio::test]
