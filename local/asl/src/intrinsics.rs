@@ -160,6 +160,12 @@ impl Intrinsic {
                 .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
                 .ok_or_else(|| self.fail(format!("the {what} must be an integer")))
         };
+        // MathAdd and MathRandom take integers and round any other number to the nearest one.
+        let rounded = |v: &Value, what: &str| -> Result<i64, Failure> {
+            v.as_i64()
+                .or_else(|| v.as_f64().map(|f| f.round() as i64))
+                .ok_or_else(|| self.fail(format!("the {what} must be a number")))
+        };
         Ok(match self.func {
             Format => {
                 let owned;
@@ -295,7 +301,7 @@ impl Intrinsic {
                 }
             }
             MathRandom => {
-                let (s, e) = (int_arg(&v[0], "start")?, int_arg(&v[1], "end")?);
+                let (s, e) = (rounded(&v[0], "start")?, rounded(&v[1], "end")?);
                 if e <= s {
                     return Err(self.fail("end must be greater than start"));
                 }
@@ -307,8 +313,8 @@ impl Intrinsic {
             }
             MathAdd => {
                 let (a, b) = (
-                    int_arg(&v[0], "first argument")?,
-                    int_arg(&v[1], "second argument")?,
+                    rounded(&v[0], "first argument")?,
+                    rounded(&v[1], "second argument")?,
                 );
                 Value::from(
                     a.checked_add(b)
@@ -646,6 +652,7 @@ mod tests {
             json!(7)
         );
         assert!(run("States.MathAdd($.a, 1)", json!({"a": "x"})).is_err());
+        assert_eq!(run("States.MathAdd(1.6, 2.2)", json!({})).unwrap(), json!(4));
         let r = run("States.MathRandom(5, 7)", json!({}))
             .unwrap()
             .as_i64()
