@@ -248,16 +248,15 @@ pub async fn run_with(
         }
         ClientCommand::Archive { from, to, json } => {
             local_only("archive")?;
-            let from = timestamp(&from.unwrap_or(DateTime::UNIX_EPOCH));
-            let to = timestamp(&to.unwrap_or_else(Utc::now));
+            // An open bound is left to the stack: from the beginning, until now.
+            let from = from.map(|at| timestamp(&at));
+            let to = to.map(|at| timestamp(&at));
+            let query: Vec<(&str, &str)> = [("from", &from), ("to", &to)]
+                .into_iter()
+                .filter_map(|(name, value)| value.as_deref().map(|v| (name, v)))
+                .collect();
             let archive = client
-                .call(
-                    Method::GET,
-                    "/local/archive",
-                    &[("from", &from), ("to", &to)],
-                    None,
-                    &[],
-                )
+                .call(Method::GET, "/local/archive", &query, None, &[])
                 .await?;
             if json {
                 writeln!(output.out, "{}", render::pretty(&archive.body))?;
@@ -267,17 +266,20 @@ pub async fn run_with(
         }
         ClientCommand::Replay { from, to, name } => {
             local_only("replay")?;
-            let now = Utc::now();
-            let to = to.unwrap_or(now);
-            let from = from.unwrap_or(now - chrono::Duration::hours(24));
-            if from >= to {
+            let from = from.unwrap_or_else(|| Utc::now() - chrono::Duration::hours(24));
+            if let Some(to) = to.filter(|to| from >= *to) {
                 anyhow::bail!(
                     "--from ({}) must be before --to ({})",
                     timestamp(&from),
                     timestamp(&to)
                 );
             }
-            let mut body = json!({"from": timestamp(&from), "to": timestamp(&to)});
+            // Without --to the stack replays up to its own now, so an event
+            // archived this very moment is not missed.
+            let mut body = json!({"from": timestamp(&from)});
+            if let Some(to) = to {
+                body["to"] = Value::from(timestamp(&to));
+            }
             if let Some(name) = name {
                 body["name"] = Value::from(name);
             }
@@ -293,10 +295,13 @@ pub async fn run_with(
             let count = count.context("the replay response has no eventsReplayed count")?;
             writeln!(
                 output.out,
-                "{count} event{} replayed by {replay_name} ({} to {})",
+                "{count} event{} replayed by {replay_name} (archived from {} {})",
                 if count == 1 { "" } else { "s" },
                 timestamp(&from),
-                timestamp(&to)
+                to.map_or("until now".to_owned(), |to| format!(
+                    "to {}",
+                    timestamp(&to)
+                ))
             )?;
             if count > 0 {
                 writeln!(
