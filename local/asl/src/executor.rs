@@ -935,15 +935,12 @@ impl Executor {
         let mut item_inputs = Vec::with_capacity(items.len());
         for (i, item) in items.into_iter().enumerate() {
             item_inputs.push(match item_selector {
-                Some(t) => {
-                    let mut c = if ctx.is_null() {
-                        self.context(sc, st, sc.ex.now(), 0)
-                    } else {
-                        ctx.clone()
-                    };
+                Some(t) if st.needs_context => {
+                    let mut c = ctx.clone();
                     c["Map"] = json!({"Item": {"Index": i, "Value": item}});
                     t.eval(&input, &c)?
                 }
+                Some(t) => t.eval(&input, &Value::Null)?,
                 None => item,
             });
         }

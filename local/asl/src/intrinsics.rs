@@ -652,7 +652,10 @@ mod tests {
             json!(7)
         );
         assert!(run("States.MathAdd($.a, 1)", json!({"a": "x"})).is_err());
-        assert_eq!(run("States.MathAdd(1.6, 2.2)", json!({})).unwrap(), json!(4));
+        assert_eq!(
+            run("States.MathAdd(1.6, 2.2)", json!({})).unwrap(),
+            json!(4)
+        );
         let r = run("States.MathRandom(5, 7)", json!({}))
             .unwrap()
             .as_i64()
