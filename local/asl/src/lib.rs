@@ -2,6 +2,37 @@
 //! Functions state machines in-process: the definition is checked and compiled at load,
 //! executions are async tasks, Task states call a [`TaskHandler`], and the history uses Step
 //! Functions' event names and shapes.
+//!
+//! ```
+//! use jobs_asl::{ExecutionSpec, ExecutionStatus, Executor, StateMachine, TaskContext, TaskError, TaskHandler};
+//! use serde_json::{json, Value};
+//! use std::sync::Arc;
+//!
+//! struct Double;
+//!
+//! #[async_trait::async_trait]
+//! impl TaskHandler for Double {
+//!     async fn invoke(&self, _resource: &str, input: Value, _ctx: &TaskContext) -> Result<Value, TaskError> {
+//!         let n = input["n"].as_i64().ok_or_else(|| TaskError::new("BadInput", "n is not a number"))?;
+//!         Ok(json!({"n": n * 2}))
+//!     }
+//! }
+//!
+//! let machine = StateMachine::from_json(r#"{
+//!   "StartAt": "Work",
+//!   "States": {"Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+//!                       "ResultPath": "$.doubled", "End": true}}
+//! }"#).unwrap();
+//! let executor = Executor::new(Arc::new(machine), Arc::new(Double));
+//! let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+//! let result = rt.block_on(executor.run(
+//!     ExecutionSpec::new("run-1", "arn:aws:states:local:0:execution:demo:run-1", json!({"n": 21})).with_history(),
+//! ));
+//! assert_eq!(result.status, ExecutionStatus::Succeeded);
+//! assert_eq!(result.output.unwrap(), json!({"n": 21, "doubled": {"n": 42}}));
+//! assert_eq!(result.path, ["Work"]);
+//! assert_eq!(result.history.len(), 7);
+//! ```
 
 pub mod choice;
 pub mod definition;

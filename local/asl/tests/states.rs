@@ -489,3 +489,90 @@ async fn history_serializes_like_get_execution_history() {
     assert_eq!(v[6]["type"], "ExecutionSucceeded");
     assert_eq!(v[6]["previousEventId"], 6);
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_sink_sees_events_while_the_execution_runs() {
+    let def = json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "f"}, "End": true}}});
+    let m = Arc::new(StateMachine::from_value(&def).unwrap());
+    let h = Scripted::new().on(
+        "f",
+        vec![Outcome::After(
+            Duration::from_secs(30),
+            Box::new(Outcome::Ok(json!(1))),
+        )],
+    );
+    let ex = Arc::new(Executor::new(m, Arc::new(h)));
+    let sink = Arc::new(support::Collect::default());
+    let run = tokio::spawn({
+        let (ex, sink) = (ex.clone(), sink.clone());
+        async move {
+            ex.run(ExecutionSpec::new("e", ARN, json!({})).with_sink(sink))
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let seen: Vec<String> = sink
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, e)| format!("{:?}", e.event_type))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "TaskScheduled",
+            "TaskStarted"
+        ]
+    );
+    let r = run.await.unwrap();
+    assert_eq!(r.status, ExecutionStatus::Succeeded);
+    assert!(
+        r.history.is_empty(),
+        "a sink alone does not collect the history"
+    );
+    assert_eq!(sink.0.lock().unwrap().len(), 7);
+}
+
+#[tokio::test]
+async fn map_iteration_events_chain_to_their_iteration() {
+    let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "MaxConcurrency": 1,
+        "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "End": true}}});
+    let r = run(def, json!([1, 2])).await;
+    let h = &r.history;
+    let by_id = |id: u64| h.iter().find(|e| e.id == id).unwrap();
+    for e in h
+        .iter()
+        .filter(|e| format!("{:?}", e.event_type) == "PassStateEntered")
+    {
+        let prev = by_id(e.previous_event_id);
+        assert_eq!(format!("{:?}", prev.event_type), "MapIterationStarted");
+    }
+    let iters: Vec<usize> = h
+        .iter()
+        .filter_map(|e| {
+            e.map_iteration_succeeded_event_details
+                .as_ref()
+                .map(|d| d.index)
+        })
+        .collect();
+    assert_eq!(iters, [0, 1]);
+    // Ids are unique and increasing.
+    assert!(h.windows(2).all(|w| w[1].id == w[0].id + 1));
+}
+
+#[tokio::test]
+async fn map_max_concurrency_path_and_choice_on_the_context() {
+    let def = json!({"StartAt": "M", "States": {
+        "M": {"Type": "Map", "ItemsPath": "$.xs", "MaxConcurrencyPath": "$.n",
+              "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "Next": "C"},
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$$.Execution.Name", "StringEquals": "exec-1", "Next": "Yes"}],
+              "Default": "No"},
+        "Yes": {"Type": "Succeed"}, "No": {"Type": "Fail"}}});
+    let r = run(def, json!({"xs": [1, 2, 3], "n": 2})).await;
+    assert_eq!(r.path, ["M", "C", "Yes"]);
+    assert_eq!(r.output.unwrap(), json!([1, 2, 3]));
+}
