@@ -1,10 +1,11 @@
 //! JSONPath as the States Language uses it: `$` (the state's input) or `$$` (the context
 //! object), then `.name`, `['name']`, `[n]` (negative counts from the end), `[*]`, `.*`,
-//! `[start:end:step]` and unions `[0,2]` / `['a','b']`. Paths are parsed once, at load time.
+//! `[start:end:step]`, unions `[0,2]` / `['a','b']` and filters `[?(@.n > 3)]` / `[?(@.tag)]`.
+//! Paths are parsed once, at load time.
 //!
 //! A path with only names and indexes is *definite* and selects at most one node, returned
-//! by reference. Wildcards, slices and unions make it indefinite: it selects a list, returned
-//! as a new array.
+//! by reference. Wildcards, slices, unions and filters make it indefinite: it selects a list,
+//! returned as a new array (an empty selection counts as not found).
 
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -23,6 +24,101 @@ enum Seg {
     Wildcard,
     Slice(Option<i64>, Option<i64>, i64),
     Union(Vec<Seg>),
+    Filter(Box<Filter>),
+}
+
+/// `[?(@.a.b)]` (exists) or `[?(@.a.b OP literal)]`, applied to each element of an array
+/// (or each value of an object).
+#[derive(Debug, Clone, PartialEq)]
+struct Filter {
+    at: Vec<Seg>,
+    test: Option<(FilterOp, Value)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum FilterOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Filter {
+    fn parse(src: &str, body: &str) -> Result<Filter, String> {
+        let body = body.trim();
+        let ops = [
+            ("==", FilterOp::Eq),
+            ("!=", FilterOp::Ne),
+            ("<=", FilterOp::Le),
+            (">=", FilterOp::Ge),
+            ("<", FilterOp::Lt),
+            (">", FilterOp::Gt),
+        ];
+        let found = ops
+            .iter()
+            .filter_map(|(t, op)| body.find(t).map(|i| (i, *t, *op)))
+            .min_by_key(|(i, t, _)| (*i, std::cmp::Reverse(t.len())));
+        let (lhs, test) = match found {
+            Some((i, t, op)) => {
+                let lit = body[i + t.len()..].trim();
+                let lit = if let Some(q) = lit.strip_prefix('\'').and_then(|l| l.strip_suffix('\''))
+                {
+                    Value::String(q.to_owned())
+                } else {
+                    serde_json::from_str(lit)
+                        .map_err(|_| format!("'{src}': bad literal '{lit}' in a filter"))?
+                };
+                (body[..i].trim(), Some((op, lit)))
+            }
+            None => (body, None),
+        };
+        let rel = lhs
+            .strip_prefix('@')
+            .ok_or_else(|| format!("'{src}': a filter must test '@'"))?;
+        let inner =
+            Path::parse(&format!("${rel}")).map_err(|e| format!("'{src}': in a filter: {e}"))?;
+        if !inner.definite {
+            return Err(format!("'{src}': a filter may only use names and indexes"));
+        }
+        Ok(Filter {
+            at: inner.segs,
+            test,
+        })
+    }
+
+    fn keeps(&self, v: &Value) -> bool {
+        let probe = Path {
+            src: "".into(),
+            root: Root::Input,
+            segs: self.at.clone(),
+            definite: true,
+        };
+        let Some(x) = probe.select_from(v) else {
+            // A missing field differs from every literal, as in JavaScript JSONPath.
+            return matches!(self.test, Some((FilterOp::Ne, _)));
+        };
+        let Some((op, lit)) = &self.test else {
+            return true;
+        };
+        let ord = match (&*x, lit) {
+            (Value::Number(a), Value::Number(b)) => a.as_f64().partial_cmp(&b.as_f64()),
+            (Value::String(a), Value::String(b)) => Some(a.cmp(b)),
+            (a, b) if a == b => Some(std::cmp::Ordering::Equal),
+            _ => None,
+        };
+        use std::cmp::Ordering::*;
+        match (op, ord) {
+            (FilterOp::Ne, o) => o != Some(Equal),
+            (_, None) => false,
+            (FilterOp::Eq, Some(o)) => o == Equal,
+            (FilterOp::Lt, Some(o)) => o == Less,
+            (FilterOp::Le, Some(o)) => o != Greater,
+            (FilterOp::Gt, Some(o)) => o == Greater,
+            (FilterOp::Ge, Some(o)) => o != Less,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -325,6 +421,11 @@ fn step<'a>(s: &Seg, v: &'a Value, out: &mut Vec<&'a Value>) {
                 }
             }
         }
+        Seg::Filter(f) => match v {
+            Value::Array(a) => out.extend(a.iter().filter(|x| f.keeps(x))),
+            Value::Object(m) => out.extend(m.values().filter(|x| f.keeps(x))),
+            _ => {}
+        },
         Seg::Union(parts) => {
             for p in parts {
                 step(p, v, out);
@@ -371,7 +472,17 @@ fn parse_bracket(src: &str, mut i: usize) -> Result<(Seg, usize), String> {
                 i += 1;
                 Seg::Wildcard
             }
-            b'?' | b'(' => return Err(format!("'{src}': filter expressions are not supported")),
+            b'?' => {
+                // `?(` ... `)]`: the expression runs to the last ')' before the closing ']'.
+                let rest = &src[i + 1..];
+                let body = rest
+                    .strip_prefix('(')
+                    .and_then(|r| r.find(")]").map(|end| &r[..end]))
+                    .ok_or_else(|| format!("'{src}': a filter is written [?(...)]"))?;
+                i += 1 + 1 + body.len() + 1;
+                Seg::Filter(Box::new(Filter::parse(src, body)?))
+            }
+            b'(' => return Err(format!("'{src}': script expressions are not supported")),
             _ => {
                 let start = i;
                 while i < b.len() && !matches!(b[i], b',' | b']') {
@@ -498,6 +609,23 @@ mod tests {
     }
 
     #[test]
+    fn filters() {
+        let v = json!({"items": [
+            {"n": 1, "tag": "a"}, {"n": 5, "tag": "b"}, {"n": 9}, {"tag": "c"}, "scalar"
+        ]});
+        assert_eq!(sel("$.items[?(@.n > 3)].n", &v), Some(json!([5, 9])));
+        assert_eq!(sel("$.items[?(@.n <= 5)].n", &v), Some(json!([1, 5])));
+        assert_eq!(sel("$.items[?(@.tag == 'b')].n", &v), Some(json!([5])));
+        assert_eq!(sel("$.items[?(@.tag != \"b\")].n", &v), Some(json!([1, 9])));
+        assert_eq!(
+            sel("$.items[?(@.tag)].tag", &v),
+            Some(json!(["a", "b", "c"]))
+        );
+        assert_eq!(sel("$.items[?(@.n == 100)]", &v), None);
+        assert_eq!(sel("$[?(@ > 1)]", &json!([1, 2, 3])), Some(json!([2, 3])));
+    }
+
+    #[test]
     fn context_root() {
         let p = Path::parse("$$.Execution.Id").unwrap();
         assert_eq!(p.root(), Root::Context);
@@ -517,7 +645,9 @@ mod tests {
             "$['a'",
             "$[x]",
             "$..a",
-            "$[?(@.a)]",
+            "$[?(a)]",
+            "$[?(@.a == x)]",
+            "$[(1)]",
             "$[1:2:0]",
             "$a",
         ] {

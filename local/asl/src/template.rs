@@ -187,7 +187,7 @@ mod tests {
         assert!(e.contains("b.$"), "{e}");
         let e = Template::compile(&json!({"b.$": "nope"})).unwrap_err();
         assert!(e.contains("b.$"), "{e}");
-        let e = Template::compile(&json!({"b.$": "$.a[?(@.x)]"})).unwrap_err();
+        let e = Template::compile(&json!({"b.$": "$.a[(@.x)]"})).unwrap_err();
         assert!(e.contains("b.$"), "{e}");
         assert!(Template::compile(&json!({"b.$": "States.Nope()"})).is_err());
     }
