@@ -25,7 +25,9 @@ fn starter(rules: &[&Rule]) -> SfnWorkflowStarter {
 
 fn input() -> WorkflowInput {
     WorkflowInput {
-        id: "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f".parse::<JobId>().unwrap(),
+        id: "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f"
+            .parse::<JobId>()
+            .unwrap(),
         parameters: json!({"seconds": 3}),
         replay: None,
     }
@@ -35,7 +37,10 @@ fn ok_rule(seen: Arc<Mutex<Vec<StartExecutionInput>>>) -> Rule {
     mock!(Client::start_execution).then_compute_output(move |req| {
         seen.lock().unwrap().push(req.clone());
         StartExecutionOutput::builder()
-            .execution_arn(format!("{ARN}:{}", req.name().unwrap_or_default()).replace("stateMachine", "express"))
+            .execution_arn(
+                format!("{ARN}:{}", req.name().unwrap_or_default())
+                    .replace("stateMachine", "express"),
+            )
             .start_date(DateTime::from_secs(1_795_608_000))
             .build()
             .unwrap()
@@ -51,7 +56,10 @@ async fn starts_one_execution_named_with_the_job_id() {
     assert_eq!(req.state_machine_arn(), Some(ARN));
     assert_eq!(req.name(), Some("3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f"));
     let body: Value = serde_json::from_str(req.input().unwrap()).unwrap();
-    assert_eq!(body, json!({"id": "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f", "parameters": {"seconds": 3}}));
+    assert_eq!(
+        body,
+        json!({"id": "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f", "parameters": {"seconds": 3}})
+    );
     assert_eq!(rule.num_calls(), 1);
 }
 
@@ -60,7 +68,9 @@ async fn a_replay_input_carries_the_replay_name() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let rule = ok_rule(seen.clone());
     let mut replayed = input();
-    replayed.replay = Some(ReplayInfo { name: "nightly".into() });
+    replayed.replay = Some(ReplayInfo {
+        name: "nightly".into(),
+    });
     starter(&[&rule]).start(&replayed).await.unwrap();
     let body: Value = serde_json::from_str(seen.lock().unwrap()[0].input().unwrap()).unwrap();
     assert_eq!(body["replay"], json!({"name": "nightly"}));
@@ -76,18 +86,44 @@ fn aws_error(status: u16, kind: &str) -> HttpResponse {
 #[tokio::test]
 async fn every_aws_error_maps_to_a_start_error() {
     let cases: &[(u16, &str, fn(&StartError) -> bool)] = &[
-        (400, "ExecutionAlreadyExists", |e| *e == StartError::AlreadyStarted),
-        (400, "ExecutionLimitExceeded", |e| matches!(e, StartError::Unavailable(_))),
-        (400, "ThrottlingException", |e| matches!(e, StartError::Unavailable(_))),
-        (500, "InternalFailure", |e| matches!(e, StartError::Unavailable(_))),
-        (400, "StateMachineDoesNotExist", |e| matches!(e, StartError::Refused(m) if m.contains("STATE_MACHINE_ARN"))),
-        (400, "StateMachineDeleting", |e| matches!(e, StartError::Refused(_))),
-        (400, "InvalidArn", |e| matches!(e, StartError::Refused(m) if m.contains("STATE_MACHINE_ARN"))),
+        (400, "ExecutionAlreadyExists", |e| {
+            *e == StartError::AlreadyStarted
+        }),
+        (400, "ExecutionLimitExceeded", |e| {
+            matches!(e, StartError::Unavailable(_))
+        }),
+        (400, "ThrottlingException", |e| {
+            matches!(e, StartError::Unavailable(_))
+        }),
+        (500, "InternalFailure", |e| {
+            matches!(e, StartError::Unavailable(_))
+        }),
+        (
+            400,
+            "StateMachineDoesNotExist",
+            |e| matches!(e, StartError::Refused(m) if m.contains("STATE_MACHINE_ARN")),
+        ),
+        (400, "StateMachineDeleting", |e| {
+            matches!(e, StartError::Refused(_))
+        }),
+        (
+            400,
+            "InvalidArn",
+            |e| matches!(e, StartError::Refused(m) if m.contains("STATE_MACHINE_ARN")),
+        ),
         (400, "InvalidName", |e| matches!(e, StartError::Refused(_))),
-        (400, "InvalidExecutionInput", |e| matches!(e, StartError::Refused(_))),
-        (400, "ValidationException", |e| matches!(e, StartError::Refused(_))),
-        (400, "KmsAccessDeniedException", |e| matches!(e, StartError::Refused(_))),
-        (400, "AccessDeniedException", |e| matches!(e, StartError::Refused(_))),
+        (400, "InvalidExecutionInput", |e| {
+            matches!(e, StartError::Refused(_))
+        }),
+        (400, "ValidationException", |e| {
+            matches!(e, StartError::Refused(_))
+        }),
+        (400, "KmsAccessDeniedException", |e| {
+            matches!(e, StartError::Refused(_))
+        }),
+        (400, "AccessDeniedException", |e| {
+            matches!(e, StartError::Refused(_))
+        }),
     ];
     for (status, kind, expected) in cases {
         let (status, k) = (*status, kind.to_string());
