@@ -148,7 +148,8 @@ impl ExecutionStatus {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ExecutionResult {
     pub status: ExecutionStatus,
     pub output: Option<Value>,
