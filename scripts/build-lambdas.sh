@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Cross-builds the three Lambda bootstraps for arm64 (provided.al2023) with
+# cargo-lambda, zips them, and prints each size.
+#
+#   scripts/build-lambdas.sh
+#
+# Installs cargo-lambda (and the zig linker it brings) from PyPI into
+# .tools/lambda-venv and the aarch64 Rust target with rustup, which needs the
+# Rust distribution server: that is why this is not part of scripts/test.sh.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+venv="$root/.tools/lambda-venv"
+CARGO_LAMBDA_VERSION="1.9.2"
+
+if [[ ! -x $venv/bin/cargo-lambda ]]; then
+  echo "installing cargo-lambda $CARGO_LAMBDA_VERSION into $venv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "cargo-lambda==$CARGO_LAMBDA_VERSION"
+fi
+export PATH="$venv/bin:$PATH"
+rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
+
+cargo lambda build --release --arm64 --output-format zip \
+  --bin api --bin processor --bin error-handler
+
+python3 - <<'PY'
+import os, zipfile
+print(f"\n{'function':<15} {'bootstrap':>12} {'zip':>12}")
+for name in ("api", "processor", "error-handler"):
+    path = f"target/lambda/{name}/bootstrap.zip"
+    with zipfile.ZipFile(path) as z:
+        boot = z.getinfo("bootstrap").file_size
+    print(f"{name:<15} {boot / 2**20:>9.1f} MB {os.path.getsize(path) / 2**20:>9.1f} MB")
+PY

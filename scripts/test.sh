@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Runs every check of the project, from a fresh clone, installing what it
+# needs by itself (crates, npm and pip packages into the repo's .tools/ and
+# node_modules/ folders). Exits non-zero on the first failure.
+#
+#   scripts/test.sh
+#
+# Servers it starts (moto_server, the local stack) bind 127.0.0.1 and are
+# stopped by pid when it exits.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+tools="$root/.tools"
+venv="$tools/venv"
+started=$SECONDS
+pids=()
+
+step() { printf '\n==> %s  [%ss]\n' "$*" "$((SECONDS - started))"; }
+
+cleanup() {
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Waits until a TCP port on 127.0.0.1 accepts connections, or fails.
+wait_for_port() {
+  local port=$1 what=$2 pid=$3
+  for _ in $(seq 1 300); do
+    if python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1', $port)))"; then
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "$what exited before listening on 127.0.0.1:$port" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "$what did not listen on 127.0.0.1:$port within 60 s" >&2
+  return 1
+}
+
+step "toolchain"
+cargo --version
+cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+node --version
+python3 --version
+
+step "python tools in $venv"
+if [[ ! -x $venv/bin/python ]]; then
+  python3 -m venv "$venv"
+fi
+stamp="$venv/.requirements.sha256"
+want="$(sha256sum scripts/requirements-test.txt | cut -d' ' -f1)"
+if [[ ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; then
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
+  echo "$want" >"$stamp"
+fi
+"$venv/bin/moto_server" --help >/dev/null
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "workflow definition checks (asl-validator and the workflow contract)"
+(cd statemachine && npm ci --no-audit --no-fund --loglevel=error && npm test)
+
+step "start moto_server on 127.0.0.1"
+moto_port="$(free_port)"
+"$venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >"$tools/moto.log" 2>&1 &
+moto_pid=$!
+pids+=("$moto_pid")
+wait_for_port "$moto_port" moto_server "$moto_pid"
+export MOTO_ENDPOINT="http://127.0.0.1:$moto_port"
+echo "moto_server pid $moto_pid at $MOTO_ENDPOINT"
+
+step "Rust tests (unit, handler, mocked AWS, moto wire-level, local stack, ASL conformance)"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --run-ignored all --no-fail-fast
+else
+  cargo test --workspace --locked --no-fail-fast -- --include-ignored
+fi
+
+kill "$moto_pid" 2>/dev/null || true
+
+step "Postman collection (newman) against the local stack"
+cargo build --locked -p jobs-local
+stack_port="$(free_port)"
+stack_dir="$(mktemp -d)"
+JOBS_LOCAL_ADDR="127.0.0.1:$stack_port" JOBS_LOCAL_DATA_DIR="$stack_dir" \
+  "$root/target/debug/jobs-local" start >"$tools/local-stack.log" 2>&1 &
+stack_pid=$!
+pids+=("$stack_pid")
+wait_for_port "$stack_port" "the local stack" "$stack_pid"
+echo "local stack pid $stack_pid at http://127.0.0.1:$stack_port (data in $stack_dir)"
+scripts/newman.sh "http://127.0.0.1:$stack_port"
+kill "$stack_pid" 2>/dev/null || true
+
+step "CDK app (tsc, jest, synth, cdk-nag, cfn-lint, checkov)"
+cdk/scripts/test.sh
+
+step "all checks passed in $((SECONDS - started)) s"
