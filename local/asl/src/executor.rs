@@ -167,6 +167,9 @@ pub struct Executor {
     machine: Arc<StateMachine>,
     handler: Arc<dyn TaskHandler>,
     region: Arc<str>,
+    /// The state machine ARN derived for the first execution; executions of one machine
+    /// share it instead of each building its own.
+    derived_arn: std::sync::OnceLock<Arc<str>>,
 }
 
 /// Per-execution facts shared by every branch.
@@ -299,6 +302,25 @@ impl Executor {
             machine,
             handler,
             region: Arc::from("local"),
+            derived_arn: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn state_machine_arn_for(&self, execution_arn: &str) -> Arc<str> {
+        let cached = self
+            .derived_arn
+            .get_or_init(|| derive_state_machine_arn(execution_arn).into());
+        let same = match state_machine_arn_parts(execution_arn) {
+            Some((prefix, machine)) => cached
+                .strip_prefix(prefix)
+                .and_then(|r| r.strip_prefix(":stateMachine:"))
+                .is_some_and(|m| m == machine),
+            None => cached.is_empty(),
+        };
+        if same {
+            cached.clone()
+        } else {
+            derive_state_machine_arn(execution_arn).into()
         }
     }
 
@@ -315,7 +337,7 @@ impl Executor {
     pub async fn run(&self, spec: ExecutionSpec) -> ExecutionResult {
         let sm_arn: Arc<str> = match spec.state_machine_arn {
             Some(a) => a.into(),
-            None => derive_state_machine_arn(&spec.arn).into(),
+            None => self.state_machine_arn_for(&spec.arn),
         };
         let arn: Arc<str> = spec.arn.into();
         let recorder = (spec.sink.is_some() || spec.collect_history)
@@ -1014,16 +1036,56 @@ fn until(now: DateTime<Utc>, t: DateTime<Utc>) -> Duration {
     (t - now).to_std().unwrap_or(Duration::ZERO)
 }
 
-/// `arn:aws:states:R:A:execution:Machine:Name` -> `arn:aws:states:R:A:stateMachine:Machine`.
-fn derive_state_machine_arn(execution_arn: &str) -> String {
-    let parts: Vec<&str> = execution_arn.split(':').collect();
-    if parts.len() >= 8 && parts[0] == "arn" && (parts[5] == "execution" || parts[5] == "express") {
-        format!("{}:stateMachine:{}", parts[..5].join(":"), parts[6])
-    } else {
-        String::new()
+/// The parts of `arn:aws:states:R:A:execution:Machine:Name` that make the state machine ARN
+/// `arn:aws:states:R:A:stateMachine:Machine`: (`arn:aws:states:R:A`, `Machine`).
+fn state_machine_arn_parts(execution_arn: &str) -> Option<(&str, &str)> {
+    let mut colons = [0usize; 7];
+    let mut n = 0;
+    for (i, _) in execution_arn.match_indices(':').take(7) {
+        colons[n] = i;
+        n += 1;
     }
+    if n < 7 || !execution_arn.starts_with("arn:") {
+        return None;
+    }
+    let kind = &execution_arn[colons[4] + 1..colons[5]];
+    if kind != "execution" && kind != "express" {
+        return None;
+    }
+    Some((
+        &execution_arn[..colons[4]],
+        &execution_arn[colons[5] + 1..colons[6]],
+    ))
+}
+
+fn derive_state_machine_arn(execution_arn: &str) -> String {
+    state_machine_arn_parts(execution_arn)
+        .map(|(prefix, machine)| format!("{prefix}:stateMachine:{machine}"))
+        .unwrap_or_default()
 }
 
 fn state_machine_name(arn: &str) -> &str {
     arn.rsplit(':').next().unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_machine_arn_from_execution_arn() {
+        assert_eq!(
+            derive_state_machine_arn("arn:aws:states:eu-west-1:123:execution:jobs:job-1"),
+            "arn:aws:states:eu-west-1:123:stateMachine:jobs"
+        );
+        assert_eq!(
+            derive_state_machine_arn("arn:aws:states:eu-west-1:123:express:jobs:job-1:run"),
+            "arn:aws:states:eu-west-1:123:stateMachine:jobs"
+        );
+        assert_eq!(derive_state_machine_arn("exec-1"), "");
+        assert_eq!(
+            derive_state_machine_arn("arn:aws:states:r:1:other:jobs:x"),
+            ""
+        );
+    }
 }
