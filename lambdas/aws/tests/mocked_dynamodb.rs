@@ -498,7 +498,8 @@ async fn release_deletes_the_key_only_if_it_is_still_this_jobs() {
 
 #[tokio::test]
 async fn every_aws_error_maps_to_a_store_error() {
-    let cases: &[(u16, &str, fn(&StoreError) -> bool)] = &[
+    type Expect = fn(&StoreError) -> bool;
+    let cases: &[(u16, &str, Expect)] = &[
         (400, "ProvisionedThroughputExceededException", |e| {
             matches!(e, StoreError::Unavailable(_))
         }),

@@ -85,7 +85,8 @@ fn aws_error(status: u16, kind: &str) -> HttpResponse {
 
 #[tokio::test]
 async fn every_aws_error_maps_to_a_start_error() {
-    let cases: &[(u16, &str, fn(&StartError) -> bool)] = &[
+    type Expect = fn(&StartError) -> bool;
+    let cases: &[(u16, &str, Expect)] = &[
         (400, "ExecutionAlreadyExists", |e| {
             *e == StartError::AlreadyStarted
         }),

@@ -35,7 +35,9 @@ fn task_input(id: JobId) -> Value {
 #[tokio::test]
 async fn the_processor_error_is_recorded_as_the_job_failure() {
     let (store, handler, id) = setup(JobStatus::Queued).await;
-    let output = jobs_error_handler::handle(&handler, task_input(id)).await.unwrap();
+    let output = jobs_error_handler::handle(&handler, task_input(id))
+        .await
+        .unwrap();
     assert_eq!(output["status"], "Failure");
     let job = store.get(&id).await.unwrap().unwrap();
     assert_eq!(job.status, JobStatus::Failure);
@@ -63,7 +65,9 @@ async fn a_timeout_of_a_running_job_is_recorded() {
 #[tokio::test]
 async fn a_success_is_never_overwritten() {
     let (store, handler, id) = setup(JobStatus::Success).await;
-    let output = jobs_error_handler::handle(&handler, task_input(id)).await.unwrap();
+    let output = jobs_error_handler::handle(&handler, task_input(id))
+        .await
+        .unwrap();
     assert_eq!(output["status"], "Success");
     let job = store.get(&id).await.unwrap().unwrap();
     assert_eq!(job.status, JobStatus::Success);
@@ -75,10 +79,15 @@ async fn a_success_is_never_overwritten() {
 async fn a_store_failure_fails_the_task_so_the_workflow_archives_the_job() {
     let (store, handler, id) = setup(JobStatus::Running).await;
     store.fail_writes(true);
-    let err = jobs_error_handler::handle(&handler, task_input(id)).await.unwrap_err();
+    let err = jobs_error_handler::handle(&handler, task_input(id))
+        .await
+        .unwrap_err();
     assert_eq!(err.error_type, "JobStoreUnavailable");
     store.fail_writes(false);
-    assert_eq!(store.get(&id).await.unwrap().unwrap().status, JobStatus::Running);
+    assert_eq!(
+        store.get(&id).await.unwrap().unwrap().status,
+        JobStatus::Running
+    );
 }
 
 #[tokio::test]

@@ -23,22 +23,27 @@ async fn setup(seconds: u64) -> (Arc<MemoryStore>, Processor, JobId) {
 async fn a_started_execution_runs_the_job_to_success() {
     let (store, processor, id) = setup(2).await;
     let before = tokio::time::Instant::now();
-    let output = jobs_processor::handle(&processor, json!({"id": id, "parameters": {"seconds": 2}}))
-        .await
-        .unwrap();
+    let output =
+        jobs_processor::handle(&processor, json!({"id": id, "parameters": {"seconds": 2}}))
+            .await
+            .unwrap();
     assert_eq!(before.elapsed(), Duration::from_secs(2));
     assert_eq!(
         output,
         json!({"id": id, "status": "Success", "results": {"message": "I slept for 2 seconds"}})
     );
-    assert_eq!(store.get(&id).await.unwrap().unwrap().status, JobStatus::Success);
+    assert_eq!(
+        store.get(&id).await.unwrap().unwrap().status,
+        JobStatus::Success
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_replayed_execution_runs_a_failed_job_again() {
     let (store, processor, id) = setup(1).await;
     store.force_status(&id, JobStatus::Failure);
-    let plain = jobs_processor::handle(&processor, json!({"id": id, "parameters": {"seconds": 1}})).await;
+    let plain =
+        jobs_processor::handle(&processor, json!({"id": id, "parameters": {"seconds": 1}})).await;
     assert_eq!(plain.unwrap_err().error_type, "StaleExecution");
     // The replay rule's input transformer output, with the archive's extra fields.
     let output = jobs_processor::handle(
@@ -53,12 +58,22 @@ async fn a_replayed_execution_runs_a_failed_job_again() {
 #[tokio::test]
 async fn too_many_seconds_is_a_function_error_named_for_catch() {
     let (store, processor, id) = setup(500).await;
-    let err = jobs_processor::handle(&processor, json!({"id": id, "parameters": {"seconds": 500}}))
-        .await
-        .unwrap_err();
+    let err = jobs_processor::handle(
+        &processor,
+        json!({"id": id, "parameters": {"seconds": 500}}),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.error_type, "JobTooLong");
-    assert!(err.error_message.contains("at most 180 seconds"), "{}", err.error_message);
-    assert_eq!(store.get(&id).await.unwrap().unwrap().status, JobStatus::Queued);
+    assert!(
+        err.error_message.contains("at most 180 seconds"),
+        "{}",
+        err.error_message
+    );
+    assert_eq!(
+        store.get(&id).await.unwrap().unwrap().status,
+        JobStatus::Queued
+    );
 }
 
 #[tokio::test]
@@ -70,21 +85,29 @@ async fn malformed_task_input_is_refused() {
         json!({"parameters": {"seconds": 1}}),
         json!("just a string"),
     ] {
-        let err = jobs_processor::handle(&processor, bad.clone()).await.unwrap_err();
+        let err = jobs_processor::handle(&processor, bad.clone())
+            .await
+            .unwrap_err();
         assert_eq!(err.error_type, "InvalidWorkflowInput", "{bad}");
     }
-    let err = jobs_processor::handle(&processor, json!({"id": id, "parameters": {"seconds": "1"}}))
-        .await
-        .unwrap_err();
+    let err = jobs_processor::handle(
+        &processor,
+        json!({"id": id, "parameters": {"seconds": "1"}}),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.error_type, "InvalidJobParameters");
 }
 
 #[tokio::test]
 async fn an_unknown_job_and_a_store_outage_are_reported() {
     let (store, processor, id) = setup(1).await;
-    let err = jobs_processor::handle(&processor, json!({"id": JobId::random(), "parameters": {"seconds": 1}}))
-        .await
-        .unwrap_err();
+    let err = jobs_processor::handle(
+        &processor,
+        json!({"id": JobId::random(), "parameters": {"seconds": 1}}),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.error_type, "JobNotFound");
     store.fail_writes(true);
     let err = jobs_processor::handle(&processor, json!({"id": id, "parameters": {"seconds": 1}}))
