@@ -2,6 +2,8 @@
 //! wall time until all finish, and peak RSS of the process.
 //!
 //! cargo run --profile local -p jobs-asl --example bench_concurrent [executions]
+//!
+//! `SLEEP_MS` changes the processor's sleep (default 1000), e.g. 0 to count the CPU work alone.
 
 use async_trait::async_trait;
 use jobs_asl::{
