@@ -9,7 +9,7 @@ use crate::history::*;
 use crate::retry;
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 use std::future::Future;
@@ -828,7 +828,20 @@ impl Executor {
             retry_count: retries,
             timeout,
         };
-        let call = self.handler.invoke(resource, params, &tctx);
+        // A handler that panics fails its task, like a crashed function, instead of taking the
+        // whole execution (and whoever awaits it) down.
+        let call = std::panic::AssertUnwindSafe(self.handler.invoke(resource, params, &tctx))
+            .catch_unwind()
+            .map(|r| {
+                r.unwrap_or_else(|panic| {
+                    let msg = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "the task handler panicked".to_owned());
+                    Err(TaskError::new(names::TASK_FAILED, msg))
+                })
+            });
         let r = match timeout {
             Some(d) => match tokio::time::timeout(d, call).await {
                 Ok(r) => r.map_err(Failure::from),

@@ -576,3 +576,33 @@ async fn map_max_concurrency_path_and_choice_on_the_context() {
     assert_eq!(r.path, ["M", "C", "Yes"]);
     assert_eq!(r.output.unwrap(), json!([1, 2, 3]));
 }
+
+struct Panics;
+
+#[async_trait::async_trait]
+impl jobs_asl::TaskHandler for Panics {
+    async fn invoke(
+        &self,
+        _: &str,
+        _: Value,
+        _: &jobs_asl::TaskContext,
+    ) -> Result<Value, jobs_asl::TaskError> {
+        panic!("handler bug")
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_handler_fails_its_task_and_can_be_caught() {
+    let def = json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "r", "Catch": [{"ErrorEquals": ["States.TaskFailed"], "Next": "C"}], "End": true},
+        "C": {"Type": "Pass", "End": true}}});
+    let m = Arc::new(StateMachine::from_value(&def).unwrap());
+    let r = Executor::new(m, Arc::new(Panics))
+        .run(ExecutionSpec::new("e", ARN, json!({})))
+        .await;
+    assert_eq!(r.path, ["T", "C"]);
+    assert_eq!(
+        r.output.unwrap(),
+        json!({"Error": "States.TaskFailed", "Cause": "handler bug"})
+    );
+}
