@@ -401,27 +401,50 @@ async fn wait_for(
     let started = Instant::now();
     let mut progress = progress::Progress::new(&mut *output.err, output.err_is_tty);
     progress.message(&format!("job {id} submitted, waiting for it to finish"));
-    loop {
-        let job = client.call(Method::GET, &path, &[], None, &[]).await;
-        let job = match job {
+    let status_of = |job: &Value| {
+        job.get("status")
+            .and_then(Value::as_str)
+            .unwrap_or("(no status)")
+            .to_owned()
+    };
+    let is_final = |status: &str| {
+        status
+            .parse::<JobStatus>()
+            .is_ok_and(|status| status.is_final())
+    };
+    for poll in 0u64.. {
+        let job = match client.call(Method::GET, &path, &[], None, &[]).await {
             Ok(job) => job.body,
             Err(error) => {
                 progress.finish();
                 return Err(error.into());
             }
         };
-        let status = job
-            .get("status")
-            .and_then(Value::as_str)
-            .unwrap_or("(no status)")
-            .to_owned();
+        let status = status_of(&job);
         progress.status(&status, started.elapsed());
-        if status
-            .parse::<JobStatus>()
-            .is_ok_and(|status| status.is_final())
-        {
+        if is_final(&status) {
             progress.finish();
             return Ok(job);
+        }
+        // A job whose failure could not be recorded stays Queued or Running
+        // until a replay: the local stack can tell, so say so rather than
+        // wait for nothing.
+        if poll % 4 == 3 && !client.endpoint().is_aws() {
+            if let Some(ended) = ended_execution(client, id).await {
+                let job = client.call(Method::GET, &path, &[], None, &[]).await?.body;
+                let status = status_of(&job);
+                progress.status(&status, started.elapsed());
+                progress.finish();
+                if is_final(&status) {
+                    return Ok(job);
+                }
+                anyhow::bail!(
+                    "job {id} is still {status} but its workflow has ended ({ended}): \
+                     its failure went to the failed-jobs archive. See `history {id}` and \
+                     `archive`; once the cause is fixed (e.g. `faults --error-handler-writes ok`), \
+                     `replay` runs it again"
+                );
+            }
         }
         if started.elapsed() >= give_up {
             progress.finish();
@@ -441,6 +464,27 @@ async fn wait_for(
             tokio::time::sleep(poll_every).await;
         }
     }
+    unreachable!("the poll loop only ends by returning")
+}
+
+/// The last execution of the job when none is running any more, as
+/// `STATUS: error`; `None` while one runs, before the first one starts, or if
+/// the executions cannot be read (this is only a diagnosis).
+async fn ended_execution(client: &ApiClient, id: JobId) -> Option<String> {
+    let path = format!("/local/jobs/{id}/executions");
+    let history = client.call(Method::GET, &path, &[], None, &[]).await.ok()?;
+    let executions = history.body.get("executions")?.as_array()?;
+    let status = |e: &Value| e.get("status").and_then(Value::as_str).map(str::to_owned);
+    if executions.is_empty()
+        || executions
+            .iter()
+            .any(|e| status(e).is_none_or(|s| s == "RUNNING"))
+    {
+        return None;
+    }
+    let last = executions.last()?;
+    let error = last.get("error").and_then(Value::as_str).unwrap_or("");
+    Some(format!("{} {error}", status(last)?).trim().to_owned())
 }
 
 #[cfg(test)]

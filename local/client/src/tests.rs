@@ -571,22 +571,25 @@ fn the_timeline_shows_each_execution_and_its_events() {
             "no line {line:?} in\n{text}"
         )
     };
-    has("Execution 3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f  FAILED");
-    has("  started 2026-11-25T12:00:00.000Z  stopped 2026-11-25T12:00:00.063Z  (0.063s)");
+    // Recorded from the local stack: the processor's and the error handler's
+    // store writes were made to fail, then the archive was replayed.
+    has("Execution 183d4281-48bf-46c2-9221-43cc193d179f  FAILED");
+    has("  started 2026-11-25T18:43:48.254Z  stopped 2026-11-25T18:43:48.257Z  (0.003s)");
     has("  error   JobArchived: The job failed and its failure could not be recorded; it was sent to the failed-jobs archive and can be replayed.");
-    has("     +0.000s  ExecutionStarted");
-    has("     +0.002s  TaskStateEntered  ProcessJob");
+    has("     +0.001s  ExecutionStarted");
+    has("     +0.001s  TaskStateEntered  ProcessJob");
     // Task events take the name of the state they run in; a Lambda's JSON
     // cause is reduced to its message.
-    has("     +0.031s  TaskFailed        ProcessJob  StoreUnavailable: the jobs store refused the write (injected fault)");
-    has("     +0.052s  TaskFailed        RecordFailure  StoreUnavailable: the jobs store refused the write (injected fault)");
-    has("     +0.060s  TaskSucceeded     ArchiveFailedJob");
-    has("     +0.062s  FailStateEntered  JobArchived");
-    has("     +0.063s  ExecutionFailed   JobArchived: The job failed and its failure could not be recorded; it was sent to the failed-jobs archive and can be replayed.");
-    has("Execution replay-1-3f2c9a4e  SUCCEEDED");
-    has("  replay  replay-1");
-    has("     +2.010s  TaskSucceeded       ProcessJob");
-    has("     +2.012s  ExecutionSucceeded");
+    has("     +0.001s  TaskFailed        ProcessJob  JobStoreUnavailable: the job store is unavailable: injected fault: processor store writes fail");
+    has("     +0.001s  TaskFailed        RecordFailure  JobStoreUnavailable: the job store is unavailable: injected fault: error handler store writes fail");
+    has("     +0.003s  TaskSucceeded     ArchiveFailedJob");
+    has("     +0.003s  FailStateEntered  JobArchived");
+    has("     +0.003s  ExecutionFailed   JobArchived: The job failed and its failure could not be recorded; it was sent to the failed-jobs archive and can be replayed.");
+    has("Execution 5b57d1d9-1343-49e6-ae37-0efe2e1860da  SUCCEEDED");
+    has("  started 2026-11-25T18:43:49.488Z  stopped 2026-11-25T18:43:51.493Z  (2.005s)");
+    has("  replay  replay-fixture");
+    has("     +2.005s  TaskSucceeded       ProcessJob");
+    has("     +2.005s  ExecutionSucceeded");
     // One line per event, plus the headers and the blank line between.
     let events: usize = history["executions"]
         .as_array()

@@ -130,7 +130,7 @@ async fn submit_wait_follows_the_job_to_success_and_exits_0() {
     let polls = server
         .received()
         .iter()
-        .filter(|r| r.method == "GET")
+        .filter(|r| r.path.starts_with("/jobs/"))
         .count();
     assert_eq!(polls, 5);
 }
@@ -156,6 +156,23 @@ async fn submit_wait_on_a_terminal_spins_between_polls_and_clears_the_line() {
     assert!(ran.err.ends_with("Success\n"), "{:?}", ran.err);
     let job: Value = serde_json::from_str(&ran.out).unwrap();
     assert_eq!(job["status"], "Success");
+}
+
+#[tokio::test]
+async fn submit_wait_stops_when_the_workflow_ended_but_the_job_never_will() {
+    let server = stub::start("").await;
+    let ran = run(
+        &client(&server.url, stub::SECRET),
+        ClientCommand::Submit(submit(999, true)),
+    )
+    .await;
+    let err = ran.result.unwrap_err().to_string();
+    assert!(
+        err.contains("is still Queued but its workflow has ended (SUCCEEDED)"),
+        "{err}"
+    );
+    assert!(err.contains("`replay`"), "{err}");
+    assert!(ran.out.is_empty());
 }
 
 #[tokio::test]
@@ -313,7 +330,9 @@ async fn a_base_path_is_kept_and_signed() {
     let paths: Vec<String> = server.received().iter().map(|r| r.path.clone()).collect();
     assert_eq!(paths[0], "/jobs");
     assert!(
-        paths[1..].iter().all(|p| p.starts_with("/jobs/")),
+        paths[1..]
+            .iter()
+            .all(|p| p.starts_with("/jobs/") || p.starts_with("/local/jobs/")),
         "{paths:?}"
     );
 }
@@ -322,7 +341,7 @@ async fn a_base_path_is_kept_and_signed() {
 async fn history_renders_the_timeline_or_the_raw_json() {
     let server = stub::start("").await;
     let client = client(&server.url, stub::SECRET);
-    let id = "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f";
+    let id = "183d4281-48bf-46c2-9221-43cc193d179f";
     let ran = run(
         &client,
         ClientCommand::History {
@@ -337,7 +356,7 @@ async fn history_renders_the_timeline_or_the_raw_json() {
         "{}",
         ran.out
     );
-    assert!(ran.out.contains("  replay  replay-1\n"));
+    assert!(ran.out.contains("  replay  replay-fixture\n"));
     let raw = run(
         &client,
         ClientCommand::History {
