@@ -24,9 +24,6 @@ pub struct StartArgs {
     /// Secret access key requests must be signed with.
     #[arg(long, env = "JOBS_LOCAL_SECRET_ACCESS_KEY", default_value = DEFAULT_SECRET_ACCESS_KEY, hide_env_values = true)]
     pub secret_access_key: String,
-    /// Region requests must be signed for.
-    #[arg(long, env = "JOBS_LOCAL_REGION", default_value = DEFAULT_REGION)]
-    pub region: String,
     /// Make the error handler's job-store writes fail (fault injection).
     #[arg(long)]
     pub fail_error_handler_writes: bool,
@@ -48,7 +45,13 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn from_args(args: &StartArgs) -> Self {
+    /// `region` comes from the global `--region` (shared with the client
+    /// commands), else `JOBS_LOCAL_REGION`, else us-east-1.
+    pub fn from_args(args: &StartArgs, region: Option<&str>) -> Self {
+        let region = region
+            .map(str::to_owned)
+            .or_else(|| std::env::var("JOBS_LOCAL_REGION").ok().filter(|r| !r.is_empty()))
+            .unwrap_or_else(|| DEFAULT_REGION.to_owned());
         let mut faults: Vec<String> = args
             .faults
             .split(',')
@@ -64,7 +67,7 @@ impl Config {
             data_dir: args.data_dir.clone(),
             access_key_id: args.access_key_id.clone(),
             secret_access_key: args.secret_access_key.clone(),
-            region: args.region.clone(),
+            region,
             faults,
         }
     }

@@ -3,7 +3,14 @@
 //! embedded interpreter, jobs and executions in SQLite, and a local
 //! failed-jobs bus with its archive and replay.
 
+pub mod bus;
 pub mod config;
 pub mod faults;
 pub mod gateway;
+pub mod local_api;
+pub mod runtime;
+pub mod server;
 pub mod store;
+
+pub use config::{Config, StartArgs};
+pub use server::Stack;

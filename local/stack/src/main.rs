@@ -1,1 +1,117 @@
-fn main() {}
+//! `jobs-local`: `start` runs the local stack; every other subcommand is the
+//! client (submit, get, history, archive, replay, faults).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use jobs_local::{Config, Stack, StartArgs};
+use jobs_local_client::{ClientArgs, ClientCommand};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser, Debug)]
+#[command(name = "jobs-local", version, about = "The jobs API on one machine, with no AWS account")]
+struct Cli {
+    #[command(flatten)]
+    client: ClientArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Start the local stack: gateway, API, workflow runtime, SQLite store and failed-jobs bus
+    Start(StartArgs),
+    #[command(flatten)]
+    Client(ClientCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("jobs-local: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match cli.command {
+        Command::Start(args) => {
+            let config = Config::from_args(&args, cli.client.region.as_deref());
+            runtime.block_on(start(config))
+        }
+        Command::Client(cmd) => runtime.block_on(jobs_local_client::run_and_report(&cli.client, cmd)),
+    }
+}
+
+async fn start(config: Config) -> ExitCode {
+    tracing_subscriber::fmt()
+        .json()
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let stack = match Stack::start(config).await {
+        Ok(stack) => stack,
+        Err(e) => {
+            eprintln!("jobs-local: could not start: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    print!("{}", banner(&stack));
+    wait_for_stop_signal().await;
+    eprintln!("jobs-local: stopping; running executions resume at the next start");
+    stack.stop().await;
+    ExitCode::SUCCESS
+}
+
+fn banner(stack: &Stack) -> String {
+    let c = &stack.config;
+    let url = stack.base_url();
+    let faults = if c.faults.is_empty() {
+        "none".to_owned()
+    } else {
+        c.faults.join(", ")
+    };
+    let recovered = match (stack.recovery.executions_resumed, stack.recovery.jobs_started) {
+        (0, 0) => String::new(),
+        (r, s) => format!("  Recovered     {r} execution(s) resumed, {s} queued job(s) started\n"),
+    };
+    format!(
+        "\
+jobs-local is running
+  URL           {url}
+  Region        {region}
+  Access key    {key}
+  Secret key    {secret}
+  Data          {data} (SQLite: {db})
+  Faults        {faults}
+{recovered}
+Every request must be signed with AWS Signature V4 (service execute-api), e.g.:
+  curl --aws-sigv4 'aws:amz:{region}:execute-api' --user '{key}:{secret}' \\
+       -H 'content-type: application/json' -d '{{\"seconds\": 3}}' {url}/jobs
+  jobs-local submit --seconds 3 --wait
+Stop with Ctrl-C.
+",
+        region = c.region,
+        key = c.access_key_id,
+        secret = c.secret_access_key,
+        data = stack.data_dir.display(),
+        db = stack.db.path().display(),
+    )
+}
+
+async fn wait_for_stop_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing a SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -256,6 +256,28 @@ impl ExecutionStore {
             .map_err(store_error)
     }
 
+    /// One execution's history events, in order.
+    pub async fn events(&self, arn: &str) -> Result<Vec<Value>, StoreError> {
+        let arn = arn.to_owned();
+        self.db
+            .read(move |c| {
+                let mut st = c.prepare(
+                    "SELECT event FROM history_events WHERE execution_arn = ?1 ORDER BY id",
+                )?;
+                let events = st
+                    .query_map([&arn], |r| r.get::<_, String>(0))?
+                    .map(|e| {
+                        serde_json::from_str(&e?).map_err(|e| {
+                            DbError::Sql(format!("corrupt: a history event is unreadable: {e}"))
+                        })
+                    })
+                    .collect::<Result<Vec<Value>, DbError>>()?;
+                Ok(events)
+            })
+            .await
+            .map_err(store_error)
+    }
+
     /// A job's executions, oldest first, each with its history events.
     pub async fn for_job(
         &self,

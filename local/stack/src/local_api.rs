@@ -1,0 +1,161 @@
+//! The local-only endpoints under `/local`: what the Step Functions and
+//! EventBridge consoles show on AWS (executions with their history, the
+//! archive, replays), plus fault injection.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use http::StatusCode;
+use jobs_domain::job::parse_timestamp;
+use jobs_domain::JobId;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tracing::error;
+
+use crate::bus::{Bus, ReplayError, ARCHIVE_NAME};
+use crate::faults::{FaultUpdate, Faults};
+use crate::gateway::message;
+use crate::store::ExecutionStore;
+
+#[derive(Clone)]
+pub struct LocalState {
+    pub executions: ExecutionStore,
+    pub bus: Arc<Bus>,
+    pub faults: Arc<Faults>,
+}
+
+pub fn router(state: LocalState) -> Router {
+    Router::new()
+        .route("/local/jobs/{jobId}/executions", get(executions))
+        .route("/local/archive", get(archive))
+        .route("/local/replays", post(replay))
+        .route("/local/faults", get(get_faults).put(put_faults))
+        .with_state(state)
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    error!(error = %e, "local endpoint failed");
+    message(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+}
+
+async fn executions(State(state): State<LocalState>, Path(raw): Path<String>) -> Response {
+    let id: JobId = match raw.parse() {
+        Ok(id) => id,
+        Err(e) => return message(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    match state.executions.for_job(&id).await {
+        Ok(found) if found.is_empty() => {
+            message(StatusCode::NOT_FOUND, format!("No executions for job {id}"))
+        }
+        Ok(found) => {
+            let executions: Vec<Value> = found
+                .into_iter()
+                .map(|(record, events)| {
+                    let mut view = record.to_view();
+                    view["events"] = Value::Array(events);
+                    view
+                })
+                .collect();
+            Json(json!({ "executions": executions })).into_response()
+        }
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Window {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// Absent bounds mean "from the beginning" and "until now".
+fn window(from: Option<&str>, to: Option<&str>) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
+    let parse = |name: &str, text: Option<&str>, default: DateTime<Utc>| match text {
+        None => Ok(default),
+        Some(t) => parse_timestamp(t)
+            .ok_or_else(|| format!("{name} must be an RFC 3339 time such as 2026-11-25T12:00:00Z, got {t:?}")),
+    };
+    let from = parse("from", from, DateTime::UNIX_EPOCH)?;
+    let to = parse("to", to, Utc::now() + chrono::TimeDelta::seconds(1))?;
+    Ok((from, to))
+}
+
+async fn archive(
+    State(state): State<LocalState>,
+    query: Result<Query<Window>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(w)) = query else {
+        return message(StatusCode::BAD_REQUEST, "the query takes from and to, RFC 3339 times");
+    };
+    let (from, to) = match window(w.from.as_deref(), w.to.as_deref()) {
+        Ok(bounds) => bounds,
+        Err(m) => return message(StatusCode::BAD_REQUEST, m),
+    };
+    match state.bus.archive().between(from, to).await {
+        Ok(events) => Json(json!({ "archiveName": ARCHIVE_NAME, "events": events })).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplayRequest {
+    name: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+async fn replay(State(state): State<LocalState>, body: Bytes) -> Response {
+    let request: ReplayRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                format!("the body must be {{\"name\"?, \"from\", \"to\"}}: {e}"),
+            )
+        }
+    };
+    let (from, to) = match window(request.from.as_deref(), request.to.as_deref()) {
+        Ok(bounds) => bounds,
+        Err(m) => return message(StatusCode::BAD_REQUEST, m),
+    };
+    match state.bus.replay(request.name, from, to).await {
+        Ok(outcome) => (
+            StatusCode::ACCEPTED,
+            Json(json!({
+                "replayName": outcome.name,
+                "state": "COMPLETED",
+                "eventsReplayed": outcome.events_replayed,
+            })),
+        )
+            .into_response(),
+        Err(e @ ReplayError::NameTaken(_)) => message(StatusCode::CONFLICT, e.to_string()),
+        Err(e @ ReplayError::Invalid(_)) => message(StatusCode::BAD_REQUEST, e.to_string()),
+        Err(ReplayError::Store(e)) => internal(e),
+    }
+}
+
+async fn get_faults(State(state): State<LocalState>) -> Response {
+    Json(state.faults.settings()).into_response()
+}
+
+async fn put_faults(State(state): State<LocalState>, body: Bytes) -> Response {
+    match serde_json::from_slice::<FaultUpdate>(&body) {
+        Ok(update) => {
+            let now = state.faults.apply(update);
+            tracing::warn!(faults = ?now, "fault injection changed");
+            Json(now).into_response()
+        }
+        Err(e) => message(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "the body must be {{\"errorHandlerStoreWrites\": \"fail\"|\"ok\", \"processorStoreWrites\": \"fail\"|\"ok\"}}: {e}"
+            ),
+        ),
+    }
+}

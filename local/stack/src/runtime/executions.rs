@@ -1,0 +1,313 @@
+//! Starting, recording and re-driving executions.
+//!
+//! An execution is recorded (RUNNING, with its input) before it runs, its
+//! history events are written as they happen, and its ending is written when
+//! it ends. A process that stops in between leaves the execution RUNNING in
+//! SQLite; at the next start [`Runtime::recover`] resumes it from the last
+//! state it entered (the tasks are safe to run twice), so none stays stuck.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use jobs_asl::{ExecutionSpec, Executor, HistoryEvent, HistorySink, Resume, StateMachine, TaskHandler};
+use jobs_domain::ports::{Clock, StartError, StoreError, WorkflowInput, WorkflowStarter};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{error, info, Instrument};
+
+use crate::bus::BUS_NAME;
+use crate::runtime::tasks::{ERROR_HANDLER_FUNCTION, PROCESSOR_FUNCTION};
+use crate::store::{Ending, ExecutionRecord, ExecutionStatus, ExecutionStore, SqliteJobStore};
+
+const DEFINITION: &str = include_str!("../../../../statemachine/jobs.asl.json");
+/// The account id every local ARN carries.
+pub const ACCOUNT: &str = "000000000000";
+pub const STATE_MACHINE_NAME: &str = "jobs-workflow";
+
+/// The workflow definition with its `${...}` filled in for `region`.
+pub fn load_machine(region: &str) -> StateMachine {
+    let function = |name: &str| format!("arn:aws:lambda:{region}:{ACCOUNT}:function:{name}");
+    let vars: HashMap<String, String> = [
+        ("ProcessorFunctionArn", function(PROCESSOR_FUNCTION)),
+        ("ErrorHandlerFunctionArn", function(ERROR_HANDLER_FUNCTION)),
+        ("FailedJobsEventBusName", BUS_NAME.to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    StateMachine::from_json(&jobs_asl::substitute(DEFINITION, &vars))
+        .expect("statemachine/jobs.asl.json is a valid definition")
+}
+
+fn start_at() -> String {
+    let v: Value = serde_json::from_str(DEFINITION).expect("the definition is JSON");
+    v["StartAt"].as_str().expect("StartAt is a string").to_owned()
+}
+
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    executor: Executor,
+    executions: ExecutionStore,
+    clock: Arc<dyn Clock>,
+    region: String,
+    start_at: String,
+    tasks: TaskTracker,
+    stopping: CancellationToken,
+}
+
+/// Persists each history event as the interpreter records it.
+struct Sink(ExecutionStore);
+
+impl HistorySink for Sink {
+    fn record(&self, execution: &str, event: &HistoryEvent) {
+        match serde_json::to_value(event) {
+            Ok(value) => self.0.append_event(execution, event.id, value),
+            Err(e) => error!(execution, error = %e, "a history event could not be serialized"),
+        }
+    }
+}
+
+/// What recovery found and did at start.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Recovery {
+    pub executions_resumed: usize,
+    pub jobs_started: usize,
+}
+
+impl Runtime {
+    pub fn new(
+        handler: Arc<dyn TaskHandler>,
+        executions: ExecutionStore,
+        clock: Arc<dyn Clock>,
+        region: &str,
+    ) -> Self {
+        let machine = Arc::new(load_machine(region));
+        Self {
+            inner: Arc::new(Inner {
+                executor: Executor::new(machine, handler).with_region(region),
+                executions,
+                clock,
+                region: region.to_owned(),
+                start_at: start_at(),
+                tasks: TaskTracker::new(),
+                stopping: CancellationToken::new(),
+            }),
+        }
+    }
+
+    pub fn state_machine_arn(&self) -> String {
+        format!(
+            "arn:aws:states:{}:{ACCOUNT}:stateMachine:{STATE_MACHINE_NAME}",
+            self.inner.region
+        )
+    }
+
+    pub fn execution_arn(&self, name: &str) -> String {
+        format!(
+            "arn:aws:states:{}:{ACCOUNT}:execution:{STATE_MACHINE_NAME}:{name}",
+            self.inner.region
+        )
+    }
+
+    /// Executions running now.
+    pub fn in_flight(&self) -> usize {
+        self.inner.tasks.len()
+    }
+
+    /// Resumes executions a stop left RUNNING, and starts the ones a stop
+    /// kept from ever being recorded (jobs still `Queued` with none).
+    pub async fn recover(&self, jobs: &SqliteJobStore) -> Result<Recovery, StoreError> {
+        let mut recovery = Recovery::default();
+        for record in self.inner.executions.running().await? {
+            let events = self.inner.executions.events(&record.arn).await?;
+            let resume = plan_resume(&events, &self.inner.start_at, &record.input);
+            self.inner.executions.begin_redrive(&record.arn).await?;
+            info!(
+                job_id = %record.job_id,
+                execution = %record.name,
+                state = resume.as_ref().map(|r| r.state.as_str()).unwrap_or(self.inner.start_at.as_str()),
+                "resuming an execution cut off by a stop"
+            );
+            self.spawn(record, resume);
+            recovery.executions_resumed += 1;
+        }
+        for job in jobs.queued_without_execution().await? {
+            let input = WorkflowInput {
+                id: job.id,
+                parameters: job.parameters.to_value(),
+                replay: None,
+            };
+            match self.start(&input).await {
+                Ok(()) | Err(StartError::AlreadyStarted) => {
+                    info!(job_id = %job.id, "started a queued job that had no execution");
+                    recovery.jobs_started += 1;
+                }
+                Err(e) => error!(job_id = %job.id, error = %e, "could not start a queued job"),
+            }
+        }
+        Ok(recovery)
+    }
+
+    fn spawn(&self, record: ExecutionRecord, resume: Option<Resume>) {
+        let inner = self.inner.clone();
+        let span = tracing::info_span!("execution", job_id = %record.job_id, execution = %record.name);
+        let sm_arn = self.state_machine_arn();
+        self.inner.tasks.spawn(
+            async move {
+                let mut spec = ExecutionSpec::new(&record.name, &record.arn, record.input.clone())
+                    .with_sink(Arc::new(Sink(inner.executions.clone())));
+                spec.state_machine_arn = Some(sm_arn);
+                if let Some(resume) = resume {
+                    spec = spec.with_resume(resume);
+                }
+                let result = tokio::select! {
+                    // Stopping leaves the execution RUNNING, as a crash would,
+                    // so the next start resumes it.
+                    _ = inner.stopping.cancelled() => return,
+                    result = inner.executor.run(spec) => result,
+                };
+                let ending = Ending {
+                    status: match result.status {
+                        jobs_asl::ExecutionStatus::Succeeded => ExecutionStatus::Succeeded,
+                        jobs_asl::ExecutionStatus::Failed => ExecutionStatus::Failed,
+                        jobs_asl::ExecutionStatus::TimedOut => ExecutionStatus::TimedOut,
+                        jobs_asl::ExecutionStatus::Aborted => ExecutionStatus::Aborted,
+                    },
+                    at: result.stop_date,
+                    output: result.output,
+                    error: result.error.clone(),
+                    cause: result.cause,
+                };
+                let status = ending.status;
+                match inner.executions.finish(&record.arn, ending).await {
+                    Ok(()) => info!(
+                        job_id = %record.job_id,
+                        status = status.as_str(),
+                        error = result.error.as_deref().unwrap_or(""),
+                        "execution ended"
+                    ),
+                    Err(e) => error!(job_id = %record.job_id, error = %e, "the execution's ending could not be recorded"),
+                }
+            }
+            .instrument(span),
+        );
+    }
+
+    /// Stops running executions without recording an ending (they are
+    /// resumed at the next start) and waits for their tasks to let go.
+    pub async fn stop(&self) {
+        self.inner.stopping.cancel();
+        self.inner.tasks.close();
+        self.inner.tasks.wait().await;
+    }
+
+    /// Waits until no execution is running (for tests and benchmarks).
+    pub async fn idle(&self) {
+        while !self.inner.tasks.is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Where to pick an execution up: the last top-level state it entered, with
+/// the input it entered with; or its first state if it entered none.
+fn plan_resume(events: &[Value], start_at: &str, input: &Value) -> Option<Resume> {
+    let last_id = events.iter().filter_map(|e| e["id"].as_u64()).max()?;
+    let entered = events.iter().rev().find_map(|e| {
+        let kind = e["type"].as_str()?;
+        if !kind.ends_with("StateEntered") {
+            return None;
+        }
+        let details = &e["stateEnteredEventDetails"];
+        let name = details["name"].as_str()?;
+        let input: Value = serde_json::from_str(details["input"].as_str()?).ok()?;
+        Some((name.to_owned(), input))
+    });
+    let (state, input) = entered.unwrap_or_else(|| (start_at.to_owned(), input.clone()));
+    Some(Resume {
+        state,
+        input,
+        after_event_id: last_id,
+    })
+}
+
+#[async_trait]
+impl WorkflowStarter for Runtime {
+    /// API starts are named with the job id (so a second start for the same
+    /// job is refused); replay starts get a fresh name and carry the job id
+    /// in their input, as with StartExecution from an EventBridge rule.
+    async fn start(&self, input: &WorkflowInput) -> Result<(), StartError> {
+        let name = match &input.replay {
+            None => input.id.to_string(),
+            Some(_) => uuid::Uuid::new_v4().to_string(),
+        };
+        let record = ExecutionRecord {
+            arn: self.execution_arn(&name),
+            name,
+            job_id: input.id,
+            status: ExecutionStatus::Running,
+            start_date: self.inner.clock.now(),
+            stop_date: None,
+            input: serde_json::to_value(input).map_err(|e| StartError::Refused(e.to_string()))?,
+            output: None,
+            error: None,
+            cause: None,
+            replay_name: input.replay.as_ref().map(|r| r.name.clone()),
+        };
+        if self.inner.stopping.is_cancelled() {
+            return Err(StartError::Unavailable("the local stack is stopping".into()));
+        }
+        match self.inner.executions.insert(&record).await {
+            Ok(true) => {}
+            Ok(false) => return Err(StartError::AlreadyStarted),
+            Err(StoreError::Unavailable(m)) => return Err(StartError::Unavailable(m)),
+            Err(e) => return Err(StartError::Refused(e.to_string())),
+        }
+        self.spawn(record, None);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_definition_loads_with_local_arns() {
+        let machine = load_machine("eu-west-1");
+        let _ = machine;
+        assert_eq!(start_at(), "ProcessJob");
+    }
+
+    #[test]
+    fn resume_picks_the_last_state_entered_with_its_input() {
+        let input = json!({"id": "x", "parameters": {"seconds": 1}});
+        let failure_input = json!({"id": "x", "parameters": {"seconds": 1}, "processorError": {"Error": "E", "Cause": ""}});
+        let events = vec![
+            json!({"id": 1, "type": "ExecutionStarted"}),
+            json!({"id": 2, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "ProcessJob", "input": input.to_string()}}),
+            json!({"id": 3, "type": "TaskFailed"}),
+            json!({"id": 4, "type": "TaskStateExited", "stateExitedEventDetails": {"name": "ProcessJob"}}),
+            json!({"id": 5, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "RecordFailure", "input": failure_input.to_string()}}),
+            json!({"id": 6, "type": "TaskScheduled"}),
+        ];
+        let resume = plan_resume(&events, "ProcessJob", &input).unwrap();
+        assert_eq!(resume.state, "RecordFailure");
+        assert_eq!(resume.input, failure_input);
+        assert_eq!(resume.after_event_id, 6);
+
+        let only_started = plan_resume(&events[..1], "ProcessJob", &input).unwrap();
+        assert_eq!(only_started.state, "ProcessJob");
+        assert_eq!(only_started.input, input);
+        assert_eq!(only_started.after_event_id, 1);
+
+        assert!(plan_resume(&[], "ProcessJob", &input).is_none());
+    }
+}

@@ -1,0 +1,8 @@
+//! The workflow runtime: `statemachine/jobs.asl.json` run by the embedded
+//! interpreter, executions recorded in SQLite, tasks served in-process.
+
+pub mod executions;
+pub mod tasks;
+
+pub use executions::{load_machine, Runtime};
+pub use tasks::LocalTasks;

@@ -1,0 +1,162 @@
+//! The Task states' resources, served in-process: `lambda:invoke` calls the
+//! processor or the error handler directly (the same use cases the Lambdas
+//! run), and `events:putEvents` puts events on the local bus. Results and
+//! errors have the shapes Step Functions gives them on AWS.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use jobs_asl::{TaskContext, TaskError, TaskHandler};
+use jobs_domain::ports::WorkflowInput;
+use jobs_domain::workflow::{ErrorHandler, FailureInput, Processor, TaskFailure};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use tracing::{info, warn};
+
+use crate::bus::{put_events_output, Bus, BusError};
+
+pub const LAMBDA_INVOKE: &str = "arn:aws:states:::lambda:invoke";
+pub const PUT_EVENTS: &str = "arn:aws:states:::events:putEvents";
+pub const PROCESSOR_FUNCTION: &str = "jobs-processor";
+pub const ERROR_HANDLER_FUNCTION: &str = "jobs-error-handler";
+
+pub struct LocalTasks {
+    processor: Processor,
+    error_handler: ErrorHandler,
+    bus: Arc<Bus>,
+}
+
+impl LocalTasks {
+    pub fn new(processor: Processor, error_handler: ErrorHandler, bus: Arc<Bus>) -> Self {
+        Self {
+            processor,
+            error_handler,
+            bus,
+        }
+    }
+
+    async fn invoke_lambda(&self, input: Value, ctx: &TaskContext) -> Result<Value, TaskError> {
+        let function = input
+            .get("FunctionName")
+            .and_then(Value::as_str)
+            .ok_or_else(|| TaskError::new("States.Runtime", "FunctionName is required"))?;
+        let payload = input.get("Payload").cloned().unwrap_or(Value::Null);
+        let job_id = payload.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
+        let outcome = match function_name(function) {
+            PROCESSOR_FUNCTION => {
+                let input: WorkflowInput = parse(payload)?;
+                self.processor.process(&input).await
+            }
+            ERROR_HANDLER_FUNCTION => {
+                let input: FailureInput = parse(payload)?;
+                self.error_handler.record_failure(&input).await
+            }
+            other => {
+                return Err(TaskError::new(
+                    "Lambda.ResourceNotFoundException",
+                    format!("Function not found: {other} (the local stack runs {PROCESSOR_FUNCTION} and {ERROR_HANDLER_FUNCTION})"),
+                ))
+            }
+        };
+        match outcome {
+            Ok(output) => {
+                info!(job_id, state = %ctx.state_name, function, "task succeeded");
+                Ok(lambda_output(output))
+            }
+            Err(failure) => {
+                warn!(job_id, state = %ctx.state_name, function, error = failure.error, message = %failure.message, "task failed");
+                Err(function_error(&failure))
+            }
+        }
+    }
+
+    async fn put_events(&self, input: Value, ctx: &TaskContext) -> Result<Value, TaskError> {
+        let entries = input
+            .get("Entries")
+            .and_then(Value::as_array)
+            .ok_or_else(|| TaskError::new("States.Runtime", "Entries must be an array"))?;
+        match self.bus.put_events(entries).await {
+            Ok(ids) => Ok(put_events_output(&ids)),
+            Err(BusError::InvalidEntry(m)) => Err(TaskError::new("EventBridge.ValidationException", m)),
+            Err(BusError::Store(e)) => {
+                warn!(state = %ctx.state_name, error = %e, "the bus could not take the events");
+                Err(TaskError::new("EventBridge.InternalException", e.to_string()))
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl TaskHandler for LocalTasks {
+    async fn invoke(&self, resource: &str, input: Value, ctx: &TaskContext) -> Result<Value, TaskError> {
+        match resource {
+            LAMBDA_INVOKE => self.invoke_lambda(input, ctx).await,
+            PUT_EVENTS => self.put_events(input, ctx).await,
+            other => Err(TaskError::new(
+                "States.Runtime",
+                format!("the local stack does not run the resource {other}"),
+            )),
+        }
+    }
+}
+
+/// `arn:aws:lambda:r:a:function:name[:qualifier]`, `name:qualifier` or `name`.
+fn function_name(function: &str) -> &str {
+    let name = match function.split_once(":function:") {
+        Some((_, rest)) => rest,
+        None => function,
+    };
+    name.split(':').next().unwrap_or(name)
+}
+
+fn parse<T: DeserializeOwned>(payload: Value) -> Result<T, TaskError> {
+    serde_json::from_value(payload).map_err(|e| {
+        function_error(&TaskFailure {
+            error: "InvalidWorkflowInput",
+            message: format!("the task input must be {{\"id\", \"parameters\", ...}}: {e}"),
+        })
+    })
+}
+
+/// What `lambda:invoke` returns for a function that returned normally.
+pub fn lambda_output(payload: Value) -> Value {
+    json!({ "Payload": payload, "StatusCode": 200, "ExecutedVersion": "$LATEST" })
+}
+
+/// A function error as Step Functions reports it: named by the error type,
+/// with Lambda's error document as the cause.
+pub fn function_error(failure: &TaskFailure) -> TaskError {
+    TaskError::new(
+        failure.error,
+        json!({ "errorType": failure.error, "errorMessage": failure.message }).to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_names_are_read_from_arns_and_qualifiers() {
+        assert_eq!(
+            function_name("arn:aws:lambda:us-east-1:000000000000:function:jobs-processor"),
+            "jobs-processor"
+        );
+        assert_eq!(
+            function_name("arn:aws:lambda:us-east-1:000000000000:function:jobs-processor:$LATEST"),
+            "jobs-processor"
+        );
+        assert_eq!(function_name("jobs-error-handler"), "jobs-error-handler");
+    }
+
+    #[test]
+    fn a_failure_becomes_a_lambda_function_error() {
+        let e = function_error(&TaskFailure {
+            error: "JobTooLong",
+            message: "seconds is 1000".into(),
+        });
+        assert_eq!(e.error, "JobTooLong");
+        let cause: Value = serde_json::from_str(&e.cause).unwrap();
+        assert_eq!(cause, json!({"errorType": "JobTooLong", "errorMessage": "seconds is 1000"}));
+    }
+}

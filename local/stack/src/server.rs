@@ -1,0 +1,157 @@
+//! Wiring: the adapters built over one data directory, the same use cases
+//! the Lambdas run, the API router and the local endpoints behind the
+//! gateway, served on the configured address.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use jobs_domain::ports::{Clock, JobStore, SystemClock};
+use jobs_domain::service::JobService;
+use jobs_domain::workflow::{ErrorHandler, Processor};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::bus::Bus;
+use crate::config::Config;
+use crate::faults::{Faults, FaultyStore, Role};
+use crate::gateway::sigv4::{Credentials, Verifier};
+use crate::gateway::{self, Gateway};
+use crate::local_api::{self, LocalState};
+use crate::runtime::executions::Recovery;
+use crate::runtime::{LocalTasks, Runtime};
+use crate::store::{ArchiveStore, Db, ExecutionStore, SqliteJobStore};
+
+/// A running local stack.
+pub struct Stack {
+    pub addr: SocketAddr,
+    pub config: Config,
+    /// The data directory, absolute.
+    pub data_dir: PathBuf,
+    pub db: Db,
+    pub jobs: SqliteJobStore,
+    pub runtime: Runtime,
+    pub faults: Arc<Faults>,
+    pub recovery: Recovery,
+    stopping: CancellationToken,
+    server: JoinHandle<std::io::Result<()>>,
+}
+
+impl Stack {
+    pub async fn start(config: Config) -> anyhow::Result<Self> {
+        let faults = Arc::new(Faults::parse_list(&config.faults.join(",")).map_err(anyhow::Error::msg)?);
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+        let data_dir = config
+            .data_dir
+            .canonicalize()
+            .with_context(|| format!("reading the data directory {}", config.data_dir.display()))?;
+        let db = Db::open(&data_dir).with_context(|| format!("opening the database in {}", data_dir.display()))?;
+
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let jobs = SqliteJobStore::new(db.clone());
+        let executions = ExecutionStore::new(db.clone());
+        let archive = ArchiveStore::new(db.clone());
+        let store: Arc<dyn JobStore> = Arc::new(jobs.clone());
+        let faulty = |role| -> Arc<dyn JobStore> {
+            Arc::new(FaultyStore::new(store.clone(), faults.clone(), role))
+        };
+        let processor = Processor::new(faulty(Role::Processor), clock.clone());
+        let error_handler = ErrorHandler::new(faulty(Role::ErrorHandler), clock.clone());
+
+        let bus = Arc::new(Bus::new(archive, clock.clone()));
+        let tasks = Arc::new(LocalTasks::new(processor, error_handler, bus.clone()));
+        let runtime = Runtime::new(tasks, executions.clone(), clock.clone(), &config.region);
+        bus.set_workflow(Arc::new(runtime.clone()));
+        let service = JobService::new(store, Arc::new(runtime.clone()), clock);
+
+        let verifier = Verifier::new(
+            Credentials {
+                access_key_id: config.access_key_id.clone(),
+                secret_access_key: config.secret_access_key.clone(),
+            },
+            &config.region,
+            "execute-api",
+        );
+        let app = jobs_api::router(service)
+            .merge(local_api::router(LocalState {
+                executions,
+                bus,
+                faults: faults.clone(),
+            }))
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::new(Gateway::new(verifier)),
+                gateway::guard,
+            ));
+
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("listening on {}", config.addr))?;
+        let addr = listener.local_addr()?;
+
+        let recovery = runtime.recover(&jobs).await.context("recovering executions")?;
+        if recovery != Recovery::default() {
+            info!(
+                resumed = recovery.executions_resumed,
+                started = recovery.jobs_started,
+                "recovered work left by the last stop"
+            );
+        }
+
+        let stopping = CancellationToken::new();
+        let shutdown = stopping.clone().cancelled_owned();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        });
+        tokio::spawn(purge_expired_keys(jobs.clone(), stopping.clone()));
+
+        Ok(Self {
+            addr,
+            config,
+            data_dir,
+            db,
+            jobs,
+            runtime,
+            faults,
+            recovery,
+            stopping,
+            server,
+        })
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops serving, leaves running executions to be resumed at the next
+    /// start, and commits every queued write.
+    pub async fn stop(self) {
+        self.stopping.cancel();
+        if let Err(e) = self.server.await {
+            warn!(error = %e, "the server task ended badly");
+        }
+        self.runtime.stop().await;
+        let db = self.db.clone();
+        let _ = tokio::task::spawn_blocking(move || db.close()).await;
+    }
+}
+
+async fn purge_expired_keys(jobs: SqliteJobStore, stopping: CancellationToken) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tokio::select! {
+            _ = stopping.cancelled() => return,
+            _ = every.tick() => {}
+        }
+        match jobs.purge_expired_keys(chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => info!(keys = n, "expired idempotency keys forgotten"),
+            Err(e) => warn!(error = %e, "could not purge expired idempotency keys"),
+        }
+    }
+}
