@@ -348,12 +348,12 @@ async fn submit_job(
     output: &mut Output<'_>,
 ) -> anyhow::Result<ExitCode> {
     let body = json!({"seconds": submit.seconds});
-    let key_header;
-    let mut headers: Vec<(&str, &str)> = Vec::new();
-    if let Some(key) = &submit.idempotency_key {
-        key_header = key.clone();
-        headers.push(("idempotency-key", &key_header));
-    }
+    let headers: Vec<(&str, &str)> = submit
+        .idempotency_key
+        .as_deref()
+        .map(|key| ("idempotency-key", key))
+        .into_iter()
+        .collect();
     let created = client
         .call(Method::POST, "/jobs", &[], Some(&body), &headers)
         .await?;
