@@ -1,0 +1,171 @@
+//! Helpers shared by the integration tests: a stack on 127.0.0.1 with a
+//! random port and a temporary data directory, and a signing HTTP client
+//! that shows every response, errors included.
+#![allow(dead_code)]
+
+use std::time::{Duration, SystemTime};
+
+use http::{HeaderMap, Method, StatusCode};
+use jobs_local::{Config, Stack};
+use jobs_local_client::signing::{sign_request, Credentials};
+use serde_json::Value;
+
+pub const KEY: &str = jobs_local::config::DEFAULT_ACCESS_KEY_ID;
+pub const SECRET: &str = jobs_local::config::DEFAULT_SECRET_ACCESS_KEY;
+
+pub async fn start(dir: &std::path::Path) -> Stack {
+    start_with(Config::ephemeral(dir.to_path_buf())).await
+}
+
+pub async fn start_with(config: Config) -> Stack {
+    Stack::start(config).await.expect("the stack starts")
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    pub credentials: Credentials,
+    pub region: String,
+    http: reqwest::Client,
+}
+
+/// How to sign a request, or not.
+#[derive(Clone, Copy)]
+pub enum Signing<'a> {
+    Signed,
+    Unsigned,
+    At(SystemTime),
+    With(&'a Credentials),
+}
+
+impl Api {
+    pub fn new(base: &str) -> Self {
+        Self {
+            base: base.to_owned(),
+            credentials: Credentials::new(KEY, SECRET, None),
+            region: "us-east-1".into(),
+            http: reqwest::Client::builder().no_proxy().build().unwrap(),
+        }
+    }
+
+    pub fn of(stack: &Stack) -> Self {
+        Self::new(&stack.base_url())
+    }
+
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&[u8]>,
+        headers: &[(&str, &str)],
+        signing: Signing<'_>,
+    ) -> http::Request<Vec<u8>> {
+        let host = self.base.trim_start_matches("http://").to_owned();
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base))
+            .header("host", host);
+        if body.is_some() {
+            builder = builder.header("content-type", "application/json");
+        }
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        let mut request = builder.body(body.unwrap_or_default().to_vec()).unwrap();
+        let (credentials, time) = match signing {
+            Signing::Unsigned => return request,
+            Signing::Signed => (&self.credentials, SystemTime::now()),
+            Signing::At(t) => (&self.credentials, t),
+            Signing::With(c) => (c, SystemTime::now()),
+        };
+        sign_request(&mut request, credentials, &self.region, time).unwrap();
+        request
+    }
+
+    pub async fn send(&self, request: http::Request<Vec<u8>>) -> Reply {
+        let request = reqwest::Request::try_from(request).unwrap();
+        let response = self.http.execute(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Reply { status, headers, body }
+    }
+
+    pub async fn call(&self, method: Method, path: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Reply {
+        let request = self.request(method, path, body.map(str::as_bytes), headers, Signing::Signed);
+        self.send(request).await
+    }
+
+    pub async fn submit(&self, seconds: u64) -> String {
+        let reply = self
+            .call(Method::POST, "/jobs", Some(&format!(r#"{{"seconds": {seconds}}}"#)), &[])
+            .await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
+        reply.body["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn job(&self, id: &str) -> Reply {
+        self.call(Method::GET, &format!("/jobs/{id}"), None, &[]).await
+    }
+
+    pub async fn executions(&self, id: &str) -> Reply {
+        self.call(Method::GET, &format!("/local/jobs/{id}/executions"), None, &[]).await
+    }
+
+    /// Polls until the job reaches `status`; panics after `within`.
+    pub async fn wait_for(&self, id: &str, status: &str, within: Duration) -> Value {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let reply = self.job(id).await;
+            if reply.status == StatusCode::OK && reply.body["status"] == status {
+                return reply.body;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "job {id} did not reach {status}: {:?}",
+                reply.body
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Polls until the job has an execution matching `pred`.
+    pub async fn wait_for_execution(&self, id: &str, within: Duration, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let reply = self.executions(id).await;
+            if reply.status == StatusCode::OK {
+                if let Some(e) = reply.body["executions"].as_array().unwrap().iter().find(|e| pred(e)) {
+                    return e.clone();
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "job {id} has no such execution: {:?}",
+                reply.body
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+pub async fn count(stack: &Stack, table: &'static str) -> i64 {
+    stack
+        .db
+        .read(move |c| Ok(c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?))
+        .await
+        .unwrap()
+}
+
+pub const QUICK: Duration = Duration::from_secs(15);
