@@ -115,7 +115,11 @@ impl Bus {
             Some(Value::String(text)) => serde_json::from_str(text)
                 .map_err(|e| BusError::InvalidEntry(format!("Detail is not JSON: {e}")))?,
             Some(v @ Value::Object(_)) => v.clone(),
-            _ => return Err(BusError::InvalidEntry("Detail must be a JSON object".into())),
+            _ => {
+                return Err(BusError::InvalidEntry(
+                    "Detail must be a JSON object".into(),
+                ))
+            }
         };
         Ok(BusEvent {
             event_id: uuid::Uuid::new_v4().to_string(),
@@ -156,12 +160,19 @@ impl Bus {
     async fn start_replayed(&self, event: &BusEvent, replay: &str) {
         let raw_id = event.detail.get("id").and_then(Value::as_str).unwrap_or("");
         let Ok(id) = raw_id.parse::<JobId>() else {
-            warn!(job_id = raw_id, replay, "replayed event has no valid job id; nothing started");
+            warn!(
+                job_id = raw_id,
+                replay, "replayed event has no valid job id; nothing started"
+            );
             return;
         };
         let input = WorkflowInput {
             id,
-            parameters: event.detail.get("parameters").cloned().unwrap_or(Value::Null),
+            parameters: event
+                .detail
+                .get("parameters")
+                .cloned()
+                .unwrap_or(Value::Null),
             replay: Some(ReplayInfo {
                 name: replay.to_owned(),
             }),
@@ -172,7 +183,9 @@ impl Bus {
         };
         match workflow.start(&input).await {
             Ok(()) => info!(job_id = %id, replay, "replay started the workflow"),
-            Err(e) => warn!(job_id = %id, replay, error = %e, "replay could not start the workflow"),
+            Err(e) => {
+                warn!(job_id = %id, replay, error = %e, "replay could not start the workflow")
+            }
         }
     }
 

@@ -50,7 +50,11 @@ impl Config {
     pub fn from_args(args: &StartArgs, region: Option<&str>) -> Self {
         let region = region
             .map(str::to_owned)
-            .or_else(|| std::env::var("JOBS_LOCAL_REGION").ok().filter(|r| !r.is_empty()))
+            .or_else(|| {
+                std::env::var("JOBS_LOCAL_REGION")
+                    .ok()
+                    .filter(|r| !r.is_empty())
+            })
             .unwrap_or_else(|| DEFAULT_REGION.to_owned());
         let mut faults: Vec<String> = args
             .faults

@@ -120,7 +120,11 @@ pub struct FaultyStore {
 
 impl FaultyStore {
     pub fn new(inner: Arc<dyn JobStore>, faults: Arc<Faults>, role: Role) -> Self {
-        Self { inner, faults, role }
+        Self {
+            inner,
+            faults,
+            role,
+        }
     }
 
     fn check(&self) -> Result<(), StoreError> {
@@ -190,7 +194,10 @@ mod tests {
             handler.transition(&change).await,
             Err(TransitionError::Store(StoreError::Unavailable(_)))
         ));
-        assert_eq!(handler.get(&job.id).await.unwrap().unwrap().status, JobStatus::Queued);
+        assert_eq!(
+            handler.get(&job.id).await.unwrap().unwrap().status,
+            JobStatus::Queued
+        );
 
         let running = StatusChange::new(job.id, JobStatus::Running, Cause::Execution, Utc::now());
         assert!(processor.transition(&running).await.is_ok());
@@ -215,7 +222,9 @@ mod tests {
         let now = faults.apply(update);
         assert_eq!(now.error_handler_store_writes, Switch::Fail);
         assert_eq!(now.processor_store_writes, Switch::Ok);
-        assert!(serde_json::from_value::<FaultUpdate>(serde_json::json!({"other": "fail"})).is_err());
+        assert!(
+            serde_json::from_value::<FaultUpdate>(serde_json::json!({"other": "fail"})).is_err()
+        );
         assert!(Faults::parse_list("nope").is_err());
         assert!(Faults::parse_list("").is_ok());
     }

@@ -77,8 +77,9 @@ struct Window {
 fn window(from: Option<&str>, to: Option<&str>) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
     let parse = |name: &str, text: Option<&str>, default: DateTime<Utc>| match text {
         None => Ok(default),
-        Some(t) => parse_timestamp(t)
-            .ok_or_else(|| format!("{name} must be an RFC 3339 time such as 2026-11-25T12:00:00Z, got {t:?}")),
+        Some(t) => parse_timestamp(t).ok_or_else(|| {
+            format!("{name} must be an RFC 3339 time such as 2026-11-25T12:00:00Z, got {t:?}")
+        }),
     };
     let from = parse("from", from, DateTime::UNIX_EPOCH)?;
     let to = parse("to", to, Utc::now() + chrono::TimeDelta::seconds(1))?;
@@ -90,14 +91,19 @@ async fn archive(
     query: Result<Query<Window>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let Ok(Query(w)) = query else {
-        return message(StatusCode::BAD_REQUEST, "the query takes from and to, RFC 3339 times");
+        return message(
+            StatusCode::BAD_REQUEST,
+            "the query takes from and to, RFC 3339 times",
+        );
     };
     let (from, to) = match window(w.from.as_deref(), w.to.as_deref()) {
         Ok(bounds) => bounds,
         Err(m) => return message(StatusCode::BAD_REQUEST, m),
     };
     match state.bus.archive().between(from, to).await {
-        Ok(events) => Json(json!({ "archiveName": ARCHIVE_NAME, "events": events })).into_response(),
+        Ok(events) => {
+            Json(json!({ "archiveName": ARCHIVE_NAME, "events": events })).into_response()
+        }
         Err(e) => internal(e),
     }
 }

@@ -9,7 +9,11 @@ use jobs_local_client::{ClientArgs, ClientCommand};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser, Debug)]
-#[command(name = "jobs-local", version, about = "The jobs API on one machine, with no AWS account")]
+#[command(
+    name = "jobs-local",
+    version,
+    about = "The jobs API on one machine, with no AWS account"
+)]
 struct Cli {
     #[command(flatten)]
     client: ClientArgs,
@@ -27,7 +31,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("jobs-local: cannot start the async runtime: {e}");
@@ -39,7 +46,9 @@ fn main() -> ExitCode {
             let config = Config::from_args(&args, cli.client.region.as_deref());
             runtime.block_on(start(config))
         }
-        Command::Client(cmd) => runtime.block_on(jobs_local_client::run_and_report(&cli.client, cmd)),
+        Command::Client(cmd) => {
+            runtime.block_on(jobs_local_client::run_and_report(&cli.client, cmd))
+        }
     }
 }
 
@@ -48,7 +57,9 @@ async fn start(config: Config) -> ExitCode {
         .json()
         .with_current_span(true)
         .with_span_list(false)
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         .init();
     let stack = match Stack::start(config).await {
@@ -73,7 +84,10 @@ fn banner(stack: &Stack) -> String {
     } else {
         c.faults.join(", ")
     };
-    let recovered = match (stack.recovery.executions_resumed, stack.recovery.jobs_started) {
+    let recovered = match (
+        stack.recovery.executions_resumed,
+        stack.recovery.jobs_started,
+    ) {
         (0, 0) => String::new(),
         (r, s) => format!("  Recovered     {r} execution(s) resumed, {s} queued job(s) started\n"),
     };

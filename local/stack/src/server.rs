@@ -42,14 +42,17 @@ pub struct Stack {
 
 impl Stack {
     pub async fn start(config: Config) -> anyhow::Result<Self> {
-        let faults = Arc::new(Faults::parse_list(&config.faults.join(",")).map_err(anyhow::Error::msg)?);
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+        let faults =
+            Arc::new(Faults::parse_list(&config.faults.join(",")).map_err(anyhow::Error::msg)?);
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!("creating the data directory {}", config.data_dir.display())
+        })?;
         let data_dir = config
             .data_dir
             .canonicalize()
             .with_context(|| format!("reading the data directory {}", config.data_dir.display()))?;
-        let db = Db::open(&data_dir).with_context(|| format!("opening the database in {}", data_dir.display()))?;
+        let db = Db::open(&data_dir)
+            .with_context(|| format!("opening the database in {}", data_dir.display()))?;
 
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let jobs = SqliteJobStore::new(db.clone());
@@ -92,7 +95,10 @@ impl Stack {
             .with_context(|| format!("listening on {}", config.addr))?;
         let addr = listener.local_addr()?;
 
-        let recovery = runtime.recover(&jobs).await.context("recovering executions")?;
+        let recovery = runtime
+            .recover(&jobs)
+            .await
+            .context("recovering executions")?;
         if recovery != Recovery::default() {
             info!(
                 resumed = recovery.executions_resumed,

@@ -16,7 +16,9 @@ async fn a_signed_job_runs_to_success_with_its_history() {
     let stack = common::start(dir.path()).await;
     let api = Api::of(&stack);
 
-    let reply = api.call(Method::POST, "/jobs", Some(r#"{"seconds": 1}"#), &[]).await;
+    let reply = api
+        .call(Method::POST, "/jobs", Some(r#"{"seconds": 1}"#), &[])
+        .await;
     assert_eq!(reply.status, StatusCode::ACCEPTED);
     let id = reply.body["id"].as_str().unwrap().to_owned();
     assert_eq!(reply.headers["location"], format!("/jobs/{id}").as_str());
@@ -121,7 +123,10 @@ async fn unsigned_or_wrongly_signed_requests_get_403_and_create_nothing() {
 
     let unsigned = api.send(post(Signing::Unsigned)).await;
     assert_eq!(unsigned.status, StatusCode::FORBIDDEN);
-    assert_eq!(unsigned.body, json!({"message": "Missing Authentication Token"}));
+    assert_eq!(
+        unsigned.body,
+        json!({"message": "Missing Authentication Token"})
+    );
     assert!(unsigned.headers.contains_key("x-amzn-requestid"));
 
     let wrong_secret = Credentials::new(common::KEY, "not-the-secret", None);
@@ -135,12 +140,18 @@ async fn unsigned_or_wrongly_signed_requests_get_403_and_create_nothing() {
     let unknown_key = Credentials::new("AKIDSOMEONEELSE00000", common::SECRET, None);
     let reply = api.send(post(Signing::With(&unknown_key))).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
-    assert_eq!(reply.body["message"], "The security token included in the request is invalid.");
+    assert_eq!(
+        reply.body["message"],
+        "The security token included in the request is invalid."
+    );
 
     let stale = SystemTime::now() - Duration::from_secs(600);
     let reply = api.send(post(Signing::At(stale))).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
-    assert!(reply.body["message"].as_str().unwrap().starts_with("Signature expired"));
+    assert!(reply.body["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Signature expired"));
 
     let mut tampered = post(Signing::Signed);
     *tampered.body_mut() = br#"{"seconds": 2}"#.to_vec();
@@ -152,7 +163,14 @@ async fn unsigned_or_wrongly_signed_requests_get_403_and_create_nothing() {
     assert_eq!(api.send(moved).await.status, StatusCode::FORBIDDEN);
 
     // An unknown route is "Missing Authentication Token", signed or not.
-    let reply = api.call(Method::DELETE, "/jobs/3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f", None, &[]).await;
+    let reply = api
+        .call(
+            Method::DELETE,
+            "/jobs/3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f",
+            None,
+            &[],
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(reply.body["message"], "Missing Authentication Token");
 
@@ -160,7 +178,10 @@ async fn unsigned_or_wrongly_signed_requests_get_403_and_create_nothing() {
     assert_eq!(count(&stack, "executions").await, 0);
 
     // The same request, rightly signed, is accepted.
-    assert_eq!(api.send(post(Signing::Signed)).await.status, StatusCode::ACCEPTED);
+    assert_eq!(
+        api.send(post(Signing::Signed)).await.status,
+        StatusCode::ACCEPTED
+    );
     stack.stop().await;
 }
 
@@ -170,20 +191,31 @@ async fn idempotency_keys_replay_and_conflict() {
     let stack = common::start(dir.path()).await;
     let api = Api::of(&stack);
     let key = [("idempotency-key", "order-42")];
-    let first = api.call(Method::POST, "/jobs", Some(r#"{"seconds": 1}"#), &key).await;
+    let first = api
+        .call(Method::POST, "/jobs", Some(r#"{"seconds": 1}"#), &key)
+        .await;
     assert_eq!(first.status, StatusCode::ACCEPTED);
     // Same body, other spacing: the same request.
-    let again = api.call(Method::POST, "/jobs", Some(r#"{ "seconds" : 1 }"#), &key).await;
+    let again = api
+        .call(Method::POST, "/jobs", Some(r#"{ "seconds" : 1 }"#), &key)
+        .await;
     assert_eq!(again.status, StatusCode::ACCEPTED);
     assert_eq!(again.body["id"], first.body["id"]);
-    let conflict = api.call(Method::POST, "/jobs", Some(r#"{"seconds": 2}"#), &key).await;
+    let conflict = api
+        .call(Method::POST, "/jobs", Some(r#"{"seconds": 2}"#), &key)
+        .await;
     assert_eq!(conflict.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(conflict.body["message"].is_string());
     assert_eq!(count(&stack, "jobs").await, 1);
     assert_eq!(count(&stack, "executions").await, 1);
 
     let other = api
-        .call(Method::POST, "/jobs", Some(r#"{"seconds": 2}"#), &[("idempotency-key", "order-43")])
+        .call(
+            Method::POST,
+            "/jobs",
+            Some(r#"{"seconds": 2}"#),
+            &[("idempotency-key", "order-43")],
+        )
         .await;
     assert_eq!(other.status, StatusCode::ACCEPTED);
     assert_ne!(other.body["id"], first.body["id"]);
@@ -222,7 +254,10 @@ async fn a_failure_the_error_handler_cannot_record_is_archived_and_a_replay_fini
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["detail"]["id"], id.as_str());
     assert_eq!(events[0]["detailType"], "JobFailed");
-    assert_eq!(events[0]["detail"]["errorHandlerError"]["Error"], "JobStoreUnavailable");
+    assert_eq!(
+        events[0]["detail"]["errorHandlerError"]["Error"],
+        "JobStoreUnavailable"
+    );
 
     api.call(
         Method::PUT,
@@ -236,12 +271,18 @@ async fn a_failure_the_error_handler_cannot_record_is_archived_and_a_replay_fini
         .call(
             Method::POST,
             "/local/replays",
-            Some(&json!({"name": "again", "from": window_start.to_rfc3339(), "to": to.to_rfc3339()}).to_string()),
+            Some(
+                &json!({"name": "again", "from": window_start.to_rfc3339(), "to": to.to_rfc3339()})
+                    .to_string(),
+            ),
             &[],
         )
         .await;
     assert_eq!(replay.status, StatusCode::ACCEPTED, "{:?}", replay.body);
-    assert_eq!(replay.body, json!({"replayName": "again", "state": "COMPLETED", "eventsReplayed": 1}));
+    assert_eq!(
+        replay.body,
+        json!({"replayName": "again", "state": "COMPLETED", "eventsReplayed": 1})
+    );
 
     let job = api.wait_for(&id, "Success", QUICK).await;
     assert_eq!(job["results"]["message"], "I slept for 1 seconds");
@@ -258,7 +299,10 @@ async fn a_failure_the_error_handler_cannot_record_is_archived_and_a_replay_fini
         .call(
             Method::POST,
             "/local/replays",
-            Some(&json!({"name": "again", "from": window_start.to_rfc3339(), "to": to.to_rfc3339()}).to_string()),
+            Some(
+                &json!({"name": "again", "from": window_start.to_rfc3339(), "to": to.to_rfc3339()})
+                    .to_string(),
+            ),
             &[],
         )
         .await;
@@ -274,7 +318,10 @@ async fn the_error_handler_fault_alone_archives_a_failing_job() {
     let stack = common::start_with(config).await;
     let api = Api::of(&stack);
     let faults = api.call(Method::GET, "/local/faults", None, &[]).await;
-    assert_eq!(faults.body, json!({"errorHandlerStoreWrites": "fail", "processorStoreWrites": "ok"}));
+    assert_eq!(
+        faults.body,
+        json!({"errorHandlerStoreWrites": "fail", "processorStoreWrites": "ok"})
+    );
     let id = api.submit(1000).await;
     api.wait_for_execution(&id, QUICK, |e| e["error"] == "JobArchived")
         .await;

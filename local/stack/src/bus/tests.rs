@@ -68,7 +68,10 @@ async fn detail_sent_as_json_text_is_read_too() {
     entry["Detail"] = Value::String(entry["Detail"].to_string());
     bus.put_events(&[entry]).await.unwrap();
     let (from, to) = window();
-    assert_eq!(bus.archive().between(from, to).await.unwrap()[0].detail["id"], json!(id));
+    assert_eq!(
+        bus.archive().between(from, to).await.unwrap()[0].detail["id"],
+        json!(id)
+    );
 }
 
 #[tokio::test]
@@ -96,16 +99,18 @@ async fn a_replay_starts_the_workflow_once_per_event_and_archives_nothing_new() 
         .await
         .unwrap();
     let (from, to) = window();
-    let outcome = bus
-        .replay(Some("first".into()), from, to)
-        .await
-        .unwrap();
+    let outcome = bus.replay(Some("first".into()), from, to).await.unwrap();
     assert_eq!(outcome.events_replayed, 2);
     let started = starter.0.lock().unwrap().clone();
     assert_eq!(started.len(), 2);
     assert_eq!(started[0].id, a);
     assert_eq!(started[0].parameters, json!({"seconds": 1}));
-    assert_eq!(started[0].replay, Some(ReplayInfo { name: "first".into() }));
+    assert_eq!(
+        started[0].replay,
+        Some(ReplayInfo {
+            name: "first".into()
+        })
+    );
     // The replayed events were not archived again.
     assert_eq!(bus.archive().between(from, to).await.unwrap().len(), 2);
 
@@ -123,7 +128,11 @@ async fn replays_respect_the_window_and_names_are_unique() {
         .unwrap();
     let now = Utc::now();
     let outcome = bus
-        .replay(None, now + TimeDelta::minutes(1), now + TimeDelta::minutes(2))
+        .replay(
+            None,
+            now + TimeDelta::minutes(1),
+            now + TimeDelta::minutes(2),
+        )
         .await
         .unwrap();
     assert_eq!(outcome.events_replayed, 0);

@@ -56,9 +56,7 @@ pub fn route(method: &Method, path: &str) -> Option<Route> {
     match (method.as_str(), segments.as_slice()) {
         ("POST", ["jobs"]) => Some(Route::CreateJob),
         ("GET", ["jobs", id]) if !id.is_empty() => Some(Route::GetJob),
-        ("GET", ["local", "jobs", id, "executions"]) if !id.is_empty() => {
-            Some(Route::Executions)
-        }
+        ("GET", ["local", "jobs", id, "executions"]) if !id.is_empty() => Some(Route::Executions),
         ("GET", ["local", "archive"]) => Some(Route::Archive),
         ("POST", ["local", "replays"]) => Some(Route::Replays),
         ("GET" | "PUT", ["local", "faults"]) => Some(Route::Faults),
@@ -130,7 +128,10 @@ mod tests {
     fn routes_match_the_api_and_nothing_else() {
         let id = "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f";
         assert_eq!(route(&Method::POST, "/jobs"), Some(Route::CreateJob));
-        assert_eq!(route(&Method::GET, &format!("/jobs/{id}")), Some(Route::GetJob));
+        assert_eq!(
+            route(&Method::GET, &format!("/jobs/{id}")),
+            Some(Route::GetJob)
+        );
         assert_eq!(route(&Method::GET, "/jobs/not-an-id"), Some(Route::GetJob));
         assert_eq!(
             route(&Method::GET, &format!("/local/jobs/{id}/executions")),

@@ -19,8 +19,8 @@ impl BodySchema {
 
     /// `Err` holds what is wrong, for the `details` of the 400 response.
     pub fn check(&self, body: &[u8]) -> Result<(), String> {
-        let instance: Value = serde_json::from_slice(body)
-            .map_err(|e| format!("the body is not valid JSON: {e}"))?;
+        let instance: Value =
+            serde_json::from_slice(body).map_err(|e| format!("the body is not valid JSON: {e}"))?;
         let problems: Vec<String> = self
             .validator
             .iter_errors(&instance)
@@ -48,7 +48,11 @@ mod tests {
     #[test]
     fn accepts_what_the_contract_accepts() {
         let schema = BodySchema::create_job();
-        for ok in [r#"{"seconds": 1}"#, r#"{"seconds":86400}"#, " {\"seconds\" : 3} "] {
+        for ok in [
+            r#"{"seconds": 1}"#,
+            r#"{"seconds":86400}"#,
+            " {\"seconds\" : 3} ",
+        ] {
             assert_eq!(schema.check(ok.as_bytes()), Ok(()), "{ok}");
         }
     }

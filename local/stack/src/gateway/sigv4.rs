@@ -88,7 +88,11 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    pub fn new(credentials: Credentials, region: impl Into<String>, service: impl Into<String>) -> Self {
+    pub fn new(
+        credentials: Credentials,
+        region: impl Into<String>,
+        service: impl Into<String>,
+    ) -> Self {
         Self {
             credentials,
             region: region.into(),
@@ -219,7 +223,10 @@ fn parse_authorization(header: &str) -> Result<Authorization<'_>, AuthError> {
         ("SignedHeaders", signed_headers),
     ] {
         if value.is_none_or(str::is_empty) {
-            let _ = write!(missing, "Authorization header requires '{name}' parameter. ");
+            let _ = write!(
+                missing,
+                "Authorization header requires '{name}' parameter. "
+            );
         }
     }
     if !missing.is_empty() {
@@ -287,7 +294,8 @@ pub fn canonical_request(
                 out.push(',');
             }
             first = false;
-            let value = std::str::from_utf8(value.as_bytes()).map_err(|_| AuthError::BadSignature)?;
+            let value =
+                std::str::from_utf8(value.as_bytes()).map_err(|_| AuthError::BadSignature)?;
             push_trimmed(&mut out, value);
         }
         out.push('\n');

@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use jobs_asl::{ExecutionSpec, Executor, HistoryEvent, HistorySink, Resume, StateMachine, TaskHandler};
+use jobs_asl::{
+    ExecutionSpec, Executor, HistoryEvent, HistorySink, Resume, StateMachine, TaskHandler,
+};
 use jobs_domain::ports::{Clock, StartError, StoreError, WorkflowInput, WorkflowStarter};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -43,7 +45,10 @@ pub fn load_machine(region: &str) -> StateMachine {
 
 fn start_at() -> String {
     let v: Value = serde_json::from_str(DEFINITION).expect("the definition is JSON");
-    v["StartAt"].as_str().expect("StartAt is a string").to_owned()
+    v["StartAt"]
+        .as_str()
+        .expect("StartAt is a string")
+        .to_owned()
 }
 
 #[derive(Clone)]
@@ -156,7 +161,8 @@ impl Runtime {
 
     fn spawn(&self, record: ExecutionRecord, resume: Option<Resume>) {
         let inner = self.inner.clone();
-        let span = tracing::info_span!("execution", job_id = %record.job_id, execution = %record.name);
+        let span =
+            tracing::info_span!("execution", job_id = %record.job_id, execution = %record.name);
         let sm_arn = self.state_machine_arn();
         self.inner.tasks.spawn(
             async move {
@@ -261,7 +267,9 @@ impl WorkflowStarter for Runtime {
             replay_name: input.replay.as_ref().map(|r| r.name.clone()),
         };
         if self.inner.stopping.is_cancelled() {
-            return Err(StartError::Unavailable("the local stack is stopping".into()));
+            return Err(StartError::Unavailable(
+                "the local stack is stopping".into(),
+            ));
         }
         match self.inner.executions.insert(&record).await {
             Ok(true) => {}

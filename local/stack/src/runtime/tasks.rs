@@ -41,7 +41,11 @@ impl LocalTasks {
             .and_then(Value::as_str)
             .ok_or_else(|| TaskError::new("States.Runtime", "FunctionName is required"))?;
         let payload = input.get("Payload").cloned().unwrap_or(Value::Null);
-        let job_id = payload.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
+        let job_id = payload
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
         let outcome = match function_name(function) {
             PROCESSOR_FUNCTION => {
                 let input: WorkflowInput = parse(payload)?;
@@ -77,10 +81,15 @@ impl LocalTasks {
             .ok_or_else(|| TaskError::new("States.Runtime", "Entries must be an array"))?;
         match self.bus.put_events(entries).await {
             Ok(ids) => Ok(put_events_output(&ids)),
-            Err(BusError::InvalidEntry(m)) => Err(TaskError::new("EventBridge.ValidationException", m)),
+            Err(BusError::InvalidEntry(m)) => {
+                Err(TaskError::new("EventBridge.ValidationException", m))
+            }
             Err(BusError::Store(e)) => {
                 warn!(state = %ctx.state_name, error = %e, "the bus could not take the events");
-                Err(TaskError::new("EventBridge.InternalException", e.to_string()))
+                Err(TaskError::new(
+                    "EventBridge.InternalException",
+                    e.to_string(),
+                ))
             }
         }
     }
@@ -88,7 +97,12 @@ impl LocalTasks {
 
 #[async_trait]
 impl TaskHandler for LocalTasks {
-    async fn invoke(&self, resource: &str, input: Value, ctx: &TaskContext) -> Result<Value, TaskError> {
+    async fn invoke(
+        &self,
+        resource: &str,
+        input: Value,
+        ctx: &TaskContext,
+    ) -> Result<Value, TaskError> {
         match resource {
             LAMBDA_INVOKE => self.invoke_lambda(input, ctx).await,
             PUT_EVENTS => self.put_events(input, ctx).await,
@@ -157,6 +171,9 @@ mod tests {
         });
         assert_eq!(e.error, "JobTooLong");
         let cause: Value = serde_json::from_str(&e.cause).unwrap();
-        assert_eq!(cause, json!({"errorType": "JobTooLong", "errorMessage": "seconds is 1000"}));
+        assert_eq!(
+            cause,
+            json!({"errorType": "JobTooLong", "errorMessage": "seconds is 1000"})
+        );
     }
 }

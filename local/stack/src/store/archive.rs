@@ -43,7 +43,13 @@ impl ArchiveStore {
                 c.execute(
                     "INSERT OR IGNORE INTO archive (event_id, time, source, detail_type, detail)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![e.event_id, timestamp(&e.time), e.source, e.detail_type, e.detail.to_string()],
+                    params![
+                        e.event_id,
+                        timestamp(&e.time),
+                        e.source,
+                        e.detail_type,
+                        e.detail.to_string()
+                    ],
                 )?;
                 Ok(())
             })
@@ -76,7 +82,9 @@ impl ArchiveStore {
                 let mut out = Vec::new();
                 for row in rows {
                     let (event_id, time, source, detail_type, detail) = row?;
-                    let corrupt = || DbError::Sql(format!("corrupt: archived event {event_id} is unreadable"));
+                    let corrupt = || {
+                        DbError::Sql(format!("corrupt: archived event {event_id} is unreadable"))
+                    };
                     out.push(ArchivedEvent {
                         time: parse_timestamp(&time).ok_or_else(corrupt)?,
                         detail: serde_json::from_str(&detail).map_err(|_| corrupt())?,
@@ -118,7 +126,11 @@ impl ArchiveStore {
         let name = name.to_owned();
         self.db
             .read(move |c| {
-                let n: i64 = c.query_row("SELECT count(*) FROM replays WHERE name = ?1", [name], |r| r.get(0))?;
+                let n: i64 = c.query_row(
+                    "SELECT count(*) FROM replays WHERE name = ?1",
+                    [name],
+                    |r| r.get(0),
+                )?;
                 Ok(n > 0)
             })
             .await

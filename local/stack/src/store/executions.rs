@@ -70,7 +70,10 @@ impl ExecutionRecord {
             "input": self.input,
         });
         let fields = [
-            ("stopDate", self.stop_date.as_ref().map(|d| json!(timestamp(d)))),
+            (
+                "stopDate",
+                self.stop_date.as_ref().map(|d| json!(timestamp(d))),
+            ),
             ("output", self.output.clone()),
             ("error", self.error.clone().map(Value::String)),
             ("cause", self.cause.clone().map(Value::String)),

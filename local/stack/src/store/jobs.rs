@@ -5,7 +5,9 @@
 use async_trait::async_trait;
 use jobs_domain::job::{parse_timestamp, timestamp};
 use jobs_domain::ports::{CreateOutcome, JobStore, StatusChange, StoreError, TransitionError};
-use jobs_domain::{IdempotencyKey, IdempotencyRecord, Job, JobError, JobId, JobParameters, JobStatus};
+use jobs_domain::{
+    IdempotencyKey, IdempotencyRecord, Job, JobError, JobId, JobParameters, JobStatus,
+};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::sqlite::{Db, DbError};
@@ -42,10 +44,15 @@ impl SqliteJobStore {
     }
 
     /// Forgets idempotency keys whose time is up.
-    pub async fn purge_expired_keys(&self, now: chrono::DateTime<chrono::Utc>) -> Result<usize, StoreError> {
+    pub async fn purge_expired_keys(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<usize, StoreError> {
         let now = timestamp(&now);
         self.db
-            .write(move |c| Ok(c.execute("DELETE FROM idempotency_keys WHERE expires_at <= ?1", [now])?))
+            .write(move |c| {
+                Ok(c.execute("DELETE FROM idempotency_keys WHERE expires_at <= ?1", [now])?)
+            })
             .await
             .map_err(store_error)
     }
@@ -88,7 +95,10 @@ impl RawJob {
         let corrupt = |what: &str| format!("corrupt: job {} has an unreadable {what}", self.id);
         Ok(Job {
             id: self.id.parse::<JobId>().map_err(|_| corrupt("id"))?,
-            status: self.status.parse::<JobStatus>().map_err(|_| corrupt("status"))?,
+            status: self
+                .status
+                .parse::<JobStatus>()
+                .map_err(|_| corrupt("status"))?,
             parameters: serde_json::from_str::<JobParameters>(&self.parameters)
                 .map_err(|_| corrupt("parameters"))?,
             results: match &self.results {
@@ -105,7 +115,8 @@ impl RawJob {
     }
 }
 
-const SELECT_JOB: &str = "SELECT id, status, parameters, results, error, created_at, updated_at FROM jobs WHERE id = ?1";
+const SELECT_JOB: &str =
+    "SELECT id, status, parameters, results, error, created_at, updated_at FROM jobs WHERE id = ?1";
 
 fn load(c: &Connection, id: &str) -> Result<Option<Job>, DbError> {
     let raw = c.query_row(SELECT_JOB, [id], raw_job).optional()?;

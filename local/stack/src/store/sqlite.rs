@@ -16,7 +16,6 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 use tracing::error;
 
-
 /// Upper bound on the writes one transaction commits, so a long queue still
 /// hands results back at a steady pace.
 const MAX_BATCH: usize = 1024;
@@ -157,7 +156,8 @@ struct Inner {
 impl Db {
     /// Opens (creating if needed) `jobs.sqlite3` in `dir`.
     pub fn open(dir: &Path) -> Result<Self, DbError> {
-        std::fs::create_dir_all(dir).map_err(|e| DbError::Sql(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| DbError::Sql(format!("{}: {e}", dir.display())))?;
         let path = dir.join("jobs.sqlite3");
         let mut conn = Connection::open(&path)?;
         configure(&conn)?;

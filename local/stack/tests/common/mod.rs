@@ -97,30 +97,59 @@ impl Api {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
-    pub async fn call(&self, method: Method, path: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Reply {
-        let request = self.request(method, path, body.map(str::as_bytes), headers, Signing::Signed);
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let request = self.request(
+            method,
+            path,
+            body.map(str::as_bytes),
+            headers,
+            Signing::Signed,
+        );
         self.send(request).await
     }
 
     pub async fn submit(&self, seconds: u64) -> String {
         let reply = self
-            .call(Method::POST, "/jobs", Some(&format!(r#"{{"seconds": {seconds}}}"#)), &[])
+            .call(
+                Method::POST,
+                "/jobs",
+                Some(&format!(r#"{{"seconds": {seconds}}}"#)),
+                &[],
+            )
             .await;
         assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
         reply.body["id"].as_str().unwrap().to_owned()
     }
 
     pub async fn job(&self, id: &str) -> Reply {
-        self.call(Method::GET, &format!("/jobs/{id}"), None, &[]).await
+        self.call(Method::GET, &format!("/jobs/{id}"), None, &[])
+            .await
     }
 
     pub async fn executions(&self, id: &str) -> Reply {
-        self.call(Method::GET, &format!("/local/jobs/{id}/executions"), None, &[]).await
+        self.call(
+            Method::GET,
+            &format!("/local/jobs/{id}/executions"),
+            None,
+            &[],
+        )
+        .await
     }
 
     /// Polls until the job reaches `status`; panics after `within`.
@@ -141,12 +170,22 @@ impl Api {
     }
 
     /// Polls until the job has an execution matching `pred`.
-    pub async fn wait_for_execution(&self, id: &str, within: Duration, pred: impl Fn(&Value) -> bool) -> Value {
+    pub async fn wait_for_execution(
+        &self,
+        id: &str,
+        within: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
         let deadline = tokio::time::Instant::now() + within;
         loop {
             let reply = self.executions(id).await;
             if reply.status == StatusCode::OK {
-                if let Some(e) = reply.body["executions"].as_array().unwrap().iter().find(|e| pred(e)) {
+                if let Some(e) = reply.body["executions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|e| pred(e))
+                {
                     return e.clone();
                 }
             }

@@ -203,9 +203,8 @@ fn the_documented_test_suite_requests_verify() {
 #[test]
 fn a_documented_signature_off_by_one_digit_fails() {
     let verifier = doc_verifier();
-    let mut v = VECTORS[0].clone_with_signature(
-        "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf30",
-    );
+    let mut v = VECTORS[0]
+        .clone_with_signature("5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf30");
     assert_eq!(v.verify(&verifier), Err(AuthError::BadSignature));
     v.signature = "short";
     assert_eq!(v.verify(&verifier), Err(AuthError::BadSignature));
@@ -277,7 +276,9 @@ fn sdk_sign(
     secret: &str,
     token: Option<&str>,
 ) -> Signed {
-    let uri: http::Uri = format!("http://127.0.0.1:3000{path_and_query}").parse().unwrap();
+    let uri: http::Uri = format!("http://127.0.0.1:3000{path_and_query}")
+        .parse()
+        .unwrap();
     let mut builder = http::Request::builder()
         .method(method)
         .uri(uri.clone())
@@ -286,8 +287,9 @@ fn sdk_sign(
         builder = builder.header(*k, *v);
     }
     let mut request = builder.body(body.to_vec()).unwrap();
-    let identity = aws_credential_types::Credentials::new(KEY, secret, token.map(str::to_owned), None, "test")
-        .into();
+    let identity =
+        aws_credential_types::Credentials::new(KEY, secret, token.map(str::to_owned), None, "test")
+            .into();
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region(region)
@@ -356,7 +358,13 @@ fn sdk_signed_requests_verify() {
             Some("session-token-is-ignored-locally"),
         ),
     ] {
-        assert_eq!(signed.verify(&verifier), Ok(KEY.to_owned()), "{} {}", signed.method, signed.path);
+        assert_eq!(
+            signed.verify(&verifier),
+            Ok(KEY.to_owned()),
+            "{} {}",
+            signed.method,
+            signed.path
+        );
     }
 }
 
@@ -364,7 +372,10 @@ fn sdk_signed_requests_verify() {
 fn a_tampered_body_fails() {
     let mut signed = sdk("POST", "/jobs", br#"{"seconds": 3}"#);
     signed.body = br#"{"seconds": 4}"#.to_vec();
-    assert_eq!(signed.verify(&local_verifier()), Err(AuthError::BadSignature));
+    assert_eq!(
+        signed.verify(&local_verifier()),
+        Err(AuthError::BadSignature)
+    );
 }
 
 #[test]
@@ -373,18 +384,27 @@ fn a_tampered_signed_header_fails() {
     signed
         .headers
         .insert("content-type", HeaderValue::from_static("text/plain"));
-    assert_eq!(signed.verify(&local_verifier()), Err(AuthError::BadSignature));
+    assert_eq!(
+        signed.verify(&local_verifier()),
+        Err(AuthError::BadSignature)
+    );
 
     let mut signed = sdk("POST", "/jobs", br#"{"seconds": 3}"#);
     signed.headers.remove("content-type");
-    assert_eq!(signed.verify(&local_verifier()), Err(AuthError::BadSignature));
+    assert_eq!(
+        signed.verify(&local_verifier()),
+        Err(AuthError::BadSignature)
+    );
 
     let mut signed = sdk("POST", "/jobs", br#"{"seconds": 3}"#);
     let moved = (Utc::now() - TimeDelta::seconds(30))
         .format(AMZ_DATE_FORMAT)
         .to_string();
     signed.headers.insert("x-amz-date", moved.parse().unwrap());
-    assert_eq!(signed.verify(&local_verifier()), Err(AuthError::BadSignature));
+    assert_eq!(
+        signed.verify(&local_verifier()),
+        Err(AuthError::BadSignature)
+    );
 }
 
 #[test]
@@ -425,8 +445,19 @@ fn the_query_order_does_not_matter() {
 
 #[test]
 fn the_wrong_secret_fails() {
-    let signed = sdk_sign("GET", "/jobs/x", &[], b"", "us-east-1", "not-the-secret", None);
-    assert_eq!(signed.verify(&local_verifier()), Err(AuthError::BadSignature));
+    let signed = sdk_sign(
+        "GET",
+        "/jobs/x",
+        &[],
+        b"",
+        "us-east-1",
+        "not-the-secret",
+        None,
+    );
+    assert_eq!(
+        signed.verify(&local_verifier()),
+        Err(AuthError::BadSignature)
+    );
 }
 
 #[test]
@@ -467,13 +498,23 @@ fn skew_of_five_minutes_is_tolerated_and_more_is_not() {
     let verifier = local_verifier();
     let signed = sdk("GET", "/jobs/x", b"");
     let now = Utc::now();
-    assert!(signed.verify_at(&verifier, now + TimeDelta::minutes(4)).is_ok());
-    assert!(signed.verify_at(&verifier, now - TimeDelta::minutes(4)).is_ok());
+    assert!(signed
+        .verify_at(&verifier, now + TimeDelta::minutes(4))
+        .is_ok());
+    assert!(signed
+        .verify_at(&verifier, now - TimeDelta::minutes(4))
+        .is_ok());
     let late = signed.verify_at(&verifier, now + TimeDelta::minutes(6));
     assert!(matches!(late, Err(AuthError::Expired { .. })), "{late:?}");
-    assert!(late.unwrap_err().to_string().starts_with("Signature expired: "));
+    assert!(late
+        .unwrap_err()
+        .to_string()
+        .starts_with("Signature expired: "));
     let early = signed.verify_at(&verifier, now - TimeDelta::minutes(6));
-    assert!(matches!(early, Err(AuthError::NotYetCurrent { .. })), "{early:?}");
+    assert!(
+        matches!(early, Err(AuthError::NotYetCurrent { .. })),
+        "{early:?}"
+    );
 }
 
 #[test]
@@ -497,10 +538,10 @@ fn missing_or_malformed_authorization() {
     }
 
     // Host must be among the signed headers.
-    let unsigned_host = auth
-        .to_str()
-        .unwrap()
-        .replace("SignedHeaders=content-type;host;", "SignedHeaders=content-type;");
+    let unsigned_host = auth.to_str().unwrap().replace(
+        "SignedHeaders=content-type;host;",
+        "SignedHeaders=content-type;",
+    );
     signed
         .headers
         .insert("authorization", unsigned_host.parse().unwrap());
@@ -529,7 +570,10 @@ fn paths_are_normalized_then_encoded_again() {
 fn queries_are_sorted_and_strictly_encoded() {
     assert_eq!(canonical_query(""), "");
     assert_eq!(canonical_query("b=2&a=1&a=0"), "a=0&a=1&b=2");
-    assert_eq!(canonical_query("t=2026-11-25T12%3A00%3A00Z"), "t=2026-11-25T12%3A00%3A00Z");
+    assert_eq!(
+        canonical_query("t=2026-11-25T12%3A00%3A00Z"),
+        "t=2026-11-25T12%3A00%3A00Z"
+    );
     assert_eq!(canonical_query("t=12:00"), "t=12%3A00");
     assert_eq!(canonical_query("k"), "k=");
 }

@@ -31,7 +31,10 @@ fn key(k: &str) -> IdempotencyKey {
 async fn create_then_get_round_trips() {
     let (_d, store) = store();
     let j = job(3);
-    assert_eq!(store.create(&j, None).await.unwrap(), CreateOutcome::Created);
+    assert_eq!(
+        store.create(&j, None).await.unwrap(),
+        CreateOutcome::Created
+    );
     assert_eq!(store.get(&j.id).await.unwrap(), Some(j.clone()));
     assert_eq!(store.get(&JobId::random()).await.unwrap(), None);
     assert_eq!(
@@ -53,7 +56,11 @@ async fn an_idempotency_key_is_taken_until_it_expires() {
         CreateOutcome::IdempotencyKeyTaken(existing) => assert_eq!(existing, record),
         other => panic!("{other:?}"),
     }
-    assert_eq!(store.get(&second.id).await.unwrap(), None, "nothing written");
+    assert_eq!(
+        store.get(&second.id).await.unwrap(),
+        None,
+        "nothing written"
+    );
 
     let mut later = job(3);
     later.created_at = at() + Duration::hours(25);
@@ -80,7 +87,10 @@ async fn a_released_key_is_free_but_only_for_its_own_job() {
         store.create(&second, Some(&again)).await.unwrap(),
         CreateOutcome::IdempotencyKeyTaken(_)
     ));
-    store.release_idempotency_key(&key("k"), &first.id).await.unwrap();
+    store
+        .release_idempotency_key(&key("k"), &first.id)
+        .await
+        .unwrap();
     assert_eq!(
         store.create(&second, Some(&again)).await.unwrap(),
         CreateOutcome::Created
@@ -96,18 +106,30 @@ async fn transitions_follow_the_domain_rules() {
 
     // Success straight from Queued is refused, and nothing changes.
     let refused = store
-        .transition(&StatusChange::new(j.id, JobStatus::Success, Cause::Execution, later))
+        .transition(&StatusChange::new(
+            j.id,
+            JobStatus::Success,
+            Cause::Execution,
+            later,
+        ))
         .await
         .unwrap_err();
     match refused {
-        TransitionError::Rejected { current: Some(current) } => {
+        TransitionError::Rejected {
+            current: Some(current),
+        } => {
             assert_eq!(current.status, JobStatus::Queued)
         }
         other => panic!("{other:?}"),
     }
 
     let running = store
-        .transition(&StatusChange::new(j.id, JobStatus::Running, Cause::Execution, later))
+        .transition(&StatusChange::new(
+            j.id,
+            JobStatus::Running,
+            Cause::Execution,
+            later,
+        ))
         .await
         .unwrap();
     assert_eq!(running.status, JobStatus::Running);
@@ -130,7 +152,9 @@ async fn transitions_follow_the_domain_rules() {
         (JobStatus::Success, Cause::Execution),
     ] {
         assert!(matches!(
-            store.transition(&StatusChange::new(j.id, to, cause, later)).await,
+            store
+                .transition(&StatusChange::new(j.id, to, cause, later))
+                .await,
             Err(TransitionError::Rejected { current: Some(_) })
         ));
     }
@@ -157,15 +181,29 @@ async fn only_a_replay_revives_a_failure_and_the_error_is_kept() {
         .await
         .unwrap();
     assert!(store
-        .transition(&StatusChange::new(j.id, JobStatus::Running, Cause::Execution, at()))
+        .transition(&StatusChange::new(
+            j.id,
+            JobStatus::Running,
+            Cause::Execution,
+            at()
+        ))
         .await
         .is_err());
     let revived = store
-        .transition(&StatusChange::new(j.id, JobStatus::Running, Cause::Replay, at()))
+        .transition(&StatusChange::new(
+            j.id,
+            JobStatus::Running,
+            Cause::Replay,
+            at(),
+        ))
         .await
         .unwrap();
     assert_eq!(revived.status, JobStatus::Running);
-    assert_eq!(revived.error, Some(error), "a write without an error keeps the old one");
+    assert_eq!(
+        revived.error,
+        Some(error),
+        "a write without an error keeps the old one"
+    );
 }
 
 #[tokio::test]
@@ -173,7 +211,12 @@ async fn a_transition_of_a_missing_job_is_rejected_with_none() {
     let (_d, store) = store();
     assert!(matches!(
         store
-            .transition(&StatusChange::new(JobId::random(), JobStatus::Running, Cause::Execution, at()))
+            .transition(&StatusChange::new(
+                JobId::random(),
+                JobStatus::Running,
+                Cause::Execution,
+                at()
+            ))
             .await,
         Err(TransitionError::Rejected { current: None })
     ));
@@ -186,7 +229,12 @@ async fn concurrent_writers_apply_success_exactly_once() {
     let j = job(1);
     store.create(&j, None).await.unwrap();
     store
-        .transition(&StatusChange::new(j.id, JobStatus::Running, Cause::Execution, at()))
+        .transition(&StatusChange::new(
+            j.id,
+            JobStatus::Running,
+            Cause::Execution,
+            at(),
+        ))
         .await
         .unwrap();
     let mut tasks = Vec::new();
@@ -208,7 +256,10 @@ async fn concurrent_writers_apply_success_exactly_once() {
         }
     }
     assert_eq!(wins.len(), 1);
-    assert_eq!(store.get(&j.id).await.unwrap().unwrap().results.unwrap(), wins[0]);
+    assert_eq!(
+        store.get(&j.id).await.unwrap().unwrap().results.unwrap(),
+        wins[0]
+    );
 }
 
 #[tokio::test]
@@ -219,7 +270,12 @@ async fn queued_jobs_without_executions_are_found() {
     let running = job(1);
     store.create(&running, None).await.unwrap();
     store
-        .transition(&StatusChange::new(running.id, JobStatus::Running, Cause::Execution, at()))
+        .transition(&StatusChange::new(
+            running.id,
+            JobStatus::Running,
+            Cause::Execution,
+            at(),
+        ))
         .await
         .unwrap();
     let found: Vec<JobId> = store
