@@ -74,16 +74,33 @@ pub async fn guard(State(gateway): State<Arc<Gateway>>, request: Request, next: 
     let path = request.uri().path().to_owned();
     let mut response = check_then_run(&gateway, request, next).await;
     let status = response.status();
+    let job_id = job_id_of(&path, &response);
     if status.is_server_error() {
-        warn!(%method, %path, status = status.as_u16(), request_id, "request failed");
+        warn!(%method, %path, status = status.as_u16(), job_id, request_id, "request failed");
     } else {
-        info!(%method, %path, status = status.as_u16(), request_id, "request");
+        info!(%method, %path, status = status.as_u16(), job_id, request_id, "request");
     }
     response.headers_mut().insert(
         "x-amzn-RequestId",
         HeaderValue::from_str(&request_id).expect("a uuid is a header value"),
     );
     response
+}
+
+/// The job a request was about: in its path, or in the `Location` of a
+/// created job, so every job-related log line carries the job id.
+fn job_id_of(path: &str, response: &Response) -> Option<String> {
+    let from_path = path
+        .split('/')
+        .skip_while(|s| *s != "jobs")
+        .nth(1)
+        .filter(|s| s.parse::<jobs_domain::JobId>().is_ok());
+    let from_location = response
+        .headers()
+        .get(http::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|l| l.rsplit('/').next());
+    from_path.or(from_location).map(str::to_owned)
 }
 
 async fn check_then_run(gateway: &Gateway, request: Request, next: Next) -> Response {
