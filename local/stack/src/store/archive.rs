@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::jobs::store_error;
-use super::sqlite::{Db, DbError};
+use super::sqlite::{Cached, Db, DbError};
 
 /// An event as the archive keeps it (the `/local/archive` shape).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -40,7 +40,7 @@ impl ArchiveStore {
         let e = event.clone();
         self.db
             .write(move |c| {
-                c.execute(
+                c.exec(
                     "INSERT OR IGNORE INTO archive (event_id, time, source, detail_type, detail)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![
@@ -111,7 +111,7 @@ impl ArchiveStore {
         let name = name.to_owned();
         self.db
             .write(move |c| {
-                let n = c.execute(
+                let n = c.exec(
                     "INSERT INTO replays (name, event_start, event_end, started_at, events_replayed)
                      VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
                     params![name, timestamp(&from), timestamp(&to), timestamp(&started_at), events_replayed as i64],
@@ -126,7 +126,7 @@ impl ArchiveStore {
         let name = name.to_owned();
         self.db
             .read(move |c| {
-                let n: i64 = c.query_row(
+                let n: i64 = c.row(
                     "SELECT count(*) FROM replays WHERE name = ?1",
                     [name],
                     |r| r.get(0),

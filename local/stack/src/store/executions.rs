@@ -9,7 +9,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde_json::{json, Value};
 
 use super::jobs::store_error;
-use super::sqlite::{Db, DbError};
+use super::sqlite::{Cached, Db, DbError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExecutionStatus {
@@ -155,7 +155,7 @@ impl ExecutionStore {
         let r = record.clone();
         self.db
             .write(move |c| {
-                let n = c.execute(
+                let n = c.exec(
                     "INSERT INTO executions (arn, name, job_id, status, start_date, input, replay_name)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
                     params![
@@ -178,7 +178,7 @@ impl ExecutionStore {
         let arn = arn.to_owned();
         self.db
             .write(move |c| {
-                c.execute(
+                c.exec(
                     "UPDATE executions SET status = ?2, stop_date = ?3, output = ?4, error = ?5, cause = ?6
                      WHERE arn = ?1",
                     params![
@@ -202,11 +202,11 @@ impl ExecutionStore {
         let arn = arn.to_owned();
         self.db
             .write(move |c| {
-                c.execute(
+                c.exec(
                     "UPDATE executions SET attempts = attempts + 1 WHERE arn = ?1",
                     [&arn],
                 )?;
-                let max: Option<i64> = c.query_row(
+                let max: Option<i64> = c.row(
                     "SELECT max(id) FROM history_events WHERE execution_arn = ?1",
                     [&arn],
                     |r| r.get(0),
@@ -221,7 +221,7 @@ impl ExecutionStore {
     pub fn append_event(&self, arn: &str, id: u64, event: Value) {
         let arn = arn.to_owned();
         self.db.write_detached("a history event", move |c| {
-            c.execute(
+            c.exec(
                 "INSERT OR REPLACE INTO history_events (execution_arn, id, event) VALUES (?1, ?2, ?3)",
                 params![arn, id as i64, event.to_string()],
             )?;

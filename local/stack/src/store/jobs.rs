@@ -10,7 +10,7 @@ use jobs_domain::{
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::sqlite::{Db, DbError};
+use super::sqlite::{Cached, Db, DbError};
 
 #[derive(Clone)]
 pub struct SqliteJobStore {
@@ -51,7 +51,7 @@ impl SqliteJobStore {
         let now = timestamp(&now);
         self.db
             .write(move |c| {
-                Ok(c.execute("DELETE FROM idempotency_keys WHERE expires_at <= ?1", [now])?)
+                Ok(c.exec("DELETE FROM idempotency_keys WHERE expires_at <= ?1", [now])?)
             })
             .await
             .map_err(store_error)
@@ -119,7 +119,7 @@ const SELECT_JOB: &str =
     "SELECT id, status, parameters, results, error, created_at, updated_at FROM jobs WHERE id = ?1";
 
 fn load(c: &Connection, id: &str) -> Result<Option<Job>, DbError> {
-    let raw = c.query_row(SELECT_JOB, [id], raw_job).optional()?;
+    let raw = c.row(SELECT_JOB, [id], raw_job).optional()?;
     raw.map(|r| r.into_job().map_err(DbError::Sql)).transpose()
 }
 
@@ -170,7 +170,7 @@ impl JobStore for SqliteJobStore {
                         }));
                     }
                 }
-                let inserted = c.execute(
+                let inserted = c.exec(
                     "INSERT INTO jobs (id, status, parameters, created_at, updated_at)
                      VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO NOTHING",
                     params![id, row.0, row.1, row.2, row.3],
@@ -179,7 +179,7 @@ impl JobStore for SqliteJobStore {
                     return Ok(Created::Exists);
                 }
                 if let Some(record) = &record {
-                    c.execute(
+                    c.exec(
                         "INSERT OR REPLACE INTO idempotency_keys (key, job_id, request_hash, expires_at)
                          VALUES (?1, ?2, ?3, ?4)",
                         params![
@@ -235,7 +235,7 @@ impl JobStore for SqliteJobStore {
                 let updated = if allowed.is_empty() {
                     0
                 } else {
-                    c.execute(
+                    c.exec(
                         &format!(
                             "UPDATE jobs SET status = ?1, updated_at = ?2,
                                 results = COALESCE(?3, results), error = COALESCE(?4, error)
@@ -269,7 +269,7 @@ impl JobStore for SqliteJobStore {
         let (key, job_id) = (key.as_str().to_owned(), job_id.to_string());
         self.db
             .write(move |c| {
-                c.execute(
+                c.exec(
                     "DELETE FROM idempotency_keys WHERE key = ?1 AND job_id = ?2",
                     params![key, job_id],
                 )?;

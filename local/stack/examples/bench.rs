@@ -1,0 +1,279 @@
+//! Load generator for a running local stack. Every request is signed, one
+//! signature per request, as a real client does.
+//!
+//!   bench get   --url URL [--seconds 10] [--concurrency 64]
+//!   bench post  --url URL [--seconds 10] [--concurrency 64]
+//!   bench burst --url URL --data-dir DIR [--jobs 10000] [--concurrency 512] [--pid PID]
+//!
+//! `get` and `post` report throughput and latency percentiles; `burst`
+//! submits many one-second jobs at once and reports how long until all of
+//! them are `Success` (read from the stack's SQLite file) and, with `--pid`,
+//! the server's peak resident memory.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use http::Method;
+use jobs_local_client::signing::{sign_request, Credentials};
+
+#[derive(Clone)]
+struct Client {
+    base: String,
+    host: String,
+    credentials: Credentials,
+    http: reqwest::Client,
+}
+
+impl Client {
+    fn new(base: &str) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+            host: base
+                .trim_start_matches("http://")
+                .trim_end_matches('/')
+                .to_owned(),
+            credentials: Credentials::new(
+                jobs_local::config::DEFAULT_ACCESS_KEY_ID,
+                jobs_local::config::DEFAULT_SECRET_ACCESS_KEY,
+                None,
+            ),
+            http: reqwest::Client::builder()
+                .no_proxy()
+                .pool_max_idle_per_host(1024)
+                .build()
+                .unwrap(),
+        }
+    }
+
+    async fn send(&self, method: Method, path: &str, body: Option<&str>) -> (u16, String) {
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base))
+            .header("host", &self.host);
+        if body.is_some() {
+            builder = builder.header("content-type", "application/json");
+        }
+        let mut request = builder
+            .body(body.unwrap_or_default().as_bytes().to_vec())
+            .unwrap();
+        sign_request(
+            &mut request,
+            &self.credentials,
+            "us-east-1",
+            SystemTime::now(),
+        )
+        .unwrap();
+        let response = self
+            .http
+            .execute(reqwest::Request::try_from(request).unwrap())
+            .await
+            .expect("the stack answers");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    async fn submit(&self, seconds: u64) -> String {
+        let (status, body) = self
+            .send(
+                Method::POST,
+                "/jobs",
+                Some(&format!(r#"{{"seconds":{seconds}}}"#)),
+            )
+            .await;
+        assert_eq!(status, 202, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["id"].as_str().unwrap().to_owned()
+    }
+}
+
+fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: Option<T>) -> T {
+    match args.iter().position(|a| a == name) {
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} needs a value")),
+        None => default.unwrap_or_else(|| panic!("{name} is required")),
+    }
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i] as f64 / 1000.0
+}
+
+async fn load(client: Client, method: Method, seconds: u64, concurrency: usize) {
+    let path = if method == Method::GET {
+        format!("/jobs/{}", client.submit(1).await)
+    } else {
+        "/jobs".to_owned()
+    };
+    // Warm the connection pool so the first second is not all handshakes.
+    let warmup = Duration::from_secs(1);
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, path, stop, method) =
+            (client.clone(), path.clone(), stop.clone(), method.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(4096);
+            let mut errors = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let body = (method == Method::POST).then_some(r#"{"seconds":1}"#);
+                let t = Instant::now();
+                let (status, _) = client.send(method.clone(), &path, body).await;
+                let took = t.elapsed();
+                if started.elapsed() < warmup {
+                    continue;
+                }
+                if (200..300).contains(&status) {
+                    latencies.push(took.as_micros() as u32);
+                } else {
+                    errors += 1;
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    tokio::time::sleep(warmup + Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await.unwrap();
+        all.extend(l);
+        errors += e;
+    }
+    all.sort_unstable();
+    println!(
+        "{method} {path_kind}: {n} requests in {seconds}s = {rps:.0} req/s, errors {errors}, p50 {p50:.2} ms, p90 {p90:.2} ms, p99 {p99:.2} ms, max {max:.2} ms (concurrency {concurrency})",
+        path_kind = if method == Method::GET { "/jobs/{id}" } else { "/jobs" },
+        n = all.len(),
+        rps = all.len() as f64 / seconds as f64,
+        p50 = percentile(&all, 0.50),
+        p90 = percentile(&all, 0.90),
+        p99 = percentile(&all, 0.99),
+        max = percentile(&all, 1.0),
+    );
+}
+
+fn count_success(db: &rusqlite::Connection, since: &str) -> i64 {
+    db.query_row(
+        "SELECT count(*) FROM jobs WHERE status = 'Success' AND created_at >= ?1",
+        [since],
+        |r| r.get(0),
+    )
+    .unwrap_or(0)
+}
+
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+}
+
+async fn burst(
+    client: Client,
+    jobs: usize,
+    concurrency: usize,
+    data_dir: String,
+    pid: Option<u32>,
+) {
+    let db = rusqlite::Connection::open_with_flags(
+        format!("{data_dir}/jobs.sqlite3"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("the stack's database opens");
+    let since = jobs_domain::job::timestamp(&chrono::Utc::now());
+    let started = Instant::now();
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let mut tasks = Vec::with_capacity(jobs);
+    for _ in 0..jobs {
+        let permit = semaphore.clone().acquire_owned().await.unwrap();
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            let id = client.submit(1).await;
+            drop(permit);
+            id
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let submitted = started.elapsed();
+    loop {
+        let done = count_success(&db, &since);
+        if done as usize >= jobs {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            println!("gave up: {done} of {jobs} jobs reached Success in 120 s");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let all_done = started.elapsed();
+    println!(
+        "burst: {jobs} one-second jobs: all accepted in {:.2} s, all Success after {:.2} s wall{}",
+        submitted.as_secs_f64(),
+        all_done.as_secs_f64(),
+        match pid.and_then(peak_rss_kib) {
+            Some(kib) => format!(", server peak RSS {:.0} MiB", kib as f64 / 1024.0),
+            None => String::new(),
+        }
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let mode = args.get(1).cloned().unwrap_or_default();
+    let client = Client::new(&arg::<String>(
+        &args,
+        "--url",
+        Some("http://127.0.0.1:3000".into()),
+    ));
+    match mode.as_str() {
+        "get" => {
+            load(
+                client,
+                Method::GET,
+                arg(&args, "--seconds", Some(10)),
+                arg(&args, "--concurrency", Some(64)),
+            )
+            .await
+        }
+        "post" => {
+            load(
+                client,
+                Method::POST,
+                arg(&args, "--seconds", Some(10)),
+                arg(&args, "--concurrency", Some(64)),
+            )
+            .await
+        }
+        "burst" => {
+            burst(
+                client,
+                arg(&args, "--jobs", Some(10_000)),
+                arg(&args, "--concurrency", Some(512)),
+                arg::<String>(&args, "--data-dir", None),
+                args.iter()
+                    .position(|a| a == "--pid")
+                    .map(|_| arg(&args, "--pid", None)),
+            )
+            .await
+        }
+        _ => {
+            eprintln!("usage: bench get|post|burst --url URL [--seconds N] [--concurrency N] [--jobs N --data-dir DIR --pid PID]");
+            std::process::exit(2);
+        }
+    }
+}
