@@ -8,6 +8,7 @@
 //! each caller hears back only after the commit that holds its write.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -189,6 +190,8 @@ struct Inner {
     writes: Mutex<Option<mpsc::Sender<WriteOp>>>,
     readers: Mutex<Vec<Connection>>,
     writer: Mutex<Option<thread::JoinHandle<()>>>,
+    checkpointer: Mutex<Option<thread::JoinHandle<()>>>,
+    stop_checkpoints: Arc<AtomicBool>,
 }
 
 impl Db {
@@ -200,6 +203,18 @@ impl Db {
         let mut conn = Connection::open(&path)?;
         configure(&conn)?;
         conn.execute_batch(SCHEMA)?;
+        // Checkpoints (the one place NORMAL syncs, and a copy of every page
+        // written since the last one) run on their own thread, so the writer
+        // never stalls on one; see `checkpoint_loop`.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let checkpointer = {
+            let (path, stop) = (path.clone(), stop.clone());
+            thread::Builder::new()
+                .name("sqlite-checkpoint".into())
+                .spawn(move || checkpoint_loop(&path, &stop))
+                .map_err(|e| DbError::Sql(e.to_string()))?
+        };
         // Only a durable commit counts as done for the writer; a crash of the
         // process (not of the machine) loses nothing with WAL and NORMAL.
         let (tx, rx) = mpsc::channel::<WriteOp>();
@@ -213,6 +228,8 @@ impl Db {
                 writes: Mutex::new(Some(tx)),
                 readers: Mutex::new(Vec::new()),
                 writer: Mutex::new(Some(writer)),
+                checkpointer: Mutex::new(Some(checkpointer)),
+                stop_checkpoints: stop,
             }),
         })
     }
@@ -297,21 +314,52 @@ impl Db {
         if let Some(handle) = self.inner.writer.lock().expect("writer handle lock").take() {
             let _ = handle.join();
         }
+        self.inner.stop_checkpoints.store(true, Ordering::SeqCst);
+        if let Some(handle) = self
+            .inner
+            .checkpointer
+            .lock()
+            .expect("checkpointer lock")
+            .take()
+        {
+            let _ = handle.join();
+        }
     }
 }
 
 fn configure(conn: &Connection) -> Result<(), DbError> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    // A checkpoint is the one place NORMAL syncs; with thousands of small
-    // writes a second the default (every 1000 pages) would sync many times a
-    // second.
-    conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
     conn.set_prepared_statement_cache_capacity(64);
     tune_reads(conn)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(())
+}
+
+/// Copies the WAL back into the database file a few times a second. PASSIVE
+/// never blocks the writer or the readers; once it has caught up, the writer
+/// starts the WAL over, so the file stays small.
+fn checkpoint_loop(path: &Path, stop: &AtomicBool) {
+    let conn = match Connection::open(path) {
+        Ok(conn) => conn,
+        Err(e) => {
+            error!(error = %e, "no checkpoint connection; the WAL will grow until restart");
+            return;
+        }
+    };
+    let _ = conn.busy_timeout(Duration::from_secs(1));
+    let mut last_frames = 0i64;
+    while !stop.load(Ordering::SeqCst) {
+        thread::sleep(Duration::from_millis(200));
+        match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+            Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+        }) {
+            Ok((frames, _)) => last_frames = frames,
+            Err(e) => error!(error = %e, last_frames, "checkpoint failed"),
+        }
+    }
+    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
 }
 
 fn open_reader(path: &Path) -> Result<Connection, DbError> {
@@ -333,7 +381,14 @@ fn tune_reads(conn: &Connection) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Past this size the writer restarts the WAL itself: under constant writes
+/// the background checkpoints never find it fully copied, so it would
+/// otherwise grow without end.
+const WAL_RESTART_BYTES: u64 = 64 * 1024 * 1024;
+
 fn write_loop(conn: &mut Connection, rx: mpsc::Receiver<WriteOp>) {
+    let wal = conn.path().map(|p| PathBuf::from(format!("{p}-wal")));
+    let mut last_wal_check = Instant::now();
     let mut busy = false;
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -352,6 +407,20 @@ fn write_loop(conn: &mut Connection, rx: mpsc::Receiver<WriteOp>) {
         let committed = run_batch(conn, &mut batch);
         for op in batch {
             op.finish(committed.clone());
+        }
+        if last_wal_check.elapsed() > Duration::from_millis(250) {
+            last_wal_check = Instant::now();
+            let size = wal
+                .as_ref()
+                .and_then(|w| std::fs::metadata(w).ok())
+                .map(|m| m.len());
+            if size.is_some_and(|s| s > WAL_RESTART_BYTES) {
+                // Most frames are already copied by the checkpoint thread, so
+                // this is short; it waits only for readers of old snapshots.
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+                    error!(error = %e, "could not restart the WAL");
+                }
+            }
         }
     }
 }
