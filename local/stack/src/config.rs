@@ -88,3 +88,42 @@ impl Config {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        start: StartArgs,
+    }
+
+    #[test]
+    fn the_fault_flag_and_the_fault_list_combine_without_duplicates() {
+        let cli = Cli::parse_from([
+            "jobs-local",
+            "--fail-error-handler-writes",
+            "--faults",
+            "processor-writes,error-handler-writes",
+            "--data-dir",
+            "/tmp/x",
+        ]);
+        let config = Config::from_args(&cli.start, Some("eu-west-1"));
+        assert_eq!(
+            config.faults,
+            vec!["processor-writes", "error-handler-writes"]
+        );
+        assert_eq!(config.region, "eu-west-1");
+        assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn the_flag_alone_turns_on_the_error_handler_fault() {
+        let cli = Cli::parse_from(["jobs-local", "--fail-error-handler-writes", "--faults", ""]);
+        let config = Config::from_args(&cli.start, Some("us-east-1"));
+        assert_eq!(config.faults, vec!["error-handler-writes"]);
+        assert_eq!(config.access_key_id, DEFAULT_ACCESS_KEY_ID);
+    }
+}
