@@ -345,6 +345,9 @@ def main() -> int:
                 f"| {peak:.1f} MB | {size:.2f} MB | {deflated_size(binaries[name])} | {deployed_zip(name)} |"
             )
         print(f"\nprocessor invokes include its {PROCESSOR_SECONDS} s of sample work.")
+        print("init per run, in order (ms):")
+        for name, runs in rows:
+            print(f"  {name}: " + " ".join(f"{r['init_ms']:.1f}" for r in runs))
         print(f"goals: init median < {GOAL_INIT_MS} ms, peak RSS < {GOAL_RSS_MB} MB, zip < {GOAL_ZIP_MB} MB")
         for name, runs in rows:
             init = statistics.median(r["init_ms"] for r in runs)
