@@ -70,7 +70,12 @@ fi
 
 echo "==> schemathesis: $examples examples per operation"
 export SCHEMATHESIS_HOOKS="$root/openapi/schemathesis_hooks.py"
-exec "$venv/bin/schemathesis" run openapi/jobs-api.yaml \
+# schemathesis keeps its replay cache (.schemathesis/) in the working directory: keep it in
+# the gitignored .tools/ (run `st replay ID` from there).
+work="$root/.tools/schemathesis-work"
+mkdir -p "$work"
+cd "$work"
+exec "$venv/bin/schemathesis" run "$root/openapi/jobs-api.yaml" \
   --url "$url" \
   --mode all \
   --phases examples,coverage,fuzzing,stateful \
