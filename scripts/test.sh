@@ -93,7 +93,7 @@ fi
 
 kill "$moto_pid" 2>/dev/null || true
 
-step "Postman collection (newman) against the local stack"
+step "Postman collection (newman) and schemathesis against the local stack"
 cargo build --locked -p jobs-local
 stack_port="$(free_port)"
 stack_dir="$(mktemp -d)"
@@ -104,6 +104,7 @@ pids+=("$stack_pid")
 wait_for_port "$stack_port" "the local stack" "$stack_pid"
 echo "local stack pid $stack_pid at http://127.0.0.1:$stack_port (data in $stack_dir)"
 scripts/newman.sh "http://127.0.0.1:$stack_port"
+scripts/schemathesis.sh "http://127.0.0.1:$stack_port"
 kill "$stack_pid" 2>/dev/null || true
 
 step "CDK app (tsc, jest, synth, cdk-nag, cfn-lint, checkov)"
