@@ -15,3 +15,12 @@ pub use sfn::SfnWorkflowStarter;
 pub async fn load_config() -> aws_config::SdkConfig {
     aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
 }
+
+/// The job store every function uses: the table named by `JOBS_TABLE_NAME`.
+pub fn job_store_from_env(config: &aws_config::SdkConfig) -> Result<DynamoJobStore, MissingVar> {
+    let table = required_var("JOBS_TABLE_NAME")?;
+    Ok(DynamoJobStore::new(
+        aws_sdk_dynamodb::Client::new(config),
+        table,
+    ))
+}

@@ -1,6 +1,5 @@
 use std::sync::Arc;
 
-use jobs_aws::{required_var, DynamoJobStore};
 use jobs_domain::ports::SystemClock;
 use jobs_domain::workflow::ErrorHandler;
 use lambda_runtime::{service_fn, LambdaEvent};
@@ -9,9 +8,8 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     jobs_aws::logging::init();
-    let table = required_var("JOBS_TABLE_NAME")?;
     let config = jobs_aws::load_config().await;
-    let store = DynamoJobStore::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let store = jobs_aws::job_store_from_env(&config)?;
     let handler = ErrorHandler::new(Arc::new(store), Arc::new(SystemClock));
     let handler = &handler;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
