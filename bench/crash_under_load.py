@@ -231,7 +231,7 @@ def main() -> int:
                         default=Path(os.environ.get("JOBS_LOCAL_BIN", DEFAULT_BINARY)))
     parser.add_argument("--rounds", type=int, default=5, help="kill -9 / restart cycles")
     parser.add_argument("--interval", type=float, default=5.0,
-                        help="seconds of load between two kills")
+                        help="mean seconds of load between two kills (jittered by +-50%%)")
     parser.add_argument("--submitters", type=int, default=4)
     parser.add_argument("--pause", type=float, default=0.02,
                         help="seconds each submitter waits between two POSTs")
@@ -260,8 +260,11 @@ def main() -> int:
                       for i in range(args.submitters)]
         for s in submitters:
             s.start()
+        # Jittered kills land at different points of the jobs' lives and of the writer's
+        # batches; the seed makes a failing schedule repeatable.
+        schedule = random.Random(args.seed)
         for round_no in range(1, args.rounds + 1):
-            time.sleep(args.interval)
+            time.sleep(args.interval * schedule.uniform(0.5, 1.5))
             accepted = sum(len(s.accepted) for s in submitters)
             print(f"round {round_no}: kill -9 pid {stack.pid} after {accepted} accepted",
                   flush=True)
