@@ -40,22 +40,26 @@ fuzz_target!(|data: &[u8]| {
     let x = Input::split(data);
     let (input, ctx, value) = (doc(&x.input), doc(&x.ctx), doc(&x.value));
 
-    for parsed in [Path::parse(&x.expr), Path::parse_reference(&x.expr)] {
-        if let Ok(path) = parsed {
-            let _ = path.select(&input, &ctx);
-            let _ = path.select_from(&input);
-            let _ = path.take(input.clone(), &ctx);
-            let _ = path.may_read_context(&["Execution", "Input"]);
-            let _ = path.set(input.clone(), value.clone());
-        }
+    for path in [Path::parse(&x.expr), Path::parse_reference(&x.expr)]
+        .into_iter()
+        .flatten()
+    {
+        let _ = path.select(&input, &ctx);
+        let _ = path.select_from(&input);
+        let _ = path.take(input.clone(), &ctx);
+        let _ = path.may_read_context(&["Execution", "Input"]);
+    }
+    // `set` is for reference paths only (a ResultPath), as the loader uses it.
+    if let Ok(path) = Path::parse_reference(&x.expr) {
+        let _ = path.set(input.clone(), value.clone());
     }
     if let Ok(call) = Intrinsic::parse(&x.expr) {
         let _ = call.eval(&input, &ctx);
     }
     // The expression as a template, and as the value of a `.$` key, the two
     // ways a Parameters block reaches the evaluator.
-    let template = serde_json::from_str(&x.expr)
-        .unwrap_or_else(|_| serde_json::json!({ "v.$": x.expr }));
+    let template =
+        serde_json::from_str(&x.expr).unwrap_or_else(|_| serde_json::json!({ "v.$": x.expr }));
     if let Ok(t) = Template::compile(&template) {
         let _ = t.eval(&input, &ctx);
     }

@@ -165,7 +165,10 @@ fuzz_target!(|x: Input| {
             !signed_with_other_secret,
             "accepted a request signed with another secret"
         );
-        if let Auth::Signed { tamper_signature, .. } = &x.auth {
+        if let Auth::Signed {
+            tamper_signature, ..
+        } = &x.auth
+        {
             assert!(!tamper_signature, "accepted a tampered signature");
         }
         let wrong = format!("{SECRET}-not");

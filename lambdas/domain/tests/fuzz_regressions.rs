@@ -58,6 +58,10 @@ fn edge_bodies_found_while_fuzzing() {
         b"\xff\xfe",
         b"",
     ] {
-        assert!(check(refused).is_none(), "{:?}", String::from_utf8_lossy(refused));
+        assert!(
+            check(refused).is_none(),
+            "{:?}",
+            String::from_utf8_lossy(refused)
+        );
     }
 }
