@@ -83,9 +83,10 @@ impl JobParameters {
         match seconds.as_u64() {
             Some(n) if (1..=MAX_ACCEPTED_SECONDS).contains(&n) => Ok(Self { seconds: n }),
             _ => {
-                let mut shown = seconds.to_string();
-                if shown.len() > 64 {
-                    shown.truncate(64);
+                // Cut by characters, not bytes: the value may be any string.
+                let text = seconds.to_string();
+                let mut shown: String = text.chars().take(64).collect();
+                if shown.len() < text.len() {
                     shown.push('…');
                 }
                 Err(InvalidParameters::BadSeconds(shown))
@@ -169,6 +170,18 @@ mod tests {
                 matches!(parse(&body), Err(InvalidParameters::BadSeconds(_))),
                 "{body}"
             );
+        }
+    }
+
+    #[test]
+    fn long_non_ascii_values_are_shown_cut_at_a_character() {
+        let body = format!(r#"{{"seconds": "{}"}}"#, "é".repeat(100));
+        match parse(&body) {
+            Err(InvalidParameters::BadSeconds(shown)) => {
+                assert_eq!(shown.chars().count(), 65, "{shown}");
+                assert!(shown.ends_with('…'));
+            }
+            other => panic!("{other:?}"),
         }
     }
 

@@ -174,7 +174,11 @@ impl Path {
                     segs.push(seg);
                     i = next;
                 }
-                _ => return Err(format!("'{src}': unexpected '{}'", &src[i..=i])),
+                _ => {
+                    // By character: the byte at `i` may start a multi-byte one.
+                    let unexpected = src.get(i..).and_then(|r| r.chars().next()).unwrap_or('?');
+                    return Err(format!("'{src}': unexpected '{unexpected}'"));
+                }
             }
         }
         let definite = segs
