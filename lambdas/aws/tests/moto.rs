@@ -33,14 +33,18 @@ fn credentials() -> Credentials {
     Credentials::new("testing", "testing", None, None, "moto")
 }
 
-async fn fresh_table() -> DynamoJobStore {
+fn dynamodb() -> aws_sdk_dynamodb::Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .endpoint_url(endpoint())
         .region(Region::new("us-east-1"))
         .credentials_provider(credentials())
         .build();
-    let client = aws_sdk_dynamodb::Client::from_conf(config);
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+async fn fresh_table() -> DynamoJobStore {
+    let client = dynamodb();
     let table = format!("jobs-{}", uuid::Uuid::new_v4());
     client
         .create_table()
@@ -354,13 +358,7 @@ async fn idempotency_keys_hold_until_they_expire_or_are_released() {
 #[tokio::test]
 #[ignore = "needs moto_server; run scripts/test.sh"]
 async fn a_missing_table_says_which_setting_to_check() {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(credentials())
-        .build();
-    let store = DynamoJobStore::new(aws_sdk_dynamodb::Client::from_conf(config), "no-such-table");
+    let store = DynamoJobStore::new(dynamodb(), "no-such-table");
     let err = store.get(&JobId::random()).await.unwrap_err();
     assert!(
         matches!(err, StoreError::Other(ref m) if m.contains("JOBS_TABLE_NAME")),
