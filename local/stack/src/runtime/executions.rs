@@ -66,13 +66,16 @@ struct Inner {
     stopping: CancellationToken,
 }
 
-/// Persists each history event as the interpreter records it.
-struct Sink(ExecutionStore);
+/// Persists each history event of one execution as the interpreter records it.
+struct Sink {
+    store: ExecutionStore,
+    seq: i64,
+}
 
 impl HistorySink for Sink {
     fn record(&self, execution: &str, event: &HistoryEvent) {
         match serde_json::to_value(event) {
-            Ok(value) => self.0.append_event(execution, event.id, value),
+            Ok(value) => self.store.append_event(self.seq, event.id, value),
             Err(e) => error!(execution, error = %e, "a history event could not be serialized"),
         }
     }
@@ -130,9 +133,9 @@ impl Runtime {
     pub async fn recover(&self, jobs: &SqliteJobStore) -> Result<Recovery, StoreError> {
         let mut recovery = Recovery::default();
         for record in self.inner.executions.running().await? {
-            let events = self.inner.executions.events(&record.arn).await?;
+            let events = self.inner.executions.events(record.seq).await?;
             let resume = plan_resume(&events, &self.inner.start_at, &record.input);
-            self.inner.executions.begin_redrive(&record.arn).await?;
+            self.inner.executions.begin_redrive(record.seq).await?;
             info!(
                 job_id = %record.job_id,
                 execution = %record.name,
@@ -167,7 +170,10 @@ impl Runtime {
         self.inner.tasks.spawn(
             async move {
                 let mut spec = ExecutionSpec::new(&record.name, &record.arn, record.input.clone())
-                    .with_sink(Arc::new(Sink(inner.executions.clone())));
+                    .with_sink(Arc::new(Sink {
+                        store: inner.executions.clone(),
+                        seq: record.seq,
+                    }));
                 spec.state_machine_arn = Some(sm_arn);
                 if let Some(resume) = resume {
                     spec = spec.with_resume(resume);
@@ -191,7 +197,7 @@ impl Runtime {
                     cause: result.cause,
                 };
                 let status = ending.status;
-                match inner.executions.finish(&record.arn, ending).await {
+                match inner.executions.finish(record.seq, ending).await {
                     Ok(()) => info!(
                         job_id = %record.job_id,
                         status = status.as_str(),
@@ -253,7 +259,8 @@ impl WorkflowStarter for Runtime {
             None => input.id.to_string(),
             Some(_) => uuid::Uuid::new_v4().to_string(),
         };
-        let record = ExecutionRecord {
+        let mut record = ExecutionRecord {
+            seq: 0,
             arn: self.execution_arn(&name),
             name,
             job_id: input.id,
@@ -272,8 +279,8 @@ impl WorkflowStarter for Runtime {
             ));
         }
         match self.inner.executions.insert(&record).await {
-            Ok(true) => {}
-            Ok(false) => return Err(StartError::AlreadyStarted),
+            Ok(Some(seq)) => record.seq = seq,
+            Ok(None) => return Err(StartError::AlreadyStarted),
             Err(StoreError::Unavailable(m)) => return Err(StartError::Unavailable(m)),
             Err(e) => return Err(StartError::Refused(e.to_string())),
         }

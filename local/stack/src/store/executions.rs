@@ -46,6 +46,9 @@ impl ExecutionStatus {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionRecord {
+    /// Its key in the store, in the order executions were recorded; 0 until
+    /// [`ExecutionStore::insert`] assigns it.
+    pub seq: i64,
     pub arn: String,
     pub name: String,
     pub job_id: JobId,
@@ -104,7 +107,7 @@ pub struct ExecutionStore {
 }
 
 const COLUMNS: &str =
-    "arn, name, job_id, status, start_date, stop_date, input, output, error, cause, replay_name";
+    "arn, name, job_id, status, start_date, stop_date, input, output, error, cause, replay_name, seq";
 
 fn row_to_record(row: &Row<'_>) -> rusqlite::Result<Result<ExecutionRecord, String>> {
     let arn: String = row.get(0)?;
@@ -133,6 +136,7 @@ fn row_to_record(row: &Row<'_>) -> rusqlite::Result<Result<ExecutionRecord, Stri
             error: row.get(8).map_err(|_| corrupt("error"))?,
             cause: row.get(9).map_err(|_| corrupt("cause"))?,
             replay_name: row.get(10).map_err(|_| corrupt("replay name"))?,
+            seq: row.get(11).map_err(|_| corrupt("seq"))?,
             arn: arn.clone(),
         })
     })();
@@ -150,8 +154,9 @@ impl ExecutionStore {
         Self { db }
     }
 
-    /// Records a new RUNNING execution; `false` if one with its name exists.
-    pub async fn insert(&self, record: &ExecutionRecord) -> Result<bool, StoreError> {
+    /// Records a new RUNNING execution and returns its `seq`; `None` if one
+    /// with its name exists.
+    pub async fn insert(&self, record: &ExecutionRecord) -> Result<Option<i64>, StoreError> {
         let r = record.clone();
         self.db
             .write(move |c| {
@@ -168,21 +173,20 @@ impl ExecutionStore {
                         r.replay_name
                     ],
                 )?;
-                Ok(n == 1)
+                Ok((n == 1).then(|| c.last_insert_rowid()))
             })
             .await
             .map_err(store_error)
     }
 
-    pub async fn finish(&self, arn: &str, ending: Ending) -> Result<(), StoreError> {
-        let arn = arn.to_owned();
+    pub async fn finish(&self, seq: i64, ending: Ending) -> Result<(), StoreError> {
         self.db
             .write(move |c| {
                 c.exec(
                     "UPDATE executions SET status = ?2, stop_date = ?3, output = ?4, error = ?5, cause = ?6
-                     WHERE arn = ?1",
+                     WHERE seq = ?1",
                     params![
-                        arn,
+                        seq,
                         ending.status.as_str(),
                         timestamp(&ending.at),
                         ending.output.map(|o| o.to_string()),
@@ -198,17 +202,16 @@ impl ExecutionStore {
 
     /// Notes that an execution cut off by a stop is being run again; returns
     /// the highest history event id it already has.
-    pub async fn begin_redrive(&self, arn: &str) -> Result<u64, StoreError> {
-        let arn = arn.to_owned();
+    pub async fn begin_redrive(&self, seq: i64) -> Result<u64, StoreError> {
         self.db
             .write(move |c| {
                 c.exec(
-                    "UPDATE executions SET attempts = attempts + 1 WHERE arn = ?1",
-                    [&arn],
+                    "UPDATE executions SET attempts = attempts + 1 WHERE seq = ?1",
+                    [seq],
                 )?;
                 let max: Option<i64> = c.row(
-                    "SELECT max(id) FROM history_events WHERE execution_arn = ?1",
-                    [&arn],
+                    "SELECT max(id) FROM history_events WHERE execution = ?1",
+                    [seq],
                     |r| r.get(0),
                 )?;
                 Ok(max.unwrap_or(0) as u64)
@@ -218,12 +221,11 @@ impl ExecutionStore {
     }
 
     /// Queues one history event; events are written in the order queued.
-    pub fn append_event(&self, arn: &str, id: u64, event: Value) {
-        let arn = arn.to_owned();
+    pub fn append_event(&self, execution: i64, id: u64, event: Value) {
         self.db.write_detached("a history event", move |c| {
             c.exec(
-                "INSERT OR REPLACE INTO history_events (execution_arn, id, event) VALUES (?1, ?2, ?3)",
-                params![arn, id as i64, event.to_string()],
+                "INSERT OR REPLACE INTO history_events (execution, id, event) VALUES (?1, ?2, ?3)",
+                params![execution, id as i64, event.to_string()],
             )?;
             Ok(())
         });
@@ -233,7 +235,7 @@ impl ExecutionStore {
         self.db
             .read(|c| {
                 let mut st = c.prepare(&format!(
-                    "SELECT {COLUMNS} FROM executions WHERE status = 'RUNNING' ORDER BY start_date"
+                    "SELECT {COLUMNS} FROM executions WHERE status = 'RUNNING' ORDER BY seq"
                 ))?;
                 let rows = st.query_map([], row_to_record)?;
                 collect(rows)
@@ -242,14 +244,13 @@ impl ExecutionStore {
             .map_err(store_error)
     }
 
-    pub async fn get(&self, arn: &str) -> Result<Option<ExecutionRecord>, StoreError> {
-        let arn = arn.to_owned();
+    pub async fn get(&self, seq: i64) -> Result<Option<ExecutionRecord>, StoreError> {
         self.db
             .read(move |c| {
                 let row = c
                     .query_row(
-                        &format!("SELECT {COLUMNS} FROM executions WHERE arn = ?1"),
-                        [arn],
+                        &format!("SELECT {COLUMNS} FROM executions WHERE seq = ?1"),
+                        [seq],
                         row_to_record,
                     )
                     .optional()?;
@@ -260,28 +261,15 @@ impl ExecutionStore {
     }
 
     /// One execution's history events, in order.
-    pub async fn events(&self, arn: &str) -> Result<Vec<Value>, StoreError> {
-        let arn = arn.to_owned();
+    pub async fn events(&self, seq: i64) -> Result<Vec<Value>, StoreError> {
         self.db
-            .read(move |c| {
-                let mut st = c.prepare(
-                    "SELECT event FROM history_events WHERE execution_arn = ?1 ORDER BY id",
-                )?;
-                let events = st
-                    .query_map([&arn], |r| r.get::<_, String>(0))?
-                    .map(|e| {
-                        serde_json::from_str(&e?).map_err(|e| {
-                            DbError::Sql(format!("corrupt: a history event is unreadable: {e}"))
-                        })
-                    })
-                    .collect::<Result<Vec<Value>, DbError>>()?;
-                Ok(events)
-            })
+            .read(move |c| read_events(c, seq))
             .await
             .map_err(store_error)
     }
 
-    /// A job's executions, oldest first, each with its history events.
+    /// A job's executions, oldest first, each with its history events: the
+    /// one named with the job's id, and those its replays started.
     pub async fn for_job(
         &self,
         job_id: &JobId,
@@ -289,23 +277,11 @@ impl ExecutionStore {
         let job_id = job_id.to_string();
         self.db
             .read(move |c| {
-                let mut st = c.prepare(&format!(
-                    "SELECT {COLUMNS} FROM executions WHERE job_id = ?1 ORDER BY start_date, rowid"
-                ))?;
+                let mut st = c.prepare_cached(&for_job_sql())?;
                 let records = collect(st.query_map([job_id], row_to_record)?)?;
-                let mut events_st = c.prepare(
-                    "SELECT event FROM history_events WHERE execution_arn = ?1 ORDER BY id",
-                )?;
                 let mut out = Vec::with_capacity(records.len());
                 for record in records {
-                    let events = events_st
-                        .query_map([&record.arn], |r| r.get::<_, String>(0))?
-                        .map(|e| {
-                            serde_json::from_str(&e?).map_err(|e| {
-                                DbError::Sql(format!("corrupt: a history event is unreadable: {e}"))
-                            })
-                        })
-                        .collect::<Result<Vec<Value>, DbError>>()?;
+                    let events = read_events(c, record.seq)?;
                     out.push((record, events));
                 }
                 Ok(out)
@@ -314,3 +290,30 @@ impl ExecutionStore {
             .map_err(store_error)
     }
 }
+
+/// Both halves must match an index's condition to use it, or each lookup
+/// becomes a scan of every execution.
+fn for_job_sql() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM executions WHERE name = ?1 AND replay_name IS NULL
+         UNION ALL
+         SELECT {COLUMNS} FROM executions WHERE job_id = ?1 AND replay_name IS NOT NULL
+         ORDER BY start_date, seq"
+    )
+}
+
+fn read_events(c: &rusqlite::Connection, execution: i64) -> Result<Vec<Value>, DbError> {
+    let mut st =
+        c.prepare_cached("SELECT event FROM history_events WHERE execution = ?1 ORDER BY id")?;
+    let events = st
+        .query_map([execution], |r| r.get::<_, String>(0))?
+        .map(|e| {
+            serde_json::from_str(&e?)
+                .map_err(|e| DbError::Sql(format!("corrupt: a history event is unreadable: {e}")))
+        })
+        .collect::<Result<Vec<Value>, DbError>>()?;
+    Ok(events)
+}
+
+#[cfg(test)]
+mod tests;

@@ -24,13 +24,14 @@ impl SqliteJobStore {
 
     /// Jobs still `Queued` that no execution was ever recorded for: the
     /// process stopped between storing the job and starting its execution.
+    /// (The execution a job starts is named with the job's id.)
     pub async fn queued_without_execution(&self) -> Result<Vec<Job>, StoreError> {
         self.db
             .read(|c| {
                 let mut st = c.prepare(
                     "SELECT id, status, parameters, results, error, created_at, updated_at
                      FROM jobs j WHERE status = 'Queued'
-                     AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.job_id = j.id)",
+                     AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.name = j.id)",
                 )?;
                 let rows = st.query_map([], raw_job)?;
                 let mut jobs = Vec::new();

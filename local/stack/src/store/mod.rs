@@ -3,6 +3,7 @@
 pub mod archive;
 pub mod executions;
 pub mod jobs;
+pub mod schema;
 pub mod sqlite;
 
 pub use archive::{ArchiveStore, ArchivedEvent};

@@ -27,67 +27,6 @@ const MAX_BATCH: usize = 1024;
 /// writes, and the pages they share are written to the WAL once.
 const LINGER: Duration = Duration::from_micros(500);
 
-const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY,
-    status TEXT NOT NULL,
-    parameters TEXT NOT NULL,
-    results TEXT,
-    error TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs(status);
-
-CREATE TABLE IF NOT EXISTS idempotency_keys (
-    key TEXT PRIMARY KEY,
-    job_id TEXT NOT NULL,
-    request_hash TEXT NOT NULL,
-    expires_at TEXT NOT NULL
-);
-
-CREATE TABLE IF NOT EXISTS executions (
-    arn TEXT PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    job_id TEXT NOT NULL,
-    status TEXT NOT NULL,
-    start_date TEXT NOT NULL,
-    stop_date TEXT,
-    input TEXT NOT NULL,
-    output TEXT,
-    error TEXT,
-    cause TEXT,
-    replay_name TEXT,
-    attempts INTEGER NOT NULL DEFAULT 1
-);
-CREATE INDEX IF NOT EXISTS executions_by_job ON executions(job_id, start_date);
-CREATE INDEX IF NOT EXISTS executions_by_status ON executions(status);
-
-CREATE TABLE IF NOT EXISTS history_events (
-    execution_arn TEXT NOT NULL,
-    id INTEGER NOT NULL,
-    event TEXT NOT NULL,
-    PRIMARY KEY (execution_arn, id)
-) WITHOUT ROWID;
-
-CREATE TABLE IF NOT EXISTS archive (
-    event_id TEXT PRIMARY KEY,
-    time TEXT NOT NULL,
-    source TEXT NOT NULL,
-    detail_type TEXT NOT NULL,
-    detail TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS archive_by_time ON archive(time);
-
-CREATE TABLE IF NOT EXISTS replays (
-    name TEXT PRIMARY KEY,
-    event_start TEXT NOT NULL,
-    event_end TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    events_replayed INTEGER NOT NULL
-);
-"#;
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DbError {
     #[error("the database is closed")]
@@ -202,7 +141,7 @@ impl Db {
         let path = dir.join("jobs.sqlite3");
         let mut conn = Connection::open(&path)?;
         configure(&conn)?;
-        conn.execute_batch(SCHEMA)?;
+        super::schema::migrate(&mut conn)?;
         // Checkpoints (the one place NORMAL syncs, and a copy of every page
         // written since the last one) run on their own thread, so the writer
         // never stalls on one; see `checkpoint_loop`.

@@ -1,0 +1,153 @@
+//! The tables, and the migration of a data directory written by an earlier
+//! version.
+//!
+//! The layout is chosen for the writer: every commit writes each page it
+//! touched to the WAL in full, so a key that lands on a random page costs a
+//! page per row. Executions and history events are therefore keyed by an
+//! increasing integer (the executions running at one time sit side by side,
+//! and new events are appended at the end), and the only indexes on random
+//! keys are the ones a lookup needs: a job's id and an execution's name.
+
+use rusqlite::Connection;
+
+use super::sqlite::DbError;
+
+/// `PRAGMA user_version` of the layout below. Version 0 is either a new file
+/// or the first layout (history keyed by execution ARN), told apart by
+/// whether `executions` exists.
+pub const VERSION: i64 = 2;
+
+const TABLES: &str = r#"
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    parameters TEXT NOT NULL,
+    results TEXT,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+-- Recovery looks for jobs stored but never started; a partial index holds
+-- only those, so the status changes of every other job do not touch it.
+CREATE INDEX IF NOT EXISTS jobs_queued ON jobs(created_at) WHERE status = 'Queued';
+
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    key TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS executions (
+    seq INTEGER PRIMARY KEY,
+    arn TEXT NOT NULL,
+    name TEXT NOT NULL UNIQUE,
+    job_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    start_date TEXT NOT NULL,
+    stop_date TEXT,
+    input TEXT NOT NULL,
+    output TEXT,
+    error TEXT,
+    cause TEXT,
+    replay_name TEXT,
+    attempts INTEGER NOT NULL DEFAULT 1
+);
+-- An execution started for a job (not by a replay) is named with the job's
+-- id, so `name` finds it; only replays need an index on the job id.
+CREATE INDEX IF NOT EXISTS executions_replayed ON executions(job_id)
+    WHERE replay_name IS NOT NULL;
+CREATE INDEX IF NOT EXISTS executions_running ON executions(seq)
+    WHERE status = 'RUNNING';
+
+CREATE TABLE IF NOT EXISTS history_events (
+    seq INTEGER PRIMARY KEY,
+    execution INTEGER NOT NULL,
+    id INTEGER NOT NULL,
+    event TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS history_by_execution ON history_events(execution, id);
+
+CREATE TABLE IF NOT EXISTS archive (
+    event_id TEXT PRIMARY KEY,
+    time TEXT NOT NULL,
+    source TEXT NOT NULL,
+    detail_type TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS archive_by_time ON archive(time);
+
+CREATE TABLE IF NOT EXISTS replays (
+    name TEXT PRIMARY KEY,
+    event_start TEXT NOT NULL,
+    event_end TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    events_replayed INTEGER NOT NULL
+);
+"#;
+
+/// From the first layout: the old tables are renamed aside, copied into the
+/// new ones (an execution keeps its rowid as `seq`, and its events follow
+/// it), then dropped.
+const FROM_FIRST_LAYOUT: &str = r#"
+DROP INDEX IF EXISTS jobs_by_status;
+DROP INDEX IF EXISTS executions_by_job;
+DROP INDEX IF EXISTS executions_by_status;
+ALTER TABLE executions RENAME TO executions_v1;
+ALTER TABLE history_events RENAME TO history_events_v1;
+"#;
+
+const COPY_FIRST_LAYOUT: &str = r#"
+INSERT INTO executions (seq, arn, name, job_id, status, start_date, stop_date, input,
+                        output, error, cause, replay_name, attempts)
+    SELECT rowid, arn, name, job_id, status, start_date, stop_date, input,
+           output, error, cause, replay_name, attempts
+    FROM executions_v1 ORDER BY rowid;
+INSERT INTO history_events (execution, id, event)
+    SELECT e.seq, h.id, h.event
+    FROM history_events_v1 h JOIN executions e ON e.arn = h.execution_arn
+    ORDER BY e.seq, h.id;
+DROP TABLE history_events_v1;
+DROP TABLE executions_v1;
+"#;
+
+/// Brings the file to [`VERSION`] in one transaction: a failure leaves it as
+/// it was.
+pub fn migrate(conn: &mut Connection) -> Result<(), DbError> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > VERSION {
+        return Err(DbError::Sql(format!(
+            "the data directory was written by a newer version (layout {version}, this one reads {VERSION}); \
+             use that version, or start with another --data-dir"
+        )));
+    }
+    if version == VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction()?;
+    let first_layout = version == 0
+        && has_column(&tx, "executions", "arn")?
+        && !has_column(&tx, "executions", "seq")?;
+    if first_layout {
+        tx.execute_batch(FROM_FIRST_LAYOUT)?;
+    }
+    tx.execute_batch(TABLES)?;
+    if first_layout {
+        tx.execute_batch(COPY_FIRST_LAYOUT)?;
+    }
+    tx.pragma_update(None, "user_version", VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool, DbError> {
+    let n: i64 = conn.query_row(
+        "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2",
+        [table, column],
+        |r| r.get(0),
+    )?;
+    Ok(n > 0)
+}
+
+#[cfg(test)]
+mod tests;

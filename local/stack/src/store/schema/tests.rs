@@ -1,0 +1,197 @@
+use std::path::Path;
+
+use jobs_domain::JobId;
+use rusqlite::Connection;
+use serde_json::json;
+
+use super::VERSION;
+use crate::store::{Db, ExecutionStatus, ExecutionStore};
+
+/// The first layout, as version 0 files hold it.
+const FIRST_LAYOUT: &str = r#"
+CREATE TABLE jobs (id TEXT PRIMARY KEY, status TEXT NOT NULL, parameters TEXT NOT NULL,
+    results TEXT, error TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX jobs_by_status ON jobs(status);
+CREATE TABLE idempotency_keys (key TEXT PRIMARY KEY, job_id TEXT NOT NULL,
+    request_hash TEXT NOT NULL, expires_at TEXT NOT NULL);
+CREATE TABLE executions (arn TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, job_id TEXT NOT NULL,
+    status TEXT NOT NULL, start_date TEXT NOT NULL, stop_date TEXT, input TEXT NOT NULL,
+    output TEXT, error TEXT, cause TEXT, replay_name TEXT, attempts INTEGER NOT NULL DEFAULT 1);
+CREATE INDEX executions_by_job ON executions(job_id, start_date);
+CREATE INDEX executions_by_status ON executions(status);
+CREATE TABLE history_events (execution_arn TEXT NOT NULL, id INTEGER NOT NULL,
+    event TEXT NOT NULL, PRIMARY KEY (execution_arn, id)) WITHOUT ROWID;
+CREATE TABLE archive (event_id TEXT PRIMARY KEY, time TEXT NOT NULL, source TEXT NOT NULL,
+    detail_type TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE INDEX archive_by_time ON archive(time);
+CREATE TABLE replays (name TEXT PRIMARY KEY, event_start TEXT NOT NULL, event_end TEXT NOT NULL,
+    started_at TEXT NOT NULL, events_replayed INTEGER NOT NULL);
+"#;
+
+fn arn(name: &str) -> String {
+    format!("arn:aws:states:us-east-1:000000000000:execution:jobs-workflow:{name}")
+}
+
+/// A version 0 file with one job: its first execution FAILED (3 events), a
+/// replay's execution still RUNNING (2 events), and another job's execution.
+fn write_first_layout(dir: &Path, job: &JobId, other: &JobId) {
+    let c = Connection::open(dir.join("jobs.sqlite3")).unwrap();
+    c.execute_batch(FIRST_LAYOUT).unwrap();
+    let insert = |name: &str, job: &JobId, status: &str, start: &str, replay: Option<&str>| {
+        c.execute(
+            "INSERT INTO executions (arn, name, job_id, status, start_date, input, replay_name)
+             VALUES (?1, ?2, ?3, ?4, ?5, '{}', ?6)",
+            rusqlite::params![arn(name), name, job.to_string(), status, start, replay],
+        )
+        .unwrap();
+    };
+    insert(
+        &job.to_string(),
+        job,
+        "FAILED",
+        "2026-11-25T10:00:00.000Z",
+        None,
+    );
+    insert(
+        &other.to_string(),
+        other,
+        "SUCCEEDED",
+        "2026-11-25T10:00:01.000Z",
+        None,
+    );
+    insert(
+        "replayed-1",
+        job,
+        "RUNNING",
+        "2026-11-25T11:00:00.000Z",
+        Some("r1"),
+    );
+    // Written out of order on purpose: the order comes from the ids.
+    for (name, id) in [
+        (job.to_string(), 3),
+        (job.to_string(), 1),
+        ("replayed-1".to_owned(), 2),
+        (job.to_string(), 2),
+        ("replayed-1".to_owned(), 1),
+        (other.to_string(), 1),
+    ] {
+        c.execute(
+            "INSERT INTO history_events (execution_arn, id, event) VALUES (?1, ?2, ?3)",
+            rusqlite::params![arn(&name), id, json!({"id": id, "of": name}).to_string()],
+        )
+        .unwrap();
+    }
+}
+
+fn user_version(dir: &Path) -> i64 {
+    let c = Connection::open(dir.join("jobs.sqlite3")).unwrap();
+    c.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_first_layout_file_keeps_every_execution_and_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let (job, other) = (JobId::random(), JobId::random());
+    write_first_layout(dir.path(), &job, &other);
+
+    let db = Db::open(dir.path()).unwrap();
+    assert_eq!(user_version(dir.path()), VERSION);
+    let store = ExecutionStore::new(db.clone());
+
+    let runs = store.for_job(&job).await.unwrap();
+    let names: Vec<&str> = runs.iter().map(|(r, _)| r.name.as_str()).collect();
+    assert_eq!(names, [job.to_string().as_str(), "replayed-1"]);
+    let ids = |events: &[serde_json::Value]| -> Vec<u64> {
+        events.iter().map(|e| e["id"].as_u64().unwrap()).collect()
+    };
+    assert_eq!(ids(&runs[0].1), [1, 2, 3]);
+    assert!(runs[0].1.iter().all(|e| e["of"] == job.to_string()));
+    assert_eq!(ids(&runs[1].1), [1, 2]);
+    assert_eq!(runs[1].0.replay_name.as_deref(), Some("r1"));
+    assert_eq!(runs[1].0.arn, arn("replayed-1"));
+    assert_eq!(store.for_job(&other).await.unwrap().len(), 1);
+
+    let running = store.running().await.unwrap();
+    assert_eq!(running.len(), 1);
+    assert_eq!(running[0].name, "replayed-1");
+    assert_eq!(running[0].status, ExecutionStatus::Running);
+    assert_eq!(store.events(running[0].seq).await.unwrap().len(), 2);
+
+    // The old tables are gone, and a new execution is numbered after the old.
+    let leftovers: i64 = db
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name LIKE '%_v1' OR name LIKE '%by_status'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(leftovers, 0);
+    let seqs: Vec<i64> = runs.iter().map(|(r, _)| r.seq).collect();
+    let mut record = runs[0].0.clone();
+    record.name = "new".into();
+    record.arn = arn("new");
+    let seq = store.insert(&record).await.unwrap().unwrap();
+    assert!(seqs.iter().all(|s| *s < seq), "{seqs:?} then {seq}");
+    db.close();
+
+    // Opening again changes nothing.
+    let db = Db::open(dir.path()).unwrap();
+    let store = ExecutionStore::new(db);
+    assert_eq!(store.for_job(&job).await.unwrap(), runs);
+}
+
+#[tokio::test]
+async fn a_file_from_a_newer_version_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let c = Connection::open(dir.path().join("jobs.sqlite3")).unwrap();
+        c.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;")
+            .unwrap();
+    }
+    let err = Db::open(dir.path()).err().expect("refused").to_string();
+    assert!(err.contains("newer version"), "{err}");
+    assert!(err.contains("--data-dir"), "{err}");
+    assert_eq!(user_version(dir.path()), 99);
+    let c = Connection::open(dir.path().join("jobs.sqlite3")).unwrap();
+    let tables: i64 = c
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(tables, 1);
+}
+
+#[test]
+fn the_writers_tables_have_no_index_on_a_random_key_but_the_lookups() {
+    // Each index on a random key costs the writer a page per row; this pins
+    // the set, so one added in passing is a decision, not an accident.
+    let dir = tempfile::tempdir().unwrap();
+    let _db = Db::open(dir.path()).unwrap();
+    let c = Connection::open(dir.path().join("jobs.sqlite3")).unwrap();
+    let mut st = c
+        .prepare(
+            "SELECT tbl_name, name FROM sqlite_schema WHERE type = 'index'
+             AND tbl_name IN ('jobs', 'executions', 'history_events') ORDER BY 1, 2",
+        )
+        .unwrap();
+    let indexes: Vec<(String, String)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let expect = [
+        ("executions", "executions_replayed"),
+        ("executions", "executions_running"),
+        ("executions", "sqlite_autoindex_executions_1"),
+        ("history_events", "history_by_execution"),
+        ("jobs", "jobs_queued"),
+        ("jobs", "sqlite_autoindex_jobs_1"),
+    ];
+    let got: Vec<(&str, &str)> = indexes
+        .iter()
+        .map(|(t, n)| (t.as_str(), n.as_str()))
+        .collect();
+    assert_eq!(got, expect);
+}
