@@ -1,14 +1,21 @@
 //! Load generator for a running local stack. Every request is signed, one
 //! signature per request, as a real client does.
 //!
-//!   bench get   --url URL [--seconds 10] [--concurrency 64]
-//!   bench post  --url URL [--seconds 10] [--concurrency 64]
+//!   bench get   --url URL [--seconds 10] [--concurrency 64] [--rate R]
+//!   bench post  --url URL [--seconds 10] [--concurrency 64] [--rate R]
 //!   bench burst --url URL --data-dir DIR [--jobs 10000] [--concurrency 512] [--pid PID]
+//!   bench wrk-script --url URL (get|post)
 //!
-//! `get` and `post` report throughput and latency percentiles; `burst`
-//! submits many one-second jobs at once and reports how long until all of
-//! them are `Success` (read from the stack's SQLite file) and, with `--pid`,
-//! the server's peak resident memory.
+//! `get` and `post` report throughput and latency percentiles: in a closed
+//! loop (each connection sends its next request when the last is answered),
+//! or with `--rate` at R requests a second spread over the connections, each
+//! latency counted from when its request was due (so a stall that delays the
+//! requests behind it shows in their latency too). `burst` submits many
+//! one-second jobs at once and reports how long until all of them are
+//! `Success` (read from the stack's SQLite file) and, with `--pid`, the
+//! server's peak resident memory. `wrk-script` prints a wrk Lua script that
+//! sends one request signed now: SigV4 accepts a signature for 15 minutes, so
+//! wrk can replay it (each POST still creates a new job).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -46,7 +53,7 @@ impl Client {
         }
     }
 
-    async fn send(&self, method: Method, path: &str, body: Option<&str>) -> (u16, String) {
+    fn signed(&self, method: Method, path: &str, body: Option<&str>) -> http::Request<Vec<u8>> {
         let mut builder = http::Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base))
@@ -64,6 +71,11 @@ impl Client {
             SystemTime::now(),
         )
         .unwrap();
+        request
+    }
+
+    async fn send(&self, method: Method, path: &str, body: Option<&str>) -> (u16, String) {
+        let request = self.signed(method, path, body);
         let response = self
             .http
             .execute(reqwest::Request::try_from(request).unwrap())
@@ -105,7 +117,7 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
     sorted[i] as f64 / 1000.0
 }
 
-async fn load(client: Client, method: Method, seconds: u64, concurrency: usize) {
+async fn load(client: Client, method: Method, seconds: u64, concurrency: usize, rate: Option<f64>) {
     let path = if method == Method::GET {
         format!("/jobs/{}", client.submit(1).await)
     } else {
@@ -116,15 +128,30 @@ async fn load(client: Client, method: Method, seconds: u64, concurrency: usize) 
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..concurrency {
+    for worker in 0..concurrency {
         let (client, path, stop, method) =
             (client.clone(), path.clone(), stop.clone(), method.clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(4096);
             let mut errors = 0u64;
+            // With a rate, this connection's requests are due every `period`,
+            // offset so the connections do not all send at once.
+            let period = rate.map(|r| Duration::from_secs_f64(concurrency as f64 / r));
+            let mut due = started
+                + period.map_or(Duration::ZERO, |p| {
+                    p.mul_f64(worker as f64 / concurrency as f64)
+                });
             while !stop.load(Ordering::Relaxed) {
                 let body = (method == Method::POST).then_some(r#"{"seconds":1}"#);
-                let t = Instant::now();
+                let t = match period {
+                    Some(period) => {
+                        tokio::time::sleep_until(due.into()).await;
+                        let t = due;
+                        due += period;
+                        t
+                    }
+                    None => Instant::now(),
+                };
                 let (status, _) = client.send(method.clone(), &path, body).await;
                 let took = t.elapsed();
                 if started.elapsed() < warmup {
@@ -150,7 +177,8 @@ async fn load(client: Client, method: Method, seconds: u64, concurrency: usize) 
     }
     all.sort_unstable();
     println!(
-        "{method} {path_kind}: {n} requests in {seconds}s = {rps:.0} req/s, errors {errors}, p50 {p50:.2} ms, p90 {p90:.2} ms, p99 {p99:.2} ms, max {max:.2} ms (concurrency {concurrency})",
+        "{method} {path_kind}: {n} requests in {seconds}s = {rps:.0} req/s, errors {errors}, p50 {p50:.2} ms, p90 {p90:.2} ms, p99 {p99:.2} ms, max {max:.2} ms (concurrency {concurrency}, {pace})",
+        pace = rate.map_or("closed loop".to_owned(), |r| format!("rate {r:.0}/s")),
         path_kind = if method == Method::GET { "/jobs/{id}" } else { "/jobs" },
         n = all.len(),
         rps = all.len() as f64 / seconds as f64,
@@ -159,6 +187,31 @@ async fn load(client: Client, method: Method, seconds: u64, concurrency: usize) 
         p99 = percentile(&all, 0.99),
         max = percentile(&all, 1.0),
     );
+}
+
+/// A wrk script sending one request, signed now, with its body.
+async fn wrk_script(client: Client, method: Method) {
+    let (path, body) = if method == Method::GET {
+        (format!("/jobs/{}", client.submit(1).await), None)
+    } else {
+        ("/jobs".to_owned(), Some(r#"{"seconds":1}"#))
+    };
+    let request = client.signed(method.clone(), &path, body);
+    let lua = |s: &str| format!("{s:?}");
+    println!("-- {method} {path}, signed at the time this was written: valid for 15 minutes");
+    println!("wrk.method = {}", lua(method.as_str()));
+    println!("-- wrk takes the path from its URL: {path}");
+    println!("wrk.body = {}", lua(body.unwrap_or_default()));
+    for (name, value) in request.headers() {
+        let value = value.to_str().expect("signed headers are text");
+        // wrk adds a `Host` of its own unless the script sets that spelling.
+        let name = if name == http::header::HOST {
+            "Host"
+        } else {
+            name.as_str()
+        };
+        println!("wrk.headers[{}] = {}", lua(name), lua(value));
+    }
 }
 
 fn count_success(db: &rusqlite::Connection, since: &str) -> i64 {
@@ -247,6 +300,9 @@ async fn main() {
                 Method::GET,
                 arg(&args, "--seconds", Some(10)),
                 arg(&args, "--concurrency", Some(64)),
+                args.iter()
+                    .position(|a| a == "--rate")
+                    .map(|_| arg(&args, "--rate", None)),
             )
             .await
         }
@@ -256,6 +312,9 @@ async fn main() {
                 Method::POST,
                 arg(&args, "--seconds", Some(10)),
                 arg(&args, "--concurrency", Some(64)),
+                args.iter()
+                    .position(|a| a == "--rate")
+                    .map(|_| arg(&args, "--rate", None)),
             )
             .await
         }
@@ -271,8 +330,16 @@ async fn main() {
             )
             .await
         }
+        "wrk-script" => match args.get(2).map(String::as_str) {
+            Some("get") => wrk_script(client, Method::GET).await,
+            Some("post") => wrk_script(client, Method::POST).await,
+            _ => {
+                eprintln!("usage: bench wrk-script get|post [--url URL]");
+                std::process::exit(2);
+            }
+        },
         _ => {
-            eprintln!("usage: bench get|post|burst --url URL [--seconds N] [--concurrency N] [--jobs N --data-dir DIR --pid PID]");
+            eprintln!("usage: bench get|post|burst|wrk-script --url URL [--seconds N] [--concurrency N] [--rate R] [--jobs N --data-dir DIR --pid PID]");
             std::process::exit(2);
         }
     }

@@ -130,12 +130,34 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
     writer: Mutex<Option<thread::JoinHandle<()>>>,
     checkpointer: Mutex<Option<thread::JoinHandle<()>>>,
-    stop_checkpoints: Arc<AtomicBool>,
+    checkpoints: Arc<Checkpoints>,
+}
+
+/// What the writer and the checkpoint thread share.
+///
+/// Under constant writes a checkpoint running beside the writer never finds
+/// the WAL fully copied (new frames arrive while it copies), and SQLite starts
+/// the WAL over only after a checkpoint that copied everything. So once the
+/// WAL is long, the checkpoint thread asks the writer to run one checkpoint
+/// itself between two transactions: nothing is appended meanwhile, and only
+/// the frames since the thread's last pass are left to copy. The lock keeps
+/// the two from running at once: a checkpoint waiting for another would wait
+/// in SQLite's busy handler, whose sleeps are milliseconds long.
+struct Checkpoints {
+    /// Past this many frames (4 KiB pages) the WAL is started over.
+    restart_frames: u64,
+    running: Mutex<()>,
+    restart_wanted: AtomicBool,
+    stop: AtomicBool,
 }
 
 impl Db {
     /// Opens (creating if needed) `jobs.sqlite3` in `dir`.
     pub fn open(dir: &Path) -> Result<Self, DbError> {
+        Self::open_with_wal_limit(dir, WAL_RESTART_BYTES)
+    }
+
+    fn open_with_wal_limit(dir: &Path, wal_restart_bytes: u64) -> Result<Self, DbError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| DbError::Sql(format!("{}: {e}", dir.display())))?;
         let path = dir.join("jobs.sqlite3");
@@ -146,12 +168,19 @@ impl Db {
         // written since the last one) run on their own thread, so the writer
         // never stalls on one; see `checkpoint_loop`.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        let stop = Arc::new(AtomicBool::new(false));
+        // A WAL started over keeps its length on disk; past this it is cut.
+        conn.pragma_update(None, "journal_size_limit", 2 * wal_restart_bytes as i64)?;
+        let checkpoints = Arc::new(Checkpoints {
+            restart_frames: wal_restart_bytes / 4096,
+            running: Mutex::new(()),
+            restart_wanted: AtomicBool::new(false),
+            stop: AtomicBool::new(false),
+        });
         let checkpointer = {
-            let (path, stop) = (path.clone(), stop.clone());
+            let (path, checkpoints) = (path.clone(), checkpoints.clone());
             thread::Builder::new()
                 .name("sqlite-checkpoint".into())
-                .spawn(move || checkpoint_loop(&path, &stop))
+                .spawn(move || checkpoint_loop(&path, &checkpoints))
                 .map_err(|e| DbError::Sql(e.to_string()))?
         };
         // Only a durable commit counts as done for the writer; a crash of the
@@ -159,7 +188,10 @@ impl Db {
         let (tx, rx) = mpsc::channel::<WriteOp>();
         let writer = thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || write_loop(&mut conn, rx))
+            .spawn({
+                let checkpoints = checkpoints.clone();
+                move || write_loop(&mut conn, rx, &checkpoints)
+            })
             .map_err(|e| DbError::Sql(e.to_string()))?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -168,7 +200,7 @@ impl Db {
                 readers: Mutex::new(Vec::new()),
                 writer: Mutex::new(Some(writer)),
                 checkpointer: Mutex::new(Some(checkpointer)),
-                stop_checkpoints: stop,
+                checkpoints,
             }),
         })
     }
@@ -253,7 +285,7 @@ impl Db {
         if let Some(handle) = self.inner.writer.lock().expect("writer handle lock").take() {
             let _ = handle.join();
         }
-        self.inner.stop_checkpoints.store(true, Ordering::SeqCst);
+        self.inner.checkpoints.stop.store(true, Ordering::SeqCst);
         if let Some(handle) = self
             .inner
             .checkpointer
@@ -277,9 +309,9 @@ fn configure(conn: &Connection) -> Result<(), DbError> {
 }
 
 /// Copies the WAL back into the database file a few times a second. PASSIVE
-/// never blocks the writer or the readers; once it has caught up, the writer
-/// starts the WAL over, so the file stays small.
-fn checkpoint_loop(path: &Path, stop: &AtomicBool) {
+/// never blocks the writer or the readers; see [`Checkpoints`] for how the
+/// WAL is started over.
+fn checkpoint_loop(path: &Path, checkpoints: &Checkpoints) {
     let conn = match Connection::open(path) {
         Ok(conn) => conn,
         Err(e) => {
@@ -288,17 +320,26 @@ fn checkpoint_loop(path: &Path, stop: &AtomicBool) {
         }
     };
     let _ = conn.busy_timeout(Duration::from_secs(1));
-    let mut last_frames = 0i64;
-    while !stop.load(Ordering::SeqCst) {
-        thread::sleep(Duration::from_millis(200));
-        match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-            Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
-        }) {
-            Ok((frames, _)) => last_frames = frames,
-            Err(e) => error!(error = %e, last_frames, "checkpoint failed"),
+    while !checkpoints.stop.load(Ordering::SeqCst) {
+        thread::sleep(CHECKPOINT_EVERY);
+        let _running = checkpoints.running.lock().expect("checkpoint lock");
+        match passive_checkpoint(&conn) {
+            Ok(frames) if frames > checkpoints.restart_frames => {
+                checkpoints.restart_wanted.store(true, Ordering::SeqCst);
+            }
+            Ok(_) => {}
+            Err(e) => error!(error = %e, "checkpoint failed"),
         }
     }
-    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+    let _ = passive_checkpoint(&conn);
+}
+
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
+/// Runs a PASSIVE checkpoint; returns the frames the WAL holds.
+fn passive_checkpoint(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1))
+        .map(|frames| frames.max(0) as u64)
 }
 
 fn open_reader(path: &Path) -> Result<Connection, DbError> {
@@ -320,14 +361,12 @@ fn tune_reads(conn: &Connection) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Past this size the writer restarts the WAL itself: under constant writes
-/// the background checkpoints never find it fully copied, so it would
-/// otherwise grow without end.
+/// Past this length the WAL is started over: under a steady 2,000 jobs a
+/// second that is about once a second, each time holding the writer for the
+/// few milliseconds of two fsyncs.
 const WAL_RESTART_BYTES: u64 = 64 * 1024 * 1024;
 
-fn write_loop(conn: &mut Connection, rx: mpsc::Receiver<WriteOp>) {
-    let wal = conn.path().map(|p| PathBuf::from(format!("{p}-wal")));
-    let mut last_wal_check = Instant::now();
+fn write_loop(conn: &mut Connection, rx: mpsc::Receiver<WriteOp>, checkpoints: &Checkpoints) {
     let mut busy = false;
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -347,17 +386,12 @@ fn write_loop(conn: &mut Connection, rx: mpsc::Receiver<WriteOp>) {
         for op in batch {
             op.finish(committed.clone());
         }
-        if last_wal_check.elapsed() > Duration::from_millis(250) {
-            last_wal_check = Instant::now();
-            let size = wal
-                .as_ref()
-                .and_then(|w| std::fs::metadata(w).ok())
-                .map(|m| m.len());
-            if size.is_some_and(|s| s > WAL_RESTART_BYTES) {
-                // Most frames are already copied by the checkpoint thread, so
-                // this is short; it waits only for readers of old snapshots.
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
-                    error!(error = %e, "could not restart the WAL");
+        if checkpoints.restart_wanted.load(Ordering::SeqCst) {
+            // Skipped while the thread's pass runs; asked again after it.
+            if let Ok(_running) = checkpoints.running.try_lock() {
+                checkpoints.restart_wanted.store(false, Ordering::SeqCst);
+                if let Err(e) = passive_checkpoint(conn) {
+                    error!(error = %e, "could not catch the WAL up");
                 }
             }
         }
@@ -443,6 +477,45 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(values, vec![1, 3]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_wal_stays_bounded_under_constant_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let limit = 1024 * 1024;
+        let db = Db::open_with_wal_limit(dir.path(), limit).unwrap();
+        db.write(|c| Ok(c.execute_batch("CREATE TABLE t (v BLOB)")?))
+            .await
+            .unwrap();
+        let wal = dir.path().join("jobs.sqlite3-wal");
+        // Four writers never let the queue run dry, so no checkpoint running
+        // beside them can ever find the WAL fully copied on its own.
+        let writers: Vec<_> = (0..4)
+            .map(|_| {
+                let (db, wal) = (db.clone(), wal.clone());
+                tokio::spawn(async move {
+                    let mut largest = 0;
+                    for _ in 0..1500 {
+                        db.write(|c| Ok(c.execute("INSERT INTO t VALUES (zeroblob(3000))", [])?))
+                            .await
+                            .unwrap();
+                        largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+                    }
+                    largest
+                })
+            })
+            .collect();
+        let mut largest = 0;
+        for w in writers {
+            largest = largest.max(w.await.unwrap());
+        }
+        let rows: i64 = db
+            .read(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(rows, 6000);
+        // 6000 rows of 3 KB wrote well over 18 MiB of frames.
+        assert!(largest < 6 * limit, "the WAL reached {largest} bytes");
     }
 
     #[tokio::test]
