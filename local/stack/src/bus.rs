@@ -6,7 +6,9 @@
 use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
-use jobs_domain::ports::{Clock, ReplayInfo, StoreError, WorkflowInput, WorkflowStarter};
+use jobs_domain::ports::{
+    Clock, ReplayInfo, StartError, StoreError, WorkflowInput, WorkflowStarter,
+};
 use jobs_domain::JobId;
 use serde_json::{json, Value};
 use tracing::{info, warn};
@@ -183,6 +185,9 @@ impl Bus {
         };
         match workflow.start(&input).await {
             Ok(()) => info!(job_id = %id, replay, "replay started the workflow"),
+            Err(StartError::AlreadyStarted) => {
+                info!(job_id = %id, replay, "this replay already started the workflow for the job")
+            }
             Err(e) => {
                 warn!(job_id = %id, replay, error = %e, "replay could not start the workflow")
             }
@@ -225,24 +230,43 @@ impl Bus {
             return Err(ReplayError::NameTaken(name));
         }
         info!(replay = %name, events = events.len(), "replay started");
-        for archived in &events {
+        self.send_again(&name, &events).await?;
+        Ok(ReplayOutcome {
+            name,
+            events_replayed: events.len(),
+        })
+    }
+
+    /// Finishes the replays a stop cut off. Sending an event again that was
+    /// already sent starts nothing new: a replay's execution for a job has a
+    /// name made from the replay and the job (see the runtime's `start`).
+    pub async fn resume_replays(&self) -> Result<usize, ReplayError> {
+        let unfinished = self.archive.unfinished_replays().await?;
+        for (name, from, to) in &unfinished {
+            let events = self.archive.between(*from, *to).await?;
+            info!(replay = %name, events = events.len(), "resuming a replay cut off by a stop");
+            self.send_again(name, &events).await?;
+        }
+        Ok(unfinished.len())
+    }
+
+    async fn send_again(&self, name: &str, events: &[ArchivedEvent]) -> Result<(), ReplayError> {
+        for archived in events {
             let event = BusEvent {
                 event_id: uuid::Uuid::new_v4().to_string(),
                 time: archived.time,
                 source: archived.source.clone(),
                 detail_type: archived.detail_type.clone(),
                 detail: archived.detail.clone(),
-                replay_name: Some(name.clone()),
+                replay_name: Some(name.to_owned()),
             };
             self.route(event).await.map_err(|e| match e {
                 BusError::Store(s) => ReplayError::Store(s),
                 other => ReplayError::Invalid(other.to_string()),
             })?;
         }
-        Ok(ReplayOutcome {
-            name,
-            events_replayed: events.len(),
-        })
+        self.archive.complete_replay(name).await?;
+        Ok(())
     }
 }
 

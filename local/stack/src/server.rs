@@ -82,7 +82,7 @@ impl Stack {
         let app = jobs_api::router(service)
             .merge(local_api::router(LocalState {
                 executions,
-                bus,
+                bus: bus.clone(),
                 faults: faults.clone(),
             }))
             .layer(axum::middleware::from_fn_with_state(
@@ -106,6 +106,9 @@ impl Stack {
                 "recovered work left by the last stop"
             );
         }
+        bus.resume_replays()
+            .await
+            .context("resuming the replays a stop cut off")?;
 
         let stopping = CancellationToken::new();
         let shutdown = stopping.clone().cancelled_owned();

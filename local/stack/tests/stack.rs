@@ -332,6 +332,84 @@ async fn the_error_handler_fault_alone_archives_a_failing_job() {
     stack.stop().await;
 }
 
+/// Each job reached Success, and the replay started exactly one execution
+/// for it.
+async fn replayed_once(api: &Api, ids: &[String], replay: &str) {
+    for id in ids {
+        api.wait_for(id, "Success", QUICK).await;
+        let all = api.executions(id).await.body["executions"].clone();
+        let replays: Vec<&Value> = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["replayName"] == replay)
+            .collect();
+        assert_eq!(replays.len(), 1, "job {id}: {all:?}");
+        assert_eq!(replays[0]["status"], "SUCCEEDED");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_cut_off_by_a_stop_is_finished_at_the_next_start_and_starts_each_job_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = jobs_local::Config::ephemeral(dir.path().to_path_buf());
+    config.faults = vec!["processor-writes".into(), "error-handler-writes".into()];
+    let stack = common::start_with(config).await;
+    let api = Api::of(&stack);
+    let from = chrono::Utc::now() - chrono::TimeDelta::seconds(1);
+    let ids = [api.submit(1).await, api.submit(1).await];
+    for id in &ids {
+        api.wait_for_execution(id, QUICK, |e| e["error"] == "JobArchived")
+            .await;
+    }
+    let to = chrono::Utc::now() + chrono::TimeDelta::seconds(1);
+    stack.stop().await;
+
+    // As a stop leaves a replay it cut off: recorded, not all events sent.
+    {
+        let db = rusqlite::Connection::open(dir.path().join("jobs.sqlite3")).unwrap();
+        db.execute(
+            "INSERT INTO replays (name, event_start, event_end, started_at, events_replayed, state)
+             VALUES ('cut-off', ?1, ?2, ?2, 2, 'RUNNING')",
+            rusqlite::params![
+                jobs_domain::job::timestamp(&from),
+                jobs_domain::job::timestamp(&to)
+            ],
+        )
+        .unwrap();
+    }
+    let stack = common::start(dir.path()).await;
+    replayed_once(&Api::of(&stack), &ids, "cut-off").await;
+    stack.stop().await;
+
+    // Cut off again after every event was sent: nothing starts twice.
+    {
+        let db = rusqlite::Connection::open(dir.path().join("jobs.sqlite3")).unwrap();
+        let n = db
+            .execute(
+                "UPDATE replays SET state = 'RUNNING' WHERE name = 'cut-off' AND state = 'COMPLETED'",
+                [],
+            )
+            .unwrap();
+        assert_eq!(n, 1, "the first restart marked the replay completed");
+    }
+    let stack = common::start(dir.path()).await;
+    replayed_once(&Api::of(&stack), &ids, "cut-off").await;
+    let left: i64 = stack
+        .db
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM replays WHERE state = 'RUNNING'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+    stack.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jobs_and_unfinished_executions_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();

@@ -120,6 +120,10 @@ async fn a_replay_starts_the_workflow_once_per_event_and_archives_nothing_new() 
     }
     // The replayed events were not archived again.
     assert_eq!(bus.archive().between(from, to).await.unwrap().len(), 2);
+    // Once every event is sent the replay is complete: a restart resumes nothing.
+    assert!(bus.archive().unfinished_replays().await.unwrap().is_empty());
+    assert_eq!(bus.resume_replays().await.unwrap(), 0);
+    assert_eq!(starter.0.lock().unwrap().len(), 2);
 
     // A second replay over the same window replays the same two, no more.
     let again = bus.replay(None, from, to).await.unwrap();

@@ -227,6 +227,12 @@ impl Runtime {
     }
 }
 
+/// A name-based UUID (version 5) of the replay and the job.
+pub fn replay_execution_name(replay: &str, job: &jobs_domain::JobId) -> String {
+    const NAMESPACE: uuid::Uuid = uuid::uuid!("1bb4d675-cb1d-4283-afd3-e1bfa38a4073");
+    uuid::Uuid::new_v5(&NAMESPACE, format!("{replay}/{job}").as_bytes()).to_string()
+}
+
 /// Where to pick an execution up: the last top-level state it entered, with
 /// the input it entered with; or its first state if it entered none.
 fn plan_resume(events: &[Value], start_at: &str, input: &Value) -> Option<Resume> {
@@ -252,12 +258,14 @@ fn plan_resume(events: &[Value], start_at: &str, input: &Value) -> Option<Resume
 #[async_trait]
 impl WorkflowStarter for Runtime {
     /// API starts are named with the job id (so a second start for the same
-    /// job is refused); replay starts get a fresh name and carry the job id
-    /// in their input, as with StartExecution from an EventBridge rule.
+    /// job is refused). Replay starts carry the job id in their input, as with
+    /// StartExecution from an EventBridge rule, and a name made from the
+    /// replay and the job: a replay resumed after a stop then cannot start a
+    /// job twice.
     async fn start(&self, input: &WorkflowInput) -> Result<(), StartError> {
         let name = match &input.replay {
             None => input.id.to_string(),
-            Some(_) => uuid::Uuid::new_v4().to_string(),
+            Some(replay) => replay_execution_name(&replay.name, &input.id),
         };
         let mut record = ExecutionRecord {
             seq: 0,

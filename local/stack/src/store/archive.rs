@@ -99,7 +99,8 @@ impl ArchiveStore {
             .map_err(store_error)
     }
 
-    /// Records a replay by name; `false` if the name was used before.
+    /// Records a replay by name as under way; `false` if the name was used
+    /// before.
     pub async fn record_replay(
         &self,
         name: &str,
@@ -112,11 +113,59 @@ impl ArchiveStore {
         self.db
             .write(move |c| {
                 let n = c.exec(
-                    "INSERT INTO replays (name, event_start, event_end, started_at, events_replayed)
-                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                    "INSERT INTO replays (name, event_start, event_end, started_at, events_replayed, state)
+                     VALUES (?1, ?2, ?3, ?4, ?5, 'RUNNING') ON CONFLICT DO NOTHING",
                     params![name, timestamp(&from), timestamp(&to), timestamp(&started_at), events_replayed as i64],
                 )?;
                 Ok(n == 1)
+            })
+            .await
+            .map_err(store_error)
+    }
+
+    /// Notes that every event of a replay has been sent.
+    pub async fn complete_replay(&self, name: &str) -> Result<(), StoreError> {
+        let name = name.to_owned();
+        self.db
+            .write(move |c| {
+                c.exec(
+                    "UPDATE replays SET state = 'COMPLETED' WHERE name = ?1",
+                    [name],
+                )?;
+                Ok(())
+            })
+            .await
+            .map_err(store_error)
+    }
+
+    /// Replays a stop cut off before all their events were sent: name and
+    /// window, oldest first.
+    pub async fn unfinished_replays(
+        &self,
+    ) -> Result<Vec<(String, DateTime<Utc>, DateTime<Utc>)>, StoreError> {
+        self.db
+            .read(|c| {
+                let mut st = c.prepare(
+                    "SELECT name, event_start, event_end FROM replays
+                     WHERE state = 'RUNNING' ORDER BY started_at, name",
+                )?;
+                let rows = st.query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (name, from, to) = row?;
+                    let corrupt =
+                        || DbError::Sql(format!("corrupt: replay {name} has an unreadable window"));
+                    let from = parse_timestamp(&from).ok_or_else(corrupt)?;
+                    let to = parse_timestamp(&to).ok_or_else(corrupt)?;
+                    out.push((name, from, to));
+                }
+                Ok(out)
             })
             .await
             .map_err(store_error)

@@ -82,7 +82,9 @@ CREATE TABLE IF NOT EXISTS replays (
     event_start TEXT NOT NULL,
     event_end TEXT NOT NULL,
     started_at TEXT NOT NULL,
-    events_replayed INTEGER NOT NULL
+    events_replayed INTEGER NOT NULL,
+    -- RUNNING until every event in the window has been sent again.
+    state TEXT NOT NULL DEFAULT 'COMPLETED'
 );
 "#;
 
@@ -95,6 +97,7 @@ DROP INDEX IF EXISTS executions_by_job;
 DROP INDEX IF EXISTS executions_by_status;
 ALTER TABLE executions RENAME TO executions_v1;
 ALTER TABLE history_events RENAME TO history_events_v1;
+ALTER TABLE replays ADD COLUMN state TEXT NOT NULL DEFAULT 'COMPLETED';
 "#;
 
 const COPY_FIRST_LAYOUT: &str = r#"

@@ -5,7 +5,7 @@ use rusqlite::Connection;
 use serde_json::json;
 
 use super::VERSION;
-use crate::store::{Db, ExecutionStatus, ExecutionStore};
+use crate::store::{ArchiveStore, Db, ExecutionStatus, ExecutionStore};
 
 /// The first layout, as version 0 files hold it.
 const FIRST_LAYOUT: &str = r#"
@@ -66,6 +66,13 @@ fn write_first_layout(dir: &Path, job: &JobId, other: &JobId) {
         "2026-11-25T11:00:00.000Z",
         Some("r1"),
     );
+    c.execute(
+        "INSERT INTO replays (name, event_start, event_end, started_at, events_replayed)
+         VALUES ('r1', '2026-11-25T09:00:00.000Z', '2026-11-25T10:30:00.000Z',
+                 '2026-11-25T11:00:00.000Z', 1)",
+        [],
+    )
+    .unwrap();
     // Written out of order on purpose: the order comes from the ids.
     for (name, id) in [
         (job.to_string(), 3),
@@ -111,6 +118,12 @@ async fn a_first_layout_file_keeps_every_execution_and_event() {
     assert_eq!(runs[1].0.replay_name.as_deref(), Some("r1"));
     assert_eq!(runs[1].0.arn, arn("replayed-1"));
     assert_eq!(store.for_job(&other).await.unwrap().len(), 1);
+
+    // The first layout sent a replay's events before answering; its replays
+    // are complete.
+    let archive = ArchiveStore::new(db.clone());
+    assert!(archive.replay_exists("r1").await.unwrap());
+    assert!(archive.unfinished_replays().await.unwrap().is_empty());
 
     let running = store.running().await.unwrap();
     assert_eq!(running.len(), 1);
