@@ -170,19 +170,4 @@ impl ArchiveStore {
             .await
             .map_err(store_error)
     }
-
-    pub async fn replay_exists(&self, name: &str) -> Result<bool, StoreError> {
-        let name = name.to_owned();
-        self.db
-            .read(move |c| {
-                let n: i64 = c.row(
-                    "SELECT count(*) FROM replays WHERE name = ?1",
-                    [name],
-                    |r| r.get(0),
-                )?;
-                Ok(n > 0)
-            })
-            .await
-            .map_err(store_error)
-    }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use jobs_domain::job::{parse_timestamp, timestamp};
 use jobs_domain::ports::StoreError;
 use jobs_domain::JobId;
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, Row};
 use serde_json::{json, Value};
 
 use super::jobs::store_error;
@@ -239,22 +239,6 @@ impl ExecutionStore {
                 ))?;
                 let rows = st.query_map([], row_to_record)?;
                 collect(rows)
-            })
-            .await
-            .map_err(store_error)
-    }
-
-    pub async fn get(&self, seq: i64) -> Result<Option<ExecutionRecord>, StoreError> {
-        self.db
-            .read(move |c| {
-                let row = c
-                    .query_row(
-                        &format!("SELECT {COLUMNS} FROM executions WHERE seq = ?1"),
-                        [seq],
-                        row_to_record,
-                    )
-                    .optional()?;
-                row.map(|r| r.map_err(DbError::Sql)).transpose()
             })
             .await
             .map_err(store_error)

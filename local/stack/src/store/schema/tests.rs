@@ -121,8 +121,16 @@ async fn a_first_layout_file_keeps_every_execution_and_event() {
 
     // The first layout sent a replay's events before answering; its replays
     // are complete.
+    let replays: Vec<(String, String)> = db
+        .read(|c| {
+            let mut st = c.prepare("SELECT name, state FROM replays")?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(replays, [("r1".to_owned(), "COMPLETED".to_owned())]);
     let archive = ArchiveStore::new(db.clone());
-    assert!(archive.replay_exists("r1").await.unwrap());
     assert!(archive.unfinished_replays().await.unwrap().is_empty());
 
     let running = store.running().await.unwrap();
