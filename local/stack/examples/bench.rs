@@ -109,6 +109,12 @@ fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: Option<T>) ->
     }
 }
 
+fn optional_arg<T: std::str::FromStr>(args: &[String], name: &str) -> Option<T> {
+    args.iter()
+        .position(|a| a == name)
+        .map(|_| arg(args, name, None))
+}
+
 fn percentile(sorted: &[u32], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -294,27 +300,17 @@ async fn main() {
         Some("http://127.0.0.1:3000".into()),
     ));
     match mode.as_str() {
-        "get" => {
+        "get" | "post" => {
             load(
                 client,
-                Method::GET,
+                if mode == "get" {
+                    Method::GET
+                } else {
+                    Method::POST
+                },
                 arg(&args, "--seconds", Some(10)),
                 arg(&args, "--concurrency", Some(64)),
-                args.iter()
-                    .position(|a| a == "--rate")
-                    .map(|_| arg(&args, "--rate", None)),
-            )
-            .await
-        }
-        "post" => {
-            load(
-                client,
-                Method::POST,
-                arg(&args, "--seconds", Some(10)),
-                arg(&args, "--concurrency", Some(64)),
-                args.iter()
-                    .position(|a| a == "--rate")
-                    .map(|_| arg(&args, "--rate", None)),
+                optional_arg(&args, "--rate"),
             )
             .await
         }
@@ -324,9 +320,7 @@ async fn main() {
                 arg(&args, "--jobs", Some(10_000)),
                 arg(&args, "--concurrency", Some(512)),
                 arg::<String>(&args, "--data-dir", None),
-                args.iter()
-                    .position(|a| a == "--pid")
-                    .map(|_| arg(&args, "--pid", None)),
+                optional_arg(&args, "--pid"),
             )
             .await
         }
