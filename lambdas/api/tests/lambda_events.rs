@@ -11,6 +11,8 @@ use jobs_domain::JobId;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
+mod support;
+
 const POST_EVENT: &str = include_str!("events/post-jobs.json");
 
 fn app() -> (Arc<MemoryStore>, Arc<RecordingStarter>, Router) {
@@ -47,18 +49,7 @@ async fn call(
     app: &Router,
     request: lambda_http::Request,
 ) -> (StatusCode, axum::http::HeaderMap, Value) {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap()
-    };
-    (status, headers, body)
+    support::read(app.clone().oneshot(request).await.unwrap()).await
 }
 
 #[tokio::test]

@@ -13,6 +13,8 @@ use jobs_domain::{JobId, JobStatus};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
+mod support;
+
 struct Harness {
     store: Arc<MemoryStore>,
     starter: Arc<RecordingStarter>,
@@ -45,17 +47,7 @@ struct Reply {
 }
 
 async fn send(app: &Router, request: Request<Body>) -> Reply {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap()
-    };
+    let (status, headers, body) = support::read(app.clone().oneshot(request).await.unwrap()).await;
     Reply {
         status,
         headers,
