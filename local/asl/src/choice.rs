@@ -243,8 +243,13 @@ impl Rule {
     }
 
     pub fn eval(&self, input: &Value, ctx: &Value) -> Result<bool, Failure> {
+        self.eval_in(input, &crate::path::Env::context_only(ctx))
+    }
+
+    /// Evaluates with the variables of `env` as well.
+    pub fn eval_in(&self, input: &Value, env: &crate::path::Env<'_>) -> Result<bool, Failure> {
         let lookup = |p: &Path| -> Result<Value, Failure> {
-            p.select(input, ctx).map(|c| c.into_owned()).ok_or_else(|| {
+            p.select_in(input, env).map(|c| c.into_owned()).ok_or_else(|| {
                 Failure::runtime(format!(
                     "Invalid path '{p}': The choice state's condition path references an invalid value."
                 ))
@@ -253,7 +258,7 @@ impl Rule {
         Ok(match self {
             Rule::And(rs) => {
                 for r in rs {
-                    if !r.eval(input, ctx)? {
+                    if !r.eval_in(input, env)? {
                         return Ok(false);
                     }
                 }
@@ -261,15 +266,15 @@ impl Rule {
             }
             Rule::Or(rs) => {
                 for r in rs {
-                    if r.eval(input, ctx)? {
+                    if r.eval_in(input, env)? {
                         return Ok(true);
                     }
                 }
                 false
             }
-            Rule::Not(r) => !r.eval(input, ctx)?,
+            Rule::Not(r) => !r.eval_in(input, env)?,
             Rule::Test { var, test, expect } => {
-                let v = var.select(input, ctx);
+                let v = var.select_in(input, env);
                 let got = match (test, v.as_deref()) {
                     (Test::Present, v) => v.is_some(),
                     (_, None) => false,
@@ -291,7 +296,7 @@ impl Rule {
                 cmp,
                 rhs,
             } => {
-                let left = var.select(input, ctx).ok_or_else(|| {
+                let left = var.select_in(input, env).ok_or_else(|| {
                     Failure::runtime(format!(
                         "Invalid path '{var}': The choice state's condition path references an invalid value."
                     ))

@@ -73,6 +73,8 @@ pub mod names {
     pub const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";
     pub const ITEM_READER_FAILED: &str = "States.ItemReaderFailed";
     pub const BRANCH_FAILED: &str = "States.BranchFailed";
+    pub const QUERY_EVALUATION_ERROR: &str = "States.QueryEvaluationError";
+    pub const DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
 }
 
 /// A failure while running: an error name and a cause, as Step Functions reports them.

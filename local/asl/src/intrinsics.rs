@@ -119,17 +119,22 @@ impl Intrinsic {
     }
 
     pub fn eval(&self, input: &Value, ctx: &Value) -> Result<Value, Failure> {
+        self.eval_in(input, &crate::path::Env::context_only(ctx))
+    }
+
+    /// Evaluates with the variables of `env` as well.
+    pub fn eval_in(&self, input: &Value, env: &crate::path::Env<'_>) -> Result<Value, Failure> {
         let mut vals = Vec::with_capacity(self.args.len());
         for a in &self.args {
             vals.push(match a {
                 Arg::Lit(v) => v.clone(),
                 Arg::Path(p) => p
-                    .select(input, ctx)
+                    .select_in(input, env)
                     .ok_or_else(|| {
                         self.fail(format!("the path '{p}' could not be found in the input"))
                     })?
                     .into_owned(),
-                Arg::Call(c) => c.eval(input, ctx)?,
+                Arg::Call(c) => c.eval_in(input, env)?,
             });
         }
         self.apply(vals)
@@ -344,7 +349,7 @@ fn json_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn hash(alg: &str, data: &[u8]) -> Option<String> {
+pub(crate) fn hash(alg: &str, data: &[u8]) -> Option<String> {
     use sha2::Digest;
     fn hex(b: &[u8]) -> String {
         use std::fmt::Write;

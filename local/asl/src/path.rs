@@ -1,5 +1,5 @@
-//! JSONPath as the States Language uses it: `$` (the state's input) or `$$` (the context
-//! object), then `.name`, `['name']`, `[n]` (negative counts from the end), `[*]`, `.*`,
+//! JSONPath as the States Language uses it: `$` (the state's input), `$$` (the context
+//! object) or `$name` (a variable), then `.name`, `['name']`, `[n]` (negative counts from the end), `[*]`, `.*`,
 //! `[start:end:step]`, unions `[0,2]` / `['a','b']` and filters `[?(@.n > 3)]` / `[?(@.tag)]`.
 //! Paths are parsed once, at load time.
 //!
@@ -15,6 +15,39 @@ use std::fmt;
 pub enum Root {
     Input,
     Context,
+    /// `$name`: the value of a workflow variable.
+    Variable,
+}
+
+/// Where variables are looked up (the scopes of an execution).
+pub trait VarSource: Sync {
+    fn var(&self, name: &str) -> Option<&Value>;
+}
+
+/// No variables at all.
+pub struct NoVars;
+
+impl VarSource for NoVars {
+    fn var(&self, _: &str) -> Option<&Value> {
+        None
+    }
+}
+
+/// What a path may read besides the state's input: the context object and the variables.
+#[derive(Clone, Copy)]
+pub struct Env<'a> {
+    pub context: &'a Value,
+    pub vars: &'a dyn VarSource,
+}
+
+impl<'a> Env<'a> {
+    /// The context object and no variables.
+    pub fn context_only(context: &'a Value) -> Env<'a> {
+        Env {
+            context,
+            vars: &NoVars,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -92,6 +125,7 @@ impl Filter {
         let probe = Path {
             src: "".into(),
             root: Root::Input,
+            var: "".into(),
             segs: self.at.clone(),
             definite: true,
         };
@@ -125,6 +159,8 @@ impl Filter {
 pub struct Path {
     src: Box<str>,
     root: Root,
+    /// The variable's name when the root is [`Root::Variable`].
+    var: Box<str>,
     segs: Vec<Seg>,
     definite: bool,
 }
@@ -147,6 +183,18 @@ impl Path {
         } else {
             return Err(format!("'{src}' is not a JSONPath: it must start with '$'"));
         };
+        let mut var: Box<str> = "".into();
+        if root == Root::Input && src[1..].starts_with(is_var_start) {
+            let end = src[1..]
+                .find(|c: char| c == '.' || c == '[')
+                .map_or(src.len(), |j| j + 1);
+            var = src[1..end].into();
+            if !var.chars().all(is_var_char) {
+                return Err(format!("'{src}': '{var}' is not a variable name"));
+            }
+            i = end;
+        }
+        let root = if var.is_empty() { root } else { Root::Variable };
         let mut segs = Vec::new();
         while i < b.len() {
             match b[i] {
@@ -187,6 +235,7 @@ impl Path {
         Ok(Path {
             src: src.into(),
             root,
+            var,
             segs,
             definite,
         })
@@ -195,6 +244,9 @@ impl Path {
     /// Parses a reference path: definite, rooted at `$` (used for ResultPath).
     pub fn parse_reference(src: &str) -> Result<Path, String> {
         let p = Path::parse(src)?;
+        if p.root == Root::Variable {
+            return Err(format!("'{src}' must not refer to a variable"));
+        }
         if p.root != Root::Input {
             return Err(format!("'{src}' must not refer to the context object"));
         }
@@ -210,6 +262,11 @@ impl Path {
         self.root
     }
 
+    /// The variable this path reads, for a [`Root::Variable`] path.
+    pub fn variable(&self) -> Option<&str> {
+        (self.root == Root::Variable).then_some(&*self.var)
+    }
+
     pub fn is_definite(&self) -> bool {
         self.definite
     }
@@ -222,12 +279,18 @@ impl Path {
         &self.src
     }
 
-    /// Selects from `input` or `ctx` according to the root. `None` when a definite path
-    /// finds nothing.
+    /// Selects from `input` or `ctx` according to the root (no variables). `None` when a
+    /// definite path finds nothing.
     pub fn select<'a>(&self, input: &'a Value, ctx: &'a Value) -> Option<Cow<'a, Value>> {
+        self.select_in(input, &Env::context_only(ctx))
+    }
+
+    /// Selects from `input`, the context object or a variable according to the root.
+    pub fn select_in<'a>(&self, input: &'a Value, env: &Env<'a>) -> Option<Cow<'a, Value>> {
         let base = match self.root {
             Root::Input => input,
-            Root::Context => ctx,
+            Root::Context => env.context,
+            Root::Variable => env.vars.var(&self.var)?,
         };
         self.select_from(base)
     }
@@ -265,8 +328,13 @@ impl Path {
     /// Like [`Path::select`] on an owned document, moving the selected node out instead of
     /// cloning it (definite `$` paths; others fall back to a copy).
     pub fn take(&self, input: Value, ctx: &Value) -> Option<Value> {
+        self.take_in(input, &Env::context_only(ctx))
+    }
+
+    /// [`Path::take`] with variables.
+    pub fn take_in(&self, input: Value, env: &Env<'_>) -> Option<Value> {
         if !self.definite || self.root != Root::Input {
-            return self.select(&input, ctx).map(Cow::into_owned);
+            return self.select_in(&input, env).map(Cow::into_owned);
         }
         let mut cur = input;
         for s in &self.segs {
@@ -363,6 +431,14 @@ impl Path {
         }
         Ok(doc)
     }
+}
+
+fn is_var_start(c: char) -> bool {
+    c.is_alphabetic() || c == '_'
+}
+
+fn is_var_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
 }
 
 fn type_name(v: &Value) -> &'static str {

@@ -4,7 +4,7 @@
 
 use crate::error::Failure;
 use crate::intrinsics::Intrinsic;
-use crate::path::{Path, Root};
+use crate::path::{Env, Path, Root};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,31 +105,40 @@ impl Template {
     }
 
     pub fn eval(&self, input: &Value, ctx: &Value) -> Result<Value, Failure> {
+        self.eval_in(input, &Env::context_only(ctx))
+    }
+
+    /// Evaluates with the variables of `env` as well.
+    pub fn eval_in(&self, input: &Value, env: &Env<'_>) -> Result<Value, Failure> {
         Ok(match self {
             Template::Literal(v) => v.clone(),
             Template::Object(fields) => {
                 let mut m = Map::new();
                 for (k, t) in fields {
-                    m.insert(k.clone(), t.eval(input, ctx)?);
+                    m.insert(k.clone(), t.eval_in(input, env)?);
                 }
                 Value::Object(m)
             }
             Template::Array(items) => Value::Array(
                 items
                     .iter()
-                    .map(|t| t.eval(input, ctx))
+                    .map(|t| t.eval_in(input, env))
                     .collect::<Result<_, _>>()?,
             ),
-            Template::Path(key, p) => match p.select(input, ctx) {
+            Template::Path(key, p) => match p.select_in(input, env) {
                 Some(v) => v.into_owned(),
                 None => {
                     return Err(Failure::runtime(format!(
                         "The JSONPath '{p}' specified for the field '{key}' could not be found in the input '{}'",
-                        if p.root() == Root::Context { ctx } else { input }
+                        match p.variable() {
+                            Some(v) => env.vars.var(v).cloned().unwrap_or(Value::Null),
+                            None if p.root() == Root::Context => env.context.clone(),
+                            None => input.clone(),
+                        }
                     )))
                 }
             },
-            Template::Intrinsic(_, i) => i.eval(input, ctx)?,
+            Template::Intrinsic(_, i) => i.eval_in(input, env)?,
         })
     }
 }
