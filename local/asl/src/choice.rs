@@ -104,7 +104,8 @@ pub fn parse_timestamp(s: &str) -> Option<DateTime<FixedOffset>> {
 }
 
 impl Rule {
-    /// Parses one rule. `top` rules carry `Next` (checked by the caller); nested ones must not.
+    /// Parses one rule. `top` rules carry `Next` and may carry `Assign` (both read by the
+    /// caller); nested ones must not.
     pub fn parse(v: &Value, top: bool) -> Result<Rule, String> {
         let m = v.as_object().ok_or("a choice rule must be an object")?;
         let mut op: Option<Rule> = None;
@@ -128,7 +129,7 @@ impl Rule {
         for (k, val) in m {
             match k.as_str() {
                 "Variable" | "Comment" => {}
-                "Next" if top => {}
+                "Next" | "Assign" if top => {}
                 "And" | "Or" => {
                     let list = val
                         .as_array()

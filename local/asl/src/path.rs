@@ -185,9 +185,7 @@ impl Path {
         };
         let mut var: Box<str> = "".into();
         if root == Root::Input && src[1..].starts_with(is_var_start) {
-            let end = src[1..]
-                .find(|c: char| c == '.' || c == '[')
-                .map_or(src.len(), |j| j + 1);
+            let end = src[1..].find(['.', '[']).map_or(src.len(), |j| j + 1);
             var = src[1..end].into();
             if !var.chars().all(is_var_char) {
                 return Err(format!("'{src}': '{var}' is not a variable name"));
@@ -729,12 +727,50 @@ mod tests {
             "$[?(@.a == x)]",
             "$[(1)]",
             "$[1:2:0]",
-            "$a",
+            "$a-b",
+            "$1a",
         ] {
             assert!(Path::parse(bad).is_err(), "{bad} should not parse");
         }
         assert!(Path::parse_reference("$.a[*]").is_err());
         assert!(Path::parse_reference("$$.Execution").is_err());
+        assert!(Path::parse_reference("$x.a").is_err());
+    }
+
+    #[test]
+    fn variable_paths_read_variables() {
+        struct One(Value);
+        impl VarSource for One {
+            fn var(&self, name: &str) -> Option<&Value> {
+                (name == "order").then_some(&self.0)
+            }
+        }
+        let vars = One(json!({"items": [{"sku": "A"}, {"sku": "B"}]}));
+        let env = Env {
+            context: &Value::Null,
+            vars: &vars,
+        };
+        let p = Path::parse("$order.items[1].sku").unwrap();
+        assert_eq!(p.root(), Root::Variable);
+        assert_eq!(p.variable(), Some("order"));
+        assert_eq!(
+            p.select_in(&json!({}), &env).unwrap().into_owned(),
+            json!("B")
+        );
+        assert_eq!(
+            Path::parse("$order")
+                .unwrap()
+                .select_in(&json!({}), &env)
+                .unwrap()
+                .into_owned(),
+            vars.0
+        );
+        assert!(Path::parse("$other.x")
+            .unwrap()
+            .select_in(&json!({}), &env)
+            .is_none());
+        // Without variables a variable path finds nothing.
+        assert!(p.select(&json!({}), &Value::Null).is_none());
     }
 
     #[test]

@@ -62,7 +62,7 @@ fn unknown_type_and_unsupported_fields() {
             .contains(r#"field "Arguments""#)
     );
     assert!(err(one(
-        json!({"Type": "Pass", "QueryLanguage": "JSONata", "End": true})
+        json!({"Type": "Pass", "QueryLanguage": "JSONata5", "End": true})
     ))
     .contains(r#"field "QueryLanguage""#));
     assert!(

@@ -106,10 +106,12 @@ fn kept_asl_load_crash_inputs_load_or_error() {
 
 #[test]
 fn a_non_ascii_character_after_a_path_segment_is_an_error() {
-    for src in ["$é", "$$ҝ", "$.a[0]é"] {
+    for src in ["$é€", "$$ҝ", "$.a[0]é"] {
         let outcome = std::panic::catch_unwind(|| Path::parse(src).is_err());
         assert_eq!(outcome.ok(), Some(true), "{src}");
     }
+    // A letter right after `$` starts a variable name, however it is encoded.
+    assert_eq!(Path::parse("$é").unwrap().variable(), Some("é"));
     // A non-ASCII character inside a name is part of the name.
     assert!(Path::parse("$.a€").is_ok());
 }

@@ -1,8 +1,9 @@
 //! Reading the fields of one state: which fields each kind takes, and typed readers whose
 //! errors name the state and the field.
 
-use super::{IoPath, ResultPath, StateSet};
+use super::{Assign, IoPath, QueryLanguage, ResultPath, Seconds, StateSet};
 use crate::error::{names, DefinitionError};
+use crate::jsonata::{expression_text, Expr, JTemplate};
 use crate::path::Path;
 use crate::template::Template;
 use serde_json::{Map, Value};
@@ -12,8 +13,9 @@ use std::sync::Arc;
 /// Fields every state may have.
 pub(super) const COMMON: &[&str] = &["Type", "Comment", "QueryLanguage"];
 
-/// The fields a state of type `ty` may have besides [`COMMON`]; `None` for an unknown type.
-pub(super) fn allowed(ty: &str) -> Option<&'static [&'static str]> {
+/// The fields a JSONPath state of type `ty` may have besides [`COMMON`]; `None` for an
+/// unknown type.
+fn allowed_jsonpath(ty: &str) -> Option<&'static [&'static str]> {
     Some(match ty {
         "Pass" => &[
             "Next",
@@ -23,6 +25,7 @@ pub(super) fn allowed(ty: &str) -> Option<&'static [&'static str]> {
             "Parameters",
             "ResultPath",
             "Result",
+            "Assign",
         ],
         "Task" => &[
             "Next",
@@ -38,8 +41,9 @@ pub(super) fn allowed(ty: &str) -> Option<&'static [&'static str]> {
             "TimeoutSeconds",
             "TimeoutSecondsPath",
             "HeartbeatSeconds",
+            "Assign",
         ],
-        "Choice" => &["InputPath", "OutputPath", "Choices", "Default"],
+        "Choice" => &["InputPath", "OutputPath", "Choices", "Default", "Assign"],
         "Wait" => &[
             "Next",
             "End",
@@ -49,6 +53,7 @@ pub(super) fn allowed(ty: &str) -> Option<&'static [&'static str]> {
             "SecondsPath",
             "Timestamp",
             "TimestampPath",
+            "Assign",
         ],
         "Succeed" => &["InputPath", "OutputPath"],
         "Fail" => &["Error", "ErrorPath", "Cause", "CausePath"],
@@ -63,6 +68,7 @@ pub(super) fn allowed(ty: &str) -> Option<&'static [&'static str]> {
             "Retry",
             "Catch",
             "Branches",
+            "Assign",
         ],
         "Map" => &[
             "Next",
@@ -80,24 +86,128 @@ pub(super) fn allowed(ty: &str) -> Option<&'static [&'static str]> {
             "MaxConcurrencyPath",
             "Iterator",
             "ItemProcessor",
+            "Assign",
         ],
         _ => return None,
     })
 }
 
-pub(super) fn check_query_language(
+/// The fields a JSONata state of type `ty` may have besides [`COMMON`].
+fn allowed_jsonata(ty: &str) -> Option<&'static [&'static str]> {
+    Some(match ty {
+        "Pass" => &["Next", "End", "Output", "Assign"],
+        "Task" => &[
+            "Next",
+            "End",
+            "Arguments",
+            "Output",
+            "Assign",
+            "Retry",
+            "Catch",
+            "Resource",
+            "TimeoutSeconds",
+            "HeartbeatSeconds",
+        ],
+        "Choice" => &["Choices", "Default", "Output", "Assign"],
+        "Wait" => &["Next", "End", "Seconds", "Timestamp", "Output", "Assign"],
+        "Succeed" => &["Output"],
+        "Fail" => &["Error", "Cause"],
+        "Parallel" => &[
+            "Next",
+            "End",
+            "Arguments",
+            "Output",
+            "Assign",
+            "Retry",
+            "Catch",
+            "Branches",
+        ],
+        "Map" => &[
+            "Next",
+            "End",
+            "Items",
+            "ItemSelector",
+            "Output",
+            "Assign",
+            "Retry",
+            "Catch",
+            "MaxConcurrency",
+            "Iterator",
+            "ItemProcessor",
+        ],
+        _ => return None,
+    })
+}
+
+/// Fields only JSONPath states have.
+const JSONPATH_ONLY: &[&str] = &[
+    "InputPath",
+    "OutputPath",
+    "Parameters",
+    "ResultSelector",
+    "ResultPath",
+    "Result",
+    "ItemsPath",
+    "TimeoutSecondsPath",
+    "SecondsPath",
+    "TimestampPath",
+    "MaxConcurrencyPath",
+    "ErrorPath",
+    "CausePath",
+];
+
+/// Fields only JSONata states have.
+const JSONATA_ONLY: &[&str] = &["Arguments", "Output", "Items"];
+
+pub(super) fn allowed(ty: &str, ql: QueryLanguage) -> Option<&'static [&'static str]> {
+    match ql {
+        QueryLanguage::JsonPath => allowed_jsonpath(ty),
+        QueryLanguage::Jsonata => allowed_jsonata(ty),
+    }
+}
+
+/// Why a state of type `ty` in `ql` may not have `field`.
+pub(super) fn unsupported(ty: &str, ql: QueryLanguage, field: &str) -> String {
+    match ql {
+        QueryLanguage::Jsonata if JSONPATH_ONLY.contains(&field) => format!(
+            "{field} is a JSONPath field; a JSONata state takes Arguments and Output instead \
+             (or set \"QueryLanguage\": \"JSONPath\" on the state)"
+        ),
+        QueryLanguage::JsonPath if JSONATA_ONLY.contains(&field) => format!(
+            "{field} is a JSONata field; set \"QueryLanguage\": \"JSONata\" on the state or \
+             the state machine to use it"
+        ),
+        _ => format!("unsupported field for a {ty} state"),
+    }
+}
+
+/// The `QueryLanguage` of `m`, if it has one; `machine` is the state machine's, which a state
+/// may not turn from JSONata back to JSONPath.
+pub(super) fn query_language(
     state: Option<&str>,
     m: &Map<String, Value>,
-) -> Result<(), DefinitionError> {
-    match m.get("QueryLanguage") {
-        None => Ok(()),
-        Some(Value::String(s)) if s == "JSONPath" => Ok(()),
-        Some(other) => Err(DefinitionError::new(
+    machine: QueryLanguage,
+) -> Result<Option<QueryLanguage>, DefinitionError> {
+    let ql = match m.get("QueryLanguage") {
+        None => return Ok(None),
+        Some(Value::String(s)) if s == "JSONPath" => QueryLanguage::JsonPath,
+        Some(Value::String(s)) if s == "JSONata" => QueryLanguage::Jsonata,
+        Some(other) => {
+            return Err(DefinitionError::new(
+                state,
+                "QueryLanguage",
+                format!("must be \"JSONPath\" or \"JSONata\", not {other}"),
+            ))
+        }
+    };
+    if state.is_some() && machine == QueryLanguage::Jsonata && ql == QueryLanguage::JsonPath {
+        return Err(DefinitionError::new(
             state,
             "QueryLanguage",
-            format!("only \"JSONPath\" is supported, not {other}"),
-        )),
+            "a state cannot use JSONPath when the state machine's QueryLanguage is JSONata",
+        ));
     }
+    Ok(Some(ql))
 }
 
 pub(super) fn positive_int(
@@ -116,6 +226,10 @@ pub(super) struct Raw<'a> {
     pub name: &'a str,
     pub m: &'a Map<String, Value>,
     pub index: &'a HashMap<Arc<str>, usize>,
+    /// The state's query language.
+    pub ql: QueryLanguage,
+    /// The state machine's query language, the default of nested states.
+    pub machine_ql: QueryLanguage,
 }
 
 impl<'a> Raw<'a> {
@@ -247,7 +361,85 @@ impl<'a> Raw<'a> {
 
     /// The states of a branch or item processor, named as inside this state.
     pub fn state_set(&self, m: &Map<String, Value>) -> Result<StateSet, DefinitionError> {
-        StateSet::parse(m, self.st())
+        StateSet::parse(m, self.st(), self.machine_ql)
+    }
+
+    pub fn jsonata(&self) -> bool {
+        self.ql == QueryLanguage::Jsonata
+    }
+
+    /// A JSONata template field (`Arguments`, `Output`, `ItemSelector`, `Items`).
+    pub fn jtemplate(&self, field: &str) -> Result<Option<JTemplate>, DefinitionError> {
+        self.m
+            .get(field)
+            .map(|v| self.jtemplate_of(field, v))
+            .transpose()
+    }
+
+    pub fn jtemplate_of(&self, field: &str, v: &Value) -> Result<JTemplate, DefinitionError> {
+        JTemplate::compile(v).map_err(|(at, e)| self.err(&format!("{field}{at}"), e))
+    }
+
+    /// A single `{% %}` expression; `None` when `v` is not one.
+    pub fn expr(&self, field: &str, v: &Value) -> Result<Option<Expr>, DefinitionError> {
+        match v.as_str().and_then(expression_text) {
+            Some(text) => Expr::parse(text).map(Some).map_err(|e| self.err(field, e)),
+            None => Ok(None),
+        }
+    }
+
+    /// A JSONata number field: a positive integer (a non-negative one when `zero_ok`) or an
+    /// expression that gives one when the state runs.
+    pub fn seconds(
+        &self,
+        field: &str,
+        v: &Value,
+        zero_ok: bool,
+    ) -> Result<Seconds, DefinitionError> {
+        if let Some(e) = self.expr(field, v)? {
+            return Ok(Seconds::Jsonata(e));
+        }
+        Ok(Seconds::Fixed(if zero_ok {
+            self.non_negative_int(field, v)?
+        } else {
+            self.positive_int(field, v)?
+        }))
+    }
+
+    /// `Assign` of the state or of one of its catchers or rules (`field` names it).
+    pub fn assign(
+        &self,
+        field: &str,
+        v: Option<&Value>,
+    ) -> Result<Option<Assign>, DefinitionError> {
+        let Some(v) = v else { return Ok(None) };
+        let m = v
+            .as_object()
+            .ok_or_else(|| self.err(field, "must be an object of variable names and values"))?;
+        Ok(Some(match self.ql {
+            QueryLanguage::Jsonata => Assign::Jsonata(
+                m.iter()
+                    .map(|(k, v)| {
+                        super::scope::check_name(k).map_err(|e| self.err(field, e))?;
+                        let t = self.jtemplate_of(&format!("{field}/{k}"), v)?;
+                        Ok((k.clone(), t))
+                    })
+                    .collect::<Result<_, DefinitionError>>()?,
+            ),
+            QueryLanguage::JsonPath => Assign::Path(
+                m.iter()
+                    .map(|(k, v)| {
+                        let name = k.strip_suffix(".$").unwrap_or(k);
+                        super::scope::check_name(name).map_err(|e| self.err(field, e))?;
+                        let mut one = Map::new();
+                        one.insert(k.clone(), v.clone());
+                        let t = Template::compile(&Value::Object(one))
+                            .map_err(|e| self.err(field, e))?;
+                        Ok((name.to_owned(), t))
+                    })
+                    .collect::<Result<_, DefinitionError>>()?,
+            ),
+        }))
     }
 
     /// `ErrorEquals` of a retrier or catcher.

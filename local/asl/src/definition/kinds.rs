@@ -1,11 +1,12 @@
-//! One parser per state kind: the fields only that kind has.
+//! One parser per state kind: the fields only that kind has, in either query language.
 
 use super::fields::Raw;
-use super::{Kind, Seconds, Text, WaitFor};
+use super::{Choice, Cond, Kind, Seconds, Selector, Text, WaitFor};
 use crate::choice::{parse_timestamp, Rule};
 use crate::error::DefinitionError;
 use crate::intrinsics::Intrinsic;
 use crate::path::Path;
+use serde_json::Value;
 
 pub(super) fn pass(s: &Raw<'_>) -> Kind {
     Kind::Pass {
@@ -25,13 +26,20 @@ pub(super) fn task(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
                 "TimeoutSeconds and TimeoutSecondsPath are exclusive",
             ))
         }
+        (Some(v), None) if s.jsonata() => Some(s.seconds("TimeoutSeconds", v, false)?),
         (Some(v), None) => Some(Seconds::Fixed(s.positive_int("TimeoutSeconds", v)?)),
         (None, Some(p)) => Some(Seconds::Path(p)),
         (None, None) => None,
     };
     let heartbeat = s
         .get("HeartbeatSeconds")
-        .map(|v| s.positive_int("HeartbeatSeconds", v))
+        .map(|v| {
+            if s.jsonata() {
+                s.seconds("HeartbeatSeconds", v, false)
+            } else {
+                s.positive_int("HeartbeatSeconds", v).map(Seconds::Fixed)
+            }
+        })
         .transpose()?;
     Ok(Kind::Task {
         resource: resource.into(),
@@ -62,19 +70,64 @@ pub(super) fn choice(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
     let mut choices = Vec::with_capacity(list.len());
     for (i, c) in list.iter().enumerate() {
         let field = format!("Choices[{i}]");
-        let rule = Rule::parse(c, true).map_err(|e| s.err(&field, e))?;
+        let cond = if s.jsonata() {
+            jsonata_rule(s, &field, c)?
+        } else {
+            Cond::Rule(Rule::parse(c, true).map_err(|e| s.err(&field, e))?)
+        };
         let next_field = format!("{field}.Next");
         let next = s.target(
             &next_field,
             c.get("Next").ok_or_else(|| s.err(&next_field, "missing"))?,
         )?;
-        choices.push((rule, next));
+        let output = match c.get("Output") {
+            Some(v) => Some(s.jtemplate_of(&format!("{field}.Output"), v)?),
+            None => None,
+        };
+        choices.push(Choice {
+            cond,
+            next,
+            assign: s.assign(&format!("{field}.Assign"), c.get("Assign"))?,
+            output,
+        });
     }
     let default = s
         .get("Default")
         .map(|d| s.target("Default", d))
         .transpose()?;
     Ok(Kind::Choice { choices, default })
+}
+
+/// A JSONata Choice rule: a `Condition` expression, `Next`, and optionally `Assign` and
+/// `Output`.
+fn jsonata_rule(s: &Raw<'_>, field: &str, c: &Value) -> Result<Cond, DefinitionError> {
+    let m = c
+        .as_object()
+        .ok_or_else(|| s.err(field, "a choice rule must be an object"))?;
+    for k in m.keys() {
+        if !matches!(
+            k.as_str(),
+            "Condition" | "Next" | "Assign" | "Output" | "Comment"
+        ) {
+            return Err(s.err(
+                &format!("{field}.{k}"),
+                "unsupported field for a JSONata choice rule (it takes Condition, Next, Assign and Output)",
+            ));
+        }
+    }
+    let cf = format!("{field}.Condition");
+    let v = m.get("Condition").ok_or_else(|| s.err(&cf, "missing"))?;
+    match v {
+        Value::Bool(b) => Ok(Cond::Rule(if *b {
+            Rule::And(Vec::new())
+        } else {
+            Rule::Or(Vec::new())
+        })),
+        _ => s
+            .expr(&cf, v)?
+            .map(Cond::Jsonata)
+            .ok_or_else(|| s.err(&cf, "must be a {% %} JSONata expression or a boolean")),
+    }
 }
 
 pub(super) fn wait(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
@@ -85,13 +138,21 @@ pub(super) fn wait(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
     if present.len() != 1 {
         return Err(s.err(
             present.get(1).copied().unwrap_or("Seconds"),
-            "a Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath",
+            if s.jsonata() {
+                "a Wait state needs exactly one of Seconds, Timestamp"
+            } else {
+                "a Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath"
+            },
         ));
     }
     Ok(Kind::Wait(match present[0] {
+        "Seconds" if s.jsonata() => s.seconds("Seconds", &s.m["Seconds"], true)?.into(),
         "Seconds" => Seconds::Fixed(s.non_negative_int("Seconds", &s.m["Seconds"])?).into(),
         "SecondsPath" => Seconds::Path(s.path_field("SecondsPath")?.expect("present")).into(),
         "Timestamp" => {
+            if let Some(e) = s.expr("Timestamp", &s.m["Timestamp"])? {
+                return Ok(Kind::Wait(WaitFor::TimestampExpr(e)));
+            }
             let t = s.str_field("Timestamp")?.expect("present");
             WaitFor::Timestamp(
                 parse_timestamp(t).ok_or_else(|| {
@@ -105,6 +166,17 @@ pub(super) fn wait(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
 
 pub(super) fn fail(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
     let text = |lit: &str, path: &str| -> Result<Text, DefinitionError> {
+        if s.jsonata() {
+            return match s.get(lit) {
+                None => Ok(Text::None),
+                Some(v) => match s.expr(lit, v)? {
+                    Some(e) => Ok(Text::Jsonata(e)),
+                    None => Ok(Text::Literal(
+                        s.str_field(lit)?.expect("present").to_owned(),
+                    )),
+                },
+            };
+        }
         match (s.str_field(lit)?, s.str_field(path)?) {
             (Some(_), Some(_)) => Err(s.err(path, format!("{lit} and {path} are exclusive"))),
             (Some(l), None) => Ok(Text::Literal(l.to_owned())),
@@ -148,11 +220,15 @@ pub(super) fn map(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
         .as_object()
         .ok_or_else(|| s.err(field, "must be an object"))?;
     s.check_set_fields(field, pm, true)?;
-    let item_selector = match (s.template("ItemSelector")?, s.template("Parameters")?) {
-        (Some(_), Some(_)) => {
-            return Err(s.err("Parameters", "ItemSelector and Parameters are exclusive"))
+    let item_selector = if s.jsonata() {
+        s.jtemplate("ItemSelector")?.map(Selector::Jsonata)
+    } else {
+        match (s.template("ItemSelector")?, s.template("Parameters")?) {
+            (Some(_), Some(_)) => {
+                return Err(s.err("Parameters", "ItemSelector and Parameters are exclusive"))
+            }
+            (a, b) => a.or(b).map(Selector::Path),
         }
-        (a, b) => a.or(b),
     };
     let max_concurrency = match (s.get("MaxConcurrency"), s.path_field("MaxConcurrencyPath")?) {
         (Some(_), Some(_)) => {
@@ -161,12 +237,14 @@ pub(super) fn map(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
                 "MaxConcurrency and MaxConcurrencyPath are exclusive",
             ))
         }
+        (Some(v), None) if s.jsonata() => Some(s.seconds("MaxConcurrency", v, true)?),
         (Some(v), None) => Some(Seconds::Fixed(s.non_negative_int("MaxConcurrency", v)?)),
         (None, Some(p)) => Some(Seconds::Path(p)),
         (None, None) => None,
     };
     Ok(Kind::Map {
         items_path: s.path_field("ItemsPath")?,
+        items: s.jtemplate("Items")?,
         item_selector,
         max_concurrency,
         processor: s.state_set(pm)?,

@@ -2,16 +2,19 @@
 //! compile paths and templates so that running does no parsing.
 //!
 //! `state` parses what every state shares and hands the rest to one parser per state kind
-//! (`kinds`); `retry_catch` parses Retry and Catch; `fields` holds the field readers they use.
+//! (`kinds`); `retry_catch` parses Retry and Catch; `fields` holds the field readers they use;
+//! `scope` checks variable names and the rule that inner scopes do not assign outer ones.
 
 mod fields;
 mod kinds;
 mod retry_catch;
+mod scope;
 mod state;
 
 use crate::choice::Rule;
 use crate::error::DefinitionError;
 use crate::intrinsics::Intrinsic;
+use crate::jsonata::{Expr, JTemplate};
 use crate::path::Path;
 use crate::retry::Retrier;
 use crate::template::Template;
@@ -49,7 +52,8 @@ impl StateMachine {
                 return Err(DefinitionError::new(None, k, "unsupported field"));
             }
         }
-        fields::check_query_language(None, m)?;
+        let ql = fields::query_language(None, m, QueryLanguage::JsonPath)?
+            .unwrap_or(QueryLanguage::JsonPath);
         let timeout = match m.get("TimeoutSeconds") {
             None => None,
             Some(t) => Some(Duration::from_secs(fields::positive_int(
@@ -58,7 +62,8 @@ impl StateMachine {
                 t,
             )?)),
         };
-        let top = StateSet::parse(m, None)?;
+        let top = StateSet::parse(m, None, ql)?;
+        scope::check(&top)?;
         Ok(StateMachine {
             keeps_input: top.reads_execution_input(),
             top,
@@ -113,6 +118,30 @@ pub(crate) struct StateSet {
     pub index: HashMap<Arc<str>, usize>,
 }
 
+/// The query language of a state: JSONPath (the default) or JSONata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum QueryLanguage {
+    JsonPath,
+    Jsonata,
+}
+
+/// A state's or a catcher's `Assign`: a payload template in JSONPath (where `$` is the
+/// state's result, error output or effective input), `{% %}` expressions in JSONata.
+#[derive(Debug)]
+pub(crate) enum Assign {
+    Path(Vec<(String, Template)>),
+    Jsonata(Vec<(String, JTemplate)>),
+}
+
+impl Assign {
+    pub fn names(&self) -> Vec<&str> {
+        match self {
+            Assign::Path(v) => v.iter().map(|(k, _)| k.as_str()).collect(),
+            Assign::Jsonata(v) => v.iter().map(|(k, _)| k.as_str()).collect(),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub(crate) enum IoPath {
     Root,
@@ -130,7 +159,11 @@ pub(crate) enum ResultPath {
 #[derive(Debug)]
 pub(crate) struct Catcher {
     pub error_equals: Vec<String>,
+    /// JSONPath catchers.
     pub result_path: ResultPath,
+    /// JSONata catchers: the state's output instead of the error output.
+    pub output: Option<JTemplate>,
+    pub assign: Option<Assign>,
     pub next: usize,
 }
 
@@ -138,6 +171,7 @@ pub(crate) struct Catcher {
 pub(crate) enum Seconds {
     Fixed(u64),
     Path(Path),
+    Jsonata(Expr),
 }
 
 #[derive(Debug)]
@@ -145,6 +179,30 @@ pub(crate) enum WaitFor {
     Seconds(Seconds),
     Timestamp(DateTime<FixedOffset>),
     TimestampPath(Path),
+    TimestampExpr(Expr),
+}
+
+/// A Choice rule: its condition (a JSONPath rule or a JSONata `Condition`), the state it
+/// leads to, and what it assigns and outputs when it matches.
+#[derive(Debug)]
+pub(crate) struct Choice {
+    pub cond: Cond,
+    pub next: usize,
+    pub assign: Option<Assign>,
+    pub output: Option<JTemplate>,
+}
+
+#[derive(Debug)]
+pub(crate) enum Cond {
+    Rule(Rule),
+    Jsonata(Expr),
+}
+
+/// A Map's `ItemSelector` (or `Parameters`).
+#[derive(Debug)]
+pub(crate) enum Selector {
+    Path(Template),
+    Jsonata(JTemplate),
 }
 
 impl From<Seconds> for WaitFor {
@@ -159,6 +217,7 @@ pub(crate) enum Text {
     Literal(String),
     Path(Path),
     Intrinsic(Intrinsic),
+    Jsonata(Expr),
 }
 
 #[derive(Debug)]
@@ -171,10 +230,10 @@ pub(crate) enum Kind {
         resource_type: Arc<str>,
         resource_name: Arc<str>,
         timeout: Option<Seconds>,
-        heartbeat: Option<u64>,
+        heartbeat: Option<Seconds>,
     },
     Choice {
-        choices: Vec<(Rule, usize)>,
+        choices: Vec<Choice>,
         default: Option<usize>,
     },
     Wait(WaitFor),
@@ -188,7 +247,9 @@ pub(crate) enum Kind {
     },
     Map {
         items_path: Option<Path>,
-        item_selector: Option<Template>,
+        /// JSONata `Items`: an array, or an expression that gives one.
+        items: Option<JTemplate>,
+        item_selector: Option<Selector>,
         max_concurrency: Option<Seconds>,
         processor: StateSet,
     },
@@ -197,7 +258,13 @@ pub(crate) enum Kind {
 #[derive(Debug)]
 pub(crate) struct State {
     pub name: Arc<str>,
+    pub ql: QueryLanguage,
     pub kind: Kind,
+    /// JSONata `Arguments` (Task, Parallel).
+    pub arguments: Option<JTemplate>,
+    /// JSONata `Output`.
+    pub output: Option<JTemplate>,
+    pub assign: Option<Assign>,
     pub input_path: IoPath,
     pub output_path: IoPath,
     pub parameters: Option<Template>,
@@ -213,8 +280,14 @@ pub(crate) struct State {
 }
 
 impl StateSet {
-    /// Parses `StartAt` + `States` from `m`; `parent` names the enclosing state for messages.
-    fn parse(m: &Map<String, Value>, parent: Option<&str>) -> Result<StateSet, DefinitionError> {
+    /// Parses `StartAt` + `States` from `m`; `parent` names the enclosing state for messages,
+    /// `ql` is the state machine's query language (the default of every state, however
+    /// nested).
+    fn parse(
+        m: &Map<String, Value>,
+        parent: Option<&str>,
+        ql: QueryLanguage,
+    ) -> Result<StateSet, DefinitionError> {
         let start_at = match m.get("StartAt") {
             Some(Value::String(s)) => s.as_str(),
             Some(_) => return Err(DefinitionError::new(parent, "StartAt", "must be a string")),
@@ -240,7 +313,7 @@ impl StateSet {
         })?;
         let mut out = Vec::with_capacity(states.len());
         for (name, def) in states {
-            out.push(state::parse_state(name, def, &index)?);
+            out.push(state::parse_state(name, def, &index, ql)?);
         }
         Ok(StateSet {
             start,

@@ -98,11 +98,21 @@ pub(super) fn parse_catch(s: &Raw<'_>) -> Result<Vec<Catcher>, DefinitionError> 
             .as_object()
             .ok_or_else(|| s.err(&format!("Catch[{i}]"), "must be an object"))?;
         for k in cm.keys() {
-            if !matches!(
-                k.as_str(),
-                "ErrorEquals" | "ResultPath" | "Next" | "Comment"
-            ) {
-                return Err(s.err(&f(k), "unsupported field"));
+            let ok = match k.as_str() {
+                "ErrorEquals" | "Next" | "Comment" | "Assign" => true,
+                "ResultPath" => !s.jsonata(),
+                "Output" => s.jsonata(),
+                _ => false,
+            };
+            if !ok {
+                return Err(s.err(
+                    &f(k),
+                    if s.jsonata() {
+                        "unsupported field for a JSONata catcher (it takes ErrorEquals, Next, Output and Assign)"
+                    } else {
+                        "unsupported field"
+                    },
+                ));
             }
         }
         let errors = s.error_equals(&f("ErrorEquals"), cm.get("ErrorEquals"))?;
@@ -113,9 +123,15 @@ pub(super) fn parse_catch(s: &Raw<'_>) -> Result<Vec<Catcher>, DefinitionError> 
             &f("Next"),
             cm.get("Next").ok_or_else(|| s.err(&f("Next"), "missing"))?,
         )?;
+        let output = match cm.get("Output") {
+            Some(v) => Some(s.jtemplate_of(&f("Output"), v)?),
+            None => None,
+        };
         catch.push(Catcher {
             error_equals: errors,
             result_path: s.result_path(cm.get("ResultPath"), &f("ResultPath"))?,
+            output,
+            assign: s.assign(&f("Assign"), cm.get("Assign"))?,
             next,
         });
     }

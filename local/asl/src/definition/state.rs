@@ -2,8 +2,11 @@
 
 use super::fields::{self, Raw};
 use super::retry_catch::{parse_catch, parse_retry};
-use super::{kinds, IoPath, Kind, Seconds, State, Text, WaitFor};
+use super::{
+    kinds, Assign, Cond, IoPath, Kind, QueryLanguage, Seconds, Selector, State, Text, WaitFor,
+};
 use crate::error::DefinitionError;
+use crate::jsonata::Expr;
 use crate::path::{Path, Root};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -13,6 +16,7 @@ pub(super) fn parse_state(
     name: &str,
     def: &Value,
     index: &HashMap<Arc<str>, usize>,
+    machine_ql: QueryLanguage,
 ) -> Result<State, DefinitionError> {
     let st = Some(name);
     let m = def
@@ -23,19 +27,21 @@ pub(super) fn parse_state(
         Some(_) => return Err(DefinitionError::new(st, "Type", "must be a string")),
         None => return Err(DefinitionError::new(st, "Type", "missing")),
     };
-    let allowed = fields::allowed(ty)
+    let ql = fields::query_language(st, m, machine_ql)?.unwrap_or(machine_ql);
+    let allowed = fields::allowed(ty, ql)
         .ok_or_else(|| DefinitionError::new(st, "Type", format!("unknown state type \"{ty}\"")))?;
     for k in m.keys() {
         if !fields::COMMON.contains(&k.as_str()) && !allowed.contains(&k.as_str()) {
-            return Err(DefinitionError::new(
-                st,
-                k,
-                format!("unsupported field for a {ty} state"),
-            ));
+            return Err(DefinitionError::new(st, k, fields::unsupported(ty, ql, k)));
         }
     }
-    fields::check_query_language(st, m)?;
-    let s = Raw { name, m, index };
+    let s = Raw {
+        name,
+        m,
+        index,
+        ql,
+        machine_ql,
+    };
 
     let terminal = matches!(ty, "Choice" | "Succeed" | "Fail");
     let next = if terminal { None } else { next_or_end(&s)? };
@@ -63,9 +69,13 @@ pub(super) fn parse_state(
 
     let mut state = State {
         name: Arc::from(name),
+        ql,
         input_path: s.io_path("InputPath")?,
         output_path: s.io_path("OutputPath")?,
         result_path: s.result_path(m.get("ResultPath"), "ResultPath")?,
+        arguments: s.jtemplate("Arguments")?,
+        output: s.jtemplate("Output")?,
+        assign: s.assign("Assign", m.get("Assign"))?,
         kind,
         parameters,
         result_selector,
@@ -77,10 +87,17 @@ pub(super) fn parse_state(
     };
     let mut paths = Vec::new();
     state.paths(&mut paths);
-    let needs_context = paths.iter().any(|p| p.root() == Root::Context);
-    let reads_execution_input = paths
-        .iter()
-        .any(|p| p.may_read_context(&["Execution", "Input"]));
+    let mut exprs = Vec::new();
+    state.exprs(&mut exprs);
+    check_states_fields(&state, &s)?;
+    // A JSONata state reads the context object through `$states.context`; the whole
+    // execution input is only kept when something may read it.
+    let jsonata_context = exprs.iter().any(|e| e.reads().reads_states("context"));
+    let needs_context = paths.iter().any(|p| p.root() == Root::Context) || jsonata_context;
+    let reads_execution_input = jsonata_context
+        || paths
+            .iter()
+            .any(|p| p.may_read_context(&["Execution", "Input"]));
     state.needs_context = needs_context;
     state.reads_execution_input = reads_execution_input;
     Ok(state)
@@ -97,7 +114,141 @@ fn next_or_end(s: &Raw<'_>) -> Result<Option<usize>, DefinitionError> {
     }
 }
 
+/// `$states.result` is there only in a work state's own `Output` and `Assign`, and
+/// `$states.errorOutput` only in a catcher's: anywhere else an expression reading them is
+/// refused at load, as it could never succeed.
+fn check_states_fields(st: &State, s: &Raw<'_>) -> Result<(), DefinitionError> {
+    let work = matches!(
+        st.kind,
+        Kind::Task { .. } | Kind::Parallel { .. } | Kind::Map { .. }
+    );
+    let check = |field: &str, exprs: Vec<&Expr>, result: bool, error: bool| {
+        for e in exprs {
+            let r = e.reads();
+            for (name, ok) in [("result", result), ("errorOutput", error)] {
+                if !ok && r.states.contains(name) {
+                    return Err(s.err(
+                        field,
+                        format!(
+                            "the JSONata expression '{}' reads $states.{name}, which this field \
+                             does not have",
+                            e.as_str()
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    };
+    fn list(t: Option<&crate::jsonata::JTemplate>) -> Vec<&Expr> {
+        let mut v = Vec::new();
+        if let Some(t) = t {
+            t.exprs(&mut v);
+        }
+        v
+    }
+    check("Output", list(st.output.as_ref()), work, false)?;
+    check("Arguments", list(st.arguments.as_ref()), false, false)?;
+    if let Some(a) = &st.assign {
+        let mut v = Vec::new();
+        a.exprs(&mut v);
+        check("Assign", v, work, false)?;
+    }
+    for (i, c) in st.catch.iter().enumerate() {
+        let mut v = list(c.output.as_ref());
+        if let Some(a) = &c.assign {
+            a.exprs(&mut v);
+        }
+        check(&format!("Catch[{i}]"), v, false, true)?;
+    }
+    let mut rest = Vec::new();
+    st.kind_exprs(&mut rest);
+    check("", rest, false, false)
+}
+
+impl Assign {
+    pub fn exprs<'a>(&'a self, out: &mut Vec<&'a Expr>) {
+        if let Assign::Jsonata(v) = self {
+            v.iter().for_each(|(_, t)| t.exprs(out));
+        }
+    }
+}
+
 impl State {
+    /// Every JSONata expression of this state (not of states nested in it).
+    fn exprs<'a>(&'a self, out: &mut Vec<&'a Expr>) {
+        for t in [&self.arguments, &self.output].into_iter().flatten() {
+            t.exprs(out);
+        }
+        if let Some(a) = &self.assign {
+            a.exprs(out);
+        }
+        for c in &self.catch {
+            if let Some(t) = &c.output {
+                t.exprs(out);
+            }
+            if let Some(a) = &c.assign {
+                a.exprs(out);
+            }
+        }
+        self.kind_exprs(out);
+    }
+
+    /// The expressions of the fields only this state's kind has.
+    fn kind_exprs<'a>(&'a self, out: &mut Vec<&'a Expr>) {
+        let secs = |s: &'a Option<Seconds>, out: &mut Vec<&'a Expr>| {
+            if let Some(Seconds::Jsonata(e)) = s {
+                out.push(e);
+            }
+        };
+        match &self.kind {
+            Kind::Task {
+                timeout, heartbeat, ..
+            } => {
+                secs(timeout, out);
+                secs(heartbeat, out);
+            }
+            Kind::Choice { choices, .. } => {
+                for c in choices {
+                    if let Cond::Jsonata(e) = &c.cond {
+                        out.push(e);
+                    }
+                    if let Some(t) = &c.output {
+                        t.exprs(out);
+                    }
+                    if let Some(a) = &c.assign {
+                        a.exprs(out);
+                    }
+                }
+            }
+            Kind::Wait(WaitFor::Seconds(Seconds::Jsonata(e)) | WaitFor::TimestampExpr(e)) => {
+                out.push(e)
+            }
+            Kind::Fail { error, cause } => {
+                for t in [error, cause] {
+                    if let Text::Jsonata(e) = t {
+                        out.push(e);
+                    }
+                }
+            }
+            Kind::Map {
+                items,
+                item_selector,
+                max_concurrency,
+                ..
+            } => {
+                if let Some(t) = items {
+                    t.exprs(out);
+                }
+                if let Some(Selector::Jsonata(t)) = item_selector {
+                    t.exprs(out);
+                }
+                secs(max_concurrency, out);
+            }
+            _ => {}
+        }
+    }
+
     /// The paths this state itself reads (not those of states nested in it).
     fn paths<'a>(&'a self, out: &mut Vec<&'a Path>) {
         for io in [&self.input_path, &self.output_path] {
@@ -111,14 +262,35 @@ impl State {
         {
             t.paths(out);
         }
+        let assign_paths = |a: &'a Option<Assign>, out: &mut Vec<&'a Path>| {
+            if let Some(Assign::Path(v)) = a {
+                v.iter().for_each(|(_, t)| t.paths(out));
+            }
+        };
+        assign_paths(&self.assign, out);
+        for c in &self.catch {
+            assign_paths(&c.assign, out);
+        }
         let secs = |s: &'a Option<Seconds>, out: &mut Vec<&'a Path>| {
             if let Some(Seconds::Path(p)) = s {
                 out.push(p);
             }
         };
         match &self.kind {
-            Kind::Task { timeout, .. } => secs(timeout, out),
-            Kind::Choice { choices, .. } => choices.iter().for_each(|(r, _)| r.paths(out)),
+            Kind::Task {
+                timeout, heartbeat, ..
+            } => {
+                secs(timeout, out);
+                secs(heartbeat, out);
+            }
+            Kind::Choice { choices, .. } => {
+                for c in choices {
+                    if let Cond::Rule(r) = &c.cond {
+                        r.paths(out);
+                    }
+                    assign_paths(&c.assign, out);
+                }
+            }
             Kind::Wait(WaitFor::Seconds(Seconds::Path(p)) | WaitFor::TimestampPath(p)) => {
                 out.push(p)
             }
@@ -138,7 +310,7 @@ impl State {
                 ..
             } => {
                 out.extend(items_path.iter());
-                if let Some(t) = item_selector {
+                if let Some(Selector::Path(t)) = item_selector {
                     t.paths(out);
                 }
                 secs(max_concurrency, out);

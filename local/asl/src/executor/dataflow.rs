@@ -4,6 +4,8 @@
 use crate::definition::{IoPath, ResultPath, Seconds};
 use crate::error::Failure;
 use crate::history::DataDetails;
+use crate::jsonata::{JValue, Site};
+use crate::path::Env;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -20,11 +22,11 @@ fn missing_io(path: &crate::path::Path, field: &str) -> Failure {
 }
 
 /// Applies an InputPath/OutputPath to an owned document, moving the selected part out.
-pub(super) fn apply_io(p: &IoPath, v: Value, ctx: &Value, field: &str) -> Result<Value, Failure> {
+pub(super) fn apply_io(p: &IoPath, v: Value, env: &Env<'_>, field: &str) -> Result<Value, Failure> {
     match p {
         IoPath::Root => Ok(v),
         IoPath::Null => Ok(Value::Object(Map::new())),
-        IoPath::Path(path) => path.take(v, ctx).ok_or_else(|| missing_io(path, field)),
+        IoPath::Path(path) => path.take_in(v, env).ok_or_else(|| missing_io(path, field)),
     }
 }
 
@@ -32,13 +34,15 @@ pub(super) fn apply_io(p: &IoPath, v: Value, ctx: &Value, field: &str) -> Result
 pub(super) fn select_io<'v>(
     p: &IoPath,
     v: &'v Value,
-    ctx: &'v Value,
+    env: &Env<'v>,
     field: &str,
 ) -> Result<Cow<'v, Value>, Failure> {
     match p {
         IoPath::Root => Ok(Cow::Borrowed(v)),
         IoPath::Null => Ok(Cow::Owned(Value::Object(Map::new()))),
-        IoPath::Path(path) => path.select(v, ctx).ok_or_else(|| missing_io(path, field)),
+        IoPath::Path(path) => path
+            .select_in(v, env)
+            .ok_or_else(|| missing_io(path, field)),
     }
 }
 
@@ -54,20 +58,32 @@ pub(super) fn apply_result_path(
     }
 }
 
+/// A number of seconds (or a concurrency): fixed, from a JSONPath path (`field` is the
+/// path field's name), or from a JSONata expression evaluated against `states`.
 pub(super) fn resolve_seconds(
     s: &Seconds,
     input: &Value,
-    ctx: &Value,
+    env: &Env<'_>,
     field: &str,
+    states: Option<&JValue>,
+    state: &str,
+    zero_ok: bool,
 ) -> Result<u64, Failure> {
     match s {
         Seconds::Fixed(n) => Ok(*n),
+        Seconds::Jsonata(e) => super::jsonata::seconds(
+            e,
+            states.expect("a JSONata state has $states"),
+            env.vars,
+            Site { state, field },
+            zero_ok,
+        ),
         Seconds::Path(p) => p
-            .select(input, ctx)
+            .select_in(input, env)
             .and_then(|v| v.as_u64())
             .ok_or_else(|| {
                 Failure::runtime(format!(
-                    "The {field} path '{p}' does not point to a non-negative integer"
+                    "The {field}Path path '{p}' does not point to a non-negative integer"
                 ))
             }),
     }

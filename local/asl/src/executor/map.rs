@@ -2,11 +2,14 @@
 //! MaxConcurrency at a time; the first failure fails the state.
 
 use super::dataflow::resolve_seconds;
+use super::jsonata as js;
 use super::run::Scope;
+use super::vars::Vars;
 use super::Executor;
-use crate::definition::{Kind, State};
+use crate::definition::{Kind, QueryLanguage, Selector, State};
 use crate::error::Failure;
 use crate::history::*;
+use crate::path::Env;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
@@ -16,10 +19,12 @@ impl Executor {
         sc: &Scope<'_>,
         st: &State,
         input: Value,
-        ctx: &Value,
+        env: &Env<'_>,
+        vars: &Vars<'_>,
     ) -> Result<Value, Failure> {
         let Kind::Map {
             items_path,
+            items,
             item_selector,
             max_concurrency,
             processor,
@@ -27,48 +32,63 @@ impl Executor {
         else {
             unreachable!("a Map state")
         };
-        let items = match items_path {
-            Some(p) => p.select(&input, ctx).map(|c| c.into_owned()),
-            None => Some(input.clone()),
+        let jsonata = st.ql == QueryLanguage::Jsonata;
+        let (items, limit, item_inputs) = {
+            // `$states` holds no thread-bound value across the iterations' awaits.
+            let states = jsonata.then(|| js::states(st, &input, env.context, None, None));
+            let list = match (items, items_path) {
+                (Some(t), _) => Some(t.eval(
+                    states.as_ref().expect("JSONata"),
+                    env.vars,
+                    &st.name,
+                    "Items",
+                )?),
+                (None, Some(p)) => p.select_in(&input, env).map(|c| c.into_owned()),
+                (None, None) => Some(input.clone()),
+            };
+            let list = match list {
+                Some(Value::Array(a)) => a,
+                _ if jsonata => {
+                    return Err(Failure::new(
+                        crate::error::names::QUERY_EVALUATION_ERROR,
+                        format!(
+                            "Map state '{}': the Items (or the state input, without Items) is not an array",
+                            st.name
+                        ),
+                    ))
+                }
+                _ => {
+                    return Err(Failure::runtime(format!(
+                        "Map state '{}': the ItemsPath '{}' does not point to an array",
+                        st.name,
+                        items_path.as_ref().map(|p| p.as_str()).unwrap_or("$")
+                    )))
+                }
+            };
+            let limit = match max_concurrency {
+                Some(m) => resolve_seconds(
+                    m,
+                    &input,
+                    env,
+                    "MaxConcurrency",
+                    states.as_ref(),
+                    &st.name,
+                    true,
+                )? as usize,
+                None => 0,
+            };
+            let n = list.len();
+            let inputs = self.item_inputs(st, item_selector.as_ref(), &input, list, env)?;
+            (n, limit, inputs)
         };
-        let items = match items {
-            Some(Value::Array(a)) => a,
-            _ => {
-                return Err(Failure::runtime(format!(
-                    "Map state '{}': the ItemsPath '{}' does not point to an array",
-                    st.name,
-                    items_path.as_ref().map(|p| p.as_str()).unwrap_or("$")
-                )))
-            }
-        };
-        let limit = match max_concurrency {
-            Some(m) => resolve_seconds(m, &input, ctx, "MaxConcurrencyPath")? as usize,
-            None => 0,
-        };
-        let limit = if limit == 0 {
-            items.len().max(1)
-        } else {
-            limit
-        };
+        let items_len = items;
+        let limit = if limit == 0 { items_len.max(1) } else { limit };
         let started = sc.emit(|| {
             let mut e = HistoryEvent::new(EventType::MapStateStarted);
-            e.map_state_started_event_details = Some(MapStateStartedEventDetails {
-                length: items.len(),
-            });
+            e.map_state_started_event_details =
+                Some(MapStateStartedEventDetails { length: items_len });
             e
         });
-        let mut item_inputs = Vec::with_capacity(items.len());
-        for (i, item) in items.into_iter().enumerate() {
-            item_inputs.push(match item_selector {
-                Some(t) if st.needs_context => {
-                    let mut c = ctx.clone();
-                    c["Map"] = json!({"Item": {"Index": i, "Value": item}});
-                    t.eval(&input, &c)?
-                }
-                Some(t) => t.eval(&input, &Value::Null)?,
-                None => item,
-            });
-        }
         let name = &st.name;
         let item_inputs_len = item_inputs.len();
         let runs = item_inputs
@@ -92,7 +112,9 @@ impl Executor {
                     e
                 };
                 it.emit(|| iter_ev(EventType::MapIterationStarted));
-                let r = self.run_set(&it, processor, processor.start, item).await;
+                let r = self
+                    .run_set(&it, processor, processor.start, item, Some(vars))
+                    .await;
                 it.emit(|| {
                     iter_ev(if r.is_ok() {
                         EventType::MapIterationSucceeded
@@ -127,5 +149,58 @@ impl Executor {
                 Err(f)
             }
         }
+    }
+
+    /// Each iteration's input: the item, or the ItemSelector evaluated for it (with
+    /// `$$.Map.Item` / `$states.context.Map.Item` set to its index and value).
+    fn item_inputs(
+        &self,
+        st: &State,
+        selector: Option<&Selector>,
+        input: &Value,
+        items: Vec<Value>,
+        env: &Env<'_>,
+    ) -> Result<Vec<Value>, Failure> {
+        let Some(sel) = selector else {
+            return Ok(items);
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.into_iter().enumerate() {
+            let with_item = |ctx: &Value| {
+                let mut c = ctx.clone();
+                if !c.is_object() {
+                    c = json!({});
+                }
+                c["Map"] = json!({"Item": {"Index": i, "Value": item}});
+                c
+            };
+            out.push(match sel {
+                Selector::Path(t) if st.needs_context => {
+                    let c = with_item(env.context);
+                    t.eval_in(
+                        input,
+                        &Env {
+                            context: &c,
+                            vars: env.vars,
+                        },
+                    )?
+                }
+                Selector::Path(t) => t.eval_in(
+                    input,
+                    &Env {
+                        context: &Value::Null,
+                        vars: env.vars,
+                    },
+                )?,
+                Selector::Jsonata(t) => {
+                    // The item is always there for a JSONata selector, which reads it
+                    // through the context object.
+                    let c = with_item(env.context);
+                    let states = crate::jsonata::states_value(input, Some(&c), None, None);
+                    t.eval(&states, env.vars, &st.name, "ItemSelector")?
+                }
+            });
+        }
+        Ok(out)
     }
 }

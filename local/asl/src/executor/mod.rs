@@ -3,15 +3,18 @@
 //! `run` is the run loop (an execution's start and end, one state after another); `states`
 //! runs the states that do no work (Pass, Choice, Wait, Succeed, Fail); `retry_catch` runs the
 //! work of Task, Parallel and Map states under their Retry and Catch; `task`, `parallel` and
-//! `map` are those three kinds; `dataflow` applies InputPath, ResultPath and OutputPath.
+//! `map` are those three kinds; `dataflow` applies InputPath, ResultPath and OutputPath;
+//! `jsonata` evaluates the fields of JSONata states; `vars` holds the workflow variables.
 
 mod dataflow;
+mod jsonata;
 mod map;
 mod parallel;
 mod retry_catch;
 mod run;
 mod states;
 mod task;
+mod vars;
 
 use crate::definition::StateMachine;
 use crate::error::TaskError;

@@ -2,6 +2,7 @@
 //! fails the state.
 
 use super::run::Scope;
+use super::vars::Vars;
 use super::Executor;
 use crate::definition::StateSet;
 use crate::error::Failure;
@@ -14,13 +15,14 @@ impl Executor {
         sc: &Scope<'_>,
         branches: &[StateSet],
         input: Value,
+        vars: &Vars<'_>,
     ) -> Result<Value, Failure> {
         let started = sc.emit(|| HistoryEvent::new(EventType::ParallelStateStarted));
         let runs = branches.iter().map(|b| {
             let input = input.clone();
             async move {
                 let bs = Scope::nested(sc.ex, started);
-                self.run_set(&bs, b, b.start, input).await
+                self.run_set(&bs, b, b.start, input, Some(vars)).await
             }
         });
         let r = futures_util::future::try_join_all(runs).await;

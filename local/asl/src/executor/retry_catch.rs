@@ -1,21 +1,26 @@
 //! The work of Task, Parallel and Map states: each attempt, the retries their Retry allows,
 //! and the Catch that takes a failure that is not retried.
 
-use super::dataflow::{apply_io, apply_result_path, select_io};
+use super::dataflow::{apply_io, apply_result_path, resolve_seconds, select_io};
+use super::jsonata as js;
 use super::run::Scope;
+use super::vars::{eval_assign, Assigned, Vars};
 use super::Executor;
-use crate::definition::{Kind, State};
+use crate::definition::{Catcher, Kind, QueryLanguage, State};
 use crate::error::Failure;
+use crate::path::Env;
 use crate::retry;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
+use std::time::Duration;
 
 /// How a work state ended when it did not fail its state set.
 pub(super) enum Outcome {
-    /// Its output.
-    Done(Value),
-    /// A catcher took its failure: the output and the catcher's next state.
-    Caught(Value, usize),
+    /// Its output and what it assigns.
+    Done(Value, Option<Assigned>),
+    /// A catcher took its failure: the output, the catcher's next state and what the
+    /// catcher assigns.
+    Caught(Value, usize, Option<Assigned>),
 }
 
 impl Executor {
@@ -25,36 +30,58 @@ impl Executor {
         sc: &Scope<'_>,
         st: &State,
         raw: Value,
-        ctx: &Value,
+        env: &Env<'_>,
+        vars: &Vars<'_>,
         entered: DateTime<Utc>,
     ) -> Result<Outcome, Failure> {
-        match self.run_with_retry(sc, st, &raw, entered).await {
-            Ok(result) => {
-                let result = match &st.result_selector {
-                    Some(t) => t.eval(&result, ctx)?,
-                    None => result,
-                };
-                let out = apply_result_path(&st.result_path, raw, result)?;
-                Ok(Outcome::Done(apply_io(
-                    &st.output_path,
-                    out,
-                    ctx,
-                    "OutputPath",
-                )?))
-            }
+        let r = self.run_with_retry(sc, st, &raw, vars, entered).await;
+        let r = match r {
+            Ok(result) => match st.ql {
+                QueryLanguage::JsonPath => return self.jsonpath_result(st, raw, result, env),
+                // In JSONata a failing Output or Assign is the state's failure, which its
+                // catchers may take.
+                QueryLanguage::Jsonata => jsonata_result(st, &raw, result, env),
+            },
+            Err(f) => Err(f),
+        };
+        match r {
+            Ok(o) => Ok(o),
             Err(f) => {
-                let Some(c) = st
+                let Some((i, c)) = st
                     .catch
                     .iter()
-                    .find(|c| retry::matches(&c.error_equals, &f.error))
+                    .enumerate()
+                    .find(|(_, c)| retry::matches(&c.error_equals, &f.error))
                 else {
                     return Err(f);
                 };
-                let err = json!({"Error": f.error, "Cause": f.cause});
-                let out = apply_result_path(&c.result_path, raw, err)?;
-                Ok(Outcome::Caught(out, c.next))
+                caught(st, c, i, raw, f, env)
             }
         }
+    }
+
+    fn jsonpath_result(
+        &self,
+        st: &State,
+        raw: Value,
+        result: Value,
+        env: &Env<'_>,
+    ) -> Result<Outcome, Failure> {
+        let result = match &st.result_selector {
+            Some(t) => t.eval_in(&result, env)?,
+            None => result,
+        };
+        // `$` in a JSONPath work state's Assign is its result after ResultSelector.
+        let assigned = st
+            .assign
+            .as_ref()
+            .map(|a| eval_assign(a, &result, None, env, &st.name, "Assign"))
+            .transpose()?;
+        let out = apply_result_path(&st.result_path, raw, result)?;
+        Ok(Outcome::Done(
+            apply_io(&st.output_path, out, env, "OutputPath")?,
+            assigned,
+        ))
     }
 
     /// Runs the work of a Task, Parallel or Map state, retrying as its Retry says.
@@ -63,6 +90,7 @@ impl Executor {
         sc: &Scope<'_>,
         st: &State,
         raw: &Value,
+        vars: &Vars<'_>,
         entered: DateTime<Utc>,
     ) -> Result<Value, Failure> {
         // Attempts per retrier; on the stack for the usual few retriers.
@@ -81,16 +109,20 @@ impl Executor {
             } else {
                 Value::Null
             };
-            let eff = select_io(&st.input_path, raw, &ctx, "InputPath")?;
-            let eff = match &st.parameters {
-                Some(t) => t.eval(&eff, &ctx)?,
-                None => eff.into_owned(),
+            let env = Env {
+                context: &ctx,
+                vars,
             };
-            let r = match &st.kind {
-                Kind::Task { .. } => self.attempt_task(sc, st, eff, &ctx, retries).await,
-                Kind::Parallel { branches } => self.attempt_parallel(sc, branches, eff).await,
-                Kind::Map { .. } => self.attempt_map(sc, st, eff, &ctx).await,
-                _ => unreachable!("only work states retry"),
+            let r = match self.effective_input(st, raw, &env) {
+                Ok((eff, timeout)) => match &st.kind {
+                    Kind::Task { .. } => self.attempt_task(sc, st, eff, timeout, retries).await,
+                    Kind::Parallel { branches } => {
+                        self.attempt_parallel(sc, branches, eff, vars).await
+                    }
+                    Kind::Map { .. } => self.attempt_map(sc, st, eff, &env, vars).await,
+                    _ => unreachable!("only work states retry"),
+                },
+                Err(f) => Err(f),
             };
             let f = match r {
                 Ok(v) => return Ok(v),
@@ -111,6 +143,118 @@ impl Executor {
             counts[i] += 1;
             retries += 1;
             tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// The input a work state gives its task or branches (InputPath and Parameters, or
+    /// Arguments), and a Task's timeout for this attempt.
+    fn effective_input(
+        &self,
+        st: &State,
+        raw: &Value,
+        env: &Env<'_>,
+    ) -> Result<(Value, Option<Duration>), Failure> {
+        let timeout_of = |input: &Value, states| -> Result<Option<Duration>, Failure> {
+            match &st.kind {
+                Kind::Task {
+                    timeout: Some(t), ..
+                } => Ok(Some(Duration::from_secs(resolve_seconds(
+                    t,
+                    input,
+                    env,
+                    "TimeoutSeconds",
+                    states,
+                    &st.name,
+                    false,
+                )?))),
+                _ => Ok(None),
+            }
+        };
+        match st.ql {
+            QueryLanguage::JsonPath => {
+                let eff = select_io(&st.input_path, raw, env, "InputPath")?;
+                let eff = match &st.parameters {
+                    Some(t) => t.eval_in(&eff, env)?,
+                    None => eff.into_owned(),
+                };
+                let timeout = timeout_of(&eff, None)?;
+                Ok((eff, timeout))
+            }
+            QueryLanguage::Jsonata => {
+                let states = js::states(st, raw, env.context, None, None);
+                let eff = match &st.arguments {
+                    Some(t) => t.eval(&states, env.vars, &st.name, "Arguments")?,
+                    None => raw.clone(),
+                };
+                let timeout = timeout_of(raw, Some(&states))?;
+                Ok((eff, timeout))
+            }
+        }
+    }
+}
+
+/// A JSONata work state's output and assignments from its result.
+fn jsonata_result(
+    st: &State,
+    raw: &Value,
+    result: Value,
+    env: &Env<'_>,
+) -> Result<Outcome, Failure> {
+    let states = js::states(st, raw, env.context, Some(&result), None);
+    let assigned = st
+        .assign
+        .as_ref()
+        .map(|a| eval_assign(a, &Value::Null, Some(&states), env, &st.name, "Assign"))
+        .transpose()?;
+    let out = match &st.output {
+        Some(t) => t.eval(&states, env.vars, &st.name, "Output")?,
+        None => result,
+    };
+    Ok(Outcome::Done(out, assigned))
+}
+
+/// The output of a state whose failure catcher `c` (number `i`) took.
+fn caught(
+    st: &State,
+    c: &Catcher,
+    i: usize,
+    raw: Value,
+    f: Failure,
+    env: &Env<'_>,
+) -> Result<Outcome, Failure> {
+    let err = json!({"Error": f.error, "Cause": f.cause});
+    let field = format!("Catch[{i}]");
+    match st.ql {
+        QueryLanguage::JsonPath => {
+            let assigned = c
+                .assign
+                .as_ref()
+                .map(|a| eval_assign(a, &err, None, env, &st.name, &format!("{field}/Assign")))
+                .transpose()?;
+            let out = apply_result_path(&c.result_path, raw, err)?;
+            Ok(Outcome::Caught(out, c.next, assigned))
+        }
+        QueryLanguage::Jsonata => {
+            let states = js::states(st, &raw, env.context, None, Some(&err));
+            let assigned = c
+                .assign
+                .as_ref()
+                .map(|a| {
+                    eval_assign(
+                        a,
+                        &Value::Null,
+                        Some(&states),
+                        env,
+                        &st.name,
+                        &format!("{field}/Assign"),
+                    )
+                })
+                .transpose()?;
+            let out = match &c.output {
+                Some(t) => t.eval(&states, env.vars, &st.name, &format!("{field}/Output"))?,
+                None => err,
+            };
+            Ok(Outcome::Caught(out, c.next, assigned))
         }
     }
 }

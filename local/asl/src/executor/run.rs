@@ -2,15 +2,17 @@
 //! (success, failure, timeout or abort) with the events that record it.
 
 use super::dataflow::no_data;
+use super::vars::{Assigned, Vars};
 use super::{state_machine_name, ExecutionResult, ExecutionSpec, ExecutionStatus, Executor};
 use crate::definition::{Kind, State, StateSet};
 use crate::error::{names, Failure};
 use crate::history::*;
+use crate::path::Env;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::time::Instant;
 
@@ -24,6 +26,8 @@ pub(super) struct Exec {
     pub start: Instant,
     pub recorder: Option<Recorder>,
     pub path: Mutex<Vec<Arc<str>>>,
+    /// Bytes held by the variables of every live scope.
+    pub var_bytes: AtomicUsize,
 }
 
 impl Exec {
@@ -117,6 +121,7 @@ impl Executor {
             start: Instant::now(),
             recorder,
             path: Mutex::new(Vec::new()),
+            var_bytes: AtomicUsize::new(0),
         };
         let mut input = spec.input;
         if self.machine.keeps_input {
@@ -189,7 +194,7 @@ impl Executor {
         input: Value,
         abort: &Option<super::AbortHandle>,
     ) -> End {
-        let body = self.run_set(scope, &self.machine.top, start, input);
+        let body = self.run_set(scope, &self.machine.top, start, input, None);
         let timed = async {
             match self.machine.timeout {
                 Some(d) => match tokio::time::timeout(d, body).await {
@@ -289,29 +294,48 @@ impl Executor {
         }
     }
 
-    /// Runs the states of `set` from `start` until one ends it; returns the last output.
+    /// Runs the states of `set` from `start` until one ends it; returns the last output. The
+    /// set is a variable scope inside `outer`.
     pub(super) fn run_set<'a>(
         &'a self,
         sc: &'a Scope<'a>,
         set: &'a StateSet,
         start: usize,
         input: Value,
+        outer: Option<&'a Vars<'a>>,
     ) -> Boxed<'a, Result<Value, Failure>> {
         Box::pin(async move {
-            let mut cur = start;
-            let mut input = input;
-            loop {
-                let st = &set.states[cur];
-                let (out, next) = self.run_state(sc, st, input).await?;
-                match next {
-                    Some(n) => {
-                        cur = n;
-                        input = out;
-                    }
-                    None => return Ok(out),
-                }
-            }
+            let mut vars = Vars::new(outer);
+            let r = self.run_states(sc, set, start, input, &mut vars).await;
+            vars.release(&sc.ex.var_bytes);
+            r
         })
+    }
+
+    async fn run_states(
+        &self,
+        sc: &Scope<'_>,
+        set: &StateSet,
+        start: usize,
+        input: Value,
+        vars: &mut Vars<'_>,
+    ) -> Result<Value, Failure> {
+        let mut cur = start;
+        let mut input = input;
+        loop {
+            let st = &set.states[cur];
+            let step = self.run_state(sc, st, input, vars).await?;
+            if let Some(a) = step.assigned {
+                vars.apply(a, &sc.ex.var_bytes, &st.name)?;
+            }
+            match step.next {
+                Some(n) => {
+                    cur = n;
+                    input = step.out;
+                }
+                None => return Ok(step.out),
+            }
+        }
     }
 
     /// The context object (`$$`) as a state sees it.
@@ -342,13 +366,15 @@ impl Executor {
         })
     }
 
-    /// Runs one state; returns its output and the next state (None: the set ends).
+    /// Runs one state; returns its output, the next state (None: the set ends) and what it
+    /// assigns, which takes effect only after it.
     async fn run_state(
         &self,
         sc: &Scope<'_>,
         st: &State,
         raw: Value,
-    ) -> Result<(Value, Option<usize>), Failure> {
+        vars: &Vars<'_>,
+    ) -> Result<Step, Failure> {
         if sc.top {
             sc.ex.path.lock().expect("path lock").push(st.name.clone());
         }
@@ -375,21 +401,37 @@ impl Executor {
             &null
         };
 
-        let (out, next) = match &st.kind {
+        let env = Env { context: ctx, vars };
+        let (out, next, assigned) = match &st.kind {
             Kind::Fail { error, cause } => {
-                return Err(super::states::fail(error, cause, &raw, ctx))
+                return Err(super::states::fail(st, error, cause, &raw, &env))
             }
-            Kind::Succeed => (super::states::succeed(st, raw, ctx)?, None),
+            Kind::Succeed => (super::states::succeed(st, raw, &env)?, None, None),
             Kind::Choice { choices, default } => {
-                super::states::choice(st, choices, *default, raw, ctx)?
+                super::states::choice(st, choices, *default, raw, &env)?
             }
-            Kind::Wait(w) => (super::states::wait(sc, st, w, raw, ctx).await?, st.next),
-            Kind::Pass { result } => (super::states::pass(st, result, raw, ctx)?, st.next),
+            Kind::Wait(w) => {
+                let (out, a) = super::states::wait(sc, st, w, raw, &env).await?;
+                (out, st.next, a)
+            }
+            Kind::Pass { result } => {
+                let (out, a) = super::states::pass(st, result, raw, &env)?;
+                (out, st.next, a)
+            }
             Kind::Task { .. } | Kind::Parallel { .. } | Kind::Map { .. } => {
-                match self.run_work_state(sc, st, raw, ctx, entered).await? {
-                    super::retry_catch::Outcome::Done(out) => (out, st.next),
+                match self
+                    .run_work_state(sc, st, raw, &env, vars, entered)
+                    .await?
+                {
+                    super::retry_catch::Outcome::Done(out, a) => (out, st.next, a),
                     // A caught failure records no exit event: the state did not complete.
-                    super::retry_catch::Outcome::Caught(out, next) => return Ok((out, Some(next))),
+                    super::retry_catch::Outcome::Caught(out, next, a) => {
+                        return Ok(Step {
+                            out,
+                            next: Some(next),
+                            assigned: a,
+                        })
+                    }
                 }
             }
         };
@@ -402,6 +444,17 @@ impl Executor {
             });
             e
         });
-        Ok((out, next))
+        Ok(Step {
+            out,
+            next,
+            assigned,
+        })
     }
+}
+
+/// How a state ended.
+pub(super) struct Step {
+    pub out: Value,
+    pub next: Option<usize>,
+    pub assigned: Option<Assigned>,
 }

@@ -1,10 +1,10 @@
 //! Task states: the TaskScheduled/Started/Succeeded/Failed events around one call of the
 //! task handler, under the task's timeout.
 
-use super::dataflow::{no_data, resolve_seconds};
+use super::dataflow::no_data;
 use super::run::Scope;
 use super::{Executor, TaskContext};
-use crate::definition::{Kind, State};
+use crate::definition::{Kind, Seconds, State};
 use crate::error::{names, Failure, TaskError};
 use crate::history::*;
 use futures_util::FutureExt;
@@ -18,27 +18,23 @@ impl Executor {
         sc: &Scope<'_>,
         st: &State,
         params: Value,
-        ctx: &Value,
+        timeout: Option<Duration>,
         retries: u32,
     ) -> Result<Value, Failure> {
         let Kind::Task {
             resource,
             resource_type,
             resource_name,
-            timeout,
             heartbeat,
+            ..
         } = &st.kind
         else {
             unreachable!("a Task state")
         };
-        let timeout = match timeout {
-            Some(t) => Some(Duration::from_secs(resolve_seconds(
-                t,
-                &params,
-                ctx,
-                "TimeoutSecondsPath",
-            )?)),
-            None => None,
+        // Heartbeats have no effect here; a fixed value is reported as Step Functions does.
+        let heartbeat = match heartbeat {
+            Some(Seconds::Fixed(n)) => Some(*n),
+            _ => None,
         };
         sc.emit(|| {
             let mut e = HistoryEvent::new(EventType::TaskScheduled);
@@ -48,7 +44,7 @@ impl Executor {
                 region: self.region.to_string(),
                 parameters: params.to_string(),
                 timeout_in_seconds: timeout.map(|d| d.as_secs()),
-                heartbeat_in_seconds: *heartbeat,
+                heartbeat_in_seconds: heartbeat,
             });
             e
         });

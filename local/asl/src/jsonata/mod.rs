@@ -8,12 +8,12 @@ mod check;
 mod functions;
 
 pub use check::Reads;
+pub use jsonata_core::value::JValue;
 
 use crate::error::{names, Failure};
 use crate::path::VarSource;
 use jsonata_core::ast::AstNode;
 use jsonata_core::evaluator::{Context, Evaluator, EvaluatorOptions};
-use jsonata_core::value::JValue;
 use serde_json::{Map, Value};
 
 /// Nesting deeper than this fails the expression instead of the thread's stack.
@@ -29,6 +29,11 @@ pub fn expression_text(s: &str) -> Option<&str> {
 /// A parsed `{% %}` expression.
 #[derive(Debug)]
 pub struct Expr {
+    inner: Box<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
     src: Box<str>,
     ast: AstNode,
     reads: Reads,
@@ -62,18 +67,41 @@ impl Expr {
             });
         }
         Ok(Expr {
-            src: text.into(),
-            ast,
-            reads,
+            inner: Box::new(Inner {
+                src: text.into(),
+                ast,
+                reads,
+            }),
         })
     }
 
+    /// The failure for a result of the wrong type for its field.
+    pub fn unexpected(&self, site: Site<'_>, expected: &str, got: &Value) -> Failure {
+        let kind = match got {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        };
+        Failure::new(
+            names::QUERY_EVALUATION_ERROR,
+            format!(
+                "An error occurred while executing the state '{}'. The JSONata expression '{}' \
+                 specified for the field '{}' returned an unexpected result type. Expected \
+                 {expected}, but was {kind} ({got}).",
+                site.state, self.inner.src, site.field
+            ),
+        )
+    }
+
     pub fn reads(&self) -> &Reads {
-        &self.reads
+        &self.inner.reads
     }
 
     pub fn as_str(&self) -> &str {
-        &self.src
+        &self.inner.src
     }
 
     /// Evaluates with `$states` bound to `states` and the variables it names taken from
@@ -85,7 +113,7 @@ impl Expr {
         site: Site<'_>,
     ) -> Result<Value, Failure> {
         let mut ctx = Context::new();
-        for name in &self.reads.vars {
+        for name in &self.inner.reads.vars {
             if name == "states" {
                 ctx.bind(name.clone(), states.clone());
             } else if let Some(v) = vars.var(name) {
@@ -98,9 +126,9 @@ impl Expr {
             ..EvaluatorOptions::default()
         };
         let mut ev = Evaluator::with_options(ctx, options);
-        functions::register(&mut ev, &self.reads.functions);
+        functions::register(&mut ev, &self.inner.reads.functions);
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            ev.evaluate(&self.ast, &JValue::Undefined)
+            ev.evaluate(&self.inner.ast, &JValue::Undefined)
         }));
         let fail = |tail: String| {
             Failure::new(
@@ -108,7 +136,7 @@ impl Expr {
                 format!(
                     "An error occurred while executing the state '{}'. The JSONata expression '{}' \
                      specified for the field '{}' {tail}",
-                    site.state, self.src, site.field
+                    site.state, self.inner.src, site.field
                 ),
             )
         };
