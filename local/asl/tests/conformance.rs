@@ -1,5 +1,7 @@
 //! Runs the fixtures in `conformance/fixtures` through this interpreter and through the npm
-//! package aws-local-stepfunctions, and asserts the same final status, output, error and path.
+//! package aws-local-stepfunctions, and asserts the same final status, output, error and path;
+//! and the fixtures in `conformance/documented` (JSONata and variables, which that package does
+//! not run) through this interpreter against the results the AWS documentation gives.
 //! See `conformance/README.md` for the fixture format.
 
 use async_trait::async_trait;
@@ -22,7 +24,7 @@ fn dir() -> PathBuf {
 /// Each Task state answers from its script, one outcome per call; the last one repeats.
 struct ByState {
     script: HashMap<String, Vec<Value>>,
-    calls: Mutex<HashMap<String, usize>>,
+    calls: Mutex<HashMap<String, Vec<Value>>>,
 }
 
 #[async_trait]
@@ -33,14 +35,14 @@ impl TaskHandler for ByState {
         input: Value,
         ctx: &TaskContext,
     ) -> Result<Value, TaskError> {
-        let Some(script) = self.script.get(&*ctx.state_name) else {
-            return Ok(input);
-        };
         let n = {
             let mut calls = self.calls.lock().unwrap();
             let c = calls.entry(ctx.state_name.to_string()).or_default();
-            *c += 1;
-            *c - 1
+            c.push(input.clone());
+            c.len() - 1
+        };
+        let Some(script) = self.script.get(&*ctx.state_name) else {
+            return Ok(input);
         };
         let o = &script[n.min(script.len() - 1)];
         if let Some(s) = o.get("sleepSeconds").and_then(Value::as_f64) {
@@ -79,13 +81,11 @@ fn run_rust(fx: &Value) -> Value {
             .unwrap_or(Value::Object(Default::default())),
     )
     .unwrap();
-    let exec = Executor::new(
-        machine.into(),
-        std::sync::Arc::new(ByState {
-            script,
-            calls: Mutex::default(),
-        }),
-    );
+    let handler = std::sync::Arc::new(ByState {
+        script,
+        calls: Mutex::default(),
+    });
+    let exec = Executor::new(machine.into(), handler.clone());
     // Paused time: retry waits and sleeps cost nothing, and the outcome is the same.
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -97,12 +97,20 @@ fn run_rust(fx: &Value) -> Value {
         .cloned()
         .unwrap_or(Value::Object(Default::default()));
     let r = rt.block_on(exec.run(ExecutionSpec::new("exec-1", EXECUTION_ARN, input)));
+    let calls: serde_json::Map<String, Value> = handler
+        .calls
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::Array(v.clone())))
+        .collect();
     serde_json::json!({
         "status": r.status.as_str(),
         "output": r.output.unwrap_or(Value::Null),
         "error": r.error,
         "cause": r.cause,
         "path": r.path,
+        "calls": calls,
     })
 }
 
@@ -176,20 +184,63 @@ fn same_outcomes_as_aws_local_stepfunctions() {
             }
         }
         // The fixture's own expectations hold too, so a shared mistake is still caught.
-        if let Some(exp) = fx.get("expect").and_then(Value::as_object) {
-            for (k, v) in exp {
-                if &ours[k.as_str()] != v {
-                    failures.push(format!(
-                        "{name}: expected {k} = {v}, got {}",
-                        ours[k.as_str()]
-                    ));
-                }
-            }
-        }
+        check_expect(name, &fx, &ours, &mut failures);
     }
     assert!(
         failures.is_empty(),
         "conformance failures:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// Checks the fixture's `expect` against this interpreter's outcome. `calls` names, per Task
+/// state, the inputs it must have been called with (none: `[]`).
+fn check_expect(name: &str, fx: &Value, ours: &Value, failures: &mut Vec<String>) {
+    let Some(exp) = fx.get("expect").and_then(Value::as_object) else {
+        return;
+    };
+    for (k, v) in exp {
+        if k == "calls" {
+            for (state, inputs) in v.as_object().expect("calls is an object") {
+                let got = ours["calls"]
+                    .get(state)
+                    .cloned()
+                    .unwrap_or(Value::Array(vec![]));
+                if &got != inputs {
+                    failures.push(format!(
+                        "{name}: expected {state} called with {inputs}, got {got}"
+                    ));
+                }
+            }
+        } else if &ours[k.as_str()] != v {
+            failures.push(format!(
+                "{name}: expected {k} = {v}, got {}",
+                ours[k.as_str()]
+            ));
+        }
+    }
+}
+
+#[test]
+fn documented_examples_give_the_documented_results() {
+    let mut fixtures: Vec<_> = std::fs::read_dir(dir().join("documented"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    fixtures.sort();
+    assert!(fixtures.len() >= 15, "documented fixtures are missing");
+    let mut failures = Vec::new();
+    for p in &fixtures {
+        let name = p.file_stem().unwrap().to_str().unwrap();
+        let fx: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+        assert!(fx.get("expect").is_some(), "{name} has no expect");
+        let ours = run_rust(&fx);
+        check_expect(name, &fx, &ours, &mut failures);
+    }
+    assert!(
+        failures.is_empty(),
+        "documented results not met:\n{}",
         failures.join("\n")
     );
 }
