@@ -21,7 +21,7 @@ const bindings = {
   s: 'Hello, World',
   e: '',
   t: 'a,b,,c',
-  pad: '  padded text  ',
+  spaced: '  padded text  ',
   b: true,
   f: false,
   nul: null,
@@ -55,7 +55,7 @@ function rnd() {
 const pick = (xs) => xs[Math.floor(rnd() * xs.length)];
 
 const numbers = ['$n', '$m', '$z', '$big', '3', '0.5', '-4', '1e3', '$count($nums)', '$nums[0]', '$orders[1].total', '$input.retries', '$nul', '$s', '$b', '$nums'];
-const strings = ['$s', '$e', '$t', '$pad', "'abc'", "'Ünïcødé ✓'", '$obj.b', '$orders[0].customer', '$input.parameters.mode', '$string($n)', '$ts', '$json', '$n', '$nul', '$strs'];
+const strings = ['$s', '$e', '$t', '$spaced', "'abc'", "'Ünïcødé ✓'", '$obj.b', '$orders[0].customer', '$input.parameters.mode', '$string($n)', '$ts', '$json', '$n', '$nul', '$strs'];
 const arrays = ['$nums', '$strs', '$mixed', '$empty', '$nested', '$obj.c', '$orders', '$orders.items', '$orders.items.qty', '$input.parameters.tags', '[1,2,3]', '[]', '[[1],[2,[3]]]', '$n', '$s', '$obj'];
 const objects = ['$obj', '$input', '$input.parameters', '$orders[0]', '{}', "{'x': 1, 'y': [2]}", '$obj.d', '$nums', '$s'];
 const anys = [...numbers, ...strings, ...arrays, ...objects, '$b', '$f', '$nul', '$missing', '$obj.nope'];
@@ -163,7 +163,9 @@ async function outcome(expr) {
     const v = await jsonata(expr).evaluate(undefined, bindings);
     if (v === undefined) return { undefined: true };
     // Functions and regexes are not JSON: Step Functions cannot carry them either.
-    if (typeof v === 'function' || v instanceof RegExp) return { error: 'non-json' };
+    if (typeof v === 'function' || v instanceof RegExp || v?._jsonata_lambda || v?._jsonata_function) {
+      return { error: 'non-json' };
+    }
     return { value: JSON.parse(JSON.stringify(v)) };
   } catch (e) {
     return { error: e.code ?? 'error' };
