@@ -41,6 +41,7 @@ pub mod executor;
 pub mod history;
 pub mod intrinsics;
 pub mod jsonata;
+pub mod mock;
 pub mod path;
 pub mod retry;
 pub mod template;

@@ -3,6 +3,7 @@
 //! stack, local or deployed (submit, get, history, archive, replay, faults).
 
 mod local;
+mod workflow;
 
 use std::process::ExitCode;
 
@@ -28,12 +29,21 @@ enum Command {
     /// The local stack: the whole system on this machine, with no AWS account
     #[command(subcommand)]
     Local(local::LocalCommand),
+    /// Workflow definitions, run on this machine without the stack
+    #[command(subcommand)]
+    Workflow(workflow::WorkflowCommand),
     #[command(flatten)]
     Client(ClientCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let command = match cli.command {
+        // An offline run has its own runtime, whose clock skips the waits.
+        Command::Workflow(cmd) => return workflow::run(cmd),
+        Command::Local(cmd) => Ok(cmd),
+        Command::Client(cmd) => Err(cmd),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -44,8 +54,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match cli.command {
-        Command::Local(cmd) => runtime.block_on(local::run(cmd, cli.client.region.as_deref())),
-        Command::Client(cmd) => runtime.block_on(jobs_client::run_and_report(&cli.client, cmd)),
+    match command {
+        Ok(cmd) => runtime.block_on(local::run(cmd, cli.client.region.as_deref())),
+        Err(cmd) => runtime.block_on(jobs_client::run_and_report(&cli.client, cmd)),
     }
 }

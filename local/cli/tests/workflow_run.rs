@@ -1,0 +1,189 @@
+//! `jobs workflow run` on the project's own workflow and on a JSONata definition, through the
+//! binary as a user runs it.
+
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+const SUBS: [&str; 6] = [
+    "--sub",
+    "ProcessorFunctionArn=arn:aws:lambda:us-east-1:123456789012:function:processor",
+    "--sub",
+    "ErrorHandlerFunctionArn=arn:aws:lambda:us-east-1:123456789012:function:error-handler",
+    "--sub",
+    "FailedJobsEventBusName=failed-jobs",
+];
+
+const INPUT: &str =
+    r#"{"id": "0b8f2d4e-1c3a-4f5b-9d6e-7a8b9c0d1e2f", "parameters": {"seconds": 1}}"#;
+
+fn jobs(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jobs"))
+        .current_dir(repo())
+        .args(["workflow", "run"])
+        .args(args)
+        .output()
+        .expect("jobs runs")
+}
+
+fn json_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn the_archive_test_case_takes_the_jobs_workflow_down_the_archive_path() {
+    let mut args = vec![
+        "statemachine/jobs.asl.json",
+        "--mocks",
+        "statemachine/mocks.json",
+        "--test-case",
+        "ArchivePath",
+        "--input",
+        INPUT,
+        "--json",
+        "--history",
+    ];
+    args.extend(SUBS);
+    let out = jobs(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json_of(&out);
+    assert_eq!(r["status"], "FAILED");
+    assert_eq!(r["error"], "JobArchived");
+    assert_eq!(
+        r["states"],
+        json!([
+            "ProcessJob",
+            "RecordFailure",
+            "ArchiveFailedJob",
+            "JobArchived"
+        ])
+    );
+    // The error handler was called four times: the first attempt and three retries.
+    let scheduled = r["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "TaskScheduled")
+        .count();
+    assert_eq!(scheduled, 1 + 4 + 1);
+}
+
+#[test]
+fn the_success_test_case_succeeds_and_prints_the_output() {
+    let mut args = vec![
+        "statemachine/jobs.asl.json",
+        "--mocks",
+        "statemachine/mocks.json",
+        "--test-case",
+        "Success",
+    ];
+    args.extend(SUBS);
+    let out = jobs(&args);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("status  SUCCEEDED\noutput  {"), "{text}");
+    assert!(text.contains("\"status\":\"Success\""), "{text}");
+    assert!(text.contains("states  ProcessJob\n"), "{text}");
+}
+
+#[test]
+fn history_prints_the_event_timeline() {
+    let mut args = vec![
+        "statemachine/jobs.asl.json",
+        "--mocks",
+        "statemachine/mocks.json",
+        "--test-case",
+        "ArchivePath",
+        "--input",
+        INPUT,
+        "--history",
+    ];
+    args.extend(SUBS);
+    let text = String::from_utf8(jobs(&args).stdout).unwrap();
+    assert!(text.contains("Execution workflow-run  FAILED"), "{text}");
+    assert!(text.contains("TaskFailed        RecordFailure  Lambda.ServiceException: the error handler is unavailable"), "{text}");
+}
+
+#[test]
+fn a_task_without_a_mock_fails_with_a_clear_message_and_bad_files_are_refused() {
+    let mut args = vec!["statemachine/jobs.asl.json"];
+    args.extend(SUBS);
+    let out = jobs(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "Task state \"ProcessJob\" (arn:aws:states:::lambda:invoke) has no mocked response"
+        ),
+        "{text}"
+    );
+
+    let out = jobs(&[
+        "statemachine/jobs.asl.json",
+        "--mocks",
+        "statemachine/mocks.json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("choose one with --test-case"));
+
+    let out = jobs(&["statemachine/jobs.asl.json", "--input", "{not json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--input is not JSON"));
+}
+
+#[test]
+fn a_jsonata_definition_with_variables_runs_with_its_mocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = dir.path().join("def.json");
+    let mocks = dir.path().join("mocks.json");
+    std::fs::write(
+        &def,
+        json!({"QueryLanguage": "JSONata", "StartAt": "Get", "States": {
+            "Get": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                    "Arguments": {"FunctionName": "${Fn}", "Payload": {"id": "{% $states.input.id %}"}},
+                    "Assign": {"price": "{% $states.result.Payload.price %}", "id": "{% $states.input.id %}"},
+                    "Retry": [{"ErrorEquals": ["Busy"], "MaxAttempts": 2}],
+                    "Next": "Quote"},
+            "Quote": {"Type": "Pass", "Output": {"id": "{% $id %}", "total": "{% $price * 2 %}"}, "End": true}}})
+        .to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        &mocks,
+        json!({"StateMachines": {"quote": {"TestCases": {"Busy": {"Get": "BusyThenPrice"}}}},
+               "MockedResponses": {"BusyThenPrice": {
+                   "0": {"Throw": {"Error": "Busy", "Cause": "try again"}},
+                   "1": {"Return": {"Payload": {"price": 21}}}}}})
+        .to_string(),
+    )
+    .unwrap();
+    let out = jobs(&[
+        def.to_str().unwrap(),
+        "--mocks",
+        mocks.to_str().unwrap(),
+        "--input",
+        r#"{"id": "q-1"}"#,
+        "--sub",
+        "Fn=quote-fn",
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let r = json_of(&out);
+    assert_eq!(r["output"], json!({"id": "q-1", "total": 42}));
+    assert_eq!(r["states"], json!(["Get", "Quote"]));
+}
