@@ -1,7 +1,10 @@
 //! Many concurrent executions of the jobs workflow whose processor sleeps 1 s (tokio sleep):
 //! wall time until all finish, and peak RSS of the process.
 //!
-//! cargo run --profile local -p jobs-asl --example bench_concurrent [executions]
+//! cargo run --profile local -p jobs-asl --example bench_concurrent [executions] [jsonata]
+//!
+//! With `jsonata` the workflow is `statemachine/jobs.jsonata.asl.json`, the same one written
+//! in JSONata.
 //!
 //! `SLEEP_MS` changes the processor's sleep (default 1000), e.g. 0 to count the CPU work alone.
 
@@ -54,9 +57,15 @@ fn main() {
         .nth(1)
         .map(|a| a.parse().unwrap())
         .unwrap_or(10_000);
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../statemachine/jobs.asl.json"
+    let jsonata = std::env::args().nth(2).is_some_and(|a| a == "jsonata");
+    let file = if jsonata {
+        "jobs.jsonata.asl.json"
+    } else {
+        "jobs.asl.json"
+    };
+    let text = std::fs::read_to_string(format!(
+        "{}/../../statemachine/{file}",
+        env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
     let vars = HashMap::from([
@@ -110,7 +119,8 @@ fn main() {
     let ok = ok.load(Ordering::Relaxed);
     let el = t0.elapsed();
     println!(
-        "{n} concurrent executions ({ok} succeeded): {:.3} s wall, peak RSS {:.1} MB (at start {:.1} MB)",
+        "{n} concurrent {} executions ({ok} succeeded): {:.3} s wall, peak RSS {:.1} MB (at start {:.1} MB)",
+        if jsonata { "JSONata" } else { "JSONPath" },
         el.as_secs_f64(),
         peak_rss_mb(),
         before

@@ -1,7 +1,10 @@
 //! Time per state transition: a chain of Pass states with Parameters, run many times with no
 //! history (the configuration an embedded stack runs with when nobody watches).
 //!
-//! cargo run --profile local -p jobs-asl --example bench_transitions [states] [executions]
+//! cargo run --profile local -p jobs-asl --example bench_transitions [states] [executions] [jsonata]
+//!
+//! With `jsonata` the chain is written in JSONata: each state's `Output` builds the same
+//! object from `$states.input` with two expressions.
 
 use async_trait::async_trait;
 use jobs_asl::{
@@ -20,13 +23,20 @@ impl TaskHandler for NoTasks {
     }
 }
 
-fn chain(n: usize) -> Value {
+fn chain(n: usize, jsonata: bool) -> Value {
     let mut states = serde_json::Map::new();
     for i in 0..n {
-        let mut s = json!({
-            "Type": "Pass",
-            "Parameters": {"id.$": "$.id", "parameters.$": "$.parameters", "step": i, "note": "static"},
-        });
+        let mut s = if jsonata {
+            json!({
+                "Type": "Pass",
+                "Output": {"id": "{% $states.input.id %}", "parameters": "{% $states.input.parameters %}", "step": i, "note": "static"},
+            })
+        } else {
+            json!({
+                "Type": "Pass",
+                "Parameters": {"id.$": "$.id", "parameters.$": "$.parameters", "step": i, "note": "static"},
+            })
+        };
         if i + 1 == n {
             s["End"] = json!(true);
         } else {
@@ -34,14 +44,19 @@ fn chain(n: usize) -> Value {
         }
         states.insert(format!("S{i}"), s);
     }
-    json!({"StartAt": "S0", "States": states})
+    if jsonata {
+        json!({"QueryLanguage": "JSONata", "StartAt": "S0", "States": states})
+    } else {
+        json!({"StartAt": "S0", "States": states})
+    }
 }
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let states: usize = args.next().map(|a| a.parse().unwrap()).unwrap_or(100);
     let runs: usize = args.next().map(|a| a.parse().unwrap()).unwrap_or(20_000);
-    let m = Arc::new(StateMachine::from_value(&chain(states)).unwrap());
+    let jsonata = args.next().is_some_and(|a| a == "jsonata");
+    let m = Arc::new(StateMachine::from_value(&chain(states, jsonata)).unwrap());
     let ex = Executor::new(m, Arc::new(NoTasks));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -72,7 +87,8 @@ fn main() {
         let el = t0.elapsed();
         let transitions = (runs * states) as f64;
         println!(
-            "{runs} executions x {states} Pass states: {:.3} s, {:.3} us per transition",
+            "{runs} executions x {states} {} Pass states: {:.3} s, {:.3} us per transition",
+            if jsonata { "JSONata" } else { "JSONPath" },
             el.as_secs_f64(),
             el.as_secs_f64() * 1e6 / transitions
         );

@@ -187,3 +187,30 @@ fn a_jsonata_definition_with_variables_runs_with_its_mocks() {
     assert_eq!(r["output"], json!({"id": "q-1", "total": 42}));
     assert_eq!(r["states"], json!(["Get", "Quote"]));
 }
+
+#[test]
+fn the_jsonata_rendering_of_the_workflow_takes_the_same_paths() {
+    for case in ["Success", "ArchivePath"] {
+        let run = |def: &str| {
+            let mut args = vec![
+                def,
+                "--mocks",
+                "statemachine/mocks.json",
+                "--test-case",
+                case,
+                "--input",
+                INPUT,
+                "--json",
+            ];
+            args.extend(SUBS);
+            json_of(&jobs(&args))
+        };
+        let (a, b) = (
+            run("statemachine/jobs.asl.json"),
+            run("statemachine/jobs.jsonata.asl.json"),
+        );
+        for k in ["status", "output", "error", "cause", "states"] {
+            assert_eq!(a[k], b[k], "{case}: {k}");
+        }
+    }
+}

@@ -30,6 +30,10 @@ pub struct StartArgs {
     /// Faults to inject at start, comma-separated: error-handler-writes, processor-writes.
     #[arg(long, env = "JOBS_LOCAL_FAULTS", default_value = "")]
     pub faults: String,
+    /// A workflow definition to run instead of statemachine/jobs.asl.json (JSONPath or
+    /// JSONata, with the same ${...} placeholders), e.g. statemachine/jobs.jsonata.asl.json.
+    #[arg(long, env = "JOBS_LOCAL_WORKFLOW", value_name = "PATH")]
+    pub workflow: Option<PathBuf>,
 }
 
 /// Everything the stack needs to start.
@@ -42,6 +46,8 @@ pub struct Config {
     pub region: String,
     /// Fault names, as in `JOBS_LOCAL_FAULTS`.
     pub faults: Vec<String>,
+    /// The workflow definition file; the project's own when `None`.
+    pub workflow: Option<PathBuf>,
 }
 
 impl Config {
@@ -73,6 +79,7 @@ impl Config {
             secret_access_key: args.secret_access_key.clone(),
             region,
             faults,
+            workflow: args.workflow.clone(),
         }
     }
 
@@ -85,6 +92,7 @@ impl Config {
             secret_access_key: DEFAULT_SECRET_ACCESS_KEY.into(),
             region: DEFAULT_REGION.into(),
             faults: Vec::new(),
+            workflow: None,
         }
     }
 }

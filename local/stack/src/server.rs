@@ -67,7 +67,20 @@ impl Stack {
 
         let bus = Arc::new(Bus::new(archive, clock.clone()));
         let tasks = Arc::new(LocalTasks::new(processor, error_handler, bus.clone()));
-        let runtime = Runtime::new(tasks, executions.clone(), clock.clone(), &config.region);
+        let definition = match &config.workflow {
+            Some(p) => std::fs::read_to_string(p)
+                .with_context(|| format!("reading the workflow definition {}", p.display()))?,
+            None => crate::runtime::executions::DEFINITION.to_owned(),
+        };
+        let machine = crate::runtime::load_definition(&definition, &config.region)
+            .map_err(anyhow::Error::msg)?;
+        let runtime = Runtime::new(
+            tasks,
+            executions.clone(),
+            clock.clone(),
+            &config.region,
+            machine,
+        );
         bus.set_workflow(Arc::new(runtime.clone()));
         let service = JobService::new(store, Arc::new(runtime.clone()), clock);
 

@@ -443,3 +443,67 @@ async fn jobs_and_unfinished_executions_survive_a_restart() {
     assert_eq!(execution["events"][0]["type"], "ExecutionStarted");
     stack.stop().await;
 }
+
+/// The JSONata rendering of the workflow, run by the stack with `--workflow`: the same jobs
+/// end the same way, down to the archive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stack_runs_the_jsonata_workflow_to_success_failure_and_the_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = jobs_local::Config::ephemeral(dir.path().to_path_buf());
+    config.workflow = Some(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../statemachine/jobs.jsonata.asl.json"),
+    );
+    let stack = common::start_with(config).await;
+    let api = Api::of(&stack);
+
+    let ok = api.submit(1).await;
+    let job = api.wait_for(&ok, "Success", QUICK).await;
+    assert_eq!(job["results"]["message"], "I slept for 1 seconds");
+    let execution = api
+        .wait_for_execution(&ok, QUICK, |e| e["status"] == "SUCCEEDED")
+        .await;
+    assert_eq!(execution["output"]["status"], "Success");
+
+    let too_long = api.submit(1000).await;
+    let job = api.wait_for(&too_long, "Failure", QUICK).await;
+    assert_eq!(job["error"]["error"], "JobTooLong");
+    api.wait_for_execution(&too_long, QUICK, |e| e["error"] == "JobFailed")
+        .await;
+
+    let faults = api
+        .call(
+            Method::PUT,
+            "/local/faults",
+            Some(r#"{"errorHandlerStoreWrites": "fail"}"#),
+            &[],
+        )
+        .await;
+    assert_eq!(faults.status, StatusCode::OK, "{:?}", faults.body);
+    let archived = api.submit(1000).await;
+    api.wait_for_execution(&archived, QUICK, |e| e["error"] == "JobArchived")
+        .await;
+    let archive = api.call(Method::GET, "/local/archive", None, &[]).await;
+    let detail = &archive.body["events"][0]["detail"];
+    assert_eq!(detail["id"], archived.as_str());
+    assert_eq!(detail["processorError"]["Error"], "JobTooLong");
+    assert!(detail["executionId"].as_str().unwrap().ends_with(&archived));
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn a_workflow_file_that_cannot_run_stops_the_start_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Pass", "Output": "{% phone %}", "End": true}}}"#).unwrap();
+    let mut config = jobs_local::Config::ephemeral(dir.path().join("data"));
+    config.workflow = Some(bad);
+    let e = match jobs_local::Stack::start(config).await {
+        Ok(_) => panic!("the stack started with a definition that cannot run"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        e.contains("state \"A\": field \"Output\"") && e.contains("phone"),
+        "{e}"
+    );
+}

@@ -23,13 +23,20 @@ use crate::bus::BUS_NAME;
 use crate::runtime::tasks::{ERROR_HANDLER_FUNCTION, PROCESSOR_FUNCTION};
 use crate::store::{Ending, ExecutionRecord, ExecutionStatus, ExecutionStore, SqliteJobStore};
 
-const DEFINITION: &str = include_str!("../../../../statemachine/jobs.asl.json");
+/// The workflow the deployed stack runs, and the local stack unless told otherwise.
+pub const DEFINITION: &str = include_str!("../../../../statemachine/jobs.asl.json");
 /// The account id every local ARN carries.
 pub const ACCOUNT: &str = "000000000000";
 pub const STATE_MACHINE_NAME: &str = "jobs-workflow";
 
-/// The workflow definition with its `${...}` filled in for `region`.
+/// The project's workflow definition with its `${...}` filled in for `region`.
 pub fn load_machine(region: &str) -> StateMachine {
+    load_definition(DEFINITION, region).expect("statemachine/jobs.asl.json is a valid definition")
+}
+
+/// A workflow definition (JSONPath or JSONata) with the project's `${...}` placeholders
+/// filled in for `region`; the error says why it cannot run.
+pub fn load_definition(definition: &str, region: &str) -> Result<StateMachine, String> {
     let function = |name: &str| format!("arn:aws:lambda:{region}:{ACCOUNT}:function:{name}");
     let vars: HashMap<String, String> = [
         ("ProcessorFunctionArn", function(PROCESSOR_FUNCTION)),
@@ -39,16 +46,8 @@ pub fn load_machine(region: &str) -> StateMachine {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    StateMachine::from_json(&jobs_asl::substitute(DEFINITION, &vars))
-        .expect("statemachine/jobs.asl.json is a valid definition")
-}
-
-fn start_at() -> String {
-    let v: Value = serde_json::from_str(DEFINITION).expect("the definition is JSON");
-    v["StartAt"]
-        .as_str()
-        .expect("StartAt is a string")
-        .to_owned()
+    StateMachine::from_json(&jobs_asl::substitute(definition, &vars))
+        .map_err(|e| format!("the workflow definition cannot run: {e}"))
 }
 
 #[derive(Clone)]
@@ -89,20 +88,23 @@ pub struct Recovery {
 }
 
 impl Runtime {
+    /// A runtime for `machine` (see [`load_definition`]).
     pub fn new(
         handler: Arc<dyn TaskHandler>,
         executions: ExecutionStore,
         clock: Arc<dyn Clock>,
         region: &str,
+        machine: StateMachine,
     ) -> Self {
-        let machine = Arc::new(load_machine(region));
+        let start_at = machine.start_at().to_owned();
+        let machine = Arc::new(machine);
         Self {
             inner: Arc::new(Inner {
                 executor: Executor::new(machine, handler).with_region(region),
                 executions,
                 clock,
                 region: region.to_owned(),
-                start_at: start_at(),
+                start_at,
                 tasks: TaskTracker::new(),
                 stopping: CancellationToken::new(),
             }),
@@ -300,8 +302,15 @@ mod tests {
     #[test]
     fn the_definition_loads_with_local_arns() {
         let machine = load_machine("eu-west-1");
-        let _ = machine;
-        assert_eq!(start_at(), "ProcessJob");
+        assert_eq!(machine.start_at(), "ProcessJob");
+        let jsonata = load_definition(
+            include_str!("../../../../statemachine/jobs.jsonata.asl.json"),
+            "eu-west-1",
+        )
+        .unwrap();
+        assert_eq!(jsonata.start_at(), "ProcessJob");
+        let e = load_definition(r#"{"StartAt": "A", "States": {}}"#, "eu-west-1").unwrap_err();
+        assert!(e.starts_with("the workflow definition cannot run: "), "{e}");
     }
 
     #[test]

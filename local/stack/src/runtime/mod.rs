@@ -4,5 +4,5 @@
 pub mod executions;
 pub mod tasks;
 
-pub use executions::{load_machine, Runtime};
+pub use executions::{load_definition, load_machine, Runtime};
 pub use tasks::LocalTasks;
