@@ -298,7 +298,7 @@ impl Path {
             let mut cur = base;
             for s in &self.segs {
                 cur = match s {
-                    Seg::Field(k) => cur.as_object()?.get(&**k)?,
+                    Seg::Field(k) => field(cur.as_object()?, k)?,
                     Seg::Index(n) => {
                         let a = cur.as_array()?;
                         a.get(resolve_index(*n, a.len())?)?
@@ -431,6 +431,17 @@ impl Path {
     }
 }
 
+/// A field of an object. A few keys are compared faster than one is hashed, and the objects
+/// states pass along are mostly small.
+#[inline]
+fn field<'a>(m: &'a Map<String, Value>, k: &str) -> Option<&'a Value> {
+    if m.len() <= 8 {
+        m.iter().find(|(key, _)| key.as_str() == k).map(|(_, v)| v)
+    } else {
+        m.get(k)
+    }
+}
+
 fn is_var_start(c: char) -> bool {
     c.is_alphabetic() || c == '_'
 }
@@ -462,7 +473,7 @@ fn resolve_index(n: i64, len: usize) -> Option<usize> {
 fn step<'a>(s: &Seg, v: &'a Value, out: &mut Vec<&'a Value>) {
     match s {
         Seg::Field(k) => {
-            if let Some(x) = v.as_object().and_then(|m| m.get(&**k)) {
+            if let Some(x) = v.as_object().and_then(|m| field(m, k)) {
                 out.push(x);
             }
         }

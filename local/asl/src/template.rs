@@ -10,10 +10,52 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Template {
     Literal(Value),
-    Object(Vec<(String, Template)>),
+    Object(Box<ObjectTemplate>),
     Array(Vec<Template>),
     Path(String, Path),
     Intrinsic(String, Intrinsic),
+}
+
+/// An object with some dynamic fields: evaluating it clones `skeleton` (the literal fields
+/// in place, `null` in the dynamic ones) and fills the dynamic slots by position, so no key is
+/// looked up or hashed again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectTemplate {
+    skeleton: Map<String, Value>,
+    /// One per entry of `skeleton`, in its order: `None` for a literal field.
+    slots: Vec<Option<Template>>,
+}
+
+impl ObjectTemplate {
+    fn new(fields: Vec<(String, Template)>) -> ObjectTemplate {
+        let mut skeleton = Map::with_capacity(fields.len());
+        let mut by_key: Vec<(String, Template)> = Vec::with_capacity(fields.len());
+        for (k, t) in fields {
+            let placeholder = match &t {
+                Template::Literal(v) => v.clone(),
+                _ => Value::Null,
+            };
+            skeleton.insert(k.clone(), placeholder);
+            // A later field of the same name wins, as an insert would.
+            by_key.retain(|(key, _)| *key != k);
+            by_key.push((k, t));
+        }
+        let slots = skeleton
+            .keys()
+            .map(|k| {
+                let (_, t) = by_key.iter().find(|(key, _)| key == k).expect("every key");
+                match t {
+                    Template::Literal(_) => None,
+                    other => Some(other.clone()),
+                }
+            })
+            .collect();
+        ObjectTemplate { skeleton, slots }
+    }
+
+    fn templates(&self) -> impl Iterator<Item = &Template> {
+        self.slots.iter().flatten()
+    }
 }
 
 impl Template {
@@ -65,7 +107,7 @@ impl Template {
                             .collect(),
                     )))
                 } else {
-                    Ok(Template::Object(fields))
+                    Ok(Template::Object(Box::new(ObjectTemplate::new(fields))))
                 }
             }
             Value::Array(a) => {
@@ -87,7 +129,7 @@ impl Template {
     pub fn paths<'a>(&'a self, out: &mut Vec<&'a Path>) {
         match self {
             Template::Literal(_) => {}
-            Template::Object(f) => f.iter().for_each(|(_, t)| t.paths(out)),
+            Template::Object(o) => o.templates().for_each(|t| t.paths(out)),
             Template::Array(a) => a.iter().for_each(|t| t.paths(out)),
             Template::Path(_, p) => out.push(p),
             Template::Intrinsic(_, i) => i.paths(out),
@@ -97,7 +139,7 @@ impl Template {
     pub fn uses_context(&self) -> bool {
         match self {
             Template::Literal(_) => false,
-            Template::Object(f) => f.iter().any(|(_, t)| t.uses_context()),
+            Template::Object(o) => o.templates().any(Template::uses_context),
             Template::Array(a) => a.iter().any(Template::uses_context),
             Template::Path(_, p) => p.root() == Root::Context,
             Template::Intrinsic(_, i) => i.uses_context(),
@@ -112,10 +154,12 @@ impl Template {
     pub fn eval_in(&self, input: &Value, env: &Env<'_>) -> Result<Value, Failure> {
         Ok(match self {
             Template::Literal(v) => v.clone(),
-            Template::Object(fields) => {
-                let mut m = Map::new();
-                for (k, t) in fields {
-                    m.insert(k.clone(), t.eval_in(input, env)?);
+            Template::Object(o) => {
+                let mut m = o.skeleton.clone();
+                for (v, slot) in m.values_mut().zip(&o.slots) {
+                    if let Some(t) = slot {
+                        *v = t.eval_in(input, env)?;
+                    }
                 }
                 Value::Object(m)
             }
@@ -154,7 +198,10 @@ mod tests {
         assert!(matches!(t, Template::Literal(_)));
         let t = Template::compile(&json!({"a": {"b": [1, 2]}, "c.$": "$.x"})).unwrap();
         match t {
-            Template::Object(f) => assert!(matches!(f[0].1, Template::Literal(_))),
+            Template::Object(o) => {
+                assert_eq!(o.slots.iter().filter(|s| s.is_none()).count(), 1);
+                assert_eq!(o.skeleton["a"], json!({"b": [1, 2]}));
+            }
             _ => panic!("expected an object template"),
         }
     }
