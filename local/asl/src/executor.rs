@@ -128,9 +128,12 @@ impl ExecutionSpec {
     }
 }
 
+/// The status of an execution, as DescribeExecution reports it. An [`ExecutionResult`] is
+/// never `Running`; a store that records executions while they run is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ExecutionStatus {
+    Running,
     Succeeded,
     Failed,
     TimedOut,
@@ -138,13 +141,27 @@ pub enum ExecutionStatus {
 }
 
 impl ExecutionStatus {
+    const ALL: [ExecutionStatus; 5] = [
+        ExecutionStatus::Running,
+        ExecutionStatus::Succeeded,
+        ExecutionStatus::Failed,
+        ExecutionStatus::TimedOut,
+        ExecutionStatus::Aborted,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
+            ExecutionStatus::Running => "RUNNING",
             ExecutionStatus::Succeeded => "SUCCEEDED",
             ExecutionStatus::Failed => "FAILED",
             ExecutionStatus::TimedOut => "TIMED_OUT",
             ExecutionStatus::Aborted => "ABORTED",
         }
+    }
+
+    /// The status whose [`as_str`](Self::as_str) is `s`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 
