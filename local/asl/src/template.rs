@@ -230,6 +230,24 @@ mod tests {
     }
 
     #[test]
+    fn fields_keep_their_order_and_a_later_field_of_a_name_wins() {
+        let t = Template::compile(&json!({"z": 1, "a.$": "$.v", "m": [2]})).unwrap();
+        let out = t.eval(&json!({"v": "x"}), &Value::Null).unwrap();
+        assert_eq!(out, json!({"z": 1, "a": "x", "m": [2]}));
+        let keys: Vec<&String> = out.as_object().unwrap().keys().collect();
+        let expected: Vec<&str> = json!({"z": 1, "a": 0, "m": 0})
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, expected);
+        // "a" then "a.$": the path wins; "b.$" then "b": the literal wins.
+        let t = Template::compile(&json!({"a": 1, "a.$": "$.v", "b.$": "$.v", "b": 2})).unwrap();
+        assert_eq!(t.eval(&json!({"v": "x"}), &Value::Null).unwrap(), json!({"a": "x", "b": 2}));
+    }
+
+    #[test]
     fn missing_path_is_a_runtime_error() {
         let t = Template::compile(&json!({"x.$": "$.nope"})).unwrap();
         let e = t.eval(&json!({}), &Value::Null).unwrap_err();
