@@ -244,7 +244,10 @@ mod tests {
         assert_eq!(keys, expected);
         // "a" then "a.$": the path wins; "b.$" then "b": the literal wins.
         let t = Template::compile(&json!({"a": 1, "a.$": "$.v", "b.$": "$.v", "b": 2})).unwrap();
-        assert_eq!(t.eval(&json!({"v": "x"}), &Value::Null).unwrap(), json!({"a": "x", "b": 2}));
+        assert_eq!(
+            t.eval(&json!({"v": "x"}), &Value::Null).unwrap(),
+            json!({"a": "x", "b": 2})
+        );
     }
 
     #[test]

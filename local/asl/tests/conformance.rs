@@ -4,6 +4,8 @@
 //! not run) through this interpreter against the results the AWS documentation gives.
 //! See `conformance/README.md` for the fixture format.
 
+mod node;
+
 use async_trait::async_trait;
 use jobs_asl::{
     substitute, ExecutionSpec, Executor, StateMachine, TaskContext, TaskError, TaskHandler,
@@ -11,7 +13,6 @@ use jobs_asl::{
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -115,30 +116,8 @@ fn run_rust(fx: &Value) -> Value {
 }
 
 fn node_results() -> Option<HashMap<String, Value>> {
-    if Command::new("node").arg("--version").output().is_err() {
-        eprintln!("\n*** SKIPPED: `node` is not installed, so the conformance comparison did not run ***\n");
-        return None;
-    }
-    let d = dir();
-    if !d.join("node_modules").exists() {
-        let st = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&d)
-            .status()
-            .expect("npm runs");
-        assert!(st.success(), "npm ci failed in {}", d.display());
-    }
-    let out = Command::new("node")
-        .arg("run.mjs")
-        .current_dir(&d)
-        .output()
-        .expect("node runs");
-    assert!(
-        out.status.success(),
-        "run.mjs failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let list: Vec<Value> = serde_json::from_slice(&out.stdout).expect("run.mjs prints JSON");
+    let out = node::run(&dir(), "run.mjs", "conformance comparison")?;
+    let list: Vec<Value> = serde_json::from_slice(&out).expect("run.mjs prints JSON");
     Some(
         list.into_iter()
             .map(|r| (r["name"].as_str().unwrap().to_owned(), r))

@@ -2,12 +2,13 @@
 //! outcome with the reference implementation, npm jsonata 2.0.6. See
 //! docs/jsonata-differential.md for the figures and the disagreements.
 
+mod node;
+
 use jobs_asl::jsonata::{states_value, Expr, Site};
 use jobs_asl::path::VarSource;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("jsonata-diff")
@@ -22,32 +23,8 @@ impl VarSource for Bindings {
 }
 
 fn reference_corpus() -> Option<Value> {
-    if Command::new("node").arg("--version").output().is_err() {
-        eprintln!(
-            "\n*** SKIPPED: `node` is not installed, so the JSONata comparison did not run ***\n"
-        );
-        return None;
-    }
-    let d = dir();
-    if !d.join("node_modules").exists() {
-        let st = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&d)
-            .status()
-            .expect("npm runs");
-        assert!(st.success(), "npm ci failed in {}", d.display());
-    }
-    let out = Command::new("node")
-        .arg("corpus.mjs")
-        .current_dir(&d)
-        .output()
-        .expect("node runs");
-    assert!(
-        out.status.success(),
-        "corpus.mjs failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(serde_json::from_slice(&out.stdout).expect("corpus.mjs prints JSON"))
+    let out = node::run(&dir(), "corpus.mjs", "JSONata comparison")?;
+    Some(serde_json::from_slice(&out).expect("corpus.mjs prints JSON"))
 }
 
 /// jobs-asl's outcome in the reference's shape.

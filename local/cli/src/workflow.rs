@@ -4,6 +4,7 @@
 use clap::{Args, Subcommand};
 use jobs_asl::mock::{offline, MockConfig};
 use jobs_asl::{ExecutionResult, ExecutionSpec, ExecutionStatus, Executor};
+use jobs_local_wire::executions::ExecutionView;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -56,8 +57,8 @@ pub struct RunArgs {
 pub fn run(cmd: WorkflowCommand) -> ExitCode {
     let WorkflowCommand::Run(args) = cmd;
     match execute(&args) {
-        Ok(r) => {
-            print!("{}", report(&args, &r));
+        Ok((r, input)) => {
+            print!("{}", report(&args, &r, input));
             if r.status == ExecutionStatus::Succeeded {
                 ExitCode::SUCCESS
             } else {
@@ -86,7 +87,7 @@ fn substitutions(subs: &[String]) -> Result<HashMap<String, String>, String> {
 }
 
 /// Loads everything, then runs the execution on a clock that skips waits.
-pub fn execute(args: &RunArgs) -> Result<ExecutionResult, String> {
+pub fn execute(args: &RunArgs) -> Result<(ExecutionResult, Value), String> {
     let definition = read(&args.definition, "definition")?;
     let input: Value = match (&args.input, &args.input_file) {
         (Some(text), _) => {
@@ -123,20 +124,11 @@ pub fn execute(args: &RunArgs) -> Result<ExecutionResult, String> {
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let arn = format!("arn:aws:states:local:000000000000:execution:{name}:workflow-run");
-    Ok(runtime
-        .block_on(executor.run(ExecutionSpec::new("workflow-run", arn, input).with_history())))
+    let spec = ExecutionSpec::new("workflow-run", arn, input.clone()).with_history();
+    Ok((runtime.block_on(executor.run(spec)), input))
 }
 
-fn report(args: &RunArgs, r: &ExecutionResult) -> String {
-    let history = json!({"executions": [{
-        "name": "workflow-run",
-        "status": r.status.as_str(),
-        "startDate": r.start_date.to_rfc3339(),
-        "stopDate": r.stop_date.to_rfc3339(),
-        "error": r.error,
-        "cause": r.cause,
-        "events": r.history,
-    }]});
+fn report(args: &RunArgs, r: &ExecutionResult, input: Value) -> String {
     if args.json {
         let mut doc = json!({
             "status": r.status.as_str(),
@@ -162,8 +154,21 @@ fn report(args: &RunArgs, r: &ExecutionResult) -> String {
     }
     out += &format!("states  {}\n", r.path.join(" -> "));
     if args.history {
+        let view = ExecutionView {
+            execution_arn: "workflow-run".into(),
+            name: "workflow-run".into(),
+            status: r.status,
+            start_date: r.start_date,
+            stop_date: Some(r.stop_date),
+            input,
+            output: r.output.clone(),
+            error: r.error.clone(),
+            cause: r.cause.clone(),
+            replay_name: None,
+            events: r.history.clone(),
+        };
         out += "\n";
-        out += &jobs_client::render::timeline(&history);
+        out += &jobs_client::render::timeline(&[view]);
     }
     out
 }
