@@ -94,11 +94,11 @@ fi
 kill "$moto_pid" 2>/dev/null || true
 
 step "Postman collection (newman) and schemathesis against the local stack"
-cargo build --locked -p jobs-local
+cargo build --locked -p jobs
 stack_port="$(free_port)"
 stack_dir="$(mktemp -d)"
 JOBS_LOCAL_ADDR="127.0.0.1:$stack_port" JOBS_LOCAL_DATA_DIR="$stack_dir" \
-  "$root/target/debug/jobs-local" start >"$tools/local-stack.log" 2>&1 &
+  "$root/target/debug/jobs" local start >"$tools/local-stack.log" 2>&1 &
 stack_pid=$!
 pids+=("$stack_pid")
 wait_for_port "$stack_port" "the local stack" "$stack_pid"

@@ -48,7 +48,7 @@ async fn executions(State(state): State<LocalState>, Path(raw): Path<String>) ->
         Ok(id) => id,
         Err(e) => return message(StatusCode::BAD_REQUEST, e.to_string()),
     };
-    match state.executions.for_job(&id).await {
+    let mut response = match state.executions.for_job(&id).await {
         Ok(found) if found.is_empty() => {
             message(StatusCode::NOT_FOUND, format!("No executions for job {id}"))
         }
@@ -64,7 +64,9 @@ async fn executions(State(state): State<LocalState>, Path(raw): Path<String>) ->
             Json(json!({ "executions": executions })).into_response()
         }
         Err(e) => internal(e),
-    }
+    };
+    response.extensions_mut().insert(id);
+    response
 }
 
 #[derive(Debug, Deserialize)]

@@ -19,8 +19,8 @@ use crate::bus::Bus;
 use crate::config::Config;
 use crate::faults::{Faults, FaultyStore, Role};
 use crate::gateway::sigv4::{Credentials, Verifier};
-use crate::gateway::{self, Gateway};
-use crate::local_api::{self, LocalState};
+use crate::gateway::Gateway;
+use crate::local_api::LocalState;
 use crate::runtime::executions::Recovery;
 use crate::runtime::{LocalTasks, Runtime};
 use crate::store::{ArchiveStore, Db, ExecutionStore, SqliteJobStore};
@@ -79,16 +79,15 @@ impl Stack {
             &config.region,
             "execute-api",
         );
-        let app = jobs_api::router(service)
-            .merge(local_api::router(LocalState {
+        let app = crate::app::router(
+            &Arc::new(Gateway::new(verifier)),
+            service,
+            LocalState {
                 executions,
                 bus: bus.clone(),
                 faults: faults.clone(),
-            }))
-            .layer(axum::middleware::from_fn_with_state(
-                Arc::new(Gateway::new(verifier)),
-                gateway::guard,
-            ));
+            },
+        );
 
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await

@@ -1,0 +1,19 @@
+//! The stack's one Router: every route is declared once, in the Router
+//! that serves it (the API's in `jobs_api`, the local endpoints in
+//! [`local_api`]), and each group is merged here behind its own layer.
+
+use std::sync::Arc;
+
+use axum::Router;
+use jobs_domain::service::JobService;
+
+use crate::gateway::{self, Gateway};
+use crate::local_api::{self, LocalState};
+
+pub fn router(gateway: &Arc<Gateway>, service: JobService, local: LocalState) -> Router {
+    Router::new()
+        .merge(gateway.protect(jobs_api::routes(service)))
+        .merge(gateway.protect(local_api::router(local)))
+        .fallback(gateway::missing_token)
+        .layer(axum::middleware::from_fn(gateway::request_log))
+}
