@@ -150,6 +150,7 @@ impl Runtime {
                 id: job.id,
                 parameters: job.parameters.to_value(),
                 replay: None,
+                redrive: None,
             };
             match self.start(&input).await {
                 Ok(()) | Err(StartError::AlreadyStarted) => {

@@ -24,10 +24,12 @@ use crate::status::Cause;
 use crate::{Job, JobError, JobId, JobParameters, JobStatus};
 
 mod records;
+mod sweep;
 mod transitions;
 mod writers;
 
 pub use records::*;
+pub use sweep::*;
 pub use transitions::*;
 pub use writers::*;
 
@@ -53,6 +55,11 @@ macro_rules! job_store_contract {
             duplicate_executions_are_harmless,
             a_stale_writer_cannot_move_a_job_backwards,
             racing_final_writes_have_exactly_one_winner,
+            unfinished_jobs_written_by_the_cutoff_are_found_oldest_first,
+            a_redrive_is_counted_once_per_claim_and_restarts_the_clock,
+            a_stale_job_given_up_is_a_failure_with_its_error,
+            claims_are_refused_for_finished_fresh_or_missing_jobs,
+            overlapping_sweeps_claim_a_job_once,
         );
     };
     // One test at a time: the attributes repeat per test, not per name.
