@@ -27,6 +27,11 @@ use crate::ports::{
 };
 use crate::{Job, JobError, JobId};
 
+/// How often a job is re-driven before it is given up, on AWS and locally.
+pub const DEFAULT_MAX_REDRIVES: u32 = 2;
+/// The most jobs one sweep settles.
+pub const DEFAULT_BATCH: usize = 100;
+
 /// The name of the error a job shows when the sweep gave up on it.
 pub const EXECUTION_LOST: &str = "ExecutionLost";
 

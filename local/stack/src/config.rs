@@ -30,7 +30,14 @@ pub struct StartArgs {
     /// Faults to inject at start, comma-separated: error-handler-writes, processor-writes.
     #[arg(long, env = "JOBS_LOCAL_FAULTS", default_value = "")]
     pub faults: String,
+    /// Seconds between two sweeps for jobs whose execution was lost; shorter
+    /// than the workflow's TimeoutSeconds.
+    #[arg(long, env = "JOBS_LOCAL_SWEEP_PERIOD_SECONDS", default_value_t = DEFAULT_SWEEP_PERIOD_SECONDS)]
+    pub sweep_period_seconds: u64,
 }
+
+/// The local sweep runs as often as the deployed one (cdk/lib/sweeper.ts).
+pub const DEFAULT_SWEEP_PERIOD_SECONDS: u64 = 60;
 
 /// Everything the stack needs to start.
 #[derive(Debug, Clone)]
@@ -42,6 +49,7 @@ pub struct Config {
     pub region: String,
     /// Fault names, as in `JOBS_LOCAL_FAULTS`.
     pub faults: Vec<String>,
+    pub sweep_period: std::time::Duration,
 }
 
 impl Config {
@@ -73,6 +81,7 @@ impl Config {
             secret_access_key: args.secret_access_key.clone(),
             region,
             faults,
+            sweep_period: std::time::Duration::from_secs(args.sweep_period_seconds),
         }
     }
 
@@ -85,6 +94,7 @@ impl Config {
             secret_access_key: DEFAULT_SECRET_ACCESS_KEY.into(),
             region: DEFAULT_REGION.into(),
             faults: Vec::new(),
+            sweep_period: std::time::Duration::from_secs(DEFAULT_SWEEP_PERIOD_SECONDS),
         }
     }
 }
