@@ -72,6 +72,11 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "fuzz targets compile (cargo check; running them needs nightly, see fuzz/run.sh)"
+# Their own workspace and lock file; the shared target dir reuses what
+# clippy already checked.
+CARGO_TARGET_DIR="$root/target" cargo check --manifest-path fuzz/Cargo.toml --bins --locked
+
 step "workflow definition checks (asl-validator and the workflow contract)"
 (cd statemachine && npm ci --no-audit --no-fund --loglevel=error && npm test)
 
@@ -93,8 +98,11 @@ fi
 
 kill "$moto_pid" 2>/dev/null || true
 
-step "Postman collection (newman) and schemathesis against the local stack"
-cargo build --locked -p jobs
+step "botocore-signed calls, the Postman collection (newman) and schemathesis against the local stack"
+# The test run above built the jobs binary (its integration tests start it):
+# building it again here would compile its dependencies a second time, with
+# the features of a build without tests.
+test -x "$root/target/debug/jobs"
 stack_port="$(free_port)"
 stack_dir="$(mktemp -d)"
 JOBS_LOCAL_ADDR="127.0.0.1:$stack_port" JOBS_LOCAL_DATA_DIR="$stack_dir" \
@@ -103,6 +111,7 @@ stack_pid=$!
 pids+=("$stack_pid")
 wait_for_port "$stack_port" "the local stack" "$stack_pid"
 echo "local stack pid $stack_pid at http://127.0.0.1:$stack_port (data in $stack_dir)"
+"$venv/bin/python" scripts/botocore_check.py "http://127.0.0.1:$stack_port"
 scripts/newman.sh "http://127.0.0.1:$stack_port"
 scripts/schemathesis.sh "http://127.0.0.1:$stack_port"
 kill "$stack_pid" 2>/dev/null || true

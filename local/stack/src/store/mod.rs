@@ -7,6 +7,7 @@ pub mod schema;
 pub mod sqlite;
 
 pub use archive::{ArchiveStore, ArchivedEvent};
-pub use executions::{Ending, ExecutionRecord, ExecutionStatus, ExecutionStore};
+pub use executions::{Ending, ExecutionRecord, ExecutionStore};
 pub use jobs::SqliteJobStore;
+pub use jobs_asl::ExecutionStatus;
 pub use sqlite::{Db, DbError};
