@@ -258,30 +258,8 @@ impl JobStore for DynamoJobStore {
             .condition_expression(format!("#status IN ({})", allowed.join(", ")))
             .send()
             .await;
-        match result {
-            Ok(output) => {
-                let item = output.attributes.ok_or_else(|| {
-                    StoreError::Corrupt("UpdateItem returned no attributes".into())
-                })?;
-                Ok(job_from_item(&item)?)
-            }
-            Err(err) => {
-                let Some(failed) = err.as_service_error().and_then(|e| match e {
-                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c) => Some(c),
-                    _ => None,
-                }) else {
-                    return Err(store_error(err).into());
-                };
-                let current = match failed.item() {
-                    Some(item) => Some(job_from_item(item)?),
-                    // Older emulators omit the item; read it to say why.
-                    None => self.get(&change.id).await?,
-                };
-                Err(TransitionError::Rejected {
-                    current: current.map(Box::new),
-                })
-            }
-        }
+        let item = self.conditional_update(result, &change.id).await?;
+        Ok(job_from_item(&item)?)
     }
 
     async fn unfinished_since(
@@ -321,6 +299,43 @@ impl JobStore for DynamoJobStore {
                 Ok(())
             }
             Err(err) => Err(store_error(err)),
+        }
+    }
+}
+
+impl DynamoJobStore {
+    /// The outcome of a conditional UpdateItem: the item as written, or the
+    /// refusal with the job as it is (or `None` if there is none).
+    async fn conditional_update(
+        &self,
+        result: Result<
+            aws_sdk_dynamodb::operation::update_item::UpdateItemOutput,
+            SdkError<
+                aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+                aws_sdk_dynamodb::config::http::HttpResponse,
+            >,
+        >,
+        id: &JobId,
+    ) -> Result<Item, TransitionError> {
+        use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+        match result {
+            Ok(output) => Ok(output
+                .attributes
+                .ok_or_else(|| StoreError::Corrupt("UpdateItem returned no attributes".into()))?),
+            Err(err) => {
+                let failed = match err.as_service_error() {
+                    Some(UpdateItemError::ConditionalCheckFailedException(c)) => c,
+                    _ => return Err(store_error(err).into()),
+                };
+                let current = match failed.item() {
+                    Some(item) => Some(job_from_item(item)?),
+                    // Older emulators omit the item; read it to say why.
+                    None => self.get(id).await?,
+                };
+                Err(TransitionError::Rejected {
+                    current: current.map(Box::new),
+                })
+            }
         }
     }
 }

@@ -5,7 +5,6 @@
 //! spread over 16 partitions (one index partition takes about 1,000 writes a
 //! second); a query asks each of them for its oldest jobs.
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use chrono::{DateTime, Utc};
 
@@ -13,7 +12,7 @@ use jobs_domain::job::timestamp;
 use jobs_domain::ports::{StaleAction, StaleClaim, StaleJob, StoreError, TransitionError};
 use jobs_domain::{JobId, JobStatus};
 
-use super::{error_to_attribute, job_from_item, store_error, DynamoJobStore, Item, JobStore as _};
+use super::{error_to_attribute, job_from_item, store_error, DynamoJobStore, Item};
 
 /// The sparse global secondary index: `unfinishedShard` (S) and `updatedAt` (S).
 pub const UNFINISHED_INDEX: &str = "unfinished";
@@ -95,28 +94,10 @@ impl DynamoJobStore {
                 .expression_attribute_values(":failure", status(JobStatus::Failure))
                 .expression_attribute_values(":error", error_to_attribute(error)),
         };
-        match request.send().await {
-            Ok(output) => {
-                let item = output.attributes.ok_or_else(|| {
-                    StoreError::Corrupt("UpdateItem returned no attributes".into())
-                })?;
-                Ok(stale_from_item(&item)?)
-            }
-            Err(err) => {
-                let failed = match err.as_service_error() {
-                    Some(UpdateItemError::ConditionalCheckFailedException(c)) => c,
-                    _ => return Err(store_error(err).into()),
-                };
-                let current = match failed.item() {
-                    Some(item) => Some(job_from_item(item)?),
-                    // Older emulators omit the item; read it to say why.
-                    None => self.get(&claim.id).await?,
-                };
-                Err(TransitionError::Rejected {
-                    current: current.map(Box::new),
-                })
-            }
-        }
+        let item = self
+            .conditional_update(request.send().await, &claim.id)
+            .await?;
+        Ok(stale_from_item(&item)?)
     }
 }
 
