@@ -88,7 +88,7 @@ mod contract {
     use jobs_domain::testing::contract::Subject;
 
     async fn subject() -> Subject {
-        Subject::new(super::fresh_table().await)
+        Subject::new(super::fresh_table().await).taking_turns()
     }
 
     jobs_domain::job_store_contract!(

@@ -80,6 +80,7 @@ macro_rules! job_store_contract {
 pub struct Subject {
     store: Arc<dyn JobStore>,
     _keep: Option<Box<dyn Any + Send + Sync>>,
+    concurrent: bool,
 }
 
 impl Subject {
@@ -87,6 +88,7 @@ impl Subject {
         Self {
             store: Arc::new(store),
             _keep: None,
+            concurrent: true,
         }
     }
 
@@ -94,11 +96,43 @@ impl Subject {
         Self {
             store: Arc::new(store),
             _keep: Some(Box::new(keep)),
+            concurrent: true,
         }
+    }
+
+    /// For a server that does not isolate concurrent conditional writes of
+    /// one item (moto_server checks a condition and writes in two steps, on
+    /// a thread per request; DynamoDB itself is atomic per item): the racing
+    /// writers of the suite take turns, so what is tested is that each
+    /// condition refuses every writer after the first.
+    pub fn taking_turns(mut self) -> Self {
+        self.concurrent = false;
+        self
     }
 
     pub fn store(&self) -> &Arc<dyn JobStore> {
         &self.store
+    }
+
+    /// Runs the writers at once (or in turn, see [`Subject::taking_turns`])
+    /// and returns their results in order.
+    pub(crate) async fn race<T, F>(&self, writers: Vec<F>) -> Vec<T>
+    where
+        T: Send + 'static,
+        F: std::future::Future<Output = T> + Send + 'static,
+    {
+        let mut results = Vec::with_capacity(writers.len());
+        if self.concurrent {
+            let tasks: Vec<_> = writers.into_iter().map(tokio::spawn).collect();
+            for task in tasks {
+                results.push(task.await.expect("the writer task ran"));
+            }
+        } else {
+            for writer in writers {
+                results.push(writer.await);
+            }
+        }
+        results
     }
 }
 

@@ -189,7 +189,7 @@ pub async fn overlapping_sweeps_claim_a_job_once(subject: &Subject) {
     let store = subject.store().clone();
     let t0 = start() - Duration::hours(1);
     let job = job_in(store.as_ref(), JobStatus::Queued, t0).await;
-    let mut tasks = Vec::new();
+    let mut claims = Vec::new();
     for i in 0..8 {
         let store = store.clone();
         let claim = if i % 4 == 3 {
@@ -197,11 +197,11 @@ pub async fn overlapping_sweeps_claim_a_job_once(subject: &Subject) {
         } else {
             redrive(job.id, t0, t0 + Duration::minutes(5), 3)
         };
-        tasks.push(tokio::spawn(async move { store.claim_stale(&claim).await }));
+        claims.push(async move { store.claim_stale(&claim).await });
     }
     let mut wins = Vec::new();
-    for task in tasks {
-        match task.await.expect("the claim task ran") {
+    for result in subject.race(claims).await {
+        match result {
             Ok(won) => wins.push(won),
             Err(TransitionError::Rejected { current: Some(_) }) => {}
             Err(e) => panic!("a racing claim failed instead of being refused: {e}"),
