@@ -17,6 +17,6 @@ pub mod testing;
 
 pub use id::{InvalidJobId, JobId};
 pub use idempotency::{IdempotencyKey, IdempotencyRecord, InvalidIdempotencyKey};
-pub use job::{Job, JobError};
+pub use job::{Job, JobError, JobView};
 pub use parameters::{InvalidParameters, JobParameters, MAX_RUNNABLE_SECONDS};
 pub use status::JobStatus;

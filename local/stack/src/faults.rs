@@ -10,40 +10,8 @@ use jobs_domain::ports::{
     CreateOutcome, JobStore, StaleClaim, StaleJob, StatusChange, StoreError, TransitionError,
 };
 use jobs_domain::{IdempotencyKey, IdempotencyRecord, Job, JobId};
-use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Switch {
-    Ok,
-    Fail,
-}
-
-impl Switch {
-    fn from_bool(fail: bool) -> Self {
-        if fail {
-            Self::Fail
-        } else {
-            Self::Ok
-        }
-    }
-}
-
-/// The `/local/faults` document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FaultSettings {
-    pub error_handler_store_writes: Switch,
-    pub processor_store_writes: Switch,
-}
-
-/// A partial update: absent fields keep their value.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FaultUpdate {
-    pub error_handler_store_writes: Option<Switch>,
-    pub processor_store_writes: Option<Switch>,
-}
+pub use jobs_local_wire::faults::{FaultSettings, FaultUpdate, Switch};
 
 #[derive(Debug, Default)]
 pub struct Faults {
