@@ -9,6 +9,7 @@ pub mod parameters;
 pub mod ports;
 pub mod service;
 pub mod status;
+pub mod sweep;
 pub mod workflow;
 
 #[cfg(any(test, feature = "test-support"))]

@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use jobs_domain::ports::{CreateOutcome, JobStore, StatusChange, StoreError, TransitionError};
+use jobs_domain::ports::{
+    CreateOutcome, JobStore, StaleClaim, StaleJob, StatusChange, StoreError, TransitionError,
+};
 use jobs_domain::{IdempotencyKey, IdempotencyRecord, Job, JobId};
 
 pub use jobs_local_wire::faults::{FaultSettings, FaultUpdate, Switch};
@@ -137,6 +139,19 @@ impl JobStore for FaultyStore {
     ) -> Result<(), StoreError> {
         self.check()?;
         self.inner.release_idempotency_key(key, job_id).await
+    }
+
+    async fn unfinished_since(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<Vec<StaleJob>, StoreError> {
+        self.inner.unfinished_since(cutoff, limit).await
+    }
+
+    async fn claim_stale(&self, claim: &StaleClaim) -> Result<StaleJob, TransitionError> {
+        self.check()?;
+        self.inner.claim_stale(claim).await
     }
 }
 

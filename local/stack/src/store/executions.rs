@@ -235,10 +235,12 @@ impl ExecutionStore {
 }
 
 /// Both halves must match an index's condition to use it, or each lookup
-/// becomes a scan of every execution.
+/// becomes a scan of every execution. A job's own executions are named with
+/// its id, re-drives `<id>-redrive-<n>`: one range of the name index.
 fn for_job_sql() -> String {
     format!(
-        "SELECT {COLUMNS} FROM executions WHERE name = ?1 AND replay_name IS NULL
+        "SELECT {COLUMNS} FROM executions
+         WHERE name >= ?1 AND name < ?1 || '-redrive.' AND replay_name IS NULL
          UNION ALL
          SELECT {COLUMNS} FROM executions WHERE job_id = ?1 AND replay_name IS NOT NULL
          ORDER BY start_date, seq"

@@ -15,7 +15,7 @@ use super::sqlite::DbError;
 /// `PRAGMA user_version` of the layout below. Version 0 is either a new file
 /// or the first layout (history keyed by execution ARN), told apart by
 /// whether `executions` exists.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 const TABLES: &str = r#"
 CREATE TABLE IF NOT EXISTS jobs (
@@ -25,11 +25,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     results TEXT,
     error TEXT,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    -- How many times a sweep re-drove the job (a resume at start counts).
+    redrives INTEGER NOT NULL DEFAULT 0
 );
--- Recovery looks for jobs stored but never started; a partial index holds
--- only those, so the status changes of every other job do not touch it.
-CREATE INDEX IF NOT EXISTS jobs_queued ON jobs(created_at) WHERE status = 'Queued';
 
 CREATE TABLE IF NOT EXISTS idempotency_keys (
     key TEXT PRIMARY KEY,
@@ -116,6 +115,17 @@ DROP TABLE executions_v1;
 
 /// Brings the file to [`VERSION`] in one transaction: a failure leaves it as
 /// it was.
+/// Layout 3: jobs count their re-drives.
+const TO_REDRIVES: &str = "ALTER TABLE jobs ADD COLUMN redrives INTEGER NOT NULL DEFAULT 0;";
+
+/// Recovery and the sweep look for unfinished jobs by age; a partial index
+/// holds only those, so finished jobs (nearly all of them) do not touch it.
+const UNFINISHED_INDEX: &str = r#"
+DROP INDEX IF EXISTS jobs_queued;
+CREATE INDEX IF NOT EXISTS jobs_unfinished ON jobs(updated_at)
+    WHERE status IN ('Queued', 'Running');
+"#;
+
 pub fn migrate(conn: &mut Connection) -> Result<(), DbError> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > VERSION {
@@ -138,6 +148,10 @@ pub fn migrate(conn: &mut Connection) -> Result<(), DbError> {
     if first_layout {
         tx.execute_batch(COPY_FIRST_LAYOUT)?;
     }
+    if !has_column(&tx, "jobs", "redrives")? {
+        tx.execute_batch(TO_REDRIVES)?;
+    }
+    tx.execute_batch(UNFINISHED_INDEX)?;
     tx.pragma_update(None, "user_version", VERSION)?;
     tx.commit()?;
     Ok(())

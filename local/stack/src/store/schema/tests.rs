@@ -207,7 +207,7 @@ fn the_writers_tables_have_no_index_on_a_random_key_but_the_lookups() {
         ("executions", "executions_running"),
         ("executions", "sqlite_autoindex_executions_1"),
         ("history_events", "history_by_execution"),
-        ("jobs", "jobs_queued"),
+        ("jobs", "jobs_unfinished"),
         ("jobs", "sqlite_autoindex_jobs_1"),
     ];
     let got: Vec<(&str, &str)> = indexes
