@@ -30,6 +30,10 @@ pub struct StartArgs {
     /// Faults to inject at start, comma-separated: error-handler-writes, processor-writes.
     #[arg(long, env = "JOBS_LOCAL_FAULTS", default_value = "")]
     pub faults: String,
+    /// Run this workflow definition instead of statemachine/jobs.asl.json
+    /// (its ${...} are filled in as for the jobs workflow).
+    #[arg(long, env = "JOBS_LOCAL_DEFINITION")]
+    pub definition: Option<PathBuf>,
 }
 
 /// Everything the stack needs to start.
@@ -42,6 +46,8 @@ pub struct Config {
     pub region: String,
     /// Fault names, as in `JOBS_LOCAL_FAULTS`.
     pub faults: Vec<String>,
+    /// A definition file to run instead of `statemachine/jobs.asl.json`.
+    pub definition: Option<PathBuf>,
 }
 
 impl Config {
@@ -73,6 +79,7 @@ impl Config {
             secret_access_key: args.secret_access_key.clone(),
             region,
             faults,
+            definition: args.definition.clone(),
         }
     }
 
@@ -85,6 +92,7 @@ impl Config {
             secret_access_key: DEFAULT_SECRET_ACCESS_KEY.into(),
             region: DEFAULT_REGION.into(),
             faults: Vec::new(),
+            definition: None,
         }
     }
 }

@@ -22,7 +22,7 @@ use crate::gateway::sigv4::{Credentials, Verifier};
 use crate::gateway::{self, Gateway};
 use crate::local_api::{self, LocalState};
 use crate::runtime::executions::Recovery;
-use crate::runtime::{LocalTasks, Runtime};
+use crate::runtime::{LocalTasks, Runtime, Workflow};
 use crate::store::{ArchiveStore, Db, ExecutionStore, SqliteJobStore};
 
 /// A running local stack.
@@ -67,7 +67,27 @@ impl Stack {
 
         let bus = Arc::new(Bus::new(archive, clock.clone()));
         let tasks = Arc::new(LocalTasks::new(processor, error_handler, bus.clone()));
-        let runtime = Runtime::new(tasks, executions.clone(), clock.clone(), &config.region);
+        let workflow = match &config.definition {
+            None => Workflow::jobs(&config.region),
+            Some(path) => {
+                let source = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the definition {}", path.display()))?;
+                Workflow::load(&source, &config.region).map_err(|e| {
+                    anyhow::anyhow!("the definition {} is not valid: {e}", path.display())
+                })?
+            }
+        };
+        let runtime = Runtime::new(
+            tasks,
+            executions.clone(),
+            clock.clone(),
+            &config.region,
+            workflow,
+        );
+        runtime
+            .record_definition()
+            .await
+            .context("recording the workflow definition")?;
         bus.set_workflow(Arc::new(runtime.clone()));
         let service = JobService::new(store, Arc::new(runtime.clone()), clock);
 

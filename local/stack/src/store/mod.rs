@@ -3,10 +3,12 @@
 pub mod archive;
 pub mod executions;
 pub mod jobs;
+pub mod listing;
 pub mod schema;
 pub mod sqlite;
 
 pub use archive::{ArchiveStore, ArchivedEvent};
 pub use executions::{Ending, ExecutionRecord, ExecutionStatus, ExecutionStore};
 pub use jobs::SqliteJobStore;
+pub use listing::{Cursor, JobPage, JobQuery, StatusCounts};
 pub use sqlite::{Db, DbError};
