@@ -5,6 +5,7 @@
 
 pub mod bus;
 pub mod config;
+pub mod console;
 pub mod faults;
 pub mod gateway;
 pub mod local_api;
