@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 use tracing::error;
 
 use crate::bus::{Bus, ReplayError, ARCHIVE_NAME};
+use crate::console::{self, Token};
 use crate::faults::{FaultUpdate, Faults};
 use crate::gateway::message;
 use crate::store::ExecutionStore;
@@ -27,6 +28,9 @@ pub struct LocalState {
     pub executions: ExecutionStore,
     pub bus: Arc<Bus>,
     pub faults: Arc<Faults>,
+    /// The console's token, which `GET /local/console` hands to whoever
+    /// holds the stack's credentials.
+    pub console: Token,
 }
 
 pub fn router(state: LocalState) -> Router {
@@ -35,6 +39,7 @@ pub fn router(state: LocalState) -> Router {
         .route("/local/archive", get(archive))
         .route("/local/replays", post(replay))
         .route("/local/faults", get(get_faults).put(put_faults))
+        .route("/local/console", get(console_url))
         .with_state(state)
 }
 
@@ -74,7 +79,7 @@ struct Window {
 }
 
 /// Absent bounds mean "from the beginning" and "until now".
-fn window(from: Option<&str>, to: Option<&str>) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
+pub fn window(from: Option<&str>, to: Option<&str>) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
     let parse = |name: &str, text: Option<&str>, default: DateTime<Utc>| match text {
         None => Ok(default),
         Some(t) => parse_timestamp(t).ok_or_else(|| {
@@ -164,4 +169,20 @@ async fn put_faults(State(state): State<LocalState>, body: Bytes) -> Response {
             ),
         ),
     }
+}
+
+/// The console's URL and token, for the host the request was sent to (the
+/// CLI prints it; `submit` and `history` make job links of it).
+async fn console_url(State(state): State<LocalState>, headers: http::HeaderMap) -> Response {
+    let host = headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:3000");
+    let base = format!("http://{host}");
+    Json(json!({
+        "url": console::url(&base, &state.console),
+        "base": format!("{base}/console"),
+        "token": state.console.as_str(),
+    }))
+    .into_response()
 }

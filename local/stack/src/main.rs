@@ -95,6 +95,7 @@ fn banner(stack: &Stack) -> String {
         "\
 jobs-local is running
   URL           {url}
+  Console       {console}
   Region        {region}
   Access key    {key}
   Secret key    {secret}
@@ -107,6 +108,7 @@ Every request must be signed with AWS Signature V4 (service execute-api), e.g.:
   jobs-local submit --seconds 3 --wait
 Stop with Ctrl-C.
 ",
+        console = stack.console_url(),
         region = c.region,
         key = c.access_key_id,
         secret = c.secret_access_key,

@@ -17,6 +17,7 @@ use tracing::{info, warn};
 
 use crate::bus::Bus;
 use crate::config::Config;
+use crate::console::{self, ConsoleState, Token};
 use crate::faults::{Faults, FaultyStore, Role};
 use crate::gateway::sigv4::{Credentials, Verifier};
 use crate::gateway::{self, Gateway};
@@ -36,6 +37,8 @@ pub struct Stack {
     pub runtime: Runtime,
     pub faults: Arc<Faults>,
     pub recovery: Recovery,
+    /// Opens the console; see [`Stack::console_url`].
+    pub console_token: Token,
     stopping: CancellationToken,
     server: JoinHandle<std::io::Result<()>>,
 }
@@ -90,6 +93,7 @@ impl Stack {
             .context("recording the workflow definition")?;
         bus.set_workflow(Arc::new(runtime.clone()));
         let service = JobService::new(store, Arc::new(runtime.clone()), clock);
+        let console_token = Token::random();
 
         let verifier = Verifier::new(
             Credentials {
@@ -99,16 +103,27 @@ impl Stack {
             &config.region,
             "execute-api",
         );
+        let console = console::router(ConsoleState::new(console::Parts {
+            token: console_token.clone(),
+            jobs: jobs.clone(),
+            executions: executions.clone(),
+            bus: bus.clone(),
+            faults: faults.clone(),
+            api: jobs_api::router(service.clone()),
+            workflow: runtime.workflow().clone(),
+        }));
         let app = jobs_api::router(service)
             .merge(local_api::router(LocalState {
                 executions,
                 bus: bus.clone(),
                 faults: faults.clone(),
+                console: console_token.clone(),
             }))
             .layer(axum::middleware::from_fn_with_state(
                 Arc::new(Gateway::new(verifier)),
                 gateway::guard,
-            ));
+            ))
+            .merge(console);
 
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
@@ -148,6 +163,7 @@ impl Stack {
             runtime,
             faults,
             recovery,
+            console_token,
             stopping,
             server,
         })
@@ -155,6 +171,11 @@ impl Stack {
 
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The URL that opens the console, valid while this stack runs.
+    pub fn console_url(&self) -> String {
+        console::url(&self.base_url(), &self.console_token)
     }
 
     /// Stops serving, leaves running executions to be resumed at the next

@@ -49,6 +49,7 @@ pub enum Route {
     Archive,
     Replays,
     Faults,
+    Console,
 }
 
 pub fn route(method: &Method, path: &str) -> Option<Route> {
@@ -60,6 +61,7 @@ pub fn route(method: &Method, path: &str) -> Option<Route> {
         ("GET", ["local", "archive"]) => Some(Route::Archive),
         ("POST", ["local", "replays"]) => Some(Route::Replays),
         ("GET" | "PUT", ["local", "faults"]) => Some(Route::Faults),
+        ("GET", ["local", "console"]) => Some(Route::Console),
         _ => None,
     }
 }

@@ -7,7 +7,7 @@ pub mod listing;
 pub mod schema;
 pub mod sqlite;
 
-pub use archive::{ArchiveStore, ArchivedEvent};
+pub use archive::{ArchiveStore, ArchivedEvent, ReplayRecord};
 pub use executions::{Ending, ExecutionRecord, ExecutionStatus, ExecutionStore};
 pub use jobs::SqliteJobStore;
 pub use listing::{Cursor, JobPage, JobQuery, StatusCounts};
