@@ -103,7 +103,7 @@ fn render(regions: &[Region], form: &ReplayForm, notice: Option<&str>, error: Op
                     form method="post" action="/console/replays" id="replay-form" {
                         label { "From (RFC 3339)" input type="text" name="from" value=(form.from) placeholder="the beginning"; }
                         label { "To (RFC 3339, exclusive)" input type="text" name="to" value=(form.to) placeholder="now"; }
-                        label { "Name " span class="optional" { "(optional)" } input type="text" name="name" value=(form.name) maxlength="64" placeholder="chosen by the stack"; }
+                        label { span { "Name " span class="optional" { "(optional)" } } input type="text" name="name" value=(form.name) maxlength="64" placeholder="chosen by the stack"; }
                         @if let Some(e) = error { p class="form-error" role="alert" { (e) } }
                         button type="submit" class="primary" { "Replay the window" }
                     }

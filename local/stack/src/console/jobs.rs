@@ -139,7 +139,7 @@ fn render(regions: &[Region], form: &SubmitForm, error: Option<&str>, l: &Listin
                     p class="hint" { "Sent through the API's own handler (POST /jobs), with the same body checks." }
                     form method="post" action="/console/jobs" id="submit-form" {
                         label { "Seconds" input type="number" name="seconds" min="1" step="1" required value=(form.seconds); }
-                        label { "Idempotency-Key " span class="optional" { "(optional)" } input type="text" name="idempotency_key" maxlength="255" value=(form.idempotency_key) placeholder="e.g. order-42"; }
+                        label { span { "Idempotency-Key " span class="optional" { "(optional)" } } input type="text" name="idempotency_key" maxlength="255" value=(form.idempotency_key) placeholder="e.g. order-42"; }
                         @if let Some(e) = error { p class="form-error" role="alert" { (e) } }
                         button type="submit" class="primary" { "Submit job" }
                     }
