@@ -39,6 +39,7 @@ pub struct Stack {
     pub recovery: Recovery,
     /// Opens the console; see [`Stack::console_url`].
     pub console_token: Token,
+    console: axum::Router,
     stopping: CancellationToken,
     server: JoinHandle<std::io::Result<()>>,
 }
@@ -123,7 +124,7 @@ impl Stack {
                 Arc::new(Gateway::new(verifier)),
                 gateway::guard,
             ))
-            .merge(console);
+            .merge(console.clone());
 
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
@@ -164,6 +165,7 @@ impl Stack {
             faults,
             recovery,
             console_token,
+            console,
             stopping,
             server,
         })
@@ -171,6 +173,11 @@ impl Stack {
 
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The console's routes alone, as the stack serves them (for tests).
+    pub fn console_router(&self) -> axum::Router {
+        self.console.clone()
     }
 
     /// The URL that opens the console, valid while this stack runs.
