@@ -103,6 +103,9 @@ pub enum ClientCommand {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Print the URL that opens the local stack's console in a browser
+    /// (local stack only)
+    Console,
     /// Show or change the local stack's fault injection (local stack only)
     Faults {
         /// Make the error handler's store writes fail, so failed jobs land in
@@ -245,6 +248,9 @@ pub async fn run_with(
             } else {
                 write!(output.out, "{}", render::timeline(&history.body))?;
             }
+            if let Some(link) = console_link(client, &id).await {
+                writeln!(output.err, "console: {link}")?;
+            }
         }
         ClientCommand::Archive { from, to, json } => {
             local_only("archive")?;
@@ -310,6 +316,18 @@ pub async fn run_with(
                 )?;
             }
         }
+        ClientCommand::Console => {
+            local_only("console")?;
+            let console = client
+                .call(Method::GET, "/local/console", &[], None, &[])
+                .await?;
+            let url = console
+                .body
+                .get("url")
+                .and_then(Value::as_str)
+                .context("the stack's answer has no console url")?;
+            writeln!(output.out, "{url}")?;
+        }
         ClientCommand::Faults {
             error_handler_writes,
             processor_writes,
@@ -368,15 +386,22 @@ async fn submit_job(
         .get(http::header::LOCATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let id = job_id(&id)?;
+    let link = console_link(client, &id).await;
     if !submit.wait {
         writeln!(output.out, "{id}")?;
         if let Some(location) = location {
             writeln!(output.err, "location: {location}")?;
         }
+        if let Some(link) = link {
+            writeln!(output.err, "console: {link}")?;
+        }
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(link) = link {
+        writeln!(output.err, "console: {link}")?;
+    }
 
-    let id = job_id(&id)?;
     let job = wait_for(client, id, &submit, output).await?;
     writeln!(output.out, "{}", render::job_json(&job))?;
     let status = job.get("status").and_then(Value::as_str).unwrap_or("");
@@ -385,6 +410,21 @@ async fn submit_job(
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The job's page in the local stack's console, opened with its token;
+/// `None` for a deployed API, or a stack without a console.
+async fn console_link(client: &ApiClient, id: &JobId) -> Option<String> {
+    if client.endpoint().is_aws() {
+        return None;
+    }
+    let console = client
+        .call(Method::GET, "/local/console", &[], None, &[])
+        .await
+        .ok()?;
+    let base = console.body.get("base")?.as_str()?;
+    let token = console.body.get("token")?.as_str()?;
+    Some(format!("{base}/jobs/{id}?token={token}"))
 }
 
 /// Polls the job until it is final, reporting each status change.

@@ -97,10 +97,13 @@ async fn submit_prints_the_id_and_the_location() {
     assert_eq!(ran.result.unwrap(), ExitCode::SUCCESS);
     let id = ran.out.trim();
     assert!(id.parse::<uuid::Uuid>().is_ok(), "{:?}", ran.out);
-    assert_eq!(ran.err.trim(), format!("location: /jobs/{id}"));
+    assert_eq!(
+        ran.err.trim(),
+        format!("location: /jobs/{id}\nconsole: http://stub/console/jobs/{id}?token=t0k3n")
+    );
     let received = server.received();
-    assert_eq!(received.len(), 1);
-    assert_eq!(received[0].path, "/jobs");
+    let paths: Vec<&str> = received.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(paths, ["/jobs", "/local/console"]);
     assert_eq!(received[0].body, serde_json::json!({"seconds": 2}));
 }
 
@@ -113,15 +116,20 @@ async fn submit_wait_follows_the_job_to_success_and_exits_0() {
     )
     .await;
     assert_eq!(ran.result.unwrap(), ExitCode::SUCCESS, "{}", ran.err);
-    // One line per status change, in order, and nothing else but the note.
-    let statuses: Vec<&str> = ran
-        .err
-        .lines()
-        .skip(1)
+    // The console link, the note, then one line per status change, in
+    // order, and nothing else.
+    let lines: Vec<&str> = ran.err.lines().collect();
+    assert!(
+        lines[0].starts_with("console: http://stub/console/jobs/"),
+        "{}",
+        ran.err
+    );
+    assert!(lines[1].contains("submitted"), "{}", ran.err);
+    let statuses: Vec<&str> = lines[2..]
+        .iter()
         .map(|l| l.split_whitespace().nth(1).unwrap())
         .collect();
     assert_eq!(statuses, ["Queued", "Running", "Success"], "{}", ran.err);
-    assert!(ran.err.lines().next().unwrap().contains("submitted"));
     assert!(!ran.err.contains('\r'), "no spinner off a terminal");
     let job: Value = serde_json::from_str(&ran.out).unwrap();
     assert_eq!(job["status"], "Success");
@@ -332,7 +340,7 @@ async fn a_base_path_is_kept_and_signed() {
     assert!(
         paths[1..]
             .iter()
-            .all(|p| p.starts_with("/jobs/") || p.starts_with("/local/jobs/")),
+            .all(|p| p.starts_with("/jobs/") || p.starts_with("/local/")),
         "{paths:?}"
     );
 }
@@ -357,6 +365,10 @@ async fn history_renders_the_timeline_or_the_raw_json() {
         ran.out
     );
     assert!(ran.out.contains("  replay  replay-fixture\n"));
+    assert_eq!(
+        ran.err.trim(),
+        format!("console: http://stub/console/jobs/{id}?token=t0k3n")
+    );
     let raw = run(
         &client,
         ClientCommand::History {

@@ -79,7 +79,10 @@ struct Window {
 }
 
 /// Absent bounds mean "from the beginning" and "until now".
-pub fn window(from: Option<&str>, to: Option<&str>) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
+pub fn window(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
     let parse = |name: &str, text: Option<&str>, default: DateTime<Utc>| match text {
         None => Ok(default),
         Some(t) => parse_timestamp(t).ok_or_else(|| {

@@ -191,6 +191,12 @@ async fn handle(
             }
             created(&id)
         }
+        ("GET", ["local", "console"]) => Json(json!({
+            "url": "http://stub/console?token=t0k3n",
+            "base": "http://stub/console",
+            "token": "t0k3n",
+        }))
+        .into_response(),
         ("GET", ["jobs", id]) => {
             if id.parse::<uuid::Uuid>().is_err() {
                 return message(

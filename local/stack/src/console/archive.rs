@@ -45,16 +45,30 @@ struct ReplayView {
 async fn read(state: &ConsoleState) -> Result<(Vec<ArchivedEvent>, Vec<ReplayView>), Response> {
     let archive = state.inner.bus.archive();
     let far = Utc::now() + chrono::TimeDelta::seconds(1);
-    let events = archive.between(DateTime::UNIX_EPOCH, far).await.map_err(unavailable)?;
+    let events = archive
+        .between(DateTime::UNIX_EPOCH, far)
+        .await
+        .map_err(unavailable)?;
     let mut replays = Vec::new();
     for record in archive.replays(20).await.map_err(unavailable)? {
         // The execution a replay starts for a job is named from the two, so
         // it is found by name, without a scan.
         let mut executions = Vec::new();
-        for e in events.iter().filter(|e| e.time >= record.from && e.time < record.to) {
-            let Some(job) = job_of(e).and_then(|j| j.parse().ok()) else { continue };
+        for e in events
+            .iter()
+            .filter(|e| e.time >= record.from && e.time < record.to)
+        {
+            let Some(job) = job_of(e).and_then(|j| j.parse().ok()) else {
+                continue;
+            };
             let name = replay_execution_name(&record.name, &job);
-            if let Some((x, _)) = state.inner.executions.named(&name).await.map_err(unavailable)? {
+            if let Some((x, _)) = state
+                .inner
+                .executions
+                .named(&name)
+                .await
+                .map_err(unavailable)?
+            {
                 executions.push((name, job.to_string(), x.status));
             }
         }
@@ -67,25 +81,47 @@ fn job_of(e: &ArchivedEvent) -> Option<&str> {
     e.detail.get("id").and_then(Value::as_str)
 }
 
-pub async fn page(State(state): State<ConsoleState>, Query(notice): Query<Notice>, Query(live): Query<Live>) -> Response {
+pub async fn page(
+    State(state): State<ConsoleState>,
+    Query(notice): Query<Notice>,
+    Query(live): Query<Live>,
+) -> Response {
     let (events, replays) = match read(&state).await {
         Ok(r) => r,
         Err(r) => return r,
     };
-    let regions = vec![region("archive-events", events_table(&events)), region("replays", replays_table(&replays))];
+    let regions = vec![
+        region("archive-events", events_table(&events)),
+        region("replays", replays_table(&replays)),
+    ];
     if live.wanted() {
         return shell::live_response(&regions, true);
     }
-    let notice = notice.replayed.map(|n| format!("Replay {n} sent the archived events of its window to the bus again."));
+    let notice = notice
+        .replayed
+        .map(|n| format!("Replay {n} sent the archived events of its window to the bus again."));
     render(&regions, &default_form(&events), notice.as_deref(), None).into_response()
 }
 
 fn default_form(events: &[ArchivedEvent]) -> ReplayForm {
-    let from = events.iter().map(|e| e.time).min().unwrap_or_else(|| Utc::now() - chrono::TimeDelta::hours(24));
-    ReplayForm { from: time(&from), to: String::new(), name: String::new() }
+    let from = events
+        .iter()
+        .map(|e| e.time)
+        .min()
+        .unwrap_or_else(|| Utc::now() - chrono::TimeDelta::hours(24));
+    ReplayForm {
+        from: time(&from),
+        to: String::new(),
+        name: String::new(),
+    }
 }
 
-fn render(regions: &[Region], form: &ReplayForm, notice: Option<&str>, error: Option<&str>) -> Markup {
+fn render(
+    regions: &[Region],
+    form: &ReplayForm,
+    notice: Option<&str>,
+    error: Option<&str>,
+) -> Markup {
     shell::page(
         "Failed-jobs archive",
         Nav::Archive,
@@ -116,12 +152,22 @@ fn render(regions: &[Region], form: &ReplayForm, notice: Option<&str>, error: Op
 }
 
 fn error_cell(error: Option<&Value>) -> Markup {
-    let name = error.and_then(|e| e.get("Error")).and_then(Value::as_str).unwrap_or("–");
-    let cause = error.and_then(|e| e.get("Cause")).and_then(Value::as_str).unwrap_or("");
+    let name = error
+        .and_then(|e| e.get("Error"))
+        .and_then(Value::as_str)
+        .unwrap_or("–");
+    let cause = error
+        .and_then(|e| e.get("Cause"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
     // A Lambda error's cause is its error document: show the message.
     let message = serde_json::from_str::<Value>(cause)
         .ok()
-        .and_then(|c| c.get("errorMessage").and_then(Value::as_str).map(str::to_owned))
+        .and_then(|c| {
+            c.get("errorMessage")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
         .unwrap_or_else(|| cause.to_owned());
     html! { span class="error-name" { (name) } br; span class="cause" { (message) } }
 }
@@ -195,7 +241,10 @@ pub async fn replay(State(state): State<ConsoleState>, Form(form): Form<ReplayFo
                 Ok(r) => r,
                 Err(r) => return r,
             };
-            let regions = vec![region("archive-events", events_table(&events)), region("replays", replays_table(&replays))];
+            let regions = vec![
+                region("archive-events", events_table(&events)),
+                region("replays", replays_table(&replays)),
+            ];
             (status, render(&regions, &form, None, Some(&message))).into_response()
         }
     }

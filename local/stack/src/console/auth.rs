@@ -110,12 +110,25 @@ pub async fn guard(State(token): State<Token>, request: Request, next: Next) -> 
             );
         }
         let path = request.uri().path();
-        let target = if rest.is_empty() { path.to_owned() } else { format!("{path}?{rest}") };
-        let cookie = format!("{COOKIE_NAME}={}; Path=/console; HttpOnly; SameSite=Strict", token.as_str());
+        let target = if rest.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{rest}")
+        };
+        let cookie = format!(
+            "{COOKIE_NAME}={}; Path=/console; HttpOnly; SameSite=Strict",
+            token.as_str()
+        );
         let mut response = StatusCode::SEE_OTHER.into_response();
         let headers = response.headers_mut();
-        headers.insert(LOCATION, HeaderValue::from_str(&target).unwrap_or(HeaderValue::from_static("/console/jobs")));
-        headers.insert(SET_COOKIE, HeaderValue::from_str(&cookie).expect("hex is a header value"));
+        headers.insert(
+            LOCATION,
+            HeaderValue::from_str(&target).unwrap_or(HeaderValue::from_static("/console/jobs")),
+        );
+        headers.insert(
+            SET_COOKIE,
+            HeaderValue::from_str(&cookie).expect("hex is a header value"),
+        );
         return response;
     }
     if !cookie_token(request.headers()).is_some_and(|c| token.matches(c)) {
@@ -138,7 +151,10 @@ pub async fn guard(State(token): State<Token>, request: Request, next: Next) -> 
     let headers = response.headers_mut();
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     headers.insert(
         "content-security-policy",
@@ -167,7 +183,10 @@ mod tests {
 
     #[test]
     fn the_token_is_taken_out_of_the_query() {
-        assert_eq!(split_token(Some("token=abc")), (Some("abc".into()), String::new()));
+        assert_eq!(
+            split_token(Some("token=abc")),
+            (Some("abc".into()), String::new())
+        );
         assert_eq!(
             split_token(Some("status=Running&token=abc&q=1")),
             (Some("abc".into()), "status=Running&q=1".into())
@@ -178,7 +197,10 @@ mod tests {
     #[test]
     fn the_cookie_is_found_among_others() {
         let mut h = HeaderMap::new();
-        h.insert(COOKIE, HeaderValue::from_static("a=1; jobs_console=xyz; b=2"));
+        h.insert(
+            COOKIE,
+            HeaderValue::from_static("a=1; jobs_console=xyz; b=2"),
+        );
         assert_eq!(cookie_token(&h), Some("xyz"));
         h.insert(COOKIE, HeaderValue::from_static("jobs_console_other=xyz"));
         assert_eq!(cookie_token(&h), None);

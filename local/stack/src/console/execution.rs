@@ -43,29 +43,66 @@ fn ended(status: ExecutionStatus) -> Ended {
 }
 
 async fn read(state: &ConsoleState, name: &str) -> Result<Option<Seen>, Response> {
-    let Some((record, raw_events)) = state.inner.executions.named(name).await.map_err(unavailable)? else {
+    let Some((record, raw_events)) = state
+        .inner
+        .executions
+        .named(name)
+        .await
+        .map_err(unavailable)?
+    else {
         return Ok(None);
     };
     let recorded = match &record.definition {
-        Some(hash) => state.inner.executions.definition(hash).await.map_err(unavailable)?.map(|t| (hash.clone(), t)),
+        Some(hash) => state
+            .inner
+            .executions
+            .definition(hash)
+            .await
+            .map_err(unavailable)?
+            .map(|t| (hash.clone(), t)),
         None => None,
     };
     let own_definition = recorded.is_some();
-    let (hash, text) = recorded.unwrap_or_else(|| (state.inner.workflow.hash.clone(), state.inner.workflow.text.to_string()));
+    let (hash, text) = recorded.unwrap_or_else(|| {
+        (
+            state.inner.workflow.hash.clone(),
+            state.inner.workflow.text.to_string(),
+        )
+    });
     let definition: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     let outline = Outline::from_definition(&definition);
     let events = states::parse_events(&raw_events);
     let runs = states::read(&events, outline.as_ref(), ended(record.status));
-    Ok(Some(Seen { record, events, runs, definition, own_definition, outline, hash }))
+    Ok(Some(Seen {
+        record,
+        events,
+        runs,
+        definition,
+        own_definition,
+        outline,
+        hash,
+    }))
 }
 
-pub async fn page(State(state): State<ConsoleState>, Path(name): Path<String>, Query(live): Query<Live>) -> Response {
+pub async fn page(
+    State(state): State<ConsoleState>,
+    Path(name): Path<String>,
+    Query(live): Query<Live>,
+) -> Response {
     let seen = match read(&state, &name).await {
         Ok(Some(s)) => s,
-        Ok(None) => return not_found("No such execution", &format!("No execution is named {name}.")),
+        Ok(None) => {
+            return not_found(
+                "No such execution",
+                &format!("No execution is named {name}."),
+            )
+        }
         Err(r) => return r,
     };
-    let drawing = seen.outline.as_ref().and_then(|o| state.drawing(&seen.hash, o));
+    let drawing = seen
+        .outline
+        .as_ref()
+        .and_then(|o| state.drawing(&seen.hash, o));
     let regions = regions(&seen, drawing.as_deref());
     let running = seen.record.status == ExecutionStatus::Running;
     if live.wanted() {
@@ -82,7 +119,9 @@ fn regions(seen: &Seen, drawing: Option<&graph::Drawing>) -> Vec<Region> {
             "graph",
             match drawing {
                 Some(d) => raw(graph::svg(d, &status)),
-                None => html! { p class="empty" { "This definition could not be drawn; the table view lists every state entered." } },
+                None => {
+                    html! { p class="empty" { "This definition could not be drawn; the table view lists every state entered." } }
+                }
             },
         ),
         region("state-panels", panels(seen, &status)),

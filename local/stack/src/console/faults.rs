@@ -67,12 +67,36 @@ pub async fn change(State(state): State<ConsoleState>, Form(change): Form<Change
     let writes = match change.writes.as_str() {
         "fail" => Switch::Fail,
         "ok" => Switch::Ok,
-        other => return (StatusCode::BAD_REQUEST, shell::message_page("Unknown setting", &format!("writes must be fail or ok, not {other:?}"))).into_response(),
+        other => {
+            return (
+                StatusCode::BAD_REQUEST,
+                shell::message_page(
+                    "Unknown setting",
+                    &format!("writes must be fail or ok, not {other:?}"),
+                ),
+            )
+                .into_response()
+        }
     };
     let update = match change.role.as_str() {
-        "processor" => FaultUpdate { processor_store_writes: Some(writes), ..Default::default() },
-        "error-handler" => FaultUpdate { error_handler_store_writes: Some(writes), ..Default::default() },
-        other => return (StatusCode::BAD_REQUEST, shell::message_page("Unknown fault", &format!("role must be processor or error-handler, not {other:?}"))).into_response(),
+        "processor" => FaultUpdate {
+            processor_store_writes: Some(writes),
+            ..Default::default()
+        },
+        "error-handler" => FaultUpdate {
+            error_handler_store_writes: Some(writes),
+            ..Default::default()
+        },
+        other => {
+            return (
+                StatusCode::BAD_REQUEST,
+                shell::message_page(
+                    "Unknown fault",
+                    &format!("role must be processor or error-handler, not {other:?}"),
+                ),
+            )
+                .into_response()
+        }
     };
     let now = state.inner.faults.apply(update);
     warn!(faults = ?now, "fault injection changed from the console");

@@ -122,7 +122,14 @@ struct Capture {
 }
 
 impl RenderBackend for Capture {
-    fn draw_rect(&mut self, xy: Point, size: Point, _: &StyleAttr, key: Option<String>, _: Option<ClipHandle>) {
+    fn draw_rect(
+        &mut self,
+        xy: Point,
+        size: Point,
+        _: &StyleAttr,
+        key: Option<String>,
+        _: Option<ClipHandle>,
+    ) {
         if let Some(key) = key {
             self.rects.insert(key, (xy, size));
         }
@@ -162,10 +169,21 @@ impl RenderBackend for Capture {
         }
         let mut d = format!(
             "M {:.1} {:.1} C {:.1} {:.1}, {:.1} {:.1}, {:.1} {:.1}",
-            path[0].0.x, path[0].0.y, path[0].1.x, path[0].1.y, path[1].0.x, path[1].0.y, path[1].1.x, path[1].1.y
+            path[0].0.x,
+            path[0].0.y,
+            path[0].1.x,
+            path[0].1.y,
+            path[1].0.x,
+            path[1].0.y,
+            path[1].1.x,
+            path[1].1.y
         );
         for (control, point) in &path[2..] {
-            let _ = write!(d, " S {:.1} {:.1}, {:.1} {:.1}", control.x, control.y, point.x, point.y);
+            let _ = write!(
+                d,
+                " S {:.1} {:.1}, {:.1} {:.1}",
+                control.x, control.y, point.x, point.y
+            );
         }
         self.edges.push((kind.unwrap_or_default(), d));
     }
@@ -221,7 +239,13 @@ fn lay_out_set(set: &Outline, top: bool) -> Drawing {
         })
         .collect();
 
-    let style = StyleAttr::new(layout::core::color::Color::fast("black"), 1, None, 0, LABEL_FONT);
+    let style = StyleAttr::new(
+        layout::core::color::Color::fast("black"),
+        1,
+        None,
+        0,
+        LABEL_FONT,
+    );
     let mut vg = VisualGraph::new(Orientation::TopToBottom);
     let mut handles = HashMap::new();
     for (i, s) in set.states.iter().enumerate() {
@@ -261,7 +285,12 @@ fn lay_out_set(set: &Outline, top: bool) -> Drawing {
     // One edge per pair of states, its labels joined: two rules to the
     // same state read better as one arrow.
     let mut pairs: Vec<((usize, usize), EdgeKind, Vec<String>)> = Vec::new();
-    let index: HashMap<&str, usize> = set.states.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = set
+        .states
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
     for (i, s) in set.states.iter().enumerate() {
         for e in &s.edges {
             let Some(&j) = index.get(e.to.as_str()) else {
@@ -273,7 +302,14 @@ fn lay_out_set(set: &Outline, top: bool) -> Drawing {
                         p.2.push(e.label.clone());
                     }
                 }
-                None => pairs.push(((i, j), e.kind, [e.label.clone()].into_iter().filter(|l| !l.is_empty()).collect())),
+                None => pairs.push((
+                    (i, j),
+                    e.kind,
+                    [e.label.clone()]
+                        .into_iter()
+                        .filter(|l| !l.is_empty())
+                        .collect(),
+                )),
             }
         }
     }
@@ -301,7 +337,11 @@ fn lay_out_set(set: &Outline, top: bool) -> Drawing {
                     continue;
                 };
                 let s = &set.states[i];
-                let shape = if inner[i].is_some() { Shape::Group } else { Shape::State };
+                let shape = if inner[i].is_some() {
+                    Shape::Group
+                } else {
+                    Shape::State
+                };
                 (shape, s.name.clone(), s.kind.clone())
             }
         };
@@ -318,15 +358,24 @@ fn lay_out_set(set: &Outline, top: bool) -> Drawing {
     drawing.edges = capture
         .edges
         .into_iter()
-        .map(|(k, d)| EdgePath { kind: edge_kind(&k), d })
+        .map(|(k, d)| EdgePath {
+            kind: edge_kind(&k),
+            d,
+        })
         .collect();
     drawing.labels = capture
         .labels
         .into_iter()
-        .map(|(p, text)| Label { x: p.x, y: p.y, text })
+        .map(|(p, text)| Label {
+            x: p.x,
+            y: p.y,
+            text,
+        })
         .collect();
     // Groups first, so their branches draw over them.
-    drawing.nodes.sort_by_key(|n| (n.shape != Shape::Group, n.name.clone()));
+    drawing
+        .nodes
+        .sort_by_key(|n| (n.shape != Shape::Group, n.name.clone()));
 
     // The branches of each group go inside its box.
     let groups: Vec<(usize, f64, f64, f64)> = drawing
@@ -356,7 +405,15 @@ fn arrow(label: &str, kind: EdgeKind) -> Arrow {
     };
     let mut look = StyleAttr::simple();
     look.font_size = LABEL_FONT;
-    let mut a = Arrow::new(LineEndKind::None, LineEndKind::Arrow, style, label, &look, &None, &None);
+    let mut a = Arrow::new(
+        LineEndKind::None,
+        LineEndKind::Arrow,
+        style,
+        label,
+        &look,
+        &None,
+        &None,
+    );
     a.properties = Some(edge_key(kind).to_owned());
     a
 }
@@ -398,7 +455,11 @@ fn path_points(d: &str) -> Vec<(f64, f64)> {
         .split(|c: char| c == ' ' || c == ',')
         .filter_map(|t| t.parse().ok())
         .collect();
-    numbers.chunks(2).filter(|c| c.len() == 2).map(|c| (c[0], c[1])).collect()
+    numbers
+        .chunks(2)
+        .filter(|c| c.len() == 2)
+        .map(|c| (c[0], c[1]))
+        .collect()
 }
 
 fn shift_path(d: &str, dx: f64, dy: f64) -> String {
@@ -433,7 +494,13 @@ pub fn svg(d: &Drawing, status: &HashMap<String, StateStatus>) -> String {
         w = d.width,
         h = d.height
     );
-    let class_of = |name: &str| status.get(name).copied().unwrap_or(StateStatus::NotReached).class();
+    let class_of = |name: &str| {
+        status
+            .get(name)
+            .copied()
+            .unwrap_or(StateStatus::NotReached)
+            .class()
+    };
     for n in d.nodes.iter().filter(|n| n.shape == Shape::Group) {
         let _ = write!(
             out,
@@ -451,7 +518,12 @@ pub fn svg(d: &Drawing, status: &HashMap<String, StateStatus>) -> String {
         );
     }
     for e in &d.edges {
-        let _ = write!(out, r#"<path class="edge e-{}" d="{}" marker-end="url(#arrowhead)"/>"#, edge_key(e.kind), e.d);
+        let _ = write!(
+            out,
+            r#"<path class="edge e-{}" d="{}" marker-end="url(#arrowhead)"/>"#,
+            edge_key(e.kind),
+            e.d
+        );
     }
     for l in &d.labels {
         let _ = write!(
@@ -467,7 +539,11 @@ pub fn svg(d: &Drawing, status: &HashMap<String, StateStatus>) -> String {
         match n.shape {
             Shape::Group => {}
             Shape::Start | Shape::End => {
-                let word = if n.shape == Shape::Start { "Start" } else { "End" };
+                let word = if n.shape == Shape::Start {
+                    "Start"
+                } else {
+                    "End"
+                };
                 let _ = write!(
                     out,
                     r#"<g class="terminal"><circle cx="{cx:.1}" cy="{cy:.1}" r="{r:.1}"/><text x="{cx:.1}" y="{ty:.1}">{word}</text></g>"#,

@@ -13,9 +13,20 @@ use super::views::{duration, execution_badge, job_badge, json_block, maybe_json,
 use super::{not_found, unavailable, ConsoleState};
 use crate::store::{ExecutionRecord, ExecutionStatus};
 
-pub async fn page(State(state): State<ConsoleState>, Path(raw): Path<String>, Query(live): Query<Live>) -> Response {
+pub async fn page(
+    State(state): State<ConsoleState>,
+    Path(raw): Path<String>,
+    Query(live): Query<Live>,
+) -> Response {
     let Ok(id) = raw.parse::<JobId>() else {
-        return (StatusCode::BAD_REQUEST, shell::message_page("Not a job id", &format!("{raw:?} is not a job id: job ids are UUIDs."))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            shell::message_page(
+                "Not a job id",
+                &format!("{raw:?} is not a job id: job ids are UUIDs."),
+            ),
+        )
+            .into_response();
     };
     let job = match state.inner.jobs.get(&id).await {
         Ok(Some(job)) => job,
@@ -27,8 +38,13 @@ pub async fn page(State(state): State<ConsoleState>, Path(raw): Path<String>, Qu
         Err(e) => return unavailable(e),
     };
     let running = matches!(job.status, JobStatus::Queued | JobStatus::Running)
-        || executions.iter().any(|e| e.status == ExecutionStatus::Running);
-    let regions = vec![region("job-summary", summary(&job)), region("job-executions", executions_table(&executions))];
+        || executions
+            .iter()
+            .any(|e| e.status == ExecutionStatus::Running);
+    let regions = vec![
+        region("job-summary", summary(&job)),
+        region("job-executions", executions_table(&executions)),
+    ];
     if live.wanted() {
         return shell::live_response(&regions, running);
     }

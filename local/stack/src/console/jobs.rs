@@ -57,26 +57,55 @@ fn is_prefix(text: &str) -> bool {
     !text.is_empty() && text.len() <= 36 && text.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
 }
 
-async fn listing(state: &ConsoleState, q: &ListQuery) -> Result<Result<Listing, Response>, Response> {
+async fn listing(
+    state: &ConsoleState,
+    q: &ListQuery,
+) -> Result<Result<Listing, Response>, Response> {
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => match s.parse::<JobStatus>() {
             Ok(s) => Some(s),
-            Err(_) => return Ok(Err((StatusCode::BAD_REQUEST, shell::message_page("No such status", &format!("{s:?} is not a status: Queued, Running, Success or Failure."))).into_response())),
+            Err(_) => {
+                return Ok(Err((
+                    StatusCode::BAD_REQUEST,
+                    shell::message_page(
+                        "No such status",
+                        &format!("{s:?} is not a status: Queued, Running, Success or Failure."),
+                    ),
+                )
+                    .into_response()))
+            }
         },
     };
     let search = q.q.as_deref().unwrap_or("").trim().to_ascii_lowercase();
     let mut note = None;
     if let Ok(id) = search.parse::<JobId>() {
-        match state.inner.jobs.list(&JobQuery { status: None, id_prefix: Some(id.to_string()), from: From::Newest, limit: 1 }).await {
-            Ok(p) if !p.jobs.is_empty() => return Ok(Err(Redirect::to(&format!("/console/jobs/{id}")).into_response())),
+        match state
+            .inner
+            .jobs
+            .list(&JobQuery {
+                status: None,
+                id_prefix: Some(id.to_string()),
+                from: From::Newest,
+                limit: 1,
+            })
+            .await
+        {
+            Ok(p) if !p.jobs.is_empty() => {
+                return Ok(Err(
+                    Redirect::to(&format!("/console/jobs/{id}")).into_response()
+                ))
+            }
             Ok(_) => note = Some(format!("No job has the id {id}.")),
             Err(e) => return Err(unavailable(e)),
         }
     } else if !search.is_empty() && !is_prefix(&search) {
         note = Some("A job id is made of hexadecimal digits and dashes.".to_owned());
     }
-    let from = match (q.before.as_deref().and_then(Cursor::decode), q.after.as_deref().and_then(Cursor::decode)) {
+    let from = match (
+        q.before.as_deref().and_then(Cursor::decode),
+        q.after.as_deref().and_then(Cursor::decode),
+    ) {
         (Some(c), _) => From::Older(c),
         (None, Some(c)) => From::Newer(c),
         (None, None) => From::Newest,
@@ -88,15 +117,29 @@ async fn listing(state: &ConsoleState, q: &ListQuery) -> Result<Result<Listing, 
         limit: PAGE_SIZE,
     };
     let page = if note.is_some() {
-        JobPage { jobs: Vec::new(), older: None, newer: None }
+        JobPage {
+            jobs: Vec::new(),
+            older: None,
+            newer: None,
+        }
     } else {
         state.inner.jobs.list(&query).await.map_err(unavailable)?
     };
     let counts = state.inner.jobs.counts().await.map_err(unavailable)?;
-    Ok(Ok(Listing { status, search, page, counts, note }))
+    Ok(Ok(Listing {
+        status,
+        search,
+        page,
+        counts,
+        note,
+    }))
 }
 
-pub async fn page(State(state): State<ConsoleState>, Query(q): Query<ListQuery>, Query(live): Query<Live>) -> Response {
+pub async fn page(
+    State(state): State<ConsoleState>,
+    Query(q): Query<ListQuery>,
+    Query(live): Query<Live>,
+) -> Response {
     let listing = match listing(&state, &q).await {
         Ok(Ok(l)) => l,
         Ok(Err(r)) | Err(r) => return r,
@@ -105,7 +148,16 @@ pub async fn page(State(state): State<ConsoleState>, Query(q): Query<ListQuery>,
     if live.wanted() {
         return shell::live_response(&regions, true);
     }
-    render(&regions, &SubmitForm { seconds: "3".into(), ..Default::default() }, None, &listing).into_response()
+    render(
+        &regions,
+        &SubmitForm {
+            seconds: "3".into(),
+            ..Default::default()
+        },
+        None,
+        &listing,
+    )
+    .into_response()
 }
 
 fn regions(l: &Listing) -> Vec<Region> {
@@ -181,7 +233,11 @@ fn summary(job: &Job) -> String {
         return format!("{}: {}", e.error, e.cause);
     }
     match &job.results {
-        Some(Value::Object(m)) => m.get("message").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| Value::Object(m.clone()).to_string()),
+        Some(Value::Object(m)) => m
+            .get("message")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| Value::Object(m.clone()).to_string()),
         Some(other) => other.to_string(),
         None => String::new(),
     }
@@ -252,7 +308,13 @@ fn body_of(form: &SubmitForm) -> String {
 pub async fn submit(State(state): State<ConsoleState>, Form(form): Form<SubmitForm>) -> Response {
     let body = body_of(&form);
     if let Err(details) = state.inner.create_job.check(body.as_bytes()) {
-        return refused(&state, &form, StatusCode::BAD_REQUEST, &format!("Invalid request body: {details}")).await;
+        return refused(
+            &state,
+            &form,
+            StatusCode::BAD_REQUEST,
+            &format!("Invalid request body: {details}"),
+        )
+        .await;
     }
     let mut request = Request::post("/jobs").header("content-type", "application/json");
     let key = form.idempotency_key.trim();
@@ -261,14 +323,24 @@ pub async fn submit(State(state): State<ConsoleState>, Form(form): Form<SubmitFo
     }
     let request = match request.body(Body::from(body)) {
         Ok(r) => r,
-        Err(_) => return refused(&state, &form, StatusCode::BAD_REQUEST, "The Idempotency-Key must be printable text.").await,
+        Err(_) => {
+            return refused(
+                &state,
+                &form,
+                StatusCode::BAD_REQUEST,
+                "The Idempotency-Key must be printable text.",
+            )
+            .await
+        }
     };
     let response = match state.inner.api.clone().oneshot(request).await {
         Ok(r) => r,
         Err(never) => match never {},
     };
     let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
     let reply: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     if status == StatusCode::ACCEPTED {
         if let Some(id) = reply["id"].as_str() {
@@ -283,12 +355,21 @@ pub async fn submit(State(state): State<ConsoleState>, Form(form): Form<SubmitFo
     refused(&state, &form, status, &message).await
 }
 
-async fn refused(state: &ConsoleState, form: &SubmitForm, status: StatusCode, message: &str) -> Response {
+async fn refused(
+    state: &ConsoleState,
+    form: &SubmitForm,
+    status: StatusCode,
+    message: &str,
+) -> Response {
     let listing = match listing(state, &ListQuery::default()).await {
         Ok(Ok(l)) => l,
         Ok(Err(r)) | Err(r) => return r,
     };
-    (status, render(&regions(&listing), form, Some(message), &listing)).into_response()
+    (
+        status,
+        render(&regions(&listing), form, Some(message), &listing),
+    )
+        .into_response()
 }
 
 #[cfg(test)]
@@ -297,7 +378,10 @@ mod tests {
 
     #[test]
     fn the_form_becomes_the_body_the_api_takes() {
-        let form = |s: &str| SubmitForm { seconds: s.into(), idempotency_key: String::new() };
+        let form = |s: &str| SubmitForm {
+            seconds: s.into(),
+            idempotency_key: String::new(),
+        };
         assert_eq!(body_of(&form(" 3 ")), r#"{"seconds":3}"#);
         assert_eq!(body_of(&form("1.5")), r#"{"seconds":"1.5"}"#);
         assert_eq!(body_of(&form("")), r#"{"seconds":""}"#);

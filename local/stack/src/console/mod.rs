@@ -94,7 +94,10 @@ impl ConsoleState {
         }
         let drawing = graph::lay_out(outline).map(Arc::new);
         if drawing.is_none() {
-            error!(definition = hash, "the graph of a definition could not be laid out");
+            error!(
+                definition = hash,
+                "the graph of a definition could not be laid out"
+            );
         }
         self.inner
             .drawings
@@ -136,7 +139,10 @@ fn unavailable(e: impl std::fmt::Display) -> Response {
     error!(error = %e, "the console could not read the store");
     (
         StatusCode::SERVICE_UNAVAILABLE,
-        shell::message_page("The store is unavailable", &format!("Reading the local store failed: {e}. Try again.")),
+        shell::message_page(
+            "The store is unavailable",
+            &format!("Reading the local store failed: {e}. Try again."),
+        ),
     )
         .into_response()
 }

@@ -233,11 +233,17 @@ mod tests {
             }]
         );
         let record = outline.find("RecordFailure").unwrap();
-        let targets: Vec<(&str, EdgeKind)> =
-            record.edges.iter().map(|e| (e.to.as_str(), e.kind)).collect();
+        let targets: Vec<(&str, EdgeKind)> = record
+            .edges
+            .iter()
+            .map(|e| (e.to.as_str(), e.kind))
+            .collect();
         assert_eq!(
             targets,
-            [("JobFailed", EdgeKind::Next), ("ArchiveFailedJob", EdgeKind::Catch)]
+            [
+                ("JobFailed", EdgeKind::Next),
+                ("ArchiveFailedJob", EdgeKind::Catch)
+            ]
         );
         assert!(outline.find("JobArchived").unwrap().ends);
     }
@@ -262,8 +268,17 @@ mod tests {
             }
         });
         let outline = Outline::from_definition(&definition).unwrap();
-        let labels: Vec<&str> = outline.find("Pick").unwrap().edges.iter().map(|e| e.label.as_str()).collect();
-        assert_eq!(labels, ["$.n > 3", "Rule #2", "$states.input.x = 1", "Default"]);
+        let labels: Vec<&str> = outline
+            .find("Pick")
+            .unwrap()
+            .edges
+            .iter()
+            .map(|e| e.label.as_str())
+            .collect();
+        assert_eq!(
+            labels,
+            ["$.n > 3", "Rule #2", "$states.input.x = 1", "Default"]
+        );
         assert_eq!(outline.find("Both").unwrap().children.len(), 2);
         assert_eq!(outline.find("Each").unwrap().children[0].start_at, "One");
         assert!(outline.find("R").unwrap().ends);

@@ -298,9 +298,11 @@ impl Reader<'_> {
         loop {
             let belongs = match self.scopes[scope].parent_run {
                 None => outline.states.iter().any(|s| s.name == name),
-                Some(run) => outline
-                    .find(&self.out.runs[run].state)
-                    .is_some_and(|p| p.children.iter().any(|c| c.states.iter().any(|s| s.name == name))),
+                Some(run) => outline.find(&self.out.runs[run].state).is_some_and(|p| {
+                    p.children
+                        .iter()
+                        .any(|c| c.states.iter().any(|s| s.name == name))
+                }),
             };
             match self.scopes[scope].parent_scope {
                 _ if belongs => return scope,
@@ -408,7 +410,9 @@ impl Runs {
         };
         let mut out: HashMap<String, StateStatus> = HashMap::new();
         for ((state, _, _), run) in latest {
-            let slot = out.entry(state.to_owned()).or_insert(StateStatus::NotReached);
+            let slot = out
+                .entry(state.to_owned())
+                .or_insert(StateStatus::NotReached);
             if rank(run.status) > rank(*slot) {
                 *slot = run.status;
             }

@@ -171,7 +171,8 @@ impl ArchiveStore {
                 let mut out = Vec::new();
                 for row in rows {
                     let (name, from, to, started, n, state) = row?;
-                    let corrupt = || DbError::Sql(format!("corrupt: replay {name} has an unreadable time"));
+                    let corrupt =
+                        || DbError::Sql(format!("corrupt: replay {name} has an unreadable time"));
                     out.push(ReplayRecord {
                         from: parse_timestamp(&from).ok_or_else(corrupt)?,
                         to: parse_timestamp(&to).ok_or_else(corrupt)?,

@@ -16,11 +16,17 @@ fn fan_out() -> Value {
 }
 
 fn node<'a>(d: &'a Drawing, name: &str) -> &'a NodeBox {
-    d.nodes.iter().find(|n| n.name == name).unwrap_or_else(|| panic!("no node {name}"))
+    d.nodes
+        .iter()
+        .find(|n| n.name == name)
+        .unwrap_or_else(|| panic!("no node {name}"))
 }
 
 fn inside(inner: &NodeBox, outer: &NodeBox) -> bool {
-    inner.x >= outer.x && inner.y >= outer.y && inner.x + inner.w <= outer.x + outer.w && inner.y + inner.h <= outer.y + outer.h
+    inner.x >= outer.x
+        && inner.y >= outer.y
+        && inner.x + inner.w <= outer.x + outer.w
+        && inner.y + inner.h <= outer.y + outer.h
 }
 
 fn overlap(a: &NodeBox, b: &NodeBox) -> bool {
@@ -32,12 +38,18 @@ fn the_jobs_workflow_has_every_state_an_edge_per_transition_and_no_overlap() {
     let d = drawing_of(&jobs());
     let states: Vec<&NodeBox> = d.nodes.iter().filter(|n| n.shape == Shape::State).collect();
     assert_eq!(states.len(), 5);
-    assert_eq!(d.nodes.iter().filter(|n| n.shape == Shape::Start).count(), 1);
+    assert_eq!(
+        d.nodes.iter().filter(|n| n.shape == Shape::Start).count(),
+        1
+    );
     assert_eq!(d.nodes.iter().filter(|n| n.shape == Shape::End).count(), 1);
     // Start -> ProcessJob, two Catches, RecordFailure -> JobFailed,
     // ArchiveFailedJob -> JobArchived, and three states to End.
     assert_eq!(d.edges.len(), 8);
-    assert_eq!(d.edges.iter().filter(|e| e.kind == EdgeKind::Catch).count(), 2);
+    assert_eq!(
+        d.edges.iter().filter(|e| e.kind == EdgeKind::Catch).count(),
+        2
+    );
     for (i, a) in d.nodes.iter().enumerate() {
         for b in &d.nodes[i + 1..] {
             assert!(!overlap(a, b), "{} overlaps {}", a.name, b.name);
@@ -88,9 +100,18 @@ fn loops_self_transitions_and_two_rules_to_one_state_are_drawn() {
             "Finish": {"Type": "Succeed"}
         }
     }));
-    assert_eq!(d.nodes.iter().filter(|n| n.shape == Shape::State).count(), 4);
+    assert_eq!(
+        d.nodes.iter().filter(|n| n.shape == Shape::State).count(),
+        4
+    );
     // The two rules to Finish share one arrow.
-    assert!(d.labels.iter().any(|l| l.text == "$.done == true / $.skip == true"), "{:?}", d.labels);
+    assert!(
+        d.labels
+            .iter()
+            .any(|l| l.text == "$.done == true / $.skip == true"),
+        "{:?}",
+        d.labels
+    );
 }
 
 #[test]
@@ -99,10 +120,19 @@ fn the_svg_colours_each_state_by_its_status_and_escapes_names() {
         "StartAt": "A <b>",
         "States": {"A <b>": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Succeed"}}
     }));
-    let status = HashMap::from([("A <b>".to_owned(), StateStatus::Succeeded), ("B".to_owned(), StateStatus::InProgress)]);
+    let status = HashMap::from([
+        ("A <b>".to_owned(), StateStatus::Succeeded),
+        ("B".to_owned(), StateStatus::InProgress),
+    ]);
     let svg = svg(&d, &status);
-    assert!(svg.contains(r#"class="node s-succeeded" data-state="A &lt;b&gt;""#), "{svg}");
-    assert!(svg.contains(r#"class="node s-in-progress" data-state="B""#), "{svg}");
+    assert!(
+        svg.contains(r#"class="node s-succeeded" data-state="A &lt;b&gt;""#),
+        "{svg}"
+    );
+    assert!(
+        svg.contains(r#"class="node s-in-progress" data-state="B""#),
+        "{svg}"
+    );
     assert!(!svg.contains("<b>"));
     let none = svg_of_nothing(&d);
     assert!(none.contains("s-not-reached") && !none.contains("s-succeeded"));
@@ -114,6 +144,12 @@ fn svg_of_nothing(d: &Drawing) -> String {
 
 #[test]
 fn paths_move_with_their_drawing() {
-    assert_eq!(shift_path("M 1.0 2.0 C 3.0 4.0, 5.0 6.0, 7.0 8.0", 10.0, 100.0), "M 11.0 102.0 C 13.0 104.0, 15.0 106.0, 17.0 108.0");
-    assert_eq!(path_points("M 1.0 2.0 S 3.0 4.0, 5.0 6.0"), [(1.0, 2.0), (3.0, 4.0), (5.0, 6.0)]);
+    assert_eq!(
+        shift_path("M 1.0 2.0 C 3.0 4.0, 5.0 6.0, 7.0 8.0", 10.0, 100.0),
+        "M 11.0 102.0 C 13.0 104.0, 15.0 106.0, 17.0 108.0"
+    );
+    assert_eq!(
+        path_points("M 1.0 2.0 S 3.0 4.0, 5.0 6.0"),
+        [(1.0, 2.0), (3.0, 4.0), (5.0, 6.0)]
+    );
 }

@@ -103,7 +103,8 @@ fn colours(ran: &Ran) -> Vec<(String, StateStatus)> {
 }
 
 fn expect(pairs: &[(&str, StateStatus)]) -> Vec<(String, StateStatus)> {
-    let mut v: Vec<(String, StateStatus)> = pairs.iter().map(|(n, s)| (n.to_string(), *s)).collect();
+    let mut v: Vec<(String, StateStatus)> =
+        pairs.iter().map(|(n, s)| (n.to_string(), *s)).collect();
     v.sort_by(|a, b| a.0.cmp(&b.0));
     v
 }
@@ -178,7 +179,12 @@ async fn retries_are_counted_per_run_and_an_uncaught_failure_is_red() {
     // A state with no Catch that fails for good fails the execution.
     let no_catch = r#"{"StartAt": "T", "States": {"T": {"Type": "Task",
         "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}"#;
-    let ran = run(no_catch, Script::default().failing("T", &[("Boom", "b")]), json!({})).await;
+    let ran = run(
+        no_catch,
+        Script::default().failing("T", &[("Boom", "b")]),
+        json!({}),
+    )
+    .await;
     assert_eq!(colours(&ran), expect(&[("T", Failed)]));
 }
 
@@ -205,8 +211,10 @@ async fn map_iterations_and_parallel_branches_nest_under_their_state() {
     );
     let runs = &ran.runs;
     let map = runs.of_state("PrepareChunks").next().unwrap().0;
-    let mut iterations: Vec<Option<usize>> =
-        runs.of_state("PrepareChunk").map(|(_, r)| r.iteration).collect();
+    let mut iterations: Vec<Option<usize>> = runs
+        .of_state("PrepareChunk")
+        .map(|(_, r)| r.iteration)
+        .collect();
     iterations.sort();
     assert_eq!(iterations, [Some(0), Some(1), Some(2)]);
     assert!(runs
@@ -289,7 +297,12 @@ async fn a_state_resumed_after_a_stop_shows_its_second_entry() {
                 }),
         )
         .await;
-    events.extend(resumed.history.iter().map(|e| serde_json::to_value(e).unwrap()));
+    events.extend(
+        resumed
+            .history
+            .iter()
+            .map(|e| serde_json::to_value(e).unwrap()),
+    );
     let runs = read(&parse_events(&events), Some(&outline), Ended::Succeeded);
     let statuses: Vec<StateStatus> = runs.of_state("ProcessJob").map(|(_, r)| r.status).collect();
     assert_eq!(statuses, [Interrupted, Succeeded]);
