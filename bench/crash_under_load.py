@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Crash-under-load run of the local stack: kill -9 while jobs are being submitted.
 
-It starts `jobs-local start` on a free 127.0.0.1 port with a temporary data directory, and
+It starts `jobs local start` on a free 127.0.0.1 port with a temporary data directory, and
 keeps several submitters posting signed `{"seconds": 1..3}` jobs. Every few seconds the stack
 is killed with SIGKILL (by pid) and started again on the same port and data directory. After
 the last round the load stops, the run waits (bounded) until every job is final, stops the
@@ -19,7 +19,7 @@ cut off mid-flight may or may not have created its job; such jobs must reach Suc
   python3 bench/crash_under_load.py [--rounds 5] [--interval 5] [--submitters 4]
 
 Build first:
-  CARGO_TARGET_DIR=target-robust cargo build --profile local -p jobs-local --bin jobs-local
+  CARGO_TARGET_DIR=target-robust cargo build --profile local -p jobs --bin jobs
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_BINARY = REPO / "target-robust" / "local" / "jobs-local"
+DEFAULT_BINARY = REPO / "target-robust" / "local" / "jobs"
 ACCESS_KEY = "AKIDLOCALJOBS0000000"
 SECRET_KEY = "local-jobs-secret-do-not-use-in-production"
 REGION = "us-east-1"
@@ -126,7 +126,7 @@ def free_port() -> int:
 
 
 class Stack:
-    """`jobs-local start` as a child process, stopped by its pid."""
+    """`jobs local start` as a child process, stopped by its pid."""
 
     def __init__(self, binary: Path, port: int, data_dir: Path, log: Path):
         self.binary, self.port, self.data_dir, self.log = binary, port, data_dir, log
@@ -140,7 +140,7 @@ class Stack:
         while True:
             with open(self.log, "ab") as log:
                 self.proc = subprocess.Popen(
-                    [str(self.binary), "start", "--addr", f"127.0.0.1:{self.port}",
+                    [str(self.binary), "local", "start", "--addr", f"127.0.0.1:{self.port}",
                      "--data-dir", str(self.data_dir)],
                     stdout=subprocess.PIPE, stderr=log, env=env,
                 )

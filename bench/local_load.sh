@@ -3,7 +3,7 @@
 #
 #   bench/local_load.sh [SECONDS]      (default 15 per test)
 #
-# Builds jobs-local and its bench with the `local` profile (into target-local/),
+# Builds the jobs binary and the stack's bench with the `local` profile (into target-local/),
 # installs wrk from Debian if it is missing, and for each test starts a stack
 # on 127.0.0.1 with a fresh data directory, then stops it by its pid:
 #   - wrk POST /jobs at 4, 5 and 8 connections, and GET /jobs/{id} at 8;
@@ -23,9 +23,9 @@ if ! command -v wrk >/dev/null; then
     $sudo apt-get install -y wrk >/dev/null
 fi
 
-echo "building jobs-local and its bench (profile local; the first build takes a few minutes)"
-cargo build --profile local -p jobs-local --bin jobs-local --example bench
-stack_bin="$CARGO_TARGET_DIR/local/jobs-local"
+echo "building the jobs binary and the stack's bench (profile local; the first build takes a few minutes)"
+cargo build --profile local -p jobs -p jobs-local --bin jobs --example bench
+stack_bin="$CARGO_TARGET_DIR/local/jobs"
 bench="$CARGO_TARGET_DIR/local/examples/bench"
 
 port=3920
@@ -43,7 +43,7 @@ trap 'stop_stack; rm -rf "$work"' EXIT
 
 start_stack() {
     rm -rf "$work/data"
-    RUST_LOG=warn "$stack_bin" start --addr "127.0.0.1:$port" --data-dir "$work/data" \
+    RUST_LOG=warn "$stack_bin" local start --addr "127.0.0.1:$port" --data-dir "$work/data" \
         >"$work/stack.log" 2>&1 &
     pid=$!
     for _ in $(seq 1 100); do

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Soak run of the local stack: sustained signed POST and GET load, memory sampled each second.
 
-It starts `jobs-local start` on a free 127.0.0.1 port with a temporary data directory, then
+It starts `jobs local start` on a free 127.0.0.1 port with a temporary data directory, then
 for --duration seconds (default 60) runs --workers threads that together send about --rate
 requests a second: a POST /jobs of a 1-second job with probability --post-ratio, otherwise a
 GET /jobs/{id} of a job already accepted. Every second it reads the server's
@@ -18,7 +18,7 @@ threshold.
   python3 bench/soak.py [--duration 60] [--rate 200] [--post-ratio 0.2] [--workers 4]
 
 Build first:
-  CARGO_TARGET_DIR=target-robust cargo build --profile local -p jobs-local --bin jobs-local
+  CARGO_TARGET_DIR=target-robust cargo build --profile local -p jobs --bin jobs
 """
 
 from __future__ import annotations

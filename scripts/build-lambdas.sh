@@ -22,7 +22,11 @@ fi
 export PATH="$venv/bin:$PATH"
 rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
 
+# The Lambda entrypoints sit behind each crate's `lambda` feature (the
+# libraries build without it for the local stack); the same list as
+# LAMBDA_FEATURES in cdk/lib/paths.ts, so both builds share their artifacts.
 cargo lambda build --release --arm64 --output-format zip \
+  --features jobs-api/lambda,jobs-processor/lambda,jobs-error-handler/lambda \
   --bin api --bin processor --bin error-handler
 
 python3 - <<'PY'

@@ -5,7 +5,7 @@
 #   scripts/newman.sh [BASE_URL] [NEWMAN_OPTIONS...]
 #
 # BASE_URL defaults to $JOBS_API_URL, else the local stack at
-# http://127.0.0.1:3000 (start it with `cargo run --release -p jobs-local -- start`).
+# http://127.0.0.1:3000 (start it with `cargo run --profile local -p jobs -- local start`).
 # The environment file defaults to postman/local.postman_environment.json;
 # POSTMAN_ENVIRONMENT picks another one, e.g. for a deployed stack:
 #
@@ -42,7 +42,7 @@ fi
 if command -v curl >/dev/null 2>&1; then
   if ! curl --silent --output /dev/null --max-time 10 "$base_url/jobs"; then
     echo "no jobs API at $base_url; start the local stack with" \
-      "\`cargo run --release -p jobs-local -- start\` or pass its URL" >&2
+      "\`cargo run --profile local -p jobs -- local start\` or pass its URL" >&2
     exit 2
   fi
 fi

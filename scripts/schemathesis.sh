@@ -4,7 +4,7 @@
 #
 #   scripts/schemathesis.sh [BASE_URL]          # default http://127.0.0.1:3000
 #
-# Start the local stack first (cargo run --release -p jobs-local -- start). Checks: no 5xx,
+# Start the local stack first (cargo run --profile local -p jobs -- local start). Checks: no 5xx,
 # status codes, response headers, content types and response bodies as documented, no 403 for
 # a signed request on a known route, and each operation answered 2xx at least once.
 #

@@ -93,16 +93,17 @@ fi
 
 kill "$moto_pid" 2>/dev/null || true
 
-step "Postman collection (newman) and schemathesis against the local stack"
-cargo build --locked -p jobs-local
+step "botocore-signed calls, the Postman collection (newman) and schemathesis against the local stack"
+cargo build --locked -p jobs
 stack_port="$(free_port)"
 stack_dir="$(mktemp -d)"
 JOBS_LOCAL_ADDR="127.0.0.1:$stack_port" JOBS_LOCAL_DATA_DIR="$stack_dir" \
-  "$root/target/debug/jobs-local" start >"$tools/local-stack.log" 2>&1 &
+  "$root/target/debug/jobs" local start >"$tools/local-stack.log" 2>&1 &
 stack_pid=$!
 pids+=("$stack_pid")
 wait_for_port "$stack_port" "the local stack" "$stack_pid"
 echo "local stack pid $stack_pid at http://127.0.0.1:$stack_port (data in $stack_dir)"
+"$venv/bin/python" scripts/botocore_check.py "http://127.0.0.1:$stack_port"
 scripts/newman.sh "http://127.0.0.1:$stack_port"
 scripts/schemathesis.sh "http://127.0.0.1:$stack_port"
 kill "$stack_pid" 2>/dev/null || true

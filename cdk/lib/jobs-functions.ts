@@ -7,7 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { RustFunction } from 'cargo-lambda-cdk';
 import { Construct } from 'constructs';
 import { JobsTable } from './jobs-table';
-import { WORKSPACE_MANIFEST } from './paths';
+import { LAMBDA_FEATURES, WORKSPACE_MANIFEST } from './paths';
 
 /**
  * Longest job the processor accepts, in seconds. The processor's Lambda timeout and
@@ -107,7 +107,10 @@ export class JobsFunctions extends Construct {
       binaryName: spec.binaryName,
       runtime: 'provided.al2023',
       architecture: lambda.Architecture.ARM_64,
-      bundling: { architecture: lambda.Architecture.ARM_64 },
+      bundling: {
+        architecture: lambda.Architecture.ARM_64,
+        cargoLambdaFlags: ['--features', LAMBDA_FEATURES.join(',')],
+      },
       description: spec.description,
       memorySize: spec.memorySize,
       timeout: spec.timeout,

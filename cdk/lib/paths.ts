@@ -6,6 +6,13 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /** The Cargo workspace that builds the three Lambda binaries. */
 export const WORKSPACE_MANIFEST = path.join(REPO_ROOT, 'Cargo.toml');
 
+/**
+ * The Cargo features that turn on the Lambda entrypoints: the crates' libraries build
+ * without them, for the local stack. Every function is built with all of them, so the
+ * builds share one set of compiled dependencies.
+ */
+export const LAMBDA_FEATURES = ['jobs-api/lambda', 'jobs-processor/lambda', 'jobs-error-handler/lambda'];
+
 /** The workflow definition shared with the local stack. */
 export const STATE_MACHINE_DEFINITION = path.join(REPO_ROOT, 'statemachine', 'jobs.asl.json');
 

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
-import { REPO_ROOT } from '../lib/paths';
+import { LAMBDA_FEATURES, REPO_ROOT } from '../lib/paths';
 import { synthJobsStack } from './synth';
 
 // Offline synthesis skips the build, so what cargo-lambda would be asked to build is
@@ -28,6 +28,24 @@ test('each Lambda is one binary of the Cargo workspace, built for arm64 on provi
     expect(props.runtime).toBe('provided.al2023');
     expect(props.architecture).toBe(Architecture.ARM_64);
     expect(props.bundling.architecture).toBe(Architecture.ARM_64);
+  }
+});
+
+test('each binary is built with the feature its crate requires for it', () => {
+  const fs = jest.requireActual('fs') as typeof import('fs');
+  const crates: Record<string, string> = { api: 'api', processor: 'processor', 'error-handler': 'error-handler' };
+  for (const { props } of mockRecorded) {
+    const flags: string[] = props.bundling.cargoLambdaFlags;
+    expect(flags[0]).toBe('--features');
+    const features = flags[1].split(',');
+    expect(features).toEqual(LAMBDA_FEATURES);
+    const manifest = fs.readFileSync(path.join(REPO_ROOT, 'lambdas', crates[props.binaryName], 'Cargo.toml'), 'utf8');
+    const pkg = /^name = "([^"]+)"/m.exec(manifest)![1];
+    expect(features).toContain(`${pkg}/lambda`);
+    // The binary needs the feature, so a build without it would silently skip the function.
+    const bin = new RegExp(`\\[\\[bin\\]\\]\\s*name = "${props.binaryName}"[^\\[]*required-features = \\["lambda"\\]`);
+    expect(manifest).toMatch(bin);
+    expect(manifest).toMatch(/^\[features\]\s*\nlambda = \[/m);
   }
 });
 

@@ -26,12 +26,20 @@ pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 #[derive(Clone, Debug, Default)]
 pub struct BasePath(pub String);
 
-pub fn router(service: JobService) -> Router {
+/// The API's routes and nothing else, for a host that answers unknown
+/// routes itself (the local gateway answers them as API Gateway does).
+/// Each response about a job carries its [`JobId`] in the extensions, so an
+/// access log can name the job without reading the path.
+pub fn routes(service: JobService) -> Router {
     Router::new()
         .route("/jobs", post(create_job))
         .route("/jobs/{jobId}", get(get_job))
-        .fallback(not_found)
         .with_state(service)
+}
+
+/// [`routes`] with a JSON 404 for anything else.
+pub fn router(service: JobService) -> Router {
+    routes(service).fallback(not_found)
 }
 
 async fn create_job(
@@ -78,6 +86,7 @@ async fn create_job(
             if !submitted.created {
                 headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
             }
+            response.extensions_mut().insert(submitted.id);
             response
         }
         Err(SubmitError::IdempotencyConflict) => message(
@@ -95,6 +104,7 @@ async fn create_job(
             if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
                 response.headers_mut().insert("x-job-id", value);
             }
+            response.extensions_mut().insert(id);
             response
         }
     }
@@ -111,7 +121,7 @@ async fn get_job(State(service): State<JobService>, Path(raw_id): Path<String>) 
             )
         }
     };
-    match service.get(&id).await {
+    let mut response = match service.get(&id).await {
         Ok(Some(job)) => (StatusCode::OK, Json(job.to_view())).into_response(),
         Ok(None) => message(
             StatusCode::NOT_FOUND,
@@ -122,7 +132,9 @@ async fn get_job(State(service): State<JobService>, Path(raw_id): Path<String>) 
             error!(job_id = %id, error = %e, "reading the job failed");
             store_failure(e)
         }
-    }
+    };
+    response.extensions_mut().insert(id);
+    response
 }
 
 async fn not_found() -> Response {
@@ -163,6 +175,7 @@ fn message(status: StatusCode, message: &str, details: Option<String>) -> Respon
 }
 
 /// The Router as the `api` Lambda serves it, behind API Gateway.
+#[cfg(feature = "lambda")]
 ///
 /// `lambda_http` puts the stage in front of the path (`/prod/jobs`); the
 /// routes are stage-free, so the stage is taken off before routing and
@@ -175,6 +188,7 @@ pub fn lambda_router(service: JobService) -> Router {
         .layer(axum::middleware::map_request(strip_stage))
 }
 
+#[cfg(feature = "lambda")]
 async fn strip_stage(mut request: axum::extract::Request) -> axum::extract::Request {
     use lambda_http::request::RequestContext;
     use lambda_http::RequestExt;

@@ -1,8 +1,10 @@
 //! AWS adapters: the domain's ports implemented with DynamoDB and Step
-//! Functions, plus what every Lambda entrypoint sets up once at init.
+//! Functions, plus what every Lambda entrypoint sets up once at init. Only
+//! the Lambda binaries depend on this crate.
 
 pub mod dynamodb;
 pub mod env;
+pub mod lambda;
 pub mod logging;
 pub mod sfn;
 

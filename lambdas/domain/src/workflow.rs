@@ -26,7 +26,7 @@ pub struct TaskFailure {
 }
 
 impl TaskFailure {
-    fn new(error: &'static str, message: impl ToString) -> Self {
+    pub fn new(error: &'static str, message: impl ToString) -> Self {
         Self {
             error,
             message: message.to_string(),

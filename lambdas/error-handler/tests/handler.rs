@@ -82,7 +82,7 @@ async fn a_store_failure_fails_the_task_so_the_workflow_archives_the_job() {
     let err = jobs_error_handler::handle(&handler, task_input(id))
         .await
         .unwrap_err();
-    assert_eq!(err.error_type, "JobStoreUnavailable");
+    assert_eq!(err.error, "JobStoreUnavailable");
     store.fail_writes(false);
     assert_eq!(
         store.get(&id).await.unwrap().unwrap().status,
@@ -96,5 +96,5 @@ async fn malformed_input_is_refused() {
     let err = jobs_error_handler::handle(&handler, json!({"processorError": {"Error": "X"}}))
         .await
         .unwrap_err();
-    assert_eq!(err.error_type, "InvalidWorkflowInput");
+    assert_eq!(err.error, "InvalidWorkflowInput");
 }

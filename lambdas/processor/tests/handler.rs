@@ -44,7 +44,7 @@ async fn a_replayed_execution_runs_a_failed_job_again() {
     store.force_status(&id, JobStatus::Failure);
     let plain =
         jobs_processor::handle(&processor, json!({"id": id, "parameters": {"seconds": 1}})).await;
-    assert_eq!(plain.unwrap_err().error_type, "StaleExecution");
+    assert_eq!(plain.unwrap_err().error, "StaleExecution");
     // The replay rule's input transformer output, with the archive's extra fields.
     let output = jobs_processor::handle(
         &processor,
@@ -64,11 +64,11 @@ async fn too_many_seconds_is_a_function_error_named_for_catch() {
     )
     .await
     .unwrap_err();
-    assert_eq!(err.error_type, "JobTooLong");
+    assert_eq!(err.error, "JobTooLong");
     assert!(
-        err.error_message.contains("at most 180 seconds"),
+        err.message.contains("at most 180 seconds"),
         "{}",
-        err.error_message
+        err.message
     );
     assert_eq!(
         store.get(&id).await.unwrap().unwrap().status,
@@ -88,7 +88,7 @@ async fn malformed_task_input_is_refused() {
         let err = jobs_processor::handle(&processor, bad.clone())
             .await
             .unwrap_err();
-        assert_eq!(err.error_type, "InvalidWorkflowInput", "{bad}");
+        assert_eq!(err.error, "InvalidWorkflowInput", "{bad}");
     }
     let err = jobs_processor::handle(
         &processor,
@@ -96,7 +96,7 @@ async fn malformed_task_input_is_refused() {
     )
     .await
     .unwrap_err();
-    assert_eq!(err.error_type, "InvalidJobParameters");
+    assert_eq!(err.error, "InvalidJobParameters");
 }
 
 #[tokio::test]
@@ -108,10 +108,10 @@ async fn an_unknown_job_and_a_store_outage_are_reported() {
     )
     .await
     .unwrap_err();
-    assert_eq!(err.error_type, "JobNotFound");
+    assert_eq!(err.error, "JobNotFound");
     store.fail_writes(true);
     let err = jobs_processor::handle(&processor, json!({"id": id, "parameters": {"seconds": 1}}))
         .await
         .unwrap_err();
-    assert_eq!(err.error_type, "JobStoreUnavailable");
+    assert_eq!(err.error, "JobStoreUnavailable");
 }

@@ -103,9 +103,6 @@ pub enum ClientCommand {
         #[arg(long)]
         name: Option<String>,
     },
-    /// Print the URL that opens the local stack's console in a browser
-    /// (local stack only)
-    Console,
     /// Show or change the local stack's fault injection (local stack only)
     Faults {
         /// Make the error handler's store writes fail, so failed jobs land in
@@ -316,18 +313,6 @@ pub async fn run_with(
                 )?;
             }
         }
-        ClientCommand::Console => {
-            local_only("console")?;
-            let console = client
-                .call(Method::GET, "/local/console", &[], None, &[])
-                .await?;
-            let url = console
-                .body
-                .get("url")
-                .and_then(Value::as_str)
-                .context("the stack's answer has no console url")?;
-            writeln!(output.out, "{url}")?;
-        }
         ClientCommand::Faults {
             error_handler_writes,
             processor_writes,
@@ -410,6 +395,36 @@ async fn submit_job(
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// `jobs local console`: prints the URL that opens the local stack's console
+/// (with the token it made at start), for whoever holds its credentials.
+pub async fn print_console_url(args: &ClientArgs) -> ExitCode {
+    let run = async {
+        let client = ApiClient::from_args(args)?;
+        if client.endpoint().is_aws() {
+            return Err(api::local_only("local console", client.endpoint()).into());
+        }
+        let console = client
+            .call(Method::GET, "/local/console", &[], None, &[])
+            .await?;
+        console
+            .body
+            .get("url")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .context("the stack's answer has no console url")
+    };
+    match run.await {
+        Ok(url) => {
+            println!("{url}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// The job's page in the local stack's console, opened with its token;

@@ -4,8 +4,8 @@ mod support;
 
 use std::process::ExitCode;
 
-use jobs_local_client::api::{resolve_region, ApiClient, ApiError, Endpoint};
-use jobs_local_client::{run_with, ClientCommand, Credentials, Output, SubmitArgs, Switch};
+use jobs_client::api::{resolve_region, ApiClient, ApiError, Endpoint};
+use jobs_client::{run_with, ClientCommand, Credentials, Output, SubmitArgs, Switch};
 use serde_json::Value;
 use support::stub;
 

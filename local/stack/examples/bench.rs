@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use http::Method;
-use jobs_local_client::signing::{sign_request, Credentials};
+use jobs_client::signing::{sign_request, Credentials};
 
 #[derive(Clone)]
 struct Client {

@@ -3,6 +3,7 @@
 //! embedded interpreter, jobs and executions in SQLite, and a local
 //! failed-jobs bus with its archive and replay.
 
+pub mod app;
 pub mod bus;
 pub mod config;
 pub mod console;

@@ -53,7 +53,7 @@ async fn executions(State(state): State<LocalState>, Path(raw): Path<String>) ->
         Ok(id) => id,
         Err(e) => return message(StatusCode::BAD_REQUEST, e.to_string()),
     };
-    match state.executions.for_job(&id).await {
+    let mut response = match state.executions.for_job(&id).await {
         Ok(found) if found.is_empty() => {
             message(StatusCode::NOT_FOUND, format!("No executions for job {id}"))
         }
@@ -69,7 +69,9 @@ async fn executions(State(state): State<LocalState>, Path(raw): Path<String>) ->
             Json(json!({ "executions": executions })).into_response()
         }
         Err(e) => internal(e),
-    }
+    };
+    response.extensions_mut().insert(id);
+    response
 }
 
 #[derive(Debug, Deserialize)]

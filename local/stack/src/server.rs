@@ -20,8 +20,8 @@ use crate::config::Config;
 use crate::console::{self, ConsoleState, Token};
 use crate::faults::{Faults, FaultyStore, Role};
 use crate::gateway::sigv4::{Credentials, Verifier};
-use crate::gateway::{self, Gateway};
-use crate::local_api::{self, LocalState};
+use crate::gateway::Gateway;
+use crate::local_api::LocalState;
 use crate::runtime::executions::Recovery;
 use crate::runtime::{LocalTasks, Runtime, Workflow};
 use crate::store::{ArchiveStore, Db, ExecutionStore, SqliteJobStore};
@@ -104,27 +104,27 @@ impl Stack {
             &config.region,
             "execute-api",
         );
+        let gateway = Arc::new(Gateway::new(verifier));
         let console = console::router(ConsoleState::new(console::Parts {
             token: console_token.clone(),
             jobs: jobs.clone(),
             executions: executions.clone(),
             bus: bus.clone(),
             faults: faults.clone(),
-            api: jobs_api::router(service.clone()),
+            api: gateway.validated(jobs_api::routes(service.clone())),
             workflow: runtime.workflow().clone(),
         }));
-        let app = jobs_api::router(service)
-            .merge(local_api::router(LocalState {
+        let app = crate::app::router(
+            &gateway,
+            service,
+            LocalState {
                 executions,
                 bus: bus.clone(),
                 faults: faults.clone(),
                 console: console_token.clone(),
-            }))
-            .layer(axum::middleware::from_fn_with_state(
-                Arc::new(Gateway::new(verifier)),
-                gateway::guard,
-            ))
-            .merge(console.clone());
+            },
+            console.clone(),
+        );
 
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await

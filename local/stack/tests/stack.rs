@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use common::{count, Api, Signing, QUICK};
 use http::{Method, StatusCode};
-use jobs_local_client::signing::Credentials;
+use jobs_client::signing::Credentials;
 use serde_json::{json, Value};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

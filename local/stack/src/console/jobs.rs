@@ -307,15 +307,6 @@ fn body_of(form: &SubmitForm) -> String {
 
 pub async fn submit(State(state): State<ConsoleState>, Form(form): Form<SubmitForm>) -> Response {
     let body = body_of(&form);
-    if let Err(details) = state.inner.create_job.check(body.as_bytes()) {
-        return refused(
-            &state,
-            &form,
-            StatusCode::BAD_REQUEST,
-            &format!("Invalid request body: {details}"),
-        )
-        .await;
-    }
     let mut request = Request::post("/jobs").header("content-type", "application/json");
     let key = form.idempotency_key.trim();
     if !key.is_empty() {

@@ -28,7 +28,6 @@ use tracing::error;
 
 use crate::bus::Bus;
 use crate::faults::Faults;
-use crate::gateway::schema::BodySchema;
 use crate::runtime::Workflow;
 use crate::store::{ExecutionStore, SqliteJobStore};
 
@@ -46,9 +45,9 @@ struct Inner {
     executions: ExecutionStore,
     bus: Arc<Bus>,
     faults: Arc<Faults>,
-    /// The API's own Router: the console's form submits through it.
+    /// The API's own routes with the gateway's body model: the console's
+    /// form submits through them.
     api: Router,
-    create_job: BodySchema,
     /// The definition new executions run (also drawn for executions
     /// recorded before definitions were kept).
     workflow: Workflow,
@@ -77,7 +76,6 @@ impl ConsoleState {
                 bus: parts.bus,
                 faults: parts.faults,
                 api: parts.api,
-                create_job: BodySchema::create_job(),
                 workflow: parts.workflow,
                 drawings: Mutex::new(HashMap::new()),
             }),

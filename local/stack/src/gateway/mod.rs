@@ -1,7 +1,10 @@
-//! The local API Gateway: in front of the routers it does what API Gateway
-//! does on AWS for this API: route matching, IAM (SigV4) authorization,
-//! request-body validation, API-Gateway-style error bodies and a request id
-//! on every response. Nothing reaches a handler unless all of it passed.
+//! The local API Gateway: what API Gateway does on AWS for this API, as
+//! layers on the routes of the stack's one Router. SigV4 (IAM) authorization
+//! and the request-body model are `route_layer`s, so they run only for a
+//! route the Router matched, and the model is picked by that route
+//! ([`MatchedPath`]), never by parsing the path. Any other method or path is
+//! answered 403 "Missing Authentication Token", signed or not, as API Gateway
+//! answers it. Every response carries a request id and is logged once.
 
 pub mod schema;
 pub mod sigv4;
@@ -9,12 +12,13 @@ pub mod sigv4;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Json, Router};
 use chrono::Utc;
 use http::{HeaderValue, Method, StatusCode};
+use jobs_domain::JobId;
 use serde_json::json;
 use tracing::{info, warn};
 
@@ -25,44 +29,61 @@ use sigv4::{AuthError, SignedRequest, Verifier};
 /// route takes more than a few hundred bytes.
 const MAX_BODY: usize = 1024 * 1024;
 
+/// A request model attached to one route, as API Gateway attaches a model to
+/// a method of a resource.
+struct Model {
+    method: Method,
+    path: &'static str,
+    schema: BodySchema,
+}
+
 pub struct Gateway {
     verifier: Verifier,
-    create_job: BodySchema,
+    models: Vec<Model>,
 }
 
 impl Gateway {
+    /// The gateway of the jobs API: `POST /jobs` validated with the same
+    /// model file CDK attaches to that method.
     pub fn new(verifier: Verifier) -> Self {
         Self {
             verifier,
-            create_job: BodySchema::create_job(),
+            models: vec![Model {
+                method: Method::POST,
+                path: "/jobs",
+                schema: BodySchema::create_job(),
+            }],
         }
     }
-}
 
-/// The routes the gateway knows. As on API Gateway, any other method or path
-/// is answered 403 "Missing Authentication Token", signed or not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route {
-    CreateJob,
-    GetJob,
-    Executions,
-    Archive,
-    Replays,
-    Faults,
-    Console,
-}
+    /// Puts IAM authorization and body validation in front of every route
+    /// of `routes`; a signed request with a method the path lacks gets the
+    /// same 403 as an unknown route.
+    pub fn protect<S: Clone + Send + Sync + 'static>(
+        self: &Arc<Self>,
+        routes: Router<S>,
+    ) -> Router<S> {
+        routes
+            .method_not_allowed_fallback(missing_token)
+            .route_layer(from_fn_with_state(self.clone(), validate_body))
+            .route_layer(from_fn_with_state(self.clone(), authorize))
+    }
 
-pub fn route(method: &Method, path: &str) -> Option<Route> {
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    match (method.as_str(), segments.as_slice()) {
-        ("POST", ["jobs"]) => Some(Route::CreateJob),
-        ("GET", ["jobs", id]) if !id.is_empty() => Some(Route::GetJob),
-        ("GET", ["local", "jobs", id, "executions"]) if !id.is_empty() => Some(Route::Executions),
-        ("GET", ["local", "archive"]) => Some(Route::Archive),
-        ("POST", ["local", "replays"]) => Some(Route::Replays),
-        ("GET" | "PUT", ["local", "faults"]) => Some(Route::Faults),
-        ("GET", ["local", "console"]) => Some(Route::Console),
-        _ => None,
+    /// `routes` with body validation alone, for a caller inside the stack
+    /// that authorized the request its own way (the console's submit form
+    /// goes through the API's routes so, with the same model).
+    pub fn validated<S: Clone + Send + Sync + 'static>(
+        self: &Arc<Self>,
+        routes: Router<S>,
+    ) -> Router<S> {
+        routes.route_layer(from_fn_with_state(self.clone(), validate_body))
+    }
+
+    fn model(&self, method: &Method, path: &str) -> Option<&BodySchema> {
+        self.models
+            .iter()
+            .find(|m| m.method == method && m.path == path)
+            .map(|m| &m.schema)
     }
 }
 
@@ -70,13 +91,21 @@ pub fn message(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "message": message.into() }))).into_response()
 }
 
-pub async fn guard(State(gateway): State<Arc<Gateway>>, request: Request, next: Next) -> Response {
+/// API Gateway's answer to a method or path it has no route for.
+pub async fn missing_token() -> Response {
+    message(StatusCode::FORBIDDEN, AuthError::Missing.to_string())
+}
+
+/// The outermost layer: a request id on every response, and one log line
+/// per request with the job it was about when the handler named one (a
+/// [`JobId`] in the response's extensions).
+pub async fn request_log(request: Request, next: Next) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let mut response = check_then_run(&gateway, request, next).await;
+    let mut response = next.run(request).await;
     let status = response.status();
-    let job_id = job_id_of(&path, &response);
+    let job_id = response.extensions().get::<JobId>().map(JobId::to_string);
     if status.is_server_error() {
         warn!(%method, %path, status = status.as_u16(), job_id, request_id, "request failed");
     } else {
@@ -89,32 +118,12 @@ pub async fn guard(State(gateway): State<Arc<Gateway>>, request: Request, next: 
     response
 }
 
-/// The job a request was about: in its path, or in the `Location` of a
-/// created job, so every job-related log line carries the job id.
-fn job_id_of(path: &str, response: &Response) -> Option<String> {
-    let from_path = path
-        .split('/')
-        .skip_while(|s| *s != "jobs")
-        .nth(1)
-        .filter(|s| s.parse::<jobs_domain::JobId>().is_ok());
-    let from_location = response
-        .headers()
-        .get(http::header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|l| l.rsplit('/').next());
-    from_path.or(from_location).map(str::to_owned)
-}
-
-async fn check_then_run(gateway: &Gateway, request: Request, next: Next) -> Response {
-    let Some(route) = route(request.method(), request.uri().path()) else {
-        return message(StatusCode::FORBIDDEN, AuthError::Missing.to_string());
-    };
+async fn authorize(State(gateway): State<Arc<Gateway>>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
     let body: Bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(body) => body,
         Err(_) => return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Too Long"),
     };
-
     let signed = SignedRequest {
         method: parts.method.as_str(),
         path: parts.uri.path(),
@@ -125,49 +134,30 @@ async fn check_then_run(gateway: &Gateway, request: Request, next: Next) -> Resp
     if let Err(e) = gateway.verifier.verify(&signed, Utc::now()) {
         return message(StatusCode::FORBIDDEN, e.to_string());
     }
-
-    if route == Route::CreateJob {
-        if let Err(details) = gateway.create_job.check(&body) {
-            return (
-                StatusCode::BAD_REQUEST,
-                Json(json!({ "message": "Invalid request body", "details": details })),
-            )
-                .into_response();
-        }
-    }
-
     next.run(Request::from_parts(parts, Body::from(body))).await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn routes_match_the_api_and_nothing_else() {
-        let id = "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f";
-        assert_eq!(route(&Method::POST, "/jobs"), Some(Route::CreateJob));
-        assert_eq!(
-            route(&Method::GET, &format!("/jobs/{id}")),
-            Some(Route::GetJob)
-        );
-        assert_eq!(route(&Method::GET, "/jobs/not-an-id"), Some(Route::GetJob));
-        assert_eq!(
-            route(&Method::GET, &format!("/local/jobs/{id}/executions")),
-            Some(Route::Executions)
-        );
-        assert_eq!(route(&Method::PUT, "/local/faults"), Some(Route::Faults));
-        for (m, p) in [
-            (Method::GET, "/jobs"),
-            (Method::DELETE, "/jobs/x"),
-            (Method::GET, "/jobs/"),
-            (Method::GET, "/jobs/a/b"),
-            (Method::POST, "/jobs/x"),
-            (Method::GET, "/"),
-            (Method::DELETE, "/local/faults"),
-            (Method::GET, "/local/replays"),
-        ] {
-            assert_eq!(route(&m, p), None, "{m} {p}");
-        }
+async fn validate_body(
+    State(gateway): State<Arc<Gateway>>,
+    matched: MatchedPath,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(schema) = gateway.model(request.method(), matched.as_str()) else {
+        return next.run(request).await;
+    };
+    let (parts, body) = request.into_parts();
+    // The authorizer ran first and already holds the whole body in memory.
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(body) => body,
+        Err(_) => return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Too Long"),
+    };
+    if let Err(details) = schema.check(&body) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "message": "Invalid request body", "details": details })),
+        )
+            .into_response();
     }
+    next.run(Request::from_parts(parts, Body::from(body))).await
 }

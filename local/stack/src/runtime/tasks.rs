@@ -1,15 +1,14 @@
 //! The Task states' resources, served in-process: `lambda:invoke` calls the
-//! processor or the error handler directly (the same use cases the Lambdas
-//! run), and `events:putEvents` puts events on the local bus. Results and
-//! errors have the shapes Step Functions gives them on AWS.
+//! processor's or the error handler's `handle`, the very functions the
+//! Lambdas run, with the payload Lambda would deliver; `events:putEvents`
+//! puts events on the local bus. Results and errors have the shapes Step
+//! Functions gives them on AWS.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use jobs_asl::{TaskContext, TaskError, TaskHandler};
-use jobs_domain::ports::WorkflowInput;
-use jobs_domain::workflow::{ErrorHandler, FailureInput, Processor, TaskFailure};
-use serde::de::DeserializeOwned;
+use jobs_domain::workflow::{ErrorHandler, Processor, TaskFailure};
 use serde_json::{json, Value};
 use tracing::{info, warn};
 
@@ -47,13 +46,9 @@ impl LocalTasks {
             .unwrap_or("")
             .to_owned();
         let outcome = match function_name(function) {
-            PROCESSOR_FUNCTION => {
-                let input: WorkflowInput = parse(payload)?;
-                self.processor.process(&input).await
-            }
+            PROCESSOR_FUNCTION => jobs_processor::handle(&self.processor, payload).await,
             ERROR_HANDLER_FUNCTION => {
-                let input: FailureInput = parse(payload)?;
-                self.error_handler.record_failure(&input).await
+                jobs_error_handler::handle(&self.error_handler, payload).await
             }
             other => {
                 return Err(TaskError::new(
@@ -67,10 +62,8 @@ impl LocalTasks {
                 info!(job_id, state = %ctx.state_name, function, "task succeeded");
                 Ok(lambda_output(output))
             }
-            Err(failure) => {
-                warn!(job_id, state = %ctx.state_name, function, error = failure.error, message = %failure.message, "task failed");
-                Err(function_error(&failure))
-            }
+            // The handler logged the failure with its job id already.
+            Err(failure) => Err(function_error(&failure)),
         }
     }
 
@@ -123,22 +116,14 @@ fn function_name(function: &str) -> &str {
     name.split(':').next().unwrap_or(name)
 }
 
-fn parse<T: DeserializeOwned>(payload: Value) -> Result<T, TaskError> {
-    serde_json::from_value(payload).map_err(|e| {
-        function_error(&TaskFailure {
-            error: "InvalidWorkflowInput",
-            message: format!("the task input must be {{\"id\", \"parameters\", ...}}: {e}"),
-        })
-    })
-}
-
 /// What `lambda:invoke` returns for a function that returned normally.
 pub fn lambda_output(payload: Value) -> Value {
     json!({ "Payload": payload, "StatusCode": 200, "ExecutedVersion": "$LATEST" })
 }
 
 /// A function error as Step Functions reports it: named by the error type,
-/// with Lambda's error document as the cause.
+/// with Lambda's error document as the cause. The one place a handler's
+/// failure becomes a Step Functions error locally.
 pub fn function_error(failure: &TaskFailure) -> TaskError {
     TaskError::new(
         failure.error,

@@ -6,8 +6,8 @@
 use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, Method, StatusCode};
+use jobs_client::signing::{sign_request, Credentials};
 use jobs_local::{Config, Stack};
-use jobs_local_client::signing::{sign_request, Credentials};
 use serde_json::Value;
 
 pub const KEY: &str = jobs_local::config::DEFAULT_ACCESS_KEY_ID;

@@ -276,6 +276,38 @@ fn sdk_sign(
     secret: &str,
     token: Option<&str>,
 ) -> Signed {
+    let how = How {
+        settings: SigningSettings::default(),
+        at: SystemTime::now(),
+        region,
+        secret,
+        token,
+    };
+    sdk_sign_with(&how, method, path_and_query, extra, body)
+}
+
+/// How the SDK signs: where the signature goes, when, and with what.
+struct How<'a> {
+    settings: SigningSettings,
+    at: SystemTime,
+    region: &'a str,
+    secret: &'a str,
+    token: Option<&'a str>,
+}
+
+fn sdk_sign_with(
+    how: &How<'_>,
+    method: &str,
+    path_and_query: &str,
+    extra: &[(&str, &str)],
+    body: &[u8],
+) -> Signed {
+    let How {
+        region,
+        secret,
+        token,
+        ..
+    } = *how;
     let uri: http::Uri = format!("http://127.0.0.1:3000{path_and_query}")
         .parse()
         .unwrap();
@@ -294,8 +326,8 @@ fn sdk_sign(
         .identity(&identity)
         .region(region)
         .name("execute-api")
-        .time(SystemTime::now())
-        .settings(SigningSettings::default())
+        .time(how.at)
+        .settings(how.settings.clone())
         .build()
         .unwrap()
         .into();
@@ -334,6 +366,8 @@ fn sdk(method: &str, path_and_query: &str, body: &[u8]) -> Signed {
         None,
     )
 }
+
+mod presigned;
 
 #[test]
 fn sdk_signed_requests_verify() {

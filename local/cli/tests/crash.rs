@@ -1,6 +1,8 @@
 //! kill -9 of the real binary in the middle of work, then a restart on the
 //! same data directory: no accepted job is lost and no execution stays stuck.
 
+// The local stack's own test helpers: a signing client of its HTTP API.
+#[path = "../../stack/tests/common/mod.rs"]
 mod common;
 
 use std::io::{BufRead, BufReader};
@@ -21,8 +23,8 @@ struct Server {
 
 impl Server {
     fn start(data_dir: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_jobs-local"))
-            .args(["start", "--addr", "127.0.0.1:0", "--data-dir"])
+        let mut child = Command::new(env!("CARGO_BIN_EXE_jobs"))
+            .args(["local", "start", "--addr", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .env("RUST_LOG", "warn")
             .env_remove("JOBS_LOCAL_FAULTS")

@@ -1,54 +1,28 @@
-//! `jobs-local`: `start` runs the local stack; every other subcommand is the
-//! client (submit, get, history, archive, replay, faults).
+//! `jobs local ...`: the local stack in the foreground.
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
+use jobs_client::ClientArgs;
 use jobs_local::{Config, Stack, StartArgs};
-use jobs_local_client::{ClientArgs, ClientCommand};
 use tracing_subscriber::EnvFilter;
 
-#[derive(Parser, Debug)]
-#[command(
-    name = "jobs-local",
-    version,
-    about = "The jobs API on one machine, with no AWS account"
-)]
-struct Cli {
-    #[command(flatten)]
-    client: ClientArgs,
-    #[command(subcommand)]
-    command: Command,
-}
-
 #[derive(Subcommand, Debug)]
-enum Command {
+pub enum LocalCommand {
     /// Start the local stack: gateway, API, workflow runtime, SQLite store and failed-jobs bus
     Start(StartArgs),
-    #[command(flatten)]
-    Client(ClientCommand),
+    /// Print the URL that opens the running local stack's console in a
+    /// browser (asked of the stack with the local credentials)
+    Console,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("jobs-local: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
+/// `client` holds the global options, shared with the client commands.
+pub async fn run(cmd: LocalCommand, client: &ClientArgs) -> ExitCode {
+    match cmd {
+        LocalCommand::Start(args) => {
+            start(Config::from_args(&args, client.region.as_deref())).await
         }
-    };
-    match cli.command {
-        Command::Start(args) => {
-            let config = Config::from_args(&args, cli.client.region.as_deref());
-            runtime.block_on(start(config))
-        }
-        Command::Client(cmd) => {
-            runtime.block_on(jobs_local_client::run_and_report(&cli.client, cmd))
-        }
+        LocalCommand::Console => jobs_client::print_console_url(client).await,
     }
 }
 
@@ -65,13 +39,13 @@ async fn start(config: Config) -> ExitCode {
     let stack = match Stack::start(config).await {
         Ok(stack) => stack,
         Err(e) => {
-            eprintln!("jobs-local: could not start: {e:#}");
+            eprintln!("jobs: could not start the local stack: {e:#}");
             return ExitCode::FAILURE;
         }
     };
     print!("{}", banner(&stack));
     wait_for_stop_signal().await;
-    eprintln!("jobs-local: stopping; running executions resume at the next start");
+    eprintln!("jobs: stopping the local stack; running executions resume at the next start");
     stack.stop().await;
     ExitCode::SUCCESS
 }
@@ -93,7 +67,7 @@ fn banner(stack: &Stack) -> String {
     };
     format!(
         "\
-jobs-local is running
+The local jobs stack is running
   URL           {url}
   Console       {console}
   Region        {region}
@@ -105,7 +79,7 @@ jobs-local is running
 Every request must be signed with AWS Signature V4 (service execute-api), e.g.:
   curl --aws-sigv4 'aws:amz:{region}:execute-api' --user '{key}:{secret}' \\
        -H 'content-type: application/json' -d '{{\"seconds\": 3}}' {url}/jobs
-  jobs-local submit --seconds 3 --wait
+  jobs submit --seconds 3 --wait
 Stop with Ctrl-C.
 ",
         console = stack.console_url(),

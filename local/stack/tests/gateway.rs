@@ -1,0 +1,162 @@
+//! The stack's one Router as API Gateway would front it: every declared
+//! route needs a signature, everything else is "Missing Authentication
+//! Token" signed or not, and only `POST /jobs` has a body model.
+
+mod common;
+
+use std::time::{Duration, SystemTime};
+
+use aws_sigv4::http_request::{
+    sign, SignableBody, SignableRequest, SignatureLocation, SigningSettings,
+};
+use aws_sigv4::sign::v4;
+use common::{count, Api, Signing};
+use http::{Method, StatusCode};
+use serde_json::json;
+
+const ID: &str = "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_needs_a_signature_and_nothing_else_is_routed() {
+    let dir = tempfile::tempdir().unwrap();
+    let stack = common::start(dir.path()).await;
+    let api = Api::of(&stack);
+
+    let routes: [(Method, String, Option<&[u8]>); 7] = [
+        (Method::POST, "/jobs".into(), Some(br#"{"seconds": 1}"#)),
+        (Method::GET, format!("/jobs/{ID}"), None),
+        (Method::GET, format!("/local/jobs/{ID}/executions"), None),
+        (Method::GET, "/local/archive".into(), None),
+        (Method::POST, "/local/replays".into(), Some(b"{}")),
+        (Method::GET, "/local/faults".into(), None),
+        (Method::PUT, "/local/faults".into(), Some(b"{}")),
+    ];
+    for (method, path, body) in &routes {
+        let unsigned = api
+            .send(api.request(method.clone(), path, *body, &[], Signing::Unsigned))
+            .await;
+        assert_eq!(unsigned.status, StatusCode::FORBIDDEN, "{method} {path}");
+        assert_eq!(
+            unsigned.body,
+            json!({"message": "Missing Authentication Token"}),
+            "{method} {path}"
+        );
+        let signed = api
+            .send(api.request(method.clone(), path, *body, &[], Signing::Signed))
+            .await;
+        assert_ne!(signed.status, StatusCode::FORBIDDEN, "{method} {path}");
+        assert!(signed.headers.contains_key("x-amzn-requestid"));
+    }
+
+    for (method, path) in [
+        (Method::GET, "/jobs"),
+        (Method::DELETE, format!("/jobs/{ID}").as_str()),
+        (Method::GET, "/jobs/"),
+        (Method::GET, "/jobs/a/b"),
+        (Method::POST, "/jobs/x"),
+        (Method::GET, "/"),
+        (Method::DELETE, "/local/faults"),
+        (Method::GET, "/local/replays"),
+        (Method::GET, "/local/jobs"),
+    ] {
+        let signed = api.call(method.clone(), path, None, &[]).await;
+        assert_eq!(signed.status, StatusCode::FORBIDDEN, "{method} {path}");
+        assert_eq!(
+            signed.body,
+            json!({"message": "Missing Authentication Token"}),
+            "{method} {path}"
+        );
+        assert!(signed.headers.contains_key("x-amzn-requestid"));
+    }
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_route_with_a_model_validates_its_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let stack = common::start(dir.path()).await;
+    let api = Api::of(&stack);
+
+    let bad = api
+        .call(Method::POST, "/jobs", Some(r#"{"seconds": 0}"#), &[])
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.body["message"], "Invalid request body");
+    assert!(bad.body["details"].as_str().unwrap().contains("minimum"));
+    assert_eq!(count(&stack, "jobs").await, 0);
+
+    // The faults endpoint has no model: its own handler explains the body.
+    let faults = api
+        .call(Method::PUT, "/local/faults", Some(r#"{"seconds": 0}"#), &[])
+        .await;
+    assert_eq!(faults.status, StatusCode::BAD_REQUEST);
+    assert_ne!(faults.body["message"], "Invalid request body");
+    assert!(faults.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("errorHandlerStoreWrites"));
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_presigned_get_reads_a_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let stack = common::start(dir.path()).await;
+    let api = Api::of(&stack);
+    let id = api.submit(1).await;
+
+    let presigned = presign(&api, &format!("/jobs/{id}"), 300);
+    let reply = api.send(presigned).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    assert_eq!(reply.body["id"], id.as_str());
+
+    let mut moved = presign(&api, &format!("/jobs/{id}"), 300);
+    *moved.uri_mut() = moved.uri().to_string().replace(&id, ID).parse().unwrap();
+    let reply = api.send(moved).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert!(reply.body["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("The request signature we calculated does not match"));
+    stack.stop().await;
+}
+
+/// A presigned GET, the signature in the query string, as an SDK makes it.
+fn presign(api: &Api, path: &str, expires: u64) -> http::Request<Vec<u8>> {
+    let mut request = api.request(Method::GET, path, None, &[], Signing::Unsigned);
+    let identity = aws_credential_types::Credentials::new(
+        &api.credentials.access_key_id,
+        &api.credentials.secret_access_key,
+        None,
+        None,
+        "test",
+    )
+    .into();
+    let mut settings = SigningSettings::default();
+    settings.signature_location = SignatureLocation::QueryParams;
+    settings.expires_in = Some(Duration::from_secs(expires));
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(&api.region)
+        .name("execute-api")
+        .time(SystemTime::now())
+        .settings(settings)
+        .build()
+        .unwrap()
+        .into();
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_owned()))
+        .collect();
+    let signable = SignableRequest::new(
+        "GET",
+        request.uri().to_string(),
+        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        SignableBody::Bytes(b""),
+    )
+    .unwrap();
+    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+    instructions.apply_to_request_http1x(&mut request);
+    request
+}
