@@ -155,7 +155,9 @@ pub async fn guard(State(token): State<Token>, request: Request, next: Next) -> 
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    // Not no-referrer: with it, a browser sends `Origin: null` on the
+    // console's own form posts, which the origin check must refuse.
+    headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     headers.insert(
         "content-security-policy",
         HeaderValue::from_static(
