@@ -56,11 +56,11 @@ def free_port():
 class StackProcess:
     """One local stack, started from the binary, stopped by pid."""
 
-    def __init__(self, binary, extra=()):
+    def __init__(self, binary, extra=(), data_dir=None):
         self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="console-test-")
+        self.dir = data_dir or tempfile.mkdtemp(prefix="console-test-")
         env = dict(os.environ, JOBS_LOCAL_ADDR=f"127.0.0.1:{self.port}", JOBS_LOCAL_DATA_DIR=self.dir)
-        self.log = open(os.path.join(self.dir, "stack.log"), "w")
+        self.log = open(os.path.join(self.dir, f"stack-{self.port}.log"), "w")
         self.proc = subprocess.Popen([binary, "local", "start", *extra], env=env,
                                      stdout=subprocess.PIPE, stderr=self.log, text=True)
         self.console_url = None
