@@ -451,10 +451,7 @@ fn normalise(d: &mut Drawing) {
 
 /// The coordinate pairs of path data written by [`Capture`].
 fn path_points(d: &str) -> Vec<(f64, f64)> {
-    let numbers: Vec<f64> = d
-        .split(|c: char| c == ' ' || c == ',')
-        .filter_map(|t| t.parse().ok())
-        .collect();
+    let numbers: Vec<f64> = d.split([' ', ',']).filter_map(|t| t.parse().ok()).collect();
     numbers
         .chunks(2)
         .filter(|c| c.len() == 2)
