@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::signing::{self, CredentialSource, Credentials};
 
-pub const START_LOCAL_STACK: &str = "cargo run --release -p jobs-local -- start";
+pub const START_LOCAL_STACK: &str = "cargo run --profile local -p jobs -- local start";
 
 /// The base URL of a jobs API: the local stack (`http://127.0.0.1:3000`) or a
 /// deployed stage (`https://abc123.execute-api.eu-west-1.amazonaws.com/prod`).
@@ -81,6 +81,17 @@ impl Endpoint {
     pub fn as_str(&self) -> &str {
         self.base.as_str().trim_end_matches('/')
     }
+
+    /// Refuses an HTTPS endpoint when the binary was built without TLS,
+    /// with what to do instead of a transport error.
+    pub fn check_reachable(&self, tls_built: bool) -> Result<(), ApiError> {
+        if self.base.scheme() == "https" && !tls_built {
+            return Err(ApiError::NoTls {
+                url: self.to_string(),
+            });
+        }
+        Ok(())
+    }
 }
 
 impl std::fmt::Display for Endpoint {
@@ -148,6 +159,14 @@ pub enum ApiError {
     NoCredentials { url: String },
     #[error("{0}")]
     BadUrl(String),
+    /// The default build talks plain HTTP to a local stack only, so that it
+    /// builds fast; TLS comes with the AWS side.
+    #[error(
+        "{url} needs HTTPS, and this jobs binary was built for the local stack only; \
+         build it with the aws feature to call a deployed stack: \
+         `cargo install --locked --path local/cli --features aws` (see docs/deploy.md)"
+    )]
+    NoTls { url: String },
     #[error(
         "no jobs API at {url}; start the local stack with `{START_LOCAL_STACK}` or pass --url"
     )]
@@ -360,6 +379,7 @@ impl ApiClient {
         region: String,
         credentials: Credentials,
     ) -> Result<Self, ApiError> {
+        endpoint.check_reachable(cfg!(feature = "aws"))?;
         let mut builder = reqwest::Client::builder();
         if !endpoint.is_aws() {
             // A proxy from the environment cannot reach a stack on this machine.
@@ -368,7 +388,7 @@ impl ApiClient {
         let http = builder
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))
-            .user_agent(concat!("jobs-local-client/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("jobs-client/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ApiError::Unreachable {
                 url: endpoint.to_string(),

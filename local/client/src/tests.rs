@@ -666,3 +666,14 @@ fn job_json_keeps_the_contracts_key_order() {
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
     assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), job);
 }
+
+#[test]
+fn https_needs_a_build_with_tls_and_says_how_to_get_one() {
+    let aws = Endpoint::parse(AWS).unwrap();
+    let local = Endpoint::parse("http://127.0.0.1:3000").unwrap();
+    assert!(aws.check_reachable(true).is_ok());
+    assert!(local.check_reachable(false).is_ok());
+    let err = aws.check_reachable(false).unwrap_err().to_string();
+    assert!(err.contains("--features aws"), "{err}");
+    assert!(err.starts_with(AWS), "{err}");
+}

@@ -323,7 +323,7 @@ async fn no_server_says_how_to_start_the_local_stack() {
         err.to_string(),
         format!(
             "no jobs API at {url}; start the local stack with \
-             `cargo run --release -p jobs-local -- start` or pass --url"
+             `cargo run --profile local -p jobs -- local start` or pass --url"
         )
     );
 }

@@ -243,12 +243,7 @@ impl Runtime {
                     result = loaded.executor.run(spec) => result,
                 };
                 let ending = Ending {
-                    status: match result.status {
-                        jobs_asl::ExecutionStatus::Succeeded => ExecutionStatus::Succeeded,
-                        jobs_asl::ExecutionStatus::Failed => ExecutionStatus::Failed,
-                        jobs_asl::ExecutionStatus::TimedOut => ExecutionStatus::TimedOut,
-                        jobs_asl::ExecutionStatus::Aborted => ExecutionStatus::Aborted,
-                    },
+                    status: result.status,
                     at: result.stop_date,
                     output: result.output,
                     error: result.error.clone(),

@@ -2,6 +2,7 @@
 //! `GetExecutionHistory` would show them.
 
 use chrono::{DateTime, Utc};
+use jobs_asl::ExecutionStatus;
 use jobs_domain::job::{parse_timestamp, timestamp};
 use jobs_domain::ports::StoreError;
 use jobs_domain::JobId;
@@ -10,39 +11,6 @@ use serde_json::{json, Value};
 
 use super::jobs::store_error;
 use super::sqlite::{Cached, Db, DbError};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExecutionStatus {
-    Running,
-    Succeeded,
-    Failed,
-    TimedOut,
-    Aborted,
-}
-
-impl ExecutionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Running => "RUNNING",
-            Self::Succeeded => "SUCCEEDED",
-            Self::Failed => "FAILED",
-            Self::TimedOut => "TIMED_OUT",
-            Self::Aborted => "ABORTED",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Running,
-            Self::Succeeded,
-            Self::Failed,
-            Self::TimedOut,
-            Self::Aborted,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
-    }
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionRecord {

@@ -8,7 +8,8 @@ pub mod schema;
 pub mod sqlite;
 
 pub use archive::{ArchiveStore, ArchivedEvent, ReplayRecord};
-pub use executions::{Ending, ExecutionRecord, ExecutionStatus, ExecutionStore};
+pub use executions::{Ending, ExecutionRecord, ExecutionStore};
 pub use jobs::SqliteJobStore;
+pub use jobs_asl::ExecutionStatus;
 pub use listing::{Cursor, JobPage, JobQuery, StatusCounts};
 pub use sqlite::{Db, DbError};

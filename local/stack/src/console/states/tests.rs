@@ -53,6 +53,7 @@ struct Ran {
 
 fn ended(status: ExecutionStatus) -> Ended {
     match status {
+        ExecutionStatus::Running => Ended::Running,
         ExecutionStatus::Succeeded => Ended::Succeeded,
         ExecutionStatus::Failed => Ended::Failed,
         ExecutionStatus::TimedOut => Ended::TimedOut,
