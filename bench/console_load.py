@@ -83,12 +83,14 @@ def main():
     parser.add_argument("--jobs", type=int, default=100_000)
     args = parser.parse_args()
 
-    stack = StackProcess(args.binary)
-    stack.stop()
+    first = StackProcess(args.binary)
+    first.stop(keep_data=True)
+    stack = first
     started = time.monotonic()
     seed(os.path.join(stack.dir, "jobs.sqlite3"), args.jobs)
     print(f"seeded {args.jobs} jobs in {time.monotonic() - started:.1f} s")
-    stack = StackProcess(args.binary, data_dir=stack.dir)
+    stack = StackProcess(args.binary, data_dir=first.dir)
+    stack.owns_dir = True
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)

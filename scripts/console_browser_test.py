@@ -13,6 +13,7 @@ import argparse
 import http.server
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -59,6 +60,7 @@ class StackProcess:
     def __init__(self, binary, extra=(), data_dir=None):
         self.port = free_port()
         self.dir = data_dir or tempfile.mkdtemp(prefix="console-test-")
+        self.owns_dir = data_dir is None
         env = dict(os.environ, JOBS_LOCAL_ADDR=f"127.0.0.1:{self.port}", JOBS_LOCAL_DATA_DIR=self.dir)
         self.log = open(os.path.join(self.dir, f"stack-{self.port}.log"), "w")
         self.proc = subprocess.Popen([binary, "local", "start", *extra], env=env,
@@ -78,12 +80,15 @@ class StackProcess:
         threading.Thread(target=self.proc.stdout.read, daemon=True).start()
         self.base = f"http://127.0.0.1:{self.port}"
 
-    def stop(self):
+    def stop(self, keep_data=False):
         self.proc.send_signal(signal.SIGTERM)
         try:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        self.log.close()
+        if self.owns_dir and not keep_data:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def node(page, state):
