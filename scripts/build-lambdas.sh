@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Cross-builds the three Lambda bootstraps for arm64 (provided.al2023) with
+# Cross-builds the four Lambda bootstraps for arm64 (provided.al2023) with
 # cargo-lambda, zips them, and prints each size.
 #
 #   scripts/build-lambdas.sh
@@ -26,13 +26,13 @@ rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup ta
 # libraries build without it for the local stack); the same list as
 # LAMBDA_FEATURES in cdk/lib/paths.ts, so both builds share their artifacts.
 cargo lambda build --release --arm64 --output-format zip \
-  --features jobs-api/lambda,jobs-processor/lambda,jobs-error-handler/lambda \
-  --bin api --bin processor --bin error-handler
+  --features jobs-api/lambda,jobs-processor/lambda,jobs-error-handler/lambda,jobs-sweeper/lambda \
+  --bin api --bin processor --bin error-handler --bin sweeper
 
 python3 - <<'PY'
 import os, zipfile
 print(f"\n{'function':<15} {'bootstrap':>12} {'zip':>12}")
-for name in ("api", "processor", "error-handler"):
+for name in ("api", "processor", "error-handler", "sweeper"):
     path = f"target/lambda/{name}/bootstrap.zip"
     with zipfile.ZipFile(path) as z:
         boot = z.getinfo("bootstrap").file_size

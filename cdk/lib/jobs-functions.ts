@@ -20,6 +20,8 @@ export interface JobsFunctionsProps {
   readonly table: JobsTable;
   readonly logsKey: kms.IKey;
   readonly logRetention: logs.RetentionDays;
+  /** Reserved concurrency of the api function; unset, it shares the account's pool. */
+  readonly apiReservedConcurrency?: number;
 }
 
 interface RustLambdaSpec {
@@ -28,14 +30,17 @@ interface RustLambdaSpec {
   readonly memorySize: number;
   readonly timeout: Duration;
   readonly environment: Record<string, string>;
+  readonly reservedConcurrentExecutions?: number;
 }
 
-/** The three Rust Lambdas: one Cargo workspace, one binary each. */
+/** The four Rust Lambdas: one Cargo workspace, one binary each. */
 export class JobsFunctions extends Construct {
   readonly api: lambda.Function;
   readonly processor: lambda.Function;
   readonly errorHandler: lambda.Function;
-  readonly logGroups: Record<'api' | 'processor' | 'errorHandler', logs.LogGroup>;
+  /** Wired to its schedule, the table's index and the workflow by `Sweeper`. */
+  readonly sweeper: lambda.Function;
+  readonly logGroups: Record<'api' | 'processor' | 'errorHandler' | 'sweeper', logs.LogGroup>;
 
   private readonly props: JobsFunctionsProps;
 
@@ -52,6 +57,7 @@ export class JobsFunctions extends Construct {
       memorySize: 256,
       timeout: Duration.seconds(10),
       environment: { JOBS_TABLE_NAME: tableName },
+      reservedConcurrentExecutions: props.apiReservedConcurrency,
     });
     // Mostly waits (the sample job sleeps): the smallest size is enough.
     const processor = this.rustLambda('Processor', {
@@ -69,6 +75,15 @@ export class JobsFunctions extends Construct {
       environment: { JOBS_TABLE_NAME: tableName },
     });
 
+    // A few queries and conditional writes a minute; its settings come from `Sweeper`.
+    const sweeper = this.rustLambda('Sweeper', {
+      binaryName: 'sweeper',
+      description: 'Re-drives jobs whose execution was lost, then marks them Failure (ExecutionLost)',
+      memorySize: 128,
+      timeout: Duration.seconds(50),
+      environment: { JOBS_TABLE_NAME: tableName },
+    });
+
     // TransactWriteItems (the job plus its idempotency key) needs the per-item
     // actions, ConditionCheckItem included; there is no TransactWriteItems action.
     props.table.grantItemActions(api.fn, 'GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem');
@@ -78,7 +93,13 @@ export class JobsFunctions extends Construct {
     this.api = api.fn;
     this.processor = processor.fn;
     this.errorHandler = errorHandler.fn;
-    this.logGroups = { api: api.logGroup, processor: processor.logGroup, errorHandler: errorHandler.logGroup };
+    this.sweeper = sweeper.fn;
+    this.logGroups = {
+      api: api.logGroup,
+      processor: processor.logGroup,
+      errorHandler: errorHandler.logGroup,
+      sweeper: sweeper.logGroup,
+    };
   }
 
   /** The API starts one execution per job; it learns the workflow once it exists. */
@@ -121,6 +142,7 @@ export class JobsFunctions extends Construct {
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       tracing: lambda.Tracing.ACTIVE,
       environment: spec.environment,
+      reservedConcurrentExecutions: spec.reservedConcurrentExecutions,
     });
     return { fn, logGroup };
   }

@@ -10,10 +10,20 @@ import { JobsWorkflow } from './jobs-workflow';
 import { LogEncryption } from './log-encryption';
 import { Monitoring } from './monitoring';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
+import { Sweeper } from './sweeper';
 
 export interface JobsStackProps extends StackProps {
   readonly logRetention?: logs.RetentionDays;
   readonly archiveRetention?: Duration;
+  /**
+   * Reserved concurrency for the api function, so a burst of job work cannot take the
+   * concurrency POST and GET need (docs/capacity.md). Opt-in: reserving needs the
+   * account's unreserved concurrency to stay at 100 or more, which a new account's
+   * quota may not allow.
+   */
+  readonly apiReservedConcurrency?: number;
+  /** The API stage's throttling (requests per second, burst); 50 and 100 unless set. */
+  readonly apiThrottling?: { readonly rateLimit: number; readonly burstLimit: number };
 }
 
 /** The jobs API: table, Lambdas, workflow, REST API, failed-jobs bus and monitoring. */
@@ -25,6 +35,7 @@ export class JobsStack extends Stack {
   readonly failedJobs: FailedJobsBus;
   readonly invokeRole: iam.Role;
   readonly monitoring: Monitoring;
+  readonly sweeper: Sweeper;
 
   constructor(scope: Construct, id: string, props: JobsStackProps = {}) {
     super(scope, id, props);
@@ -32,7 +43,12 @@ export class JobsStack extends Stack {
     const logsKey = new LogEncryption(this, 'LogEncryption').key;
 
     this.table = new JobsTable(this, 'Jobs');
-    this.functions = new JobsFunctions(this, 'Functions', { table: this.table, logsKey, logRetention });
+    this.functions = new JobsFunctions(this, 'Functions', {
+      table: this.table,
+      logsKey,
+      logRetention,
+      apiReservedConcurrency: props.apiReservedConcurrency,
+    });
     this.failedJobs = new FailedJobsBus(this, 'FailedJobs', {
       archiveRetention: props.archiveRetention ?? Duration.days(90),
     });
@@ -46,8 +62,14 @@ export class JobsStack extends Stack {
     const stateMachine = this.workflow.stateMachine;
     this.functions.allowApiToStart(stateMachine);
     this.failedJobs.replayTo(stateMachine);
+    this.sweeper = new Sweeper(this, 'Sweeper', { fn: this.functions.sweeper, table: this.table, stateMachine });
 
-    this.api = new JobsApi(this, 'Api', { handler: this.functions.api, logsKey, logRetention });
+    this.api = new JobsApi(this, 'Api', {
+      handler: this.functions.api,
+      logsKey,
+      logRetention,
+      throttling: props.apiThrottling,
+    });
 
     // Clients assume this role to sign requests; any principal of the account that is
     // itself allowed sts:AssumeRole on it can.
@@ -63,12 +85,14 @@ export class JobsStack extends Stack {
         Api: this.functions.api,
         Processor: this.functions.processor,
         ErrorHandler: this.functions.errorHandler,
+        Sweeper: this.functions.sweeper,
       },
       stateMachine,
       failedJobsBus: this.failedJobs.bus,
       archiveName: this.failedJobs.archiveName,
       replayRule: this.failedJobs.replayRule,
       replayDeadLetterQueue: this.failedJobs.deadLetterQueue,
+      sweeper: this.sweeper,
     });
 
     acknowledgeNagFindings(this);
@@ -87,6 +111,10 @@ export class JobsStack extends Stack {
       value: `https://${this.region}.console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${stateMachine.stateMachineArn}`,
     });
     new CfnOutput(this, 'FailedJobsArchiveName', { value: this.failedJobs.archiveName });
+    new CfnOutput(this, 'UnfinishedJobBoundSeconds', {
+      description: 'Longest a job stays Queued or Running: sweep period + TimeoutSeconds x (re-drives + 1)',
+      value: String(this.sweeper.boundSeconds),
+    });
     new CfnOutput(this, 'ReplayCommand', {
       description: 'Replays archived failed jobs; set the time window first',
       value: [

@@ -8,6 +8,14 @@ import { Construct } from 'constructs';
 export const TTL_ATTRIBUTE = 'expiresAt';
 
 /**
+ * The sparse index of unfinished jobs the sweeper queries (lambdas/aws/src/dynamodb/sweep.rs):
+ * only jobs still Queued or Running carry its partition key, one hex digit of the id, so
+ * the index stays small and its writes spread over 16 partitions.
+ */
+export const UNFINISHED_INDEX = 'unfinished';
+export const UNFINISHED_SHARD_ATTRIBUTE = 'unfinishedShard';
+
+/**
  * The jobs table. Jobs and idempotency-key records share it, both keyed by `id`;
  * only the key records carry `expiresAt`, so jobs never expire.
  */
@@ -37,6 +45,22 @@ export class JobsTable extends Construct {
       // Job history is data: destroying the stack must not silently drop it.
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.table.addGlobalSecondaryIndex({
+      indexName: UNFINISHED_INDEX,
+      partitionKey: { name: UNFINISHED_SHARD_ATTRIBUTE, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'updatedAt', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+  }
+
+  /** Grants a Query of the index of unfinished jobs, and nothing else on it. */
+  grantQueryUnfinished(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: [`${this.table.tableArn}/index/${UNFINISHED_INDEX}`],
+    });
+    this.key.grant(grantee, 'kms:Decrypt');
   }
 
   /**
@@ -44,7 +68,12 @@ export class JobsTable extends Construct {
    * needs on the caller's behalf to read and write encrypted items.
    */
   grantItemActions(grantee: iam.IGrantable, ...actions: string[]): void {
-    this.table.grant(grantee, ...actions.map((a) => `dynamodb:${a}`));
+    // On the table alone: `table.grant` would add every index too.
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: actions.map((a) => `dynamodb:${a}`),
+      resourceArns: [this.table.tableArn],
+    });
     this.key.grant(grantee, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
   }
 }

@@ -44,6 +44,18 @@ export function loadDefinition(file: string, substitutions: Record<string, strin
   return text;
 }
 
+/**
+ * The workflow's TimeoutSeconds, read from the definition the state machine is built
+ * from: no execution runs longer, and the sweeper's bound is derived from it.
+ */
+export function workflowTimeoutSeconds(file: string = STATE_MACHINE_DEFINITION): number {
+  const asl = JSON.parse(fs.readFileSync(file, 'utf8')) as { TimeoutSeconds?: unknown };
+  if (typeof asl.TimeoutSeconds !== 'number' || !Number.isInteger(asl.TimeoutSeconds)) {
+    throw new Error(`${file}: TimeoutSeconds must be a whole number of seconds`);
+  }
+  return asl.TimeoutSeconds;
+}
+
 /** The EXPRESS state machine built from statemachine/jobs.asl.json. */
 export class JobsWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;

@@ -17,6 +17,8 @@ export interface MonitoringProps {
   readonly archiveName: string;
   readonly replayRule: events.IRule;
   readonly replayDeadLetterQueue: sqs.IQueue;
+  /** What the sweeper did: jobs re-driven, jobs given up, re-drives not started. */
+  readonly sweeper: { redriven: cloudwatch.IMetric; lost: cloudwatch.IMetric; startFailures: cloudwatch.IMetric };
 }
 
 /** Alarms on every way a job can go wrong, and one dashboard for the whole path. */
@@ -69,6 +71,10 @@ export class Monitoring extends Construct {
     this.alarm('ReplayFailedInvocationsAlarm', replayFailedInvocations, 'Replayed failed jobs could not start the workflow');
     this.alarm('Api5xxAlarm', api5xx, 'The jobs API answered 5xx');
     this.alarm('ReplayDeadLetterAlarm', dlqVisible, 'Replayed failed jobs are waiting in the dead-letter queue');
+    const { redriven, lost, startFailures } = props.sweeper;
+    this.alarm('JobsRedrivenAlarm', redriven, 'The sweeper re-drove jobs whose execution was lost; see its logs for their ids');
+    this.alarm('JobsLostAlarm', lost, 'The sweeper gave jobs up (Failure, ExecutionLost): their executions were lost every time');
+    this.alarm('RedriveStartFailuresAlarm', startFailures, 'The sweeper could not start the workflow for jobs it re-drove');
 
     const functionWidgets: cloudwatch.IWidget[] = [];
     for (const [name, fn] of Object.entries(props.functions)) {
@@ -111,6 +117,13 @@ export class Monitoring extends Construct {
           }),
         ],
         functionWidgets,
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Sweeper: no job left behind',
+            left: [redriven, lost, startFailures],
+            width: 24,
+          }),
+        ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
       ],
     });

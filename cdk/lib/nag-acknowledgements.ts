@@ -12,7 +12,7 @@ const XRAY_REASON =
  */
 export function acknowledgeNagFindings(stack: JobsStack): void {
   const fns = stack.functions;
-  for (const fn of [fns.api, fns.processor, fns.errorHandler]) {
+  for (const fn of [fns.api, fns.processor, fns.errorHandler, fns.sweeper]) {
     Validations.of(fn.role as iam.Role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: XRAY_REASON });
   }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the three Lambda bootstraps for real, the way a deploy does: `cdk synth` with
+# Builds the four Lambda bootstraps for real, the way a deploy does: `cdk synth` with
 # bundling on, RustFunction calling cargo-lambda to cross-compile for arm64. Prints
 # each asset's bootstrap size and zipped size. Not part of test.sh: a cold build of the
 # workspace in release mode (LTO, opt-level z) takes minutes.

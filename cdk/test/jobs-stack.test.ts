@@ -24,7 +24,11 @@ describe('jobs table', () => {
     template.hasResource('AWS::DynamoDB::Table', {
       Properties: {
         KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        AttributeDefinitions: [
+          { AttributeName: 'id', AttributeType: 'S' },
+          { AttributeName: 'unfinishedShard', AttributeType: 'S' },
+          { AttributeName: 'updatedAt', AttributeType: 'S' },
+        ],
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: getAtt(id(stack.table.key)) },
@@ -48,10 +52,17 @@ describe('Rust functions', () => {
     { fn: stack.functions.api, log: stack.functions.logGroups.api, memory: 256, timeout: 10, env: ['JOBS_TABLE_NAME', 'STATE_MACHINE_ARN'] },
     { fn: stack.functions.processor, log: stack.functions.logGroups.processor, memory: 128, timeout: 190, env: ['JOBS_TABLE_NAME'] },
     { fn: stack.functions.errorHandler, log: stack.functions.logGroups.errorHandler, memory: 128, timeout: 20, env: ['JOBS_TABLE_NAME'] },
+    {
+      fn: stack.functions.sweeper,
+      log: stack.functions.logGroups.sweeper,
+      memory: 128,
+      timeout: 50,
+      env: ['JOBS_TABLE_NAME', 'STATE_MACHINE_ARN', 'WORKFLOW_TIMEOUT_SECONDS', 'SWEEP_PERIOD_SECONDS', 'MAX_REDRIVES', 'SWEEP_BATCH'],
+    },
   ];
 
-  test('there are exactly three functions', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 3);
+  test('there are exactly four functions', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 4);
   });
 
   test('run on provided.al2023 arm64 with X-Ray, JSON logs to their own log group, sized per role', () => {
@@ -256,7 +267,9 @@ describe('REST API', () => {
   });
 
   test('only API Gateway, from this API, may invoke the api Lambda', () => {
-    const perms = Object.values(template.findResources('AWS::Lambda::Permission'));
+    const perms = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+      (p: any) => p.Properties.FunctionName['Fn::GetAtt'][0] === id(stack.functions.api),
+    );
     expect(perms.length).toBeGreaterThan(0);
     for (const p of perms) {
       expect(p.Properties.Principal).toBe('apigateway.amazonaws.com');
@@ -432,7 +445,7 @@ describe('alarms and dashboard', () => {
 
   test('alarms are named after the stack, for the docs to point at', () => {
     const names = alarms().map((a) => a.AlarmName).sort();
-    expect(names).toHaveLength(12);
+    expect(names).toHaveLength(17);
     expect(names).toContain('JobsApi-FailedJobsArchivedAlarm');
     expect(names).toContain('JobsApi-ReplayDeadLetterAlarm');
   });

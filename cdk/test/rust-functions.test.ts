@@ -22,7 +22,7 @@ beforeAll(() => {
 });
 
 test('each Lambda is one binary of the Cargo workspace, built for arm64 on provided.al2023', () => {
-  expect(mockRecorded.map((r) => r.props.binaryName).sort()).toEqual(['api', 'error-handler', 'processor']);
+  expect(mockRecorded.map((r) => r.props.binaryName).sort()).toEqual(['api', 'error-handler', 'processor', 'sweeper']);
   for (const { props } of mockRecorded) {
     expect(props.manifestPath).toBe(path.join(REPO_ROOT, 'Cargo.toml'));
     expect(props.runtime).toBe('provided.al2023');
@@ -33,7 +33,12 @@ test('each Lambda is one binary of the Cargo workspace, built for arm64 on provi
 
 test('each binary is built with the feature its crate requires for it', () => {
   const fs = jest.requireActual('fs') as typeof import('fs');
-  const crates: Record<string, string> = { api: 'api', processor: 'processor', 'error-handler': 'error-handler' };
+  const crates: Record<string, string> = {
+    api: 'api',
+    processor: 'processor',
+    'error-handler': 'error-handler',
+    sweeper: 'sweeper',
+  };
   for (const { props } of mockRecorded) {
     const flags: string[] = props.bundling.cargoLambdaFlags;
     expect(flags[0]).toBe('--features');
@@ -49,11 +54,11 @@ test('each binary is built with the feature its crate requires for it', () => {
   }
 });
 
-test('the manifest is the workspace that lists the three Lambda crates', () => {
+test('the manifest is the workspace that lists the four Lambda crates', () => {
   const fs = jest.requireActual('fs') as typeof import('fs');
   const manifest = fs.readFileSync(mockRecorded[0].props.manifestPath, 'utf8');
   expect(manifest).toMatch(/\[workspace\]/);
-  for (const member of ['lambdas/api', 'lambdas/processor', 'lambdas/error-handler']) {
+  for (const member of ['lambdas/api', 'lambdas/processor', 'lambdas/error-handler', 'lambdas/sweeper']) {
     expect(manifest).toContain(`"${member}"`);
   }
 });

@@ -6,6 +6,11 @@
 //! Every status write is an `UpdateItem` whose condition is the set of
 //! statuses the domain allows the change from, so the rules hold even when
 //! two executions of one job race.
+//!
+//! An unfinished job carries `unfinishedShard` (the first hex digit of its
+//! id), the partition key of the sparse index `unfinished` sorted by
+//! `updatedAt`: the index holds only unfinished jobs, spread over 16
+//! partitions so its writes never throttle the table's (see `sweep`).
 
 use std::collections::HashMap;
 
@@ -20,12 +25,19 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
 
 use jobs_domain::job::{parse_timestamp, timestamp};
-use jobs_domain::ports::{CreateOutcome, JobStore, StatusChange, StoreError, TransitionError};
+use jobs_domain::ports::{
+    CreateOutcome, JobStore, StaleClaim, StaleJob, StatusChange, StoreError, TransitionError,
+};
 use jobs_domain::{
     IdempotencyKey, IdempotencyRecord, Job, JobError, JobId, JobParameters, JobStatus,
 };
 
 pub const IDEMPOTENCY_PREFIX: &str = "idempotency#";
+
+mod sweep;
+
+use sweep::shard;
+pub use sweep::{SHARD_ATTRIBUTE, UNFINISHED_INDEX};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -186,6 +198,12 @@ impl JobStore for DynamoJobStore {
     async fn transition(&self, change: &StatusChange) -> Result<Job, TransitionError> {
         let mut set = vec!["#status = :to", "updatedAt = :at"];
         let mut remove = Vec::new();
+        // In the index of unfinished jobs while unfinished, out of it once final.
+        if change.to.is_final() {
+            remove.push(SHARD_ATTRIBUTE);
+        } else {
+            set.push("unfinishedShard = :shard");
+        }
         let mut request = self
             .client
             .update_item()
@@ -196,6 +214,9 @@ impl JobStore for DynamoJobStore {
             .expression_attribute_values(":at", AttributeValue::S(timestamp(&change.at)))
             .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if !change.to.is_final() {
+            request = request.expression_attribute_values(":shard", shard(&change.id));
+        }
         // A job moved to Running starts from a clean slate (see `StatusChange`):
         // its earlier results and error go unless the change carries new ones.
         let shed = change.to == JobStatus::Running;
@@ -237,30 +258,20 @@ impl JobStore for DynamoJobStore {
             .condition_expression(format!("#status IN ({})", allowed.join(", ")))
             .send()
             .await;
-        match result {
-            Ok(output) => {
-                let item = output.attributes.ok_or_else(|| {
-                    StoreError::Corrupt("UpdateItem returned no attributes".into())
-                })?;
-                Ok(job_from_item(&item)?)
-            }
-            Err(err) => {
-                let Some(failed) = err.as_service_error().and_then(|e| match e {
-                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c) => Some(c),
-                    _ => None,
-                }) else {
-                    return Err(store_error(err).into());
-                };
-                let current = match failed.item() {
-                    Some(item) => Some(job_from_item(item)?),
-                    // Older emulators omit the item; read it to say why.
-                    None => self.get(&change.id).await?,
-                };
-                Err(TransitionError::Rejected {
-                    current: current.map(Box::new),
-                })
-            }
-        }
+        let item = self.conditional_update(result, &change.id).await?;
+        Ok(job_from_item(&item)?)
+    }
+
+    async fn unfinished_since(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<StaleJob>, StoreError> {
+        self.query_unfinished(cutoff, limit).await
+    }
+
+    async fn claim_stale(&self, claim: &StaleClaim) -> Result<StaleJob, TransitionError> {
+        self.claim(claim).await
     }
 
     async fn release_idempotency_key(
@@ -288,6 +299,43 @@ impl JobStore for DynamoJobStore {
                 Ok(())
             }
             Err(err) => Err(store_error(err)),
+        }
+    }
+}
+
+impl DynamoJobStore {
+    /// The outcome of a conditional UpdateItem: the item as written, or the
+    /// refusal with the job as it is (or `None` if there is none).
+    async fn conditional_update(
+        &self,
+        result: Result<
+            aws_sdk_dynamodb::operation::update_item::UpdateItemOutput,
+            SdkError<
+                aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+                aws_sdk_dynamodb::config::http::HttpResponse,
+            >,
+        >,
+        id: &JobId,
+    ) -> Result<Item, TransitionError> {
+        use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+        match result {
+            Ok(output) => Ok(output
+                .attributes
+                .ok_or_else(|| StoreError::Corrupt("UpdateItem returned no attributes".into()))?),
+            Err(err) => {
+                let failed = match err.as_service_error() {
+                    Some(UpdateItemError::ConditionalCheckFailedException(c)) => c,
+                    _ => return Err(store_error(err).into()),
+                };
+                let current = match failed.item() {
+                    Some(item) => Some(job_from_item(item)?),
+                    // Older emulators omit the item; read it to say why.
+                    None => self.get(id).await?,
+                };
+                Err(TransitionError::Rejected {
+                    current: current.map(Box::new),
+                })
+            }
         }
     }
 }
@@ -380,6 +428,9 @@ pub fn job_to_item(job: &Job) -> Item {
     }
     if let Some(error) = &job.error {
         item.insert("error".to_owned(), error_to_attribute(error));
+    }
+    if !job.status.is_final() {
+        item.insert(SHARD_ATTRIBUTE.to_owned(), shard(&job.id));
     }
     item
 }
@@ -502,7 +553,7 @@ fn json_to_attribute(value: &Value) -> Result<AttributeValue, StoreError> {
         .map_err(|e| StoreError::Other(format!("results cannot be stored: {e}")))
 }
 
-fn error_to_attribute(error: &JobError) -> AttributeValue {
+pub(crate) fn error_to_attribute(error: &JobError) -> AttributeValue {
     AttributeValue::M(HashMap::from([
         ("error".to_owned(), AttributeValue::S(error.error.clone())),
         ("cause".to_owned(), AttributeValue::S(error.cause.clone())),

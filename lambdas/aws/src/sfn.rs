@@ -24,14 +24,14 @@ impl SfnWorkflowStarter {
 
 #[async_trait]
 impl WorkflowStarter for SfnWorkflowStarter {
-    /// The execution is named with the job id, so a job is found in the
-    /// console by its id, and a second start for the same job is refused.
+    /// The execution is named with the job id (plus the re-drive's number for
+    /// a re-drive), so a job is found in the console by its id.
     async fn start(&self, input: &WorkflowInput) -> Result<(), StartError> {
         let body = serde_json::to_string(input).map_err(|e| StartError::Refused(e.to_string()))?;
         self.client
             .start_execution()
             .state_machine_arn(&self.state_machine_arn)
-            .name(input.id.to_string())
+            .name(input.execution_name())
             .input(body)
             .send()
             .await

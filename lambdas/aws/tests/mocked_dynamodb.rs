@@ -92,6 +92,8 @@ async fn create_puts_a_queued_job_only_if_its_id_is_new() {
         AttributeValue::S("2026-11-25T12:00:00.000Z".into())
     );
     assert!(!item.contains_key("results") && !item.contains_key("error"));
+    // A new job is in the sparse index of unfinished jobs.
+    assert_eq!(item["unfinishedShard"], AttributeValue::S("3".into()));
 }
 
 #[tokio::test]
@@ -293,7 +295,7 @@ async fn running_is_written_only_from_the_allowed_statuses_and_clears_results_an
     );
     assert_eq!(
         req.update_expression(),
-        Some("SET #status = :to, updatedAt = :at REMOVE results, #error")
+        Some("SET #status = :to, updatedAt = :at, unfinishedShard = :shard REMOVE results, #error")
     );
     assert_eq!(
         req.condition_expression(),
@@ -311,6 +313,11 @@ async fn running_is_written_only_from_the_allowed_statuses_and_clears_results_an
     assert_eq!(values[":from0"], AttributeValue::S("Queued".into()));
     assert_eq!(values[":from1"], AttributeValue::S("Running".into()));
     assert_eq!(values[":from2"], AttributeValue::S("Failure".into()));
+    // Back in the index of unfinished jobs, in the partition of its id's first digit.
+    assert_eq!(
+        values[":shard"],
+        AttributeValue::S(running.id.to_string()[..1].to_owned())
+    );
     assert_eq!(req.return_values(), Some(&ReturnValue::AllNew));
     assert_eq!(
         req.return_values_on_condition_check_failure(),
@@ -336,7 +343,7 @@ async fn success_is_written_only_from_running_with_its_results() {
     let req = seen.lock().unwrap()[0].clone();
     assert_eq!(
         req.update_expression(),
-        Some("SET #status = :to, updatedAt = :at, results = :results")
+        Some("SET #status = :to, updatedAt = :at, results = :results REMOVE unfinishedShard")
     );
     assert_eq!(req.condition_expression(), Some("#status IN (:from0)"));
     let values = req.expression_attribute_values().unwrap();
@@ -371,7 +378,7 @@ async fn failure_is_written_from_queued_or_running_with_its_error() {
     let req = seen.lock().unwrap()[0].clone();
     assert_eq!(
         req.update_expression(),
-        Some("SET #status = :to, updatedAt = :at, #error = :error")
+        Some("SET #status = :to, updatedAt = :at, #error = :error REMOVE unfinishedShard")
     );
     assert_eq!(
         req.condition_expression(),

@@ -30,6 +30,7 @@ fn input() -> WorkflowInput {
             .unwrap(),
         parameters: json!({"seconds": 3}),
         replay: None,
+        redrive: None,
     }
 }
 

@@ -8,10 +8,12 @@
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
 };
 use serde_json::json;
 
+use jobs_aws::dynamodb::{SHARD_ATTRIBUTE, UNFINISHED_INDEX};
 use jobs_aws::{DynamoJobStore, SfnWorkflowStarter};
 use jobs_domain::ports::{JobStore, StartError, StoreError, WorkflowInput, WorkflowStarter};
 use jobs_domain::JobId;
@@ -36,24 +38,43 @@ fn dynamodb() -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::from_conf(config)
 }
 
+/// A table shaped as the CDK stack makes it: key `id`, and the sparse index
+/// of unfinished jobs.
 async fn fresh_table() -> DynamoJobStore {
     let client = dynamodb();
     let table = format!("jobs-{}", uuid::Uuid::new_v4());
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    let key = |name: &str, kind| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .unwrap()
+    };
     client
         .create_table()
         .table_name(&table)
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
+        .attribute_definitions(attribute("id"))
+        .attribute_definitions(attribute(SHARD_ATTRIBUTE))
+        .attribute_definitions(attribute("updatedAt"))
+        .key_schema(key("id", KeyType::Hash))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(UNFINISHED_INDEX)
+                .key_schema(key(SHARD_ATTRIBUTE, KeyType::Hash))
+                .key_schema(key("updatedAt", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
                 .build()
                 .unwrap(),
         )
@@ -67,7 +88,7 @@ mod contract {
     use jobs_domain::testing::contract::Subject;
 
     async fn subject() -> Subject {
-        Subject::new(super::fresh_table().await)
+        Subject::new(super::fresh_table().await).taking_turns()
     }
 
     jobs_domain::job_store_contract!(
@@ -113,6 +134,7 @@ async fn executions_are_named_with_the_job_id_and_started_once() {
         id: JobId::random(),
         parameters: json!({"seconds": 2}),
         replay: None,
+        redrive: None,
     };
     starter.start(&input).await.unwrap();
     let listed = client

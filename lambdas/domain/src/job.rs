@@ -37,21 +37,81 @@ impl Job {
     }
 
     /// The `GET /jobs/{jobId}` body.
-    pub fn to_view(&self) -> Value {
-        let mut view = serde_json::json!({
-            "id": self.id,
-            "status": self.status,
-            "parameters": self.parameters,
-            "createdAt": timestamp(&self.created_at),
-            "updatedAt": timestamp(&self.updated_at),
-        });
-        if let Some(results) = &self.results {
-            view["results"] = results.clone();
+    pub fn to_view(&self) -> JobView {
+        JobView {
+            id: self.id,
+            status: self.status,
+            parameters: self.parameters,
+            results: self.results.clone(),
+            error: self.error.clone(),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
         }
-        if let Some(error) = &self.error {
-            view["error"] = serde_json::to_value(error).expect("a JobError serializes");
+    }
+}
+
+/// A job as `GET /jobs/{jobId}` shows it: the one definition of that body,
+/// written by the API and read by the client. Fields are in the contract's
+/// order, which is the order they are written in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobView {
+    pub id: JobId,
+    pub status: JobStatus,
+    pub parameters: JobParameters,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<JobError>,
+    #[serde(with = "rfc3339_millis")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "rfc3339_millis")]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Times on the wire: [`timestamp`] text, read back by [`parse_timestamp`].
+pub mod rfc3339_millis {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::timestamp(at))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let text = String::deserialize(d)?;
+        super::parse_timestamp(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not an RFC 3339 time")))
+    }
+
+    /// The same for an optional time (absent or null is `None`); use with
+    /// `#[serde(default, skip_serializing_if = "Option::is_none")]`.
+    pub mod option {
+        use chrono::{DateTime, Utc};
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(
+            at: &Option<DateTime<Utc>>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match at {
+                Some(at) => super::serialize(at, s),
+                None => s.serialize_none(),
+            }
         }
-        view
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<DateTime<Utc>>, D::Error> {
+            match Option::<String>::deserialize(d)? {
+                None => Ok(None),
+                Some(text) => super::super::parse_timestamp(&text)
+                    .map(Some)
+                    .ok_or_else(|| {
+                        serde::de::Error::custom(format!("{text:?} is not an RFC 3339 time"))
+                    }),
+            }
+        }
     }
 }
 
@@ -76,7 +136,7 @@ mod tests {
         let at = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
         let id: JobId = "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f".parse().unwrap();
         let mut job = Job::queued(id, JobParameters { seconds: 3 }, at);
-        let view = job.to_view();
+        let view = serde_json::to_value(job.to_view()).unwrap();
         assert_eq!(
             view,
             serde_json::json!({
@@ -92,9 +152,43 @@ mod tests {
             error: "JobTooLong".into(),
             cause: "too long".into(),
         });
-        let view = job.to_view();
+        let view = serde_json::to_value(job.to_view()).unwrap();
         assert_eq!(view["error"]["error"], "JobTooLong");
         assert!(view.get("results").is_none());
+    }
+
+    #[test]
+    fn the_view_reads_back_what_it_writes_in_the_contracts_key_order() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
+        let id: JobId = "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f".parse().unwrap();
+        let mut job = Job::queued(id, JobParameters { seconds: 3 }, at);
+        job.status = JobStatus::Success;
+        job.results = Some(serde_json::json!({"message": "I slept for 3 seconds"}));
+        job.updated_at = at + chrono::TimeDelta::milliseconds(3_004);
+        let text = serde_json::to_string(&job.to_view()).unwrap();
+        assert_eq!(
+            text,
+            r#"{"id":"3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f","status":"Success","parameters":{"seconds":3},"results":{"message":"I slept for 3 seconds"},"createdAt":"2026-11-25T12:00:00.000Z","updatedAt":"2026-11-25T12:00:03.004Z"}"#
+        );
+        let back: JobView = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, job.to_view());
+    }
+
+    #[test]
+    fn a_view_with_a_bad_time_or_status_is_refused() {
+        let good = serde_json::json!({
+            "id": "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f", "status": "Queued",
+            "parameters": {"seconds": 1},
+            "createdAt": "2026-11-25T12:00:00.000Z", "updatedAt": "2026-11-25T12:00:00.000Z",
+        });
+        assert!(serde_json::from_value::<JobView>(good.clone()).is_ok());
+        let mut bad_time = good.clone();
+        bad_time["createdAt"] = "yesterday".into();
+        let err = serde_json::from_value::<JobView>(bad_time).unwrap_err();
+        assert!(err.to_string().contains("not an RFC 3339 time"), "{err}");
+        let mut bad_status = good;
+        bad_status["status"] = "Done".into();
+        assert!(serde_json::from_value::<JobView>(bad_status).is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod parameters;
 pub mod ports;
 pub mod service;
 pub mod status;
+pub mod sweep;
 pub mod workflow;
 
 #[cfg(any(test, feature = "test-support"))]
@@ -16,6 +17,6 @@ pub mod testing;
 
 pub use id::{InvalidJobId, JobId};
 pub use idempotency::{IdempotencyKey, IdempotencyRecord, InvalidIdempotencyKey};
-pub use job::{Job, JobError};
+pub use job::{Job, JobError, JobView};
 pub use parameters::{InvalidParameters, JobParameters, MAX_RUNNABLE_SECONDS};
 pub use status::JobStatus;

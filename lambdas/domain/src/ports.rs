@@ -101,6 +101,48 @@ pub trait JobStore: Send + Sync {
         key: &IdempotencyKey,
         job_id: &JobId,
     ) -> Result<(), StoreError>;
+
+    /// Unfinished (`Queued` or `Running`) jobs last written at or before
+    /// `cutoff`, oldest first, at most `limit`. On DynamoDB this reads a
+    /// sparse index, so it may lag a write by a moment: callers act on what it
+    /// returns only through [`JobStore::claim_stale`].
+    async fn unfinished_since(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<StaleJob>, StoreError>;
+
+    /// One conditional write on a job that is still unfinished and was last
+    /// written at or before `claim.cutoff`; returns the job as written.
+    /// Refused (`Rejected`, with the current job) otherwise, so two sweeps
+    /// that found the same job cannot both act on it.
+    async fn claim_stale(&self, claim: &StaleClaim) -> Result<StaleJob, TransitionError>;
+}
+
+/// A job with the number of times a sweep re-drove it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaleJob {
+    pub job: Job,
+    pub redrives: u32,
+}
+
+/// What a sweep does to a job that stayed unfinished too long.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StaleAction {
+    /// Counts one more re-drive, only while fewer than `below` were made, and
+    /// sets `updatedAt`, so the job is not stale again until the re-driven
+    /// execution had its time.
+    Redrive { below: u32 },
+    /// Marks the job `Failure` with `error`.
+    GiveUp { error: JobError },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaleClaim {
+    pub id: JobId,
+    pub cutoff: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+    pub action: StaleAction,
 }
 
 /// Set on workflow input by the replay rule: the name of the archive replay
@@ -110,16 +152,38 @@ pub struct ReplayInfo {
     pub name: String,
 }
 
-/// The workflow's input: `{"id", "parameters", "replay"?}`.
+/// The workflow's input: `{"id", "parameters", "replay"?, "redrive"?}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkflowInput {
     pub id: JobId,
     pub parameters: Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay: Option<ReplayInfo>,
+    /// Set by the sweeper on an execution it re-drove: which re-drive it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redrive: Option<u32>,
 }
 
 impl WorkflowInput {
+    pub fn new(id: JobId, parameters: Value) -> Self {
+        Self {
+            id,
+            parameters,
+            replay: None,
+            redrive: None,
+        }
+    }
+
+    /// The execution's name: the job id, so a job is found in the console by
+    /// it; a re-drive adds its number, as the first execution may still be
+    /// listed under the plain id.
+    pub fn execution_name(&self) -> String {
+        match self.redrive {
+            None => self.id.to_string(),
+            Some(n) => format!("{}-redrive-{n}", self.id),
+        }
+    }
+
     pub fn cause(&self) -> Cause {
         if self.replay.is_some() {
             Cause::Replay

@@ -90,6 +90,7 @@ impl JobService {
             id,
             parameters: parameters.to_value(),
             replay: None,
+            redrive: None,
         };
         match self.workflow.start(&input).await {
             Ok(()) | Err(StartError::AlreadyStarted) => {

@@ -234,6 +234,7 @@ mod tests {
             id,
             parameters: json!({ "seconds": seconds }),
             replay: None,
+            redrive: None,
         }
     }
 

@@ -60,6 +60,7 @@ proptest! {
                             id: job.id,
                             parameters: json!({"seconds": 1}),
                             replay: replay.then(|| ReplayInfo { name: "r".into() }),
+                            redrive: None,
                         };
                         let _ = processor.process(&input).await;
                     }

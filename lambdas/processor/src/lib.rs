@@ -14,7 +14,9 @@ pub async fn handle(processor: &Processor, event: Value) -> Result<Value, TaskFa
     let input: WorkflowInput = serde_json::from_value(event).map_err(|e| {
         TaskFailure::new(
             "InvalidWorkflowInput",
-            format!("the task input must be {{\"id\", \"parameters\", \"replay\"?}}: {e}"),
+            format!(
+                "the task input must be {{\"id\", \"parameters\", \"replay\"?, \"redrive\"?}}: {e}"
+            ),
         )
     })?;
     let span = tracing::info_span!("job", job_id = %input.id);

@@ -2,35 +2,13 @@
 //! start` runs the local stack; every other command is the client of a
 //! stack, local or deployed (submit, get, history, archive, replay, faults).
 
+mod cli;
 mod local;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use jobs_client::{ClientArgs, ClientCommand};
-
-#[derive(Parser, Debug)]
-#[command(
-    name = "jobs",
-    version,
-    about = "The jobs API: run it on this machine, or call a local or deployed stack",
-    after_help = jobs_client::CREDENTIALS_HELP
-)]
-struct Cli {
-    #[command(flatten)]
-    client: ClientArgs,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// The local stack: the whole system on this machine, with no AWS account
-    #[command(subcommand)]
-    Local(local::LocalCommand),
-    #[command(flatten)]
-    Client(ClientCommand),
-}
+use clap::Parser;
+use cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -1,16 +1,14 @@
-//! The HTTP side: where the API lives, signed calls to it, and what its
-//! errors mean for the person at the terminal.
+//! The HTTP side: where the API lives and signed calls to it.
 
 use std::time::{Duration, SystemTime};
 
 use http::header::{CONTENT_TYPE, HOST};
 use http::{Method, StatusCode};
 use reqwest::Url;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
 
+pub use crate::errors::{error_from_response, ApiError, ErrorContext};
 use crate::signing::{self, CredentialSource, Credentials};
-
-pub const START_LOCAL_STACK: &str = "cargo run --profile local -p jobs -- local start";
 
 /// The base URL of a jobs API: the local stack (`http://127.0.0.1:3000`) or a
 /// deployed stage (`https://abc123.execute-api.eu-west-1.amazonaws.com/prod`).
@@ -149,219 +147,40 @@ pub fn credentials_for(
     Ok(credentials)
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    #[error(
-        "no AWS credentials to sign requests to {url}: set AWS_ACCESS_KEY_ID and \
-         AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials), e.g. \
-         `eval \"$(aws configure export-credentials --format env)\"`"
-    )]
-    NoCredentials { url: String },
-    #[error("{0}")]
-    BadUrl(String),
-    /// The default build talks plain HTTP to a local stack only, so that it
-    /// builds fast; TLS comes with the AWS side.
-    #[error(
-        "{url} needs HTTPS, and this jobs binary was built for the local stack only; \
-         build it with the aws feature to call a deployed stack: \
-         `cargo install --locked --path local/cli --features aws` (see docs/deploy.md)"
-    )]
-    NoTls { url: String },
-    #[error(
-        "no jobs API at {url}; start the local stack with `{START_LOCAL_STACK}` or pass --url"
-    )]
-    NoServer { url: String },
-    #[error("cannot reach {url}: {detail}")]
-    Unreachable { url: String, detail: String },
-    #[error("{message}\nhint: {hint}")]
-    Forbidden { message: String, hint: String },
-    /// 400, 404, 422 and the like: the server's own words say what is wrong.
-    #[error("{message}")]
-    Rejected { status: StatusCode, message: String },
-    #[error("the jobs API failed with {status}: {message}")]
-    Server { status: StatusCode, message: String },
-    #[error("{0}")]
-    LocalOnly(String),
-    #[error("unexpected response from {url}: {detail}")]
-    Unexpected { url: String, detail: String },
-    #[error(transparent)]
-    Sign(#[from] signing::SignError),
-}
-
-impl ApiError {
-    pub fn status(&self) -> Option<StatusCode> {
-        match self {
-            Self::Rejected { status, .. } | Self::Server { status, .. } => Some(*status),
-            Self::Forbidden { .. } => Some(StatusCode::FORBIDDEN),
-            _ => None,
-        }
-    }
-}
-
-/// What a command needs from the local stack only, and what to use on AWS
-/// instead.
-pub fn local_only(command: &str, endpoint: &Endpoint) -> ApiError {
-    let instead = match command {
-        "history" => {
-            "on AWS, open the Step Functions console: executions are named with the job id \
-             (Express workflows: the state machine's log group holds every event)"
-        }
-        "archive" => {
-            "on AWS, see the failed-jobs event bus archive in the EventBridge console \
-             (`aws events describe-archive --archive-name ...`)"
-        }
-        "replay" => "on AWS, use `aws events start-replay` on the failed-jobs archive",
-        _ => "fault injection exists only in the local stack",
-    };
-    ApiError::LocalOnly(format!(
-        "`{command}` is a local-stack command and {endpoint} is not a local stack; {instead}"
-    ))
-}
-
-/// What the caller knew when a response came back, for error messages.
-#[derive(Clone, Debug)]
-pub struct ErrorContext<'a> {
-    pub endpoint: &'a Endpoint,
-    pub region: &'a str,
-    pub credentials: CredentialSource,
-    pub path: &'a str,
-}
-
-/// Turns a non-2xx response into an error that says what to do.
-pub fn error_from_response(
-    ctx: &ErrorContext<'_>,
-    status: StatusCode,
-    body: &[u8],
-    request_id: Option<&str>,
-) -> ApiError {
-    let json: Option<Value> = serde_json::from_slice(body).ok();
-    let text = || {
-        let text = String::from_utf8_lossy(body);
-        let text = text.trim();
-        if text.is_empty() {
-            status.canonical_reason().unwrap_or("no message").to_owned()
-        } else {
-            text.chars().take(300).collect()
-        }
-    };
-    let field = |name: &str| {
-        json.as_ref()
-            .and_then(|j| j.get(name))
-            .and_then(|v| match v {
-                Value::String(s) => Some(s.clone()),
-                Value::Null => None,
-                other => Some(other.to_string()),
-            })
-            .filter(|s| !s.is_empty())
-    };
-    let mut message = field("message")
-        .or_else(|| field("Message"))
-        .unwrap_or_else(text);
-    if let Some(details) = field("details") {
-        message = format!("{message}: {details}");
-    }
-    let with_request_id = |message: String| match request_id {
-        Some(id) => format!("{message} (request id {id})"),
-        None => message,
-    };
-
-    if status == StatusCode::FORBIDDEN {
-        if message.contains("Missing Authentication Token") && ctx.path.starts_with("/local/") {
-            let command = local_command_of(ctx.path);
-            return local_only(command, ctx.endpoint);
-        }
-        return ApiError::Forbidden {
-            hint: forbidden_hint(ctx, &message),
-            message: with_request_id(message),
-        };
-    }
-    if status.is_server_error() {
-        return ApiError::Server {
-            status,
-            message: with_request_id(message),
-        };
-    }
-    if status.is_client_error() {
-        return ApiError::Rejected { status, message };
-    }
-    ApiError::Unexpected {
-        url: ctx.endpoint.url(ctx.path, &[]).to_string(),
-        detail: format!("{status}: {message}"),
-    }
-}
-
-fn local_command_of(path: &str) -> &'static str {
-    if path.starts_with("/local/jobs/") {
-        "history"
-    } else if path.starts_with("/local/archive") {
-        "archive"
-    } else if path.starts_with("/local/replays") {
-        "replay"
-    } else {
-        "faults"
-    }
-}
-
-fn forbidden_hint(ctx: &ErrorContext<'_>, message: &str) -> String {
-    let signed_with = format!(
-        "the request was signed with {} for region {}",
-        ctx.credentials, ctx.region
-    );
-    let lower = message.to_ascii_lowercase();
-    if lower.contains("missing authentication token") {
-        return if ctx.endpoint.is_aws() {
-            format!(
-                "API Gateway has no such route: check that --url {} includes the stage (e.g. .../prod)",
-                ctx.endpoint
-            )
-        } else {
-            format!("the server has no such route: check --url {}", ctx.endpoint)
-        };
-    }
-    if lower.contains("signature expired") || lower.contains("signature not yet current") {
-        return "this machine's clock is more than 5 minutes off; fix the clock and retry"
-            .to_owned();
-    }
-    if lower.contains("security token included in the request is invalid")
-        || lower.contains("security token") && lower.contains("expired")
-    {
-        return if ctx.endpoint.is_aws() {
-            format!(
-                "{signed_with}; these credentials are not valid for this account: export fresh ones \
-                 (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), e.g. \
-                 `eval \"$(aws configure export-credentials --format env)\"`"
-            )
-        } else {
-            format!(
-                "{signed_with}; the local stack knows only the access key it printed at start: \
-                 set JOBS_LOCAL_ACCESS_KEY_ID and JOBS_LOCAL_SECRET_ACCESS_KEY to those"
-            )
-        };
-    }
-    if lower.contains("signature") && lower.contains("does not match") {
-        return format!(
-            "{signed_with}; check the secret access key and that --region matches the API's region"
-        );
-    }
-    if lower.contains("credential should be scoped") || lower.contains("region") {
-        return format!("{signed_with}; pass --region with the API's region");
-    }
-    if ctx.endpoint.is_aws() {
-        format!(
-            "{signed_with}; the caller needs execute-api:Invoke on this API: check the credentials \
-             and --region"
-        )
-    } else {
-        format!("{signed_with}; check the credentials and --region")
-    }
-}
-
-/// A 2xx response with its JSON body (`Value::Null` when empty).
+/// A 2xx response.
 #[derive(Debug)]
 pub struct Response {
     pub status: StatusCode,
     pub headers: http::HeaderMap,
-    pub body: Value,
+    pub body: Vec<u8>,
+    url: String,
+}
+
+impl Response {
+    /// The body read as `T`: the one definition of what the API sends.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        serde_json::from_slice(&self.body).map_err(|e| ApiError::Unexpected {
+            url: self.url.clone(),
+            detail: format!(
+                "the body is not the {} expected ({e})",
+                short_type_name::<T>()
+            ),
+        })
+    }
+
+    /// The body as any JSON, for `--json` output.
+    pub fn raw(&self) -> Result<serde_json::Value, ApiError> {
+        self.json()
+    }
+
+    pub fn header(&self, name: http::header::HeaderName) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+fn short_type_name<T>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    full.rsplit("::").next().unwrap_or(full)
 }
 
 /// Signs and sends requests to one jobs API.
@@ -410,6 +229,10 @@ impl ApiClient {
         &self.region
     }
 
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
     /// Builds the signed request; separate from sending so that tests can
     /// check exactly what goes on the wire.
     pub fn signed_request(
@@ -417,7 +240,7 @@ impl ApiClient {
         method: Method,
         path: &str,
         query: &[(&str, &str)],
-        body: Option<&Value>,
+        body: Option<Vec<u8>>,
         headers: &[(&str, &str)],
         time: SystemTime,
     ) -> Result<http::Request<Vec<u8>>, ApiError> {
@@ -429,7 +252,7 @@ impl ApiClient {
         let bytes = match body {
             Some(body) => {
                 builder = builder.header(CONTENT_TYPE, "application/json");
-                serde_json::to_vec(body).expect("a JSON value serializes")
+                body
             }
             None => Vec::new(),
         };
@@ -450,7 +273,7 @@ impl ApiClient {
         method: Method,
         path: &str,
         query: &[(&str, &str)],
-        body: Option<&Value>,
+        body: Option<Vec<u8>>,
         headers: &[(&str, &str)],
     ) -> Result<Response, ApiError> {
         let request = self.signed_request(method, path, query, body, headers, SystemTime::now())?;
@@ -477,28 +300,21 @@ impl ApiClient {
             let ctx = ErrorContext {
                 endpoint: &self.endpoint,
                 region: &self.region,
-                credentials: self.credentials.source,
+                credentials: &self.credentials.source,
                 path,
             };
             return Err(error_from_response(&ctx, status, &bytes, request_id));
         }
-        let body = if bytes.iter().all(u8::is_ascii_whitespace) {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).map_err(|e| ApiError::Unexpected {
-                url,
-                detail: format!("the body is not JSON ({e})"),
-            })?
-        };
         Ok(Response {
             status,
             headers,
-            body,
+            body: bytes.to_vec(),
+            url,
         })
     }
 
     fn transport_error(&self, url: &str, error: reqwest::Error) -> ApiError {
-        if error.is_connect() && !self.endpoint.is_aws() {
+        if error.is_connect() && !self.endpoint.is_aws() && !self.credentials.source.is_aws() {
             return ApiError::NoServer {
                 url: self.endpoint.to_string(),
             };
@@ -517,4 +333,9 @@ impl ApiClient {
             detail,
         }
     }
+}
+
+/// A JSON request body for [`ApiClient::call`].
+pub fn json_body(body: &impl serde::Serialize) -> Option<Vec<u8>> {
+    Some(serde_json::to_vec(body).expect("a request body serializes"))
 }

@@ -1,90 +1,42 @@
 //! Text for people: jobs, execution timelines and the failed-jobs archive.
+//! The same renderers serve both homes: the AWS side turns the workflow's
+//! log events into the same [`ExecutionView`]s the local stack sends.
 
 use std::fmt::Write as _;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde_json::{Map, Value};
+use jobs_asl::HistoryEvent;
+use jobs_domain::JobView;
+use jobs_local_wire::{ArchiveListing, ExecutionView, StateError};
 
-/// A job as pretty JSON, its keys in the order a reader wants them (the
-/// contract's order) rather than alphabetical; unknown keys go last.
-pub fn job_json(job: &Value) -> String {
-    const ORDER: [&str; 7] = [
-        "id",
-        "status",
-        "parameters",
-        "results",
-        "error",
-        "createdAt",
-        "updatedAt",
-    ];
-    let Some(object) = job.as_object() else {
-        return pretty(job);
-    };
-    let mut out = String::from("{");
-    let keys = ORDER
-        .iter()
-        .copied()
-        .filter(|k| object.contains_key(*k))
-        .chain(
-            object
-                .keys()
-                .map(String::as_str)
-                .filter(|k| !ORDER.contains(k)),
-        );
-    for (i, key) in keys.enumerate() {
-        let value = pretty(&object[key]).replace('\n', "\n  ");
-        let sep = if i == 0 { "" } else { "," };
-        let _ = write!(out, "{sep}\n  {}: {value}", Value::from(key));
-    }
-    out.push_str(if object.is_empty() { "}" } else { "\n}" });
-    out
+/// A job as pretty JSON, in the contract's key order.
+pub fn job_json(job: &JobView) -> String {
+    serde_json::to_string_pretty(job).expect("a job view serializes")
 }
 
-pub fn pretty(value: &Value) -> String {
+pub fn pretty(value: &impl serde::Serialize) -> String {
     serde_json::to_string_pretty(value).expect("a JSON value serializes")
 }
 
-/// Parses an event or execution time: RFC 3339 text, or epoch seconds (as
-/// the Step Functions API itself returns them).
-pub fn parse_time(value: &Value) -> Option<DateTime<Utc>> {
-    match value {
-        Value::String(text) => DateTime::parse_from_rfc3339(text)
-            .ok()
-            .map(|t| t.with_timezone(&Utc)),
-        Value::Number(n) => {
-            let secs = n.as_f64()?;
-            DateTime::from_timestamp_millis((secs * 1000.0).round() as i64)
-        }
-        _ => None,
-    }
-}
-
-fn show_time(value: &Value) -> String {
-    match parse_time(value) {
-        Some(t) => t.to_rfc3339_opts(SecondsFormat::Millis, true),
-        None => match value {
-            Value::Null => "-".to_owned(),
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        },
-    }
-}
-
-fn text<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
+pub fn time(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// One line of text: a Lambda error `Cause` is often a JSON document whose
 /// `errorMessage` is the part worth reading.
 fn readable_cause(cause: &str, max: usize) -> String {
-    let inner = serde_json::from_str::<Value>(cause)
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct LambdaError {
+        error_message: String,
+    }
+    let inner = serde_json::from_str::<LambdaError>(cause)
         .ok()
-        .and_then(|v| text(&v, "errorMessage").map(str::to_owned));
+        .map(|e| e.error_message)
+        .filter(|m| !m.is_empty());
     let flat = inner
-        .unwrap_or_else(|| cause.to_owned())
+        .as_deref()
+        .unwrap_or(cause)
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
@@ -97,6 +49,8 @@ fn readable_cause(cause: &str, max: usize) -> String {
 }
 
 fn error_and_cause(error: Option<&str>, cause: Option<&str>, max: usize) -> Option<String> {
+    let error = error.filter(|s| !s.is_empty());
+    let cause = cause.filter(|s| !s.is_empty());
     match (error, cause) {
         (Some(e), Some(c)) => Some(format!("{e}: {}", readable_cause(c, max))),
         (Some(e), None) => Some(e.to_owned()),
@@ -105,25 +59,35 @@ fn error_and_cause(error: Option<&str>, cause: Option<&str>, max: usize) -> Opti
     }
 }
 
-/// The `<x>EventDetails` object of a history event, whatever its type.
-fn event_details(event: &Value) -> Option<&Map<String, Value>> {
-    event
-        .as_object()?
-        .iter()
-        .find(|(key, value)| key.ends_with("EventDetails") && value.is_object())
-        .and_then(|(_, value)| value.as_object())
+/// The history event's type as Step Functions spells it.
+pub fn event_type_name(event: &HistoryEvent) -> String {
+    match serde_json::to_value(event.event_type) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => format!("{:?}", event.event_type),
+    }
+}
+
+/// The error and cause of a failure event, whatever its kind.
+fn event_failure(event: &HistoryEvent) -> Option<(Option<&str>, Option<&str>)> {
+    let task = event
+        .task_failed_event_details
+        .as_ref()
+        .or(event.task_timed_out_event_details.as_ref())
+        .map(|d| (d.error.as_deref(), d.cause.as_deref()));
+    let execution = event
+        .execution_failed_event_details
+        .as_ref()
+        .or(event.execution_timed_out_event_details.as_ref())
+        .or(event.execution_aborted_event_details.as_ref())
+        .map(|d| (d.error.as_deref(), d.cause.as_deref()));
+    task.or(execution)
 }
 
 /// The executions of one job as a timeline, one block per execution: a
 /// header (name, status, start and stop, replay), then one line per history
 /// event with its time relative to the execution's start, its type, the state
 /// it belongs to and, for failures, the error and its cause.
-pub fn timeline(history: &Value) -> String {
-    let empty = Vec::new();
-    let executions = history
-        .get("executions")
-        .and_then(Value::as_array)
-        .unwrap_or(&empty);
+pub fn timeline(executions: &[ExecutionView]) -> String {
     if executions.is_empty() {
         return "no executions\n".to_owned();
     }
@@ -137,88 +101,60 @@ pub fn timeline(history: &Value) -> String {
     out
 }
 
-fn render_execution(out: &mut String, execution: &Value) {
-    let null = Value::Null;
-    let name = text(execution, "name").unwrap_or("(unnamed)");
-    let status = text(execution, "status").unwrap_or("UNKNOWN");
-    let start = execution.get("startDate").unwrap_or(&null);
-    let stop = execution.get("stopDate").unwrap_or(&null);
-    let _ = writeln!(out, "Execution {name}  {status}");
-    let duration = match (parse_time(start), parse_time(stop)) {
-        (Some(a), Some(b)) => format!("  ({})", seconds(b - a)),
-        _ => String::new(),
+fn render_execution(out: &mut String, execution: &ExecutionView) {
+    let _ = writeln!(
+        out,
+        "Execution {}  {}",
+        execution.name,
+        execution.status.as_str()
+    );
+    let (stopped, duration) = match execution.stop_date {
+        Some(stop) => (
+            time(&stop),
+            format!("  ({})", seconds(stop - execution.start_date)),
+        ),
+        None => ("-".to_owned(), String::new()),
     };
     let _ = writeln!(
         out,
-        "  started {}  stopped {}{duration}",
-        show_time(start),
-        if stop.is_null() {
-            "-".to_owned()
-        } else {
-            show_time(stop)
-        }
+        "  started {}  stopped {stopped}{duration}",
+        time(&execution.start_date)
     );
-    if let Some(replay) = text(execution, "replayName") {
+    if let Some(replay) = &execution.replay_name {
         let _ = writeln!(out, "  replay  {replay}");
     }
-    if let Some(failure) = error_and_cause(text(execution, "error"), text(execution, "cause"), 240)
+    if let Some(failure) =
+        error_and_cause(execution.error.as_deref(), execution.cause.as_deref(), 240)
     {
         let _ = writeln!(out, "  error   {failure}");
     }
 
-    let empty = Vec::new();
-    let events = execution
-        .get("events")
-        .and_then(Value::as_array)
-        .unwrap_or(&empty);
-    let origin = parse_time(start).or_else(|| {
-        events
-            .iter()
-            .find_map(|e| e.get("timestamp").and_then(parse_time))
-    });
-    let type_width = events
-        .iter()
-        .filter_map(|e| text(e, "type"))
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let names: Vec<String> = execution.events.iter().map(event_type_name).collect();
+    let type_width = names.iter().map(String::len).max().unwrap_or(0);
     // Task events carry no state name in the history: they belong to the
     // state entered last, which is how the console groups them too.
-    let mut state: Option<String> = None;
-    for event in events {
-        let kind = text(event, "type").unwrap_or("?");
-        let details = event_details(event);
-        let detail = |key: &str| {
-            details
-                .and_then(|d| d.get(key))
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-        };
-        if kind.ends_with("StateEntered") {
-            state = detail("name").map(str::to_owned);
+    let mut state: Option<&str> = None;
+    for (event, kind) in execution.events.iter().zip(&names) {
+        if event.state_entered_event_details.is_some() {
+            state = event.state_name();
         }
-        let at = match (origin, event.get("timestamp").and_then(parse_time)) {
-            (Some(origin), Some(at)) => format!("+{}", seconds(at - origin)),
-            _ => "?".to_owned(),
-        };
+        let at = format!("+{}", seconds(event.timestamp - execution.start_date));
         // Execution events belong to no state.
         let state_name = if kind.starts_with("Execution") {
             None
         } else {
-            detail("name").map(str::to_owned).or_else(|| state.clone())
+            event.state_name().or(state)
         };
+        let failure = event_failure(event).and_then(|(e, c)| error_and_cause(e, c, 240));
         let mut line = format!("  {at:>10}  {kind:<type_width$}");
-        for part in [
-            state_name,
-            error_and_cause(detail("error"), detail("cause"), 240),
-        ]
-        .into_iter()
-        .flatten()
+        for part in [state_name.map(str::to_owned), failure]
+            .into_iter()
+            .flatten()
         {
             let _ = write!(line, "  {part}");
         }
         let _ = writeln!(out, "{}", line.trim_end());
-        if kind.ends_with("StateExited") {
+        if event.state_exited_event_details.is_some() {
             state = None;
         }
     }
@@ -232,40 +168,36 @@ fn seconds(d: chrono::TimeDelta) -> String {
 }
 
 /// The failed-jobs archive as a table: time, job id and the two errors.
-pub fn archive_table(archive: &Value) -> String {
-    let empty = Vec::new();
-    let events = archive
-        .get("events")
-        .and_then(Value::as_array)
-        .unwrap_or(&empty);
-    let name = text(archive, "archiveName").unwrap_or("the archive");
-    if events.is_empty() {
+pub fn archive_table(archive: &ArchiveListing) -> String {
+    let name = &archive.archive_name;
+    if archive.events.is_empty() {
         return format!("no archived events in {name} for this window\n");
     }
-    let error_of = |detail: &Value, key: &str| -> String {
-        let error = detail.get(key).unwrap_or(&Value::Null);
-        let pick = |k: &str| {
-            text(error, k)
-                .or_else(|| text(error, &k.to_ascii_lowercase()))
-                .map(str::to_owned)
-        };
-        // Table cells stay short; `--json` has the whole cause.
-        match error_and_cause(pick("Error").as_deref(), pick("Cause").as_deref(), 60) {
-            Some(text) => text,
-            None if error.is_null() => "-".to_owned(),
-            None => error.to_string(),
-        }
+    // Table cells stay short; `--json` has the whole cause.
+    let error_of = |error: Option<&StateError>| match error {
+        Some(e) => error_and_cause(e.error.as_deref(), e.cause.as_deref(), 60)
+            .unwrap_or_else(|| "-".to_owned()),
+        None => "-".to_owned(),
     };
-    let rows: Vec<[String; 4]> = events
+    let rows: Vec<[String; 4]> = archive
+        .events
         .iter()
-        .map(|event| {
-            let detail = event.get("detail").unwrap_or(&Value::Null);
-            [
-                show_time(event.get("time").unwrap_or(&Value::Null)),
-                text(detail, "id").unwrap_or("-").to_owned(),
-                error_of(detail, "processorError"),
-                error_of(detail, "errorHandlerError"),
-            ]
+        .map(|event| match event.failed_job() {
+            Some(job) => [
+                time(&event.time),
+                job.id.to_string(),
+                error_of(job.processor_error.as_ref()),
+                error_of(job.error_handler_error.as_ref()),
+            ],
+            None => [
+                time(&event.time),
+                "-".to_owned(),
+                format!(
+                    "({} from {}: not a failed job)",
+                    event.detail_type, event.source
+                ),
+                "-".to_owned(),
+            ],
         })
         .collect();
     let headers = ["TIME", "JOB ID", "PROCESSOR ERROR", "ERROR HANDLER ERROR"];
@@ -304,3 +236,6 @@ pub fn archive_table(archive: &Value) -> String {
     );
     out
 }
+
+#[cfg(test)]
+mod tests;

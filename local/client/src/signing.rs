@@ -14,14 +14,14 @@ use aws_smithy_runtime_api::client::identity::Identity;
 /// The signing name API Gateway checks for IAM-authorized REST APIs.
 pub const SERVICE: &str = "execute-api";
 
-/// The local stack's development credentials (see `jobs-local start`). They
+/// The local stack's development credentials (see `jobs local start`). They
 /// only ever sign requests to a stack running on this machine.
 pub const LOCAL_ACCESS_KEY_ID: &str = "AKIDLOCALJOBS0000000";
 pub const LOCAL_SECRET_ACCESS_KEY: &str = "local-jobs-secret-do-not-use-in-production";
 pub const LOCAL_REGION: &str = "us-east-1";
 
 /// Where the credentials came from, so a 403 can say which ones were used.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CredentialSource {
     /// `JOBS_LOCAL_ACCESS_KEY_ID` / `JOBS_LOCAL_SECRET_ACCESS_KEY`.
     JobsLocalEnv,
@@ -29,15 +29,35 @@ pub enum CredentialSource {
     AwsEnv,
     /// Nothing set: the local development credentials.
     LocalDefault,
+    /// The AWS default credential chain; the provider that answered.
+    AwsChain(String),
+    /// A role assumed with `--assume-role`; its ARN.
+    AssumedRole(String),
+}
+
+impl CredentialSource {
+    /// Credentials meant for AWS rather than for the local stack.
+    pub fn is_aws(&self) -> bool {
+        matches!(
+            self,
+            Self::AwsEnv | Self::AwsChain(_) | Self::AssumedRole(_)
+        )
+    }
 }
 
 impl fmt::Display for CredentialSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::JobsLocalEnv => "JOBS_LOCAL_ACCESS_KEY_ID/JOBS_LOCAL_SECRET_ACCESS_KEY",
-            Self::AwsEnv => "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
-            Self::LocalDefault => "the local development credentials",
-        })
+        match self {
+            Self::JobsLocalEnv => {
+                f.write_str("JOBS_LOCAL_ACCESS_KEY_ID/JOBS_LOCAL_SECRET_ACCESS_KEY")
+            }
+            Self::AwsEnv => f.write_str("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"),
+            Self::LocalDefault => f.write_str("the local development credentials"),
+            Self::AwsChain(provider) => {
+                write!(f, "AWS credentials from the default chain ({provider})")
+            }
+            Self::AssumedRole(arn) => write!(f, "the assumed role {arn}"),
+        }
     }
 }
 

@@ -1,11 +1,10 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use clap::{CommandFactory, Parser};
-use http::StatusCode;
+use http::{Method, StatusCode};
 use serde_json::json;
 
 use super::*;
-use crate::api::{error_from_response, resolve_region, ErrorContext};
+use crate::api::{error_from_response, json_body, resolve_region, ErrorContext};
 use crate::signing::{sign_for_service, CredentialSource};
 
 // --- signing -------------------------------------------------------------
@@ -112,7 +111,7 @@ fn api_requests_are_signed_for_execute_api_over_host_path_and_body() {
             Method::POST,
             "/jobs",
             &[],
-            Some(&body),
+            json_body(&body),
             &[("idempotency-key", "k1")],
             doc_time(),
         )
@@ -134,7 +133,7 @@ fn api_requests_are_signed_for_execute_api_over_host_path_and_body() {
             Method::POST,
             "/jobs",
             &[],
-            Some(&json!({"seconds": 3})),
+            json_body(&json!({"seconds": 3})),
             &[("idempotency-key", "k1")],
             doc_time(),
         )
@@ -351,7 +350,7 @@ fn error_for(url: &str, path: &str, status: u16, body: &str) -> ApiError {
     let ctx = ErrorContext {
         endpoint: &endpoint,
         region: "us-east-1",
-        credentials: CredentialSource::LocalDefault,
+        credentials: &CredentialSource::LocalDefault,
         path,
     };
     error_from_response(
@@ -455,7 +454,7 @@ fn forbidden_shows_the_gateways_message_and_a_hint() {
 }
 
 #[test]
-fn a_missing_local_route_on_aws_means_a_local_only_command() {
+fn a_missing_local_route_means_a_deployed_api_reached_without_its_stack() {
     let err = error_for(
         "https://api.example.com/prod",
         "/local/replays",
@@ -463,7 +462,19 @@ fn a_missing_local_route_on_aws_means_a_local_only_command() {
         r#"{"message":"Missing Authentication Token"}"#,
     );
     assert!(matches!(err, ApiError::LocalOnly(_)), "{err:?}");
-    assert!(err.to_string().contains("aws events start-replay"), "{err}");
+    assert!(err.to_string().contains("pass --stack NAME"), "{err}");
+    let faults = error_for(
+        "https://api.example.com/prod",
+        "/local/faults",
+        403,
+        r#"{"message":"Missing Authentication Token"}"#,
+    );
+    assert!(
+        faults
+            .to_string()
+            .contains("exists only in the local stack"),
+        "{faults}"
+    );
 }
 
 #[test]
@@ -481,190 +492,95 @@ fn server_errors_carry_the_request_id() {
 }
 
 #[test]
-fn local_only_commands_say_what_to_use_on_aws() {
+fn faults_on_a_deployed_api_is_refused_with_the_reason() {
     let aws = Endpoint::parse(AWS).unwrap();
-    let history = api::local_only("history", &aws).to_string();
-    assert!(history.contains("local-stack command"), "{history}");
-    assert!(history.contains("Step Functions console"), "{history}");
-    let replay = api::local_only("replay", &aws).to_string();
-    assert!(replay.contains("aws events start-replay"), "{replay}");
-}
-
-// --- command line --------------------------------------------------------
-
-/// The shape the `jobs-local` binary gives its command line: the server's own
-/// `start` (with its own --region) next to the flattened client commands.
-#[derive(Parser, Debug)]
-struct Cli {
-    #[command(flatten)]
-    client: ClientArgs,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    Start {
-        #[arg(long, default_value = "127.0.0.1:3000")]
-        addr: String,
-        #[arg(long, default_value = "us-east-1")]
-        region: String,
-    },
-    #[command(flatten)]
-    Client(ClientCommand),
+    let text = errors::local_only("faults", &aws).to_string();
+    assert!(text.contains("local-stack command"), "{text}");
+    assert!(text.contains(AWS), "{text}");
 }
 
 #[test]
-fn the_commands_flatten_into_the_binarys_command_line() {
-    Cli::command().debug_assert();
-    let cli = Cli::try_parse_from([
-        "jobs-local",
-        "submit",
-        "--seconds",
-        "3",
-        "--wait",
-        "--url",
-        "http://127.0.0.1:4000",
-    ])
-    .unwrap();
-    assert_eq!(cli.client.url, "http://127.0.0.1:4000");
-    match cli.command {
-        Command::Client(ClientCommand::Submit(submit)) => {
-            assert_eq!(submit.seconds, 3);
-            assert!(submit.wait);
-            assert_eq!(submit.idempotency_key, None);
-        }
-        other => panic!("{other:?}"),
-    }
-    let cli = Cli::try_parse_from(["jobs-local", "start", "--region", "eu-west-1"]).unwrap();
-    assert!(matches!(cli.command, Command::Start { ref region, .. } if region == "eu-west-1"));
-    let cli = Cli::try_parse_from(["jobs-local", "--region", "eu-west-2", "get", "x"]).unwrap();
-    assert_eq!(cli.client.region.as_deref(), Some("eu-west-2"));
-    let cli =
-        Cli::try_parse_from(["jobs-local", "faults", "--error-handler-writes", "fail"]).unwrap();
-    assert!(matches!(
-        cli.command,
-        Command::Client(ClientCommand::Faults {
-            error_handler_writes: Some(Switch::Fail),
-            processor_writes: None
-        })
-    ));
-    assert!(
-        Cli::try_parse_from(["jobs-local", "faults", "--error-handler-writes", "maybe"]).is_err()
-    );
-    assert!(Cli::try_parse_from(["jobs-local", "archive", "--from", "yesterday"]).is_err());
-    assert!(Cli::try_parse_from(["jobs-local", "submit"]).is_err());
-}
-
-// --- rendering -----------------------------------------------------------
-
-const HISTORY: &str = include_str!("../tests/fixtures/history.json");
-
-#[test]
-fn the_timeline_shows_each_execution_and_its_events() {
-    let history: Value = serde_json::from_str(HISTORY).unwrap();
-    let text = render::timeline(&history);
-    let lines: Vec<&str> = text.lines().collect();
-    let has = |line: &str| {
-        assert!(
-            lines.iter().any(|l| l.trim_end() == line),
-            "no line {line:?} in\n{text}"
+fn a_403_on_aws_says_to_assume_the_invoke_role_or_which_role_was_used() {
+    let endpoint = Endpoint::parse(AWS).unwrap();
+    let forbidden = |credentials: &CredentialSource| {
+        let ctx = ErrorContext {
+            endpoint: &endpoint,
+            region: "us-east-1",
+            credentials,
+            path: "/jobs",
+        };
+        error_from_response(
+            &ctx,
+            StatusCode::FORBIDDEN,
+            br#"{"Message":"User: arn:aws:iam::123456789012:user/dev is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:123456789012:abc123/prod/POST/jobs"}"#,
+            None,
         )
+        .to_string()
     };
-    // Recorded from the local stack: the processor's and the error handler's
-    // store writes were made to fail, then the archive was replayed.
-    has("Execution 183d4281-48bf-46c2-9221-43cc193d179f  FAILED");
-    has("  started 2026-11-25T18:43:48.254Z  stopped 2026-11-25T18:43:48.257Z  (0.003s)");
-    has("  error   JobArchived: The job failed and its failure could not be recorded; it was sent to the failed-jobs archive and can be replayed.");
-    has("     +0.001s  ExecutionStarted");
-    has("     +0.001s  TaskStateEntered  ProcessJob");
-    // Task events take the name of the state they run in; a Lambda's JSON
-    // cause is reduced to its message.
-    has("     +0.001s  TaskFailed        ProcessJob  JobStoreUnavailable: the job store is unavailable: injected fault: processor store writes fail");
-    has("     +0.001s  TaskFailed        RecordFailure  JobStoreUnavailable: the job store is unavailable: injected fault: error handler store writes fail");
-    has("     +0.003s  TaskSucceeded     ArchiveFailedJob");
-    has("     +0.003s  FailStateEntered  JobArchived");
-    has("     +0.003s  ExecutionFailed   JobArchived: The job failed and its failure could not be recorded; it was sent to the failed-jobs archive and can be replayed.");
-    has("Execution 5b57d1d9-1343-49e6-ae37-0efe2e1860da  SUCCEEDED");
-    has("  started 2026-11-25T18:43:49.488Z  stopped 2026-11-25T18:43:51.493Z  (2.005s)");
-    has("  replay  replay-fixture");
-    has("     +2.005s  TaskSucceeded       ProcessJob");
-    has("     +2.005s  ExecutionSucceeded");
-    // One line per event, plus the headers and the blank line between.
-    let events: usize = history["executions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["events"].as_array().unwrap().len())
-        .sum();
-    assert_eq!(lines.iter().filter(|l| l.contains("  +")).count(), events);
-}
-
-#[test]
-fn the_timeline_reads_epoch_second_timestamps_too() {
-    let history = json!({"executions": [{
-        "name": "n", "status": "RUNNING", "startDate": 1_764_072_000.0,
-        "events": [
-            {"id": 1, "timestamp": 1_764_072_000.0, "type": "ExecutionStarted"},
-            {"id": 2, "timestamp": 1_764_072_001.5, "type": "PassStateEntered",
-             "stateEnteredEventDetails": {"name": "Wait"}},
-        ]
-    }]});
-    let text = render::timeline(&history);
-    assert!(text.contains("stopped -"), "{text}");
-    assert!(text.contains("+1.500s  PassStateEntered  Wait"), "{text}");
-    assert_eq!(
-        render::timeline(&json!({"executions": []})),
-        "no executions\n"
+    let own = forbidden(&CredentialSource::AwsChain("Profile".into()));
+    assert!(
+        own.starts_with("User: arn:aws:iam::123456789012:user/dev is not authorized"),
+        "{own}"
+    );
+    assert!(own.contains("--assume-role"), "{own}");
+    assert!(own.contains("execute-api:Invoke"), "{own}");
+    assert!(own.contains("default chain (Profile)"), "{own}");
+    let role = "arn:aws:iam::123456789012:role/Other";
+    let assumed = forbidden(&CredentialSource::AssumedRole(role.into()));
+    assert!(
+        assumed.contains(&format!("the role {role} needs execute-api:Invoke")),
+        "{assumed}"
     );
 }
 
 #[test]
-fn the_archive_table_lists_time_job_and_both_errors() {
-    let archive = json!({
-        "archiveName": "failed-jobs-archive",
-        "events": [{
-            "eventId": "e-1", "time": "2026-11-25T12:00:00.060Z", "source": "jobs.workflow",
-            "detailType": "JobFailed",
-            "detail": {
-                "id": "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f",
-                "parameters": {"seconds": 1000},
-                "processorError": {"Error": "JobTooLong", "Cause": "{\"errorMessage\":\"seconds is 1000, the most is 180\"}"},
-                "errorHandlerError": {"Error": "StoreUnavailable", "Cause": "injected"}
-            }
-        }]
-    });
-    let text = render::archive_table(&archive);
-    let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 3, "{text}");
-    assert!(lines[0].starts_with("TIME"), "{text}");
-    assert!(lines[0].contains("PROCESSOR ERROR") && lines[0].contains("ERROR HANDLER ERROR"));
-    assert!(lines[1].starts_with("2026-11-25T12:00:00.060Z  3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f  JobTooLong: seconds is 1000, the most is 180  StoreUnavailable: injected"), "{text}");
-    assert_eq!(lines[2], "1 archived event in failed-jobs-archive");
-    assert!(render::archive_table(&json!({"events": []})).starts_with("no archived events"));
-}
-
-#[test]
-fn job_json_keeps_the_contracts_key_order() {
-    let job = json!({
-        "updatedAt": "b", "status": "Success", "results": {"message": "m"},
-        "id": "i", "createdAt": "a", "parameters": {"seconds": 1}, "extra": 1
-    });
-    let text = render::job_json(&job);
-    let order: Vec<usize> = [
-        "\"id\"",
-        "\"status\"",
-        "\"parameters\"",
-        "\"results\"",
-        "\"createdAt\"",
-        "\"updatedAt\"",
-        "\"extra\"",
-    ]
-    .iter()
-    .map(|k| text.find(k).unwrap())
-    .collect();
-    assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
-    assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), job);
+fn a_stage_in_the_base_url_is_part_of_the_signed_canonical_path() {
+    use jobs_local::gateway::sigv4::{self, AuthError, SignedRequest, Verifier};
+    // The local stack serves no stage, so this is checked here: the
+    // gateway's verifier accepts the signature for the path that goes on the
+    // wire, stage included, and no other.
+    let client = client_for(
+        "https://abc123.execute-api.eu-west-1.amazonaws.com/prod",
+        Credentials::new("AKIDSTAGE", "stage-secret", None),
+    );
+    let request = client
+        .signed_request(
+            Method::POST,
+            "/jobs",
+            &[],
+            json_body(&json!({"seconds": 2})),
+            &[],
+            SystemTime::now(),
+        )
+        .unwrap();
+    assert_eq!(
+        request.uri().to_string(),
+        "https://abc123.execute-api.eu-west-1.amazonaws.com/prod/jobs"
+    );
+    let verifier = Verifier::new(
+        sigv4::Credentials {
+            access_key_id: "AKIDSTAGE".into(),
+            secret_access_key: "stage-secret".into(),
+        },
+        "eu-west-1",
+        "execute-api",
+    );
+    let arrived_at = |path| SignedRequest {
+        method: "POST",
+        path,
+        query: None,
+        headers: request.headers(),
+        body: request.body(),
+    };
+    let now = chrono::Utc::now();
+    assert_eq!(
+        verifier.verify(&arrived_at("/prod/jobs"), now),
+        Ok("AKIDSTAGE".to_owned())
+    );
+    assert_eq!(
+        verifier.verify(&arrived_at("/jobs"), now),
+        Err(AuthError::BadSignature)
+    );
 }
 
 #[test]

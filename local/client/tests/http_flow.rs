@@ -1,23 +1,62 @@
-//! The client against a stub API on 127.0.0.1 that verifies every signature.
-
-mod support;
+//! The client commands against the real local stack, started in-process on
+//! 127.0.0.1 with a random port and a temporary data directory.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
+use chrono::Utc;
 use jobs_client::api::{resolve_region, ApiClient, ApiError, Endpoint};
-use jobs_client::{run_with, ClientCommand, Credentials, Output, SubmitArgs, Switch};
-use serde_json::Value;
-use support::stub;
+use jobs_client::{
+    run_with, ClientCommand, Credentials, Output, ReplayArgs, SubmitArgs, Switch, Target,
+};
+use jobs_domain::JobView;
+use jobs_local::config::{DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY};
+use jobs_local::store::{ArchiveStore, ArchivedEvent};
+use jobs_local::{Config, Stack};
+use jobs_local_wire::{FaultSettings, JobExecutions, Switch as Fault};
+use serde_json::{json, Value};
 
-fn client(url: &str, secret: &str) -> ApiClient {
+struct Local {
+    stack: Stack,
+    _dir: tempfile::TempDir,
+}
+
+impl Local {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let stack = Stack::start(Config::ephemeral(dir.path().to_path_buf()))
+            .await
+            .expect("the local stack starts");
+        Self { stack, _dir: dir }
+    }
+
+    fn target(&self) -> Target {
+        target(&self.stack.base_url(), DEFAULT_SECRET_ACCESS_KEY)
+    }
+
+    /// The line `submit` and `history` print for the job's console page.
+    fn console_line(&self, id: &str) -> String {
+        format!(
+            "console: {}/console/jobs/{id}?token={}",
+            self.stack.base_url(),
+            self.stack.console_token.as_str()
+        )
+    }
+
+    async fn job_rows(&self) -> i64 {
+        self.stack
+            .db
+            .read(|c| Ok(c.query_row("SELECT count(*) FROM jobs", [], |r| r.get(0))?))
+            .await
+            .unwrap()
+    }
+}
+
+fn target(url: &str, secret: &str) -> Target {
     let endpoint = Endpoint::parse(url).unwrap();
     let region = resolve_region(None, &endpoint, |_| None);
-    ApiClient::new(
-        endpoint,
-        region,
-        Credentials::new(stub::ACCESS_KEY, secret, None),
-    )
-    .unwrap()
+    let credentials = Credentials::new(DEFAULT_ACCESS_KEY_ID, secret, None);
+    Target::api(ApiClient::new(endpoint, region, credentials).unwrap())
 }
 
 struct Ran {
@@ -26,11 +65,11 @@ struct Ran {
     err: String,
 }
 
-async fn run(client: &ApiClient, cmd: ClientCommand) -> Ran {
-    run_on(client, cmd, false).await
+async fn run(target: &Target, cmd: ClientCommand) -> Ran {
+    run_on(target, cmd, false).await
 }
 
-async fn run_on(client: &ApiClient, cmd: ClientCommand, err_is_tty: bool) -> Ran {
+async fn run_on(target: &Target, cmd: ClientCommand, err_is_tty: bool) -> Ran {
     let mut out = Vec::new();
     let mut err = Vec::new();
     let result = {
@@ -39,7 +78,7 @@ async fn run_on(client: &ApiClient, cmd: ClientCommand, err_is_tty: bool) -> Ran
             err: &mut err,
             err_is_tty,
         };
-        run_with(client, cmd, &mut output).await
+        run_with(target, cmd, &mut output).await
     };
     Ran {
         result,
@@ -54,7 +93,22 @@ fn submit(seconds: u64, wait: bool) -> SubmitArgs {
         idempotency_key: None,
         wait,
         wait_timeout: 60,
-        poll_interval_ms: 10,
+        poll_interval_ms: 20,
+    }
+}
+
+fn replay(name: &str) -> ClientCommand {
+    ClientCommand::Replay(ReplayArgs {
+        from: None,
+        to: None,
+        name: Some(name.to_owned()),
+    })
+}
+
+fn faults(error_handler: Option<Switch>, processor: Option<Switch>) -> ClientCommand {
+    ClientCommand::Faults {
+        error_handler_writes: error_handler,
+        processor_writes: processor,
     }
 }
 
@@ -65,219 +119,96 @@ fn api_error(result: anyhow::Result<ExitCode>) -> ApiError {
         .expect("an API error")
 }
 
-#[test]
-fn the_verifier_accepts_the_aws_get_vanilla_example() {
-    // The stub's verifier is itself checked against AWS's published example.
-    let mut headers = http::HeaderMap::new();
-    headers.insert("host", "example.amazonaws.com".parse().unwrap());
-    headers.insert("x-amz-date", "20150830T123600Z".parse().unwrap());
-    headers.insert(
-        "authorization",
-        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, \
-         SignedHeaders=host;x-amz-date, \
-         Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
-            .parse()
-            .unwrap(),
-    );
-    let uri: http::Uri = "/".parse().unwrap();
-    let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-    assert!(support::sigv4::verify("GET", &uri, &headers, b"", secret).is_ok());
-    assert!(support::sigv4::verify("POST", &uri, &headers, b"", secret).is_err());
-    assert!(support::sigv4::verify("GET", &uri, &headers, b"x", secret).is_err());
+async fn submitted(target: &Target, seconds: u64) -> String {
+    let ran = run(target, ClientCommand::Submit(submit(seconds, false))).await;
+    assert_eq!(ran.result.unwrap(), ExitCode::SUCCESS, "{}", ran.err);
+    ran.out.trim().to_owned()
+}
+
+/// Polls `get` until the job is `status`.
+async fn job_reaches(target: &Target, id: &str, status: &str) -> JobView {
+    for _ in 0..500 {
+        let ran = run(target, ClientCommand::Get { job_id: id.into() }).await;
+        let job: JobView = serde_json::from_str(&ran.out).unwrap();
+        if job.status.as_str() == status {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("job {id} never reached {status}");
+}
+
+/// A job archived for good: both store writes fail, so neither the processor
+/// nor the error handler can record anything.
+async fn archived_job(target: &Target) -> String {
+    let set = run(target, faults(Some(Switch::Fail), Some(Switch::Fail))).await;
+    set.result.unwrap();
+    let id = submitted(target, 1).await;
+    let history = ClientCommand::History {
+        job_id: id.clone(),
+        json: true,
+    };
+    for _ in 0..500 {
+        let ran = run(target, history.clone()).await;
+        if let Ok(executions) = serde_json::from_str::<JobExecutions>(&ran.out) {
+            if executions
+                .executions
+                .iter()
+                .any(|e| e.error.as_deref() == Some("JobArchived"))
+            {
+                return id;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("job {id} was never archived");
 }
 
 #[tokio::test]
 async fn submit_prints_the_id_and_the_location() {
-    let server = stub::start("").await;
-    let ran = run(
-        &client(&server.url, stub::SECRET),
-        ClientCommand::Submit(submit(2, false)),
-    )
-    .await;
+    let local = Local::start().await;
+    let ran = run(&local.target(), ClientCommand::Submit(submit(1, false))).await;
     assert_eq!(ran.result.unwrap(), ExitCode::SUCCESS);
     let id = ran.out.trim();
     assert!(id.parse::<uuid::Uuid>().is_ok(), "{:?}", ran.out);
     assert_eq!(
         ran.err.trim(),
-        format!("location: /jobs/{id}\nconsole: http://stub/console/jobs/{id}?token=t0k3n")
+        format!("location: /jobs/{id}\n{}", local.console_line(id))
     );
-    let received = server.received();
-    let paths: Vec<&str> = received.iter().map(|r| r.path.as_str()).collect();
-    assert_eq!(paths, ["/jobs", "/local/console"]);
-    assert_eq!(received[0].body, serde_json::json!({"seconds": 2}));
+    assert_eq!(local.job_rows().await, 1);
 }
 
 #[tokio::test]
 async fn submit_wait_follows_the_job_to_success_and_exits_0() {
-    let server = stub::start("").await;
-    let ran = run(
-        &client(&server.url, stub::SECRET),
-        ClientCommand::Submit(submit(2, true)),
-    )
-    .await;
+    let local = Local::start().await;
+    let ran = run(&local.target(), ClientCommand::Submit(submit(1, true))).await;
     assert_eq!(ran.result.unwrap(), ExitCode::SUCCESS, "{}", ran.err);
-    // The console link, the note, then one line per status change, in
-    // order, and nothing else.
-    let lines: Vec<&str> = ran.err.lines().collect();
-    assert!(
-        lines[0].starts_with("console: http://stub/console/jobs/"),
+    let mut lines = ran.err.lines();
+    let job_id = ran.out.split('"').nth(3).unwrap_or_default();
+    assert_eq!(
+        lines.next().unwrap(),
+        local.console_line(job_id),
         "{}",
         ran.err
     );
-    assert!(lines[1].contains("submitted"), "{}", ran.err);
-    let statuses: Vec<&str> = lines[2..]
-        .iter()
+    assert!(lines.next().unwrap().contains("submitted, waiting"));
+    // One line per status change, in the order the job went through them.
+    let statuses: Vec<&str> = lines
         .map(|l| l.split_whitespace().nth(1).unwrap())
         .collect();
-    assert_eq!(statuses, ["Queued", "Running", "Success"], "{}", ran.err);
-    assert!(!ran.err.contains('\r'), "no spinner off a terminal");
-    let job: Value = serde_json::from_str(&ran.out).unwrap();
-    assert_eq!(job["status"], "Success");
-    assert_eq!(job["results"]["message"], "I slept for 2 seconds");
-    // The stub showed five statuses; the client polled until the final one.
-    let polls = server
-        .received()
+    assert_eq!(statuses.last(), Some(&"Success"), "{}", ran.err);
+    let order = ["Queued", "Running", "Success"];
+    let positions: Vec<usize> = statuses
         .iter()
-        .filter(|r| r.path.starts_with("/jobs/"))
-        .count();
-    assert_eq!(polls, 5);
-}
-
-#[tokio::test]
-async fn submit_wait_on_a_terminal_spins_between_polls_and_clears_the_line() {
-    let server = stub::start("").await;
-    let ran = run_on(
-        &client(&server.url, stub::SECRET),
-        ClientCommand::Submit(SubmitArgs {
-            poll_interval_ms: 250,
-            ..submit(2, true)
-        }),
-        true,
-    )
-    .await;
-    assert_eq!(ran.result.unwrap(), ExitCode::SUCCESS, "{}", ran.err);
-    assert!(ran.err.contains("\r\x1b[2K"), "{:?}", ran.err);
-    // Each status still gets its own line, and the spinner is gone at the end.
-    for status in ["Queued\n", "Running\n", "Success\n"] {
-        assert!(ran.err.contains(status), "{:?}", ran.err);
-    }
-    assert!(ran.err.ends_with("Success\n"), "{:?}", ran.err);
-    let job: Value = serde_json::from_str(&ran.out).unwrap();
-    assert_eq!(job["status"], "Success");
-}
-
-#[tokio::test]
-async fn submit_wait_stops_when_the_workflow_ended_but_the_job_never_will() {
-    let server = stub::start("").await;
-    let ran = run(
-        &client(&server.url, stub::SECRET),
-        ClientCommand::Submit(submit(999, true)),
-    )
-    .await;
-    let err = ran.result.unwrap_err().to_string();
-    assert!(
-        err.contains("is still Queued but its workflow has ended (SUCCEEDED)"),
-        "{err}"
-    );
-    assert!(err.contains("`replay`"), "{err}");
-    assert!(ran.out.is_empty());
-}
-
-#[tokio::test]
-async fn submit_wait_on_a_failing_job_exits_1_and_prints_the_error() {
-    let server = stub::start("").await;
-    let ran = run(
-        &client(&server.url, stub::SECRET),
-        ClientCommand::Submit(submit(1000, true)),
-    )
-    .await;
-    assert_eq!(ran.result.unwrap(), ExitCode::FAILURE);
-    let job: Value = serde_json::from_str(&ran.out).unwrap();
-    assert_eq!(job["status"], "Failure");
-    assert_eq!(job["error"]["error"], "JobTooLong");
-    assert!(ran.err.contains("Failure"), "{}", ran.err);
-}
-
-#[tokio::test]
-async fn an_idempotency_key_returns_the_same_job_and_refuses_another_body() {
-    let server = stub::start("").await;
-    let client = client(&server.url, stub::SECRET);
-    let keyed = |seconds| {
-        ClientCommand::Submit(SubmitArgs {
-            idempotency_key: Some("key-1".into()),
-            ..submit(seconds, false)
-        })
-    };
-    let first = run(&client, keyed(2)).await;
-    let second = run(&client, keyed(2)).await;
-    assert_eq!(first.out, second.out);
-    let conflict = api_error(run(&client, keyed(3)).await.result);
+        .map(|s| order.iter().position(|o| o == s).unwrap())
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{}", ran.err);
+    assert!(!ran.err.contains('\r'), "no spinner off a terminal");
+    let job: JobView = serde_json::from_str(&ran.out).unwrap();
     assert_eq!(
-        conflict.status(),
-        Some(http::StatusCode::UNPROCESSABLE_ENTITY)
+        job.results,
+        Some(json!({"message": "I slept for 1 seconds"}))
     );
-    assert_eq!(
-        conflict.to_string(),
-        "Idempotency-Key was already used with another body"
-    );
-}
-
-#[tokio::test]
-async fn rejected_input_shows_the_servers_message() {
-    let server = stub::start("").await;
-    let client = client(&server.url, stub::SECRET);
-    let err = api_error(
-        run(&client, ClientCommand::Submit(submit(0, false)))
-            .await
-            .result,
-    );
-    assert_eq!(
-        err.to_string(),
-        "Invalid request body: seconds must be an integer of at least 1"
-    );
-    let unknown = "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f";
-    let err = api_error(
-        run(
-            &client,
-            ClientCommand::Get {
-                job_id: unknown.into(),
-            },
-        )
-        .await
-        .result,
-    );
-    assert_eq!(err.to_string(), format!("job {unknown} not found"));
-}
-
-#[tokio::test]
-async fn a_malformed_id_is_refused_before_any_request() {
-    let server = stub::start("").await;
-    let ran = run(
-        &client(&server.url, stub::SECRET),
-        ClientCommand::Get {
-            job_id: "../local/faults".into(),
-        },
-    )
-    .await;
-    let err = ran.result.unwrap_err().to_string();
-    assert!(err.contains("is not a job id"), "{err}");
-    assert!(server.received().is_empty());
-}
-
-#[tokio::test]
-async fn get_prints_the_job() {
-    let server = stub::start("").await;
-    let client = client(&server.url, stub::SECRET);
-    let id = run(&client, ClientCommand::Submit(submit(2, false)))
-        .await
-        .out
-        .trim()
-        .to_owned();
-    let ran = run(&client, ClientCommand::Get { job_id: id.clone() }).await;
-    ran.result.unwrap();
-    let job: Value = serde_json::from_str(&ran.out).unwrap();
-    assert_eq!(job["id"], id.as_str());
-    assert_eq!(job["status"], "Queued");
     assert!(
         ran.out.starts_with("{\n  \"id\""),
         "pretty, id first: {}",
@@ -286,38 +217,172 @@ async fn get_prints_the_job() {
 }
 
 #[tokio::test]
-async fn a_wrong_secret_gets_the_gateways_403_and_a_hint() {
-    let server = stub::start("").await;
+async fn submit_wait_on_a_terminal_spins_between_polls_and_clears_the_line() {
+    let local = Local::start().await;
+    let ran = run_on(
+        &local.target(),
+        ClientCommand::Submit(SubmitArgs {
+            poll_interval_ms: 250,
+            ..submit(1, true)
+        }),
+        true,
+    )
+    .await;
+    assert_eq!(ran.result.unwrap(), ExitCode::SUCCESS, "{}", ran.err);
+    assert!(ran.err.contains("\r\x1b[2K"), "{:?}", ran.err);
+    // The spinner is gone at the end: the last status has its own line.
+    assert!(ran.err.ends_with("Success\n"), "{:?}", ran.err);
+}
+
+#[tokio::test]
+async fn submit_wait_on_a_failing_job_exits_1_and_prints_the_error() {
+    let local = Local::start().await;
+    let ran = run(&local.target(), ClientCommand::Submit(submit(1000, true))).await;
+    assert_eq!(ran.result.unwrap(), ExitCode::FAILURE, "{}", ran.err);
+    let job: JobView = serde_json::from_str(&ran.out).unwrap();
+    assert_eq!(job.status.as_str(), "Failure");
+    assert_eq!(job.error.unwrap().error, "JobTooLong");
+    assert!(
+        ran.err.lines().last().unwrap().ends_with("Failure"),
+        "{}",
+        ran.err
+    );
+}
+
+#[tokio::test]
+async fn submit_wait_stops_when_the_workflow_ended_but_the_job_never_will() {
+    let local = Local::start().await;
+    let target = local.target();
+    run(&target, faults(Some(Switch::Fail), Some(Switch::Fail)))
+        .await
+        .result
+        .unwrap();
+    let ran = run(&target, ClientCommand::Submit(submit(1, true))).await;
+    let err = ran.result.unwrap_err().to_string();
+    assert!(
+        err.contains("is still Queued but its workflow has ended (FAILED JobArchived)"),
+        "{err}"
+    );
+    assert!(err.contains("`replay`"), "{err}");
+    assert!(ran.out.is_empty());
+}
+
+#[tokio::test]
+async fn an_idempotency_key_returns_the_same_job_and_refuses_another_body() {
+    let local = Local::start().await;
+    let target = local.target();
+    let keyed = |seconds| {
+        ClientCommand::Submit(SubmitArgs {
+            idempotency_key: Some("key-1".into()),
+            ..submit(seconds, false)
+        })
+    };
+    let first = run(&target, keyed(1)).await;
+    let second = run(&target, keyed(1)).await;
+    assert_eq!(first.out, second.out);
+    assert_eq!(local.job_rows().await, 1);
+    let conflict = api_error(run(&target, keyed(2)).await.result);
+    assert_eq!(
+        conflict.status(),
+        Some(http::StatusCode::UNPROCESSABLE_ENTITY)
+    );
+    assert_eq!(
+        conflict.to_string(),
+        "This Idempotency-Key was already used with a different request body: \
+         use a new key for a new request, or resend the original body"
+    );
+    assert_eq!(local.job_rows().await, 1);
+}
+
+#[tokio::test]
+async fn rejected_input_shows_the_servers_message_and_creates_nothing() {
+    let local = Local::start().await;
+    let target = local.target();
+    let err = api_error(
+        run(&target, ClientCommand::Submit(submit(0, false)))
+            .await
+            .result,
+    );
+    assert_eq!(err.status(), Some(http::StatusCode::BAD_REQUEST));
+    assert!(
+        err.to_string().starts_with("Invalid request body: "),
+        "{err}"
+    );
+    assert_eq!(local.job_rows().await, 0);
+    let unknown = "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f";
     let err = api_error(
         run(
-            &client(&server.url, "not-the-secret"),
-            ClientCommand::Submit(submit(2, false)),
+            &target,
+            ClientCommand::Get {
+                job_id: unknown.into(),
+            },
+        )
+        .await
+        .result,
+    );
+    assert_eq!(err.status(), Some(http::StatusCode::NOT_FOUND));
+    assert_eq!(
+        err.to_string(),
+        format!("Job not found: no job has id {unknown}")
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_id_is_refused_before_any_request() {
+    // Nothing listens at this URL: a request would fail with "no jobs API".
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let target = target(&format!("http://127.0.0.1:{port}"), "s");
+    for cmd in [
+        ClientCommand::Get {
+            job_id: "../local/faults".into(),
+        },
+        ClientCommand::History {
+            job_id: "not-an-id".into(),
+            json: false,
+        },
+    ] {
+        let err = run(&target, cmd).await.result.unwrap_err().to_string();
+        assert!(err.contains("is not a job id"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_secret_gets_the_gateways_403_and_a_hint() {
+    let local = Local::start().await;
+    let err = api_error(
+        run(
+            &target(&local.stack.base_url(), "not-the-secret"),
+            ClientCommand::Submit(submit(1, false)),
         )
         .await
         .result,
     );
     assert_eq!(err.status(), Some(http::StatusCode::FORBIDDEN));
     let text = err.to_string();
-    assert!(text.starts_with("The request signature we calculated does not match"));
+    assert!(
+        text.starts_with("The request signature we calculated does not match"),
+        "{text}"
+    );
+    assert!(text.contains("(request id "), "{text}");
     assert!(text.contains("hint: "), "{text}");
-    assert!(server.received().is_empty(), "nothing got past the gateway");
+    assert!(text.contains("--region"), "{text}");
+    assert_eq!(local.job_rows().await, 0, "nothing got past the gateway");
 }
 
 #[tokio::test]
 async fn no_server_says_how_to_start_the_local_stack() {
-    // A port that was free a moment ago: nothing listens there.
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
     let url = format!("http://127.0.0.1:{port}");
     let err = api_error(
-        run(
-            &client(&url, stub::SECRET),
-            ClientCommand::Submit(submit(2, false)),
-        )
-        .await
-        .result,
+        run(&target(&url, "s"), ClientCommand::Submit(submit(1, false)))
+            .await
+            .result,
     );
     assert_eq!(
         err.to_string(),
@@ -329,189 +394,256 @@ async fn no_server_says_how_to_start_the_local_stack() {
 }
 
 #[tokio::test]
-async fn a_base_path_is_kept_and_signed() {
-    let server = stub::start("/prod").await;
-    assert!(server.url.ends_with("/prod"));
-    let client = client(&server.url, stub::SECRET);
-    let ran = run(&client, ClientCommand::Submit(submit(2, true))).await;
-    assert_eq!(ran.result.unwrap(), ExitCode::SUCCESS, "{}", ran.err);
-    let paths: Vec<String> = server.received().iter().map(|r| r.path.clone()).collect();
-    assert_eq!(paths[0], "/jobs");
-    assert!(
-        paths[1..]
-            .iter()
-            .all(|p| p.starts_with("/jobs/") || p.starts_with("/local/")),
-        "{paths:?}"
-    );
-}
-
-#[tokio::test]
 async fn history_renders_the_timeline_or_the_raw_json() {
-    let server = stub::start("").await;
-    let client = client(&server.url, stub::SECRET);
-    let id = "183d4281-48bf-46c2-9221-43cc193d179f";
+    let local = Local::start().await;
+    let target = local.target();
+    let id = submitted(&target, 1).await;
+    job_reaches(&target, &id, "Success").await;
     let ran = run(
-        &client,
+        &target,
         ClientCommand::History {
-            job_id: id.into(),
+            job_id: id.clone(),
             json: false,
         },
     )
     .await;
     ran.result.unwrap();
-    assert!(
-        ran.out.starts_with(&format!("Execution {id}  FAILED\n")),
+    let lines: Vec<&str> = ran.out.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("Execution {id}  SUCCEEDED"),
         "{}",
         ran.out
     );
-    assert!(ran.out.contains("  replay  replay-fixture\n"));
-    assert_eq!(
-        ran.err.trim(),
-        format!("console: http://stub/console/jobs/{id}?token=t0k3n")
+    assert!(lines[1].starts_with("  started "), "{}", ran.out);
+    assert_eq!(ran.err.trim(), local.console_line(&id));
+    let kinds: Vec<&str> = lines[2..]
+        .iter()
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
+    assert_eq!(kinds.first(), Some(&"ExecutionStarted"), "{}", ran.out);
+    assert_eq!(kinds.last(), Some(&"ExecutionSucceeded"), "{}", ran.out);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("TaskSucceeded") && l.ends_with("ProcessJob")),
+        "{}",
+        ran.out
     );
     let raw = run(
-        &client,
+        &target,
         ClientCommand::History {
-            job_id: id.into(),
+            job_id: id.clone(),
             json: true,
         },
     )
     .await;
     let raw: Value = serde_json::from_str(&raw.out).unwrap();
-    assert_eq!(raw, serde_json::from_str::<Value>(stub::HISTORY).unwrap());
+    let executions = raw["executions"].as_array().unwrap();
+    assert_eq!(executions.len(), 1);
+    assert_eq!(executions[0]["name"], id.as_str());
     assert_eq!(
-        server.received()[0].path,
-        format!("/local/jobs/{id}/executions")
+        executions[0]["events"].as_array().unwrap().len(),
+        kinds.len()
     );
 }
 
 #[tokio::test]
-async fn archive_sends_the_window_and_prints_a_table() {
-    let server = stub::start("").await;
-    let from = "2026-11-25T00:00:00Z".parse().unwrap();
-    let ran = run(
-        &client(&server.url, stub::SECRET),
+async fn the_archive_lists_a_failed_job_in_its_window_and_replay_runs_it_again() {
+    let local = Local::start().await;
+    let target = local.target();
+    let id = archived_job(&target).await;
+
+    let listed = run(
+        &target,
         ClientCommand::Archive {
-            from: Some(from),
+            from: Some(Utc::now() - chrono::Duration::minutes(5)),
             to: None,
             json: false,
         },
     )
     .await;
-    ran.result.unwrap();
-    assert!(ran.out.starts_with("TIME"), "{}", ran.out);
-    assert!(ran
-        .out
-        .contains("3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f  StoreUnavailable: injected"));
-    // No --to: the stack's own now is the end of the window.
-    let query = server.received()[0].query.clone().unwrap();
-    assert_eq!(query, "from=2026-11-25T00%3A00%3A00.000Z");
-}
-
-#[tokio::test]
-async fn replay_defaults_to_the_last_24_hours_and_prints_the_count() {
-    let server = stub::start("").await;
-    let ran = run(
-        &client(&server.url, stub::SECRET),
-        ClientCommand::Replay {
+    listed.result.unwrap();
+    let lines: Vec<&str> = listed.out.lines().collect();
+    assert!(lines[0].starts_with("TIME"), "{}", listed.out);
+    assert!(lines[1].contains(&id), "{}", listed.out);
+    // Both errors, cut to fit a table cell (`--json` has them whole).
+    for fault in ["processor stor…", "error handler …"] {
+        let cell =
+            format!("JobStoreUnavailable: the job store is unavailable: injected fault: {fault}");
+        assert!(lines[1].contains(&cell), "{}", listed.out);
+    }
+    assert_eq!(lines[2], "1 archived event in failed-jobs-archive");
+    let before = run(
+        &target,
+        ClientCommand::Archive {
             from: None,
-            to: None,
-            name: Some("replay-7".into()),
+            to: Some(Utc::now() - chrono::Duration::minutes(5)),
+            json: false,
         },
     )
     .await;
-    ran.result.unwrap();
     assert!(
-        ran.out.starts_with("2 events replayed by replay-7"),
+        before
+            .out
+            .starts_with("no archived events in failed-jobs-archive"),
+        "{}",
+        before.out
+    );
+
+    run(&target, faults(Some(Switch::Ok), Some(Switch::Ok)))
+        .await
+        .result
+        .unwrap();
+    let replayed = run(&target, replay("replay-1")).await;
+    assert_eq!(replayed.result.unwrap(), ExitCode::SUCCESS);
+    assert!(
+        replayed
+            .out
+            .starts_with("1 event replayed by replay-1 (archived from "),
+        "{}",
+        replayed.out
+    );
+    assert!(
+        replayed.out.trim_end().ends_with("until now)"),
+        "{}",
+        replayed.out
+    );
+    job_reaches(&target, &id, "Success").await;
+    let history = run(
+        &target,
+        ClientCommand::History {
+            job_id: id.clone(),
+            json: false,
+        },
+    )
+    .await;
+    assert!(
+        history.out.contains("  replay  replay-1\n"),
+        "{}",
+        history.out
+    );
+    assert!(
+        history
+            .out
+            .starts_with(&format!("Execution {id}  FAILED\n")),
+        "{}",
+        history.out
+    );
+
+    // A replay name is used once.
+    let again = api_error(run(&target, replay("replay-1")).await.result);
+    assert_eq!(again.status(), Some(http::StatusCode::CONFLICT));
+    assert_eq!(again.to_string(), "Replay replay-1 already exists.");
+}
+
+#[tokio::test]
+async fn replay_defaults_to_the_last_24_hours() {
+    let local = Local::start().await;
+    let target = local.target();
+    // One event archived two days ago, which the default window leaves out.
+    let old = ArchivedEvent {
+        event_id: "old-1".into(),
+        time: Utc::now() - chrono::Duration::days(2),
+        source: "jobs.workflow".into(),
+        detail_type: "JobFailed".into(),
+        detail: json!({"id": "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f", "parameters": {"seconds": 1}}),
+    };
+    ArchiveStore::new(local.stack.db.clone())
+        .insert(&old)
+        .await
+        .unwrap();
+    let ran = run(&target, replay("recent")).await;
+    assert!(
+        ran.out.starts_with("0 events replayed by recent"),
         "{}",
         ran.out
     );
-    let body = &server.received()[0].body;
-    assert_eq!(body["name"], "replay-7");
-    assert!(body.get("to").is_none(), "{body}");
-    let from = chrono::DateTime::parse_from_rfc3339(body["from"].as_str().unwrap()).unwrap();
-    let ago = chrono::Utc::now().signed_duration_since(from);
+    let everything = run(
+        &target,
+        ClientCommand::Replay(ReplayArgs {
+            from: Some(Utc::now() - chrono::Duration::days(3)),
+            to: None,
+            name: Some("all".into()),
+        }),
+    )
+    .await;
     assert!(
-        ago >= chrono::Duration::hours(24) && ago < chrono::Duration::hours(25),
-        "{ago}"
+        everything.out.starts_with("1 event replayed by all"),
+        "{}",
+        everything.out
     );
+    let empty = run(
+        &target,
+        ClientCommand::Replay(ReplayArgs {
+            from: Some(Utc::now()),
+            to: Some(Utc::now() - chrono::Duration::hours(1)),
+            name: None,
+        }),
+    )
+    .await;
+    let err = empty.result.unwrap_err().to_string();
+    assert!(err.contains("must be before --to"), "{err}");
 }
 
 #[tokio::test]
 async fn faults_shows_and_changes_one_switch_keeping_the_other() {
-    let server = stub::start("").await;
-    let client = client(&server.url, stub::SECRET);
-    let ran = run(
-        &client,
-        ClientCommand::Faults {
-            error_handler_writes: Some(Switch::Fail),
-            processor_writes: None,
-        },
-    )
-    .await;
+    let local = Local::start().await;
+    let target = local.target();
+    let ran = run(&target, faults(Some(Switch::Fail), None)).await;
     ran.result.unwrap();
-    let faults: Value = serde_json::from_str(&ran.out).unwrap();
+    let set: FaultSettings = serde_json::from_str(&ran.out).unwrap();
+    assert_eq!(set.error_handler_store_writes, Fault::Fail);
+    assert_eq!(set.processor_store_writes, Fault::Ok);
+    let ran = run(&target, faults(None, Some(Switch::Fail))).await;
+    let both: FaultSettings = serde_json::from_str(&ran.out).unwrap();
+    assert_eq!(both.error_handler_store_writes, Fault::Fail);
+    assert_eq!(both.processor_store_writes, Fault::Fail);
+    let shown = run(&target, faults(None, None)).await;
     assert_eq!(
-        faults,
-        serde_json::json!({"errorHandlerStoreWrites": "fail", "processorStoreWrites": "ok"})
+        serde_json::from_str::<FaultSettings>(&shown.out).unwrap(),
+        both
     );
-    let shown = run(
-        &client,
-        ClientCommand::Faults {
-            error_handler_writes: None,
-            processor_writes: None,
-        },
-    )
-    .await;
-    assert_eq!(serde_json::from_str::<Value>(&shown.out).unwrap(), faults);
-    let methods: Vec<String> = server.received().iter().map(|r| r.method.clone()).collect();
-    assert_eq!(methods, ["GET", "PUT", "GET"]);
+    assert_eq!(local.stack.faults.settings(), both);
 }
 
 #[tokio::test]
-async fn local_commands_refuse_an_aws_url_and_say_what_to_use() {
+async fn faults_and_the_aws_side_refuse_a_deployed_api_reached_by_url_alone() {
     // Refused before any request: this host is never contacted.
-    let client = client(
+    let target = target(
         "https://abc123.execute-api.us-east-1.amazonaws.com/prod",
-        stub::SECRET,
+        "s",
     );
-    let cases = [
-        (
-            ClientCommand::History {
-                job_id: "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f".into(),
-                json: false,
-            },
-            "Step Functions console",
-        ),
-        (
-            ClientCommand::Replay {
-                from: None,
-                to: None,
-                name: None,
-            },
-            "aws events start-replay",
-        ),
-        (
-            ClientCommand::Archive {
-                from: None,
-                to: None,
-                json: false,
-            },
-            "EventBridge",
-        ),
-        (
-            ClientCommand::Faults {
-                error_handler_writes: None,
-                processor_writes: None,
-            },
-            "local stack",
-        ),
-    ];
-    for (cmd, instead) in cases {
-        let err = api_error(run(&client, cmd).await.result);
-        assert!(matches!(err, ApiError::LocalOnly(_)), "{err:?}");
-        let text = err.to_string();
-        assert!(text.contains("is a local-stack command"), "{text}");
-        assert!(text.contains(instead), "{text}");
+    let err = api_error(run(&target, faults(None, None)).await.result);
+    assert!(matches!(err, ApiError::LocalOnly(_)), "{err:?}");
+    assert!(err.to_string().contains("local-stack command"), "{err}");
+    for cmd in [
+        ClientCommand::History {
+            job_id: "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f".into(),
+            json: false,
+        },
+        replay("r"),
+        ClientCommand::Archive {
+            from: None,
+            to: None,
+            json: false,
+        },
+    ] {
+        let err = api_error(run(&target, cmd).await.result).to_string();
+        assert!(err.contains("does not have"), "{err}");
     }
+}
+
+#[tokio::test]
+async fn local_console_gives_the_url_that_opens_the_console() {
+    let local = Local::start().await;
+    let url = jobs_client::commands::console_url(&local.target())
+        .await
+        .unwrap();
+    assert_eq!(url, local.stack.console_url());
+    let deployed = target(
+        "https://abc123.execute-api.eu-west-1.amazonaws.com/prod",
+        "x",
+    );
+    assert!(jobs_client::commands::console_url(&deployed).await.is_err());
 }

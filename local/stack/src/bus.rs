@@ -178,6 +178,7 @@ impl Bus {
             replay: Some(ReplayInfo {
                 name: replay.to_owned(),
             }),
+            redrive: None,
         };
         let Some(workflow) = self.workflow.get() else {
             warn!(job_id = %id, replay, "no workflow to start; replayed event dropped");

@@ -34,7 +34,14 @@ pub struct StartArgs {
     /// (its ${...} are filled in as for the jobs workflow).
     #[arg(long, env = "JOBS_LOCAL_DEFINITION")]
     pub definition: Option<PathBuf>,
+    /// Seconds between two sweeps for jobs whose execution was lost; shorter
+    /// than the workflow's TimeoutSeconds.
+    #[arg(long, env = "JOBS_LOCAL_SWEEP_PERIOD_SECONDS", default_value_t = DEFAULT_SWEEP_PERIOD_SECONDS)]
+    pub sweep_period_seconds: u64,
 }
+
+/// The local sweep runs as often as the deployed one (cdk/lib/sweeper.ts).
+pub const DEFAULT_SWEEP_PERIOD_SECONDS: u64 = 60;
 
 /// Everything the stack needs to start.
 #[derive(Debug, Clone)]
@@ -48,6 +55,7 @@ pub struct Config {
     pub faults: Vec<String>,
     /// A definition file to run instead of `statemachine/jobs.asl.json`.
     pub definition: Option<PathBuf>,
+    pub sweep_period: std::time::Duration,
 }
 
 impl Config {
@@ -80,6 +88,7 @@ impl Config {
             region,
             faults,
             definition: args.definition.clone(),
+            sweep_period: std::time::Duration::from_secs(args.sweep_period_seconds),
         }
     }
 
@@ -93,6 +102,7 @@ impl Config {
             region: DEFAULT_REGION.into(),
             faults: Vec::new(),
             definition: None,
+            sweep_period: std::time::Duration::from_secs(DEFAULT_SWEEP_PERIOD_SECONDS),
         }
     }
 }

@@ -6,42 +6,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use jobs_domain::ports::{CreateOutcome, JobStore, StatusChange, StoreError, TransitionError};
+use jobs_domain::ports::{
+    CreateOutcome, JobStore, StaleClaim, StaleJob, StatusChange, StoreError, TransitionError,
+};
 use jobs_domain::{IdempotencyKey, IdempotencyRecord, Job, JobId};
-use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Switch {
-    Ok,
-    Fail,
-}
-
-impl Switch {
-    fn from_bool(fail: bool) -> Self {
-        if fail {
-            Self::Fail
-        } else {
-            Self::Ok
-        }
-    }
-}
-
-/// The `/local/faults` document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FaultSettings {
-    pub error_handler_store_writes: Switch,
-    pub processor_store_writes: Switch,
-}
-
-/// A partial update: absent fields keep their value.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FaultUpdate {
-    pub error_handler_store_writes: Option<Switch>,
-    pub processor_store_writes: Option<Switch>,
-}
+pub use jobs_local_wire::faults::{FaultSettings, FaultUpdate, Switch};
 
 #[derive(Debug, Default)]
 pub struct Faults {
@@ -169,6 +139,19 @@ impl JobStore for FaultyStore {
     ) -> Result<(), StoreError> {
         self.check()?;
         self.inner.release_idempotency_key(key, job_id).await
+    }
+
+    async fn unfinished_since(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<Vec<StaleJob>, StoreError> {
+        self.inner.unfinished_since(cutoff, limit).await
+    }
+
+    async fn claim_stale(&self, claim: &StaleClaim) -> Result<StaleJob, TransitionError> {
+        self.check()?;
+        self.inner.claim_stale(claim).await
     }
 }
 

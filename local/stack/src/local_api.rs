@@ -14,8 +14,13 @@ use http::StatusCode;
 use jobs_domain::job::parse_timestamp;
 use jobs_domain::JobId;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use tracing::error;
+
+use jobs_local_wire::{
+    ArchiveListing, ConsoleLink, ExecutionView, JobExecutions, ReplayRequest, ReplayState,
+    ReplayView,
+};
 
 use crate::bus::{Bus, ReplayError, ARCHIVE_NAME};
 use crate::console::{self, Token};
@@ -58,15 +63,16 @@ async fn executions(State(state): State<LocalState>, Path(raw): Path<String>) ->
             message(StatusCode::NOT_FOUND, format!("No executions for job {id}"))
         }
         Ok(found) => {
-            let executions: Vec<Value> = found
+            let executions: Result<Vec<ExecutionView>, _> = found
                 .into_iter()
                 .map(|(record, events)| {
-                    let mut view = record.to_view();
-                    view["events"] = Value::Array(events);
-                    view
+                    serde_json::from_value(Value::Array(events)).map(|e| record.to_view(e))
                 })
                 .collect();
-            Json(json!({ "executions": executions })).into_response()
+            match executions {
+                Ok(executions) => Json(JobExecutions { executions }).into_response(),
+                Err(e) => internal(format!("corrupt: a history event is unreadable: {e}")),
+            }
         }
         Err(e) => internal(e),
     };
@@ -111,19 +117,13 @@ async fn archive(
         Err(m) => return message(StatusCode::BAD_REQUEST, m),
     };
     match state.bus.archive().between(from, to).await {
-        Ok(events) => {
-            Json(json!({ "archiveName": ARCHIVE_NAME, "events": events })).into_response()
-        }
+        Ok(events) => Json(ArchiveListing {
+            archive_name: ARCHIVE_NAME.to_owned(),
+            events,
+        })
+        .into_response(),
         Err(e) => internal(e),
     }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReplayRequest {
-    name: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
 }
 
 async fn replay(State(state): State<LocalState>, body: Bytes) -> Response {
@@ -143,11 +143,11 @@ async fn replay(State(state): State<LocalState>, body: Bytes) -> Response {
     match state.bus.replay(request.name, from, to).await {
         Ok(outcome) => (
             StatusCode::ACCEPTED,
-            Json(json!({
-                "replayName": outcome.name,
-                "state": "COMPLETED",
-                "eventsReplayed": outcome.events_replayed,
-            })),
+            Json(ReplayView {
+                replay_name: outcome.name,
+                state: ReplayState::Completed,
+                events_replayed: outcome.events_replayed as u64,
+            }),
         )
             .into_response(),
         Err(e @ ReplayError::NameTaken(_)) => message(StatusCode::CONFLICT, e.to_string()),
@@ -184,10 +184,10 @@ async fn console_url(State(state): State<LocalState>, headers: http::HeaderMap) 
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1:3000");
     let base = format!("http://{host}");
-    Json(json!({
-        "url": console::url(&base, &state.console),
-        "base": format!("{base}/console"),
-        "token": state.console.as_str(),
-    }))
+    Json(ConsoleLink {
+        url: console::url(&base, &state.console),
+        base: format!("{base}/console"),
+        token: state.console.as_str().to_owned(),
+    })
     .into_response()
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use jobs_domain::ports::{Clock, JobStore, SystemClock};
 use jobs_domain::service::JobService;
+use jobs_domain::sweep::{SweepPolicy, Sweeper, DEFAULT_BATCH, DEFAULT_MAX_REDRIVES};
 use jobs_domain::workflow::{ErrorHandler, Processor};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -93,6 +94,19 @@ impl Stack {
             .await
             .context("recording the workflow definition")?;
         bus.set_workflow(Arc::new(runtime.clone()));
+        let policy = SweepPolicy::new(
+            runtime.workflow().timeout(),
+            config.sweep_period,
+            DEFAULT_MAX_REDRIVES,
+            DEFAULT_BATCH,
+        )
+        .context("the sweep period (--sweep-period-seconds)")?;
+        let sweeper = Sweeper::new(
+            store.clone(),
+            Arc::new(runtime.clone()),
+            clock.clone(),
+            policy,
+        );
         let service = JobService::new(store, Arc::new(runtime.clone()), clock);
         let console_token = Token::random();
 
@@ -132,13 +146,14 @@ impl Stack {
         let addr = listener.local_addr()?;
 
         let recovery = runtime
-            .recover(&jobs)
+            .recover(&jobs, &sweeper)
             .await
             .context("recovering executions")?;
         if recovery != Recovery::default() {
             info!(
                 resumed = recovery.executions_resumed,
                 started = recovery.jobs_started,
+                lost = recovery.jobs_lost,
                 "recovered work left by the last stop"
             );
         }
@@ -154,6 +169,7 @@ impl Stack {
                 .await
         });
         tokio::spawn(purge_expired_keys(jobs.clone(), stopping.clone()));
+        tokio::spawn(sweep_lost_jobs(sweeper, stopping.clone()));
 
         Ok(Self {
             addr,
@@ -209,6 +225,32 @@ async fn purge_expired_keys(jobs: SqliteJobStore, stopping: CancellationToken) {
             Ok(0) => {}
             Ok(n) => info!(keys = n, "expired idempotency keys forgotten"),
             Err(e) => warn!(error = %e, "could not purge expired idempotency keys"),
+        }
+    }
+}
+
+/// The local twin of the sweeper Lambda's schedule: the same use case, on a
+/// timer. The first sweep waits one period: recovery just settled the jobs a
+/// stop left behind.
+async fn sweep_lost_jobs(sweeper: Sweeper, stopping: CancellationToken) {
+    let period = sweeper.policy().period;
+    let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stopping.cancelled() => return,
+            _ = every.tick() => {}
+        }
+        match sweeper.sweep().await {
+            Ok(report) if report.found == 0 => {}
+            Ok(report) => info!(
+                found = report.found,
+                redriven = report.redriven,
+                lost = report.lost,
+                start_failures = report.start_failures,
+                "swept jobs whose execution was lost"
+            ),
+            Err(e) => warn!(error = %e, "the sweep failed; the next one tries again"),
         }
     }
 }

@@ -470,3 +470,36 @@ async fn the_console_url_is_given_only_to_a_signed_request_and_the_console_keeps
     assert_eq!(api.send(with_cookie).await.status, StatusCode::FORBIDDEN);
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_sweep_redrives_a_job_whose_execution_was_lost() {
+    use jobs_domain::ports::{JobStore, StatusChange};
+    use jobs_domain::status::Cause;
+    use jobs_domain::{Job, JobId, JobParameters, JobStatus};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = jobs_local::config::Config::ephemeral(dir.path().to_path_buf());
+    config.sweep_period = Duration::from_secs(1);
+    let stack = common::start_with(config).await;
+    let api = Api::of(&stack);
+    // A job an execution marked Running an hour ago and then lost: nothing
+    // records it as running now, so only the sweep can find it.
+    let hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+    let job = Job::queued(JobId::random(), JobParameters { seconds: 1 }, hour_ago);
+    stack.jobs.create(&job, None).await.unwrap();
+    let running = StatusChange::new(job.id, JobStatus::Running, Cause::Execution, hour_ago);
+    stack.jobs.transition(&running).await.unwrap();
+
+    let id = job.id.to_string();
+    let done = api.wait_for(&id, "Success", QUICK).await;
+    assert_eq!(done["results"]["message"], "I slept for 1 seconds");
+    let executions = api.executions(&id).await.body["executions"].clone();
+    let names: Vec<&str> = executions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec![format!("{id}-redrive-1")]);
+    stack.stop().await;
+}

@@ -8,7 +8,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::job::{parse_timestamp, timestamp};
-use crate::ports::{CreateOutcome, JobStore, StatusChange, StoreError, TransitionError};
+use crate::ports::{
+    CreateOutcome, JobStore, StaleAction, StaleClaim, StaleJob, StatusChange, StoreError,
+    TransitionError,
+};
 use crate::{IdempotencyKey, IdempotencyRecord, Job, JobId, JobStatus};
 
 #[derive(Default)]
@@ -20,6 +23,7 @@ pub struct MemoryStore {
 struct Inner {
     jobs: HashMap<JobId, Job>,
     keys: HashMap<String, IdempotencyRecord>,
+    redrives: HashMap<JobId, u32>,
     writes: Vec<(JobId, JobStatus)>,
     fail_writes: bool,
 }
@@ -141,5 +145,62 @@ impl JobStore for MemoryStore {
             inner.keys.remove(key.as_str());
         }
         Ok(())
+    }
+
+    async fn unfinished_since(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<StaleJob>, StoreError> {
+        let inner = self.inner.lock().unwrap();
+        let mut stale: Vec<StaleJob> = inner
+            .jobs
+            .values()
+            .filter(|j| !j.status.is_final() && j.updated_at <= cutoff)
+            .map(|j| StaleJob {
+                job: j.clone(),
+                redrives: inner.redrives.get(&j.id).copied().unwrap_or(0),
+            })
+            .collect();
+        stale.sort_by_key(|s| (s.job.updated_at, s.job.id.to_string()));
+        stale.truncate(limit);
+        Ok(stale)
+    }
+
+    async fn claim_stale(&self, claim: &StaleClaim) -> Result<StaleJob, TransitionError> {
+        let mut inner = self.inner.lock().unwrap();
+        if inner.fail_writes {
+            return Err(unavailable().into());
+        }
+        let redrives = inner.redrives.get(&claim.id).copied().unwrap_or(0);
+        let Some(job) = inner.jobs.get_mut(&claim.id) else {
+            return Err(TransitionError::Rejected { current: None });
+        };
+        let stale = !job.status.is_final() && job.updated_at <= claim.cutoff;
+        let allowed = stale
+            && match &claim.action {
+                StaleAction::Redrive { below } => redrives < *below,
+                StaleAction::GiveUp { .. } => true,
+            };
+        if !allowed {
+            return Err(TransitionError::Rejected {
+                current: Some(Box::new(job.clone())),
+            });
+        }
+        job.updated_at = as_stored(claim.at);
+        let redrives = match &claim.action {
+            StaleAction::Redrive { .. } => redrives + 1,
+            StaleAction::GiveUp { error } => {
+                job.status = JobStatus::Failure;
+                job.error = Some(error.clone());
+                redrives
+            }
+        };
+        let job = job.clone();
+        inner.redrives.insert(claim.id, redrives);
+        if job.status == JobStatus::Failure {
+            inner.writes.push((claim.id, JobStatus::Failure));
+        }
+        Ok(StaleJob { job, redrives })
     }
 }

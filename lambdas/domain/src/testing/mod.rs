@@ -39,6 +39,10 @@ impl RecordingStarter {
         }
     }
 
+    pub fn fail_with(&self, error: StartError) {
+        *self.failure.lock().unwrap() = Some(error);
+    }
+
     pub fn stop_failing(&self) {
         *self.failure.lock().unwrap() = None;
     }
@@ -64,6 +68,31 @@ impl WorkflowStarter for RecordingStarter {
         }
         self.started.lock().unwrap().push(input.clone());
         Ok(())
+    }
+}
+
+/// A clock that moves only when told to.
+pub struct ManualClock(Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    pub fn at(now: DateTime<Utc>) -> Self {
+        Self(Mutex::new(now))
+    }
+
+    pub fn advance(&self, by: std::time::Duration) {
+        *self.0.lock().unwrap() += chrono::Duration::from_std(by).expect("a test duration fits");
+    }
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        Self::at(FixedClock::default().0)
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
     }
 }
 

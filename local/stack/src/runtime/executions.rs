@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use jobs_asl::{ExecutionSpec, Executor, HistoryEvent, HistorySink, Resume, TaskHandler};
 use jobs_domain::ports::{Clock, StartError, StoreError, WorkflowInput, WorkflowStarter};
+use jobs_domain::sweep::{Decision, Sweeper};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -73,6 +74,8 @@ impl HistorySink for Sink {
 pub struct Recovery {
     pub executions_resumed: usize,
     pub jobs_started: usize,
+    /// Jobs re-driven as often as allowed, now `Failure` with `ExecutionLost`.
+    pub jobs_lost: usize,
 }
 
 impl Runtime {
@@ -171,10 +174,22 @@ impl Runtime {
     }
 
     /// Resumes executions a stop left RUNNING, and starts the ones a stop
-    /// kept from ever being recorded (jobs still `Queued` with none).
-    pub async fn recover(&self, jobs: &SqliteJobStore) -> Result<Recovery, StoreError> {
+    /// kept from ever being recorded (jobs still `Queued` with none). Each is
+    /// a re-drive of its job, decided by the same sweep use case as on AWS:
+    /// a job re-driven as often as allowed is given up instead.
+    pub async fn recover(
+        &self,
+        jobs: &SqliteJobStore,
+        sweeper: &Sweeper,
+    ) -> Result<Recovery, StoreError> {
         let mut recovery = Recovery::default();
         for record in self.inner.executions.running().await? {
+            if let Decision::GaveUp(_) = sweeper.redrive_cut_off(&record.job_id).await? {
+                self.end_lost(&record).await?;
+                recovery.jobs_lost += 1;
+                continue;
+            }
+            // A job already final is resumed too, so its execution ends.
             let loaded = match self.loaded_for(&record).await {
                 Ok(loaded) => loaded,
                 Err(why) => {
@@ -204,11 +219,16 @@ impl Runtime {
             recovery.executions_resumed += 1;
         }
         for job in jobs.queued_without_execution().await? {
-            let input = WorkflowInput {
-                id: job.id,
-                parameters: job.parameters.to_value(),
-                replay: None,
-            };
+            match sweeper.redrive_cut_off(&job.id).await? {
+                Decision::Redrive { .. } => {}
+                Decision::GaveUp(_) => {
+                    recovery.jobs_lost += 1;
+                    continue;
+                }
+                Decision::Left(_) => continue,
+            }
+            // Its first execution: named with the job id, as the API names it.
+            let input = WorkflowInput::new(job.id, job.parameters.to_value());
             match self.start(&input).await {
                 Ok(()) | Err(StartError::AlreadyStarted) => {
                     info!(job_id = %job.id, "started a queued job that had no execution");
@@ -218,6 +238,21 @@ impl Runtime {
             }
         }
         Ok(recovery)
+    }
+
+    /// Ends the record of an execution whose job was given up, so it is not
+    /// resumed again at the next start.
+    async fn end_lost(&self, record: &ExecutionRecord) -> Result<(), StoreError> {
+        let ending = Ending {
+            status: ExecutionStatus::Aborted,
+            at: self.inner.clock.now(),
+            output: None,
+            error: Some(jobs_domain::sweep::EXECUTION_LOST.into()),
+            cause: Some("cut off by a stop more often than the sweep re-drives a job".into()),
+        };
+        self.inner.executions.finish(record.seq, ending).await?;
+        info!(job_id = %record.job_id, execution = %record.name, "execution ended: its job was given up");
+        Ok(())
     }
 
     fn spawn(&self, record: ExecutionRecord, resume: Option<Resume>, loaded: Arc<Loaded>) {
@@ -317,7 +352,7 @@ impl WorkflowStarter for Runtime {
     /// job twice.
     async fn start(&self, input: &WorkflowInput) -> Result<(), StartError> {
         let name = match &input.replay {
-            None => input.id.to_string(),
+            None => input.execution_name(),
             Some(replay) => replay_execution_name(&replay.name, &input.id),
         };
         let mut record = ExecutionRecord {

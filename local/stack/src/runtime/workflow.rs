@@ -74,6 +74,15 @@ impl Workflow {
             .expect("statemachine/jobs.asl.json is a valid definition")
     }
 
+    /// The definition's `TimeoutSeconds`: no execution runs longer, and the
+    /// sweep's bound is derived from it, as on AWS (where CDK reads the same
+    /// file). A definition without one gets Express's 5 minutes.
+    pub fn timeout(&self) -> std::time::Duration {
+        self.machine
+            .timeout()
+            .unwrap_or(std::time::Duration::from_secs(300))
+    }
+
     pub fn start_at(&self) -> &str {
         self.machine.start_at()
     }

@@ -4,27 +4,11 @@ use chrono::{DateTime, Utc};
 use jobs_domain::job::{parse_timestamp, timestamp};
 use jobs_domain::ports::StoreError;
 use rusqlite::params;
-use serde::Serialize;
-use serde_json::Value;
 
 use super::jobs::store_error;
 use super::sqlite::{Cached, Db, DbError};
 
-/// An event as the archive keeps it (the `/local/archive` shape).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ArchivedEvent {
-    pub event_id: String,
-    #[serde(serialize_with = "as_timestamp")]
-    pub time: DateTime<Utc>,
-    pub source: String,
-    pub detail_type: String,
-    pub detail: Value,
-}
-
-fn as_timestamp<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&timestamp(at))
-}
+pub use jobs_local_wire::ArchivedEvent;
 
 /// A replay as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,12 +2,13 @@
 //! `GetExecutionHistory` would show them.
 
 use chrono::{DateTime, Utc};
-use jobs_asl::ExecutionStatus;
+use jobs_asl::{ExecutionStatus, HistoryEvent};
 use jobs_domain::job::{parse_timestamp, timestamp};
 use jobs_domain::ports::StoreError;
 use jobs_domain::JobId;
+use jobs_local_wire::ExecutionView;
 use rusqlite::{params, OptionalExtension, Row};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::jobs::store_error;
 use super::sqlite::{Cached, Db, DbError};
@@ -35,31 +36,21 @@ pub struct ExecutionRecord {
 }
 
 impl ExecutionRecord {
-    /// The `/local/jobs/{jobId}/executions` shape, without the events.
-    pub fn to_view(&self) -> Value {
-        let mut v = json!({
-            "executionArn": self.arn,
-            "name": self.name,
-            "status": self.status.as_str(),
-            "startDate": timestamp(&self.start_date),
-            "input": self.input,
-        });
-        let fields = [
-            (
-                "stopDate",
-                self.stop_date.as_ref().map(|d| json!(timestamp(d))),
-            ),
-            ("output", self.output.clone()),
-            ("error", self.error.clone().map(Value::String)),
-            ("cause", self.cause.clone().map(Value::String)),
-            ("replayName", self.replay_name.clone().map(Value::String)),
-        ];
-        for (name, value) in fields {
-            if let Some(value) = value {
-                v[name] = value;
-            }
+    /// The `/local/jobs/{jobId}/executions` shape of this execution.
+    pub fn to_view(&self, events: Vec<HistoryEvent>) -> ExecutionView {
+        ExecutionView {
+            execution_arn: self.arn.clone(),
+            name: self.name.clone(),
+            status: self.status,
+            start_date: self.start_date,
+            stop_date: self.stop_date,
+            input: self.input.clone(),
+            output: self.output.clone(),
+            error: self.error.clone(),
+            cause: self.cause.clone(),
+            replay_name: self.replay_name.clone(),
+            events,
         }
-        v
     }
 }
 
@@ -300,10 +291,12 @@ impl ExecutionStore {
 }
 
 /// Both halves must match an index's condition to use it, or each lookup
-/// becomes a scan of every execution.
+/// becomes a scan of every execution. A job's own executions are named with
+/// its id, re-drives `<id>-redrive-<n>`: one range of the name index.
 fn for_job_sql() -> String {
     format!(
-        "SELECT {COLUMNS} FROM executions WHERE name = ?1 AND replay_name IS NULL
+        "SELECT {COLUMNS} FROM executions
+         WHERE name >= ?1 AND name < ?1 || '-redrive.' AND replay_name IS NULL
          UNION ALL
          SELECT {COLUMNS} FROM executions WHERE job_id = ?1 AND replay_name IS NOT NULL
          ORDER BY start_date, seq"

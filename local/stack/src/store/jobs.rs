@@ -4,7 +4,10 @@
 
 use async_trait::async_trait;
 use jobs_domain::job::{parse_timestamp, timestamp};
-use jobs_domain::ports::{CreateOutcome, JobStore, StatusChange, StoreError, TransitionError};
+use jobs_domain::ports::{
+    CreateOutcome, JobStore, StaleAction, StaleClaim, StaleJob, StatusChange, StoreError,
+    TransitionError,
+};
 use jobs_domain::{
     IdempotencyKey, IdempotencyRecord, Job, JobError, JobId, JobParameters, JobStatus,
 };
@@ -127,6 +130,21 @@ fn load(c: &Connection, id: &str) -> Result<Option<Job>, DbError> {
     let raw = c.row(SELECT_JOB, [id], raw_job).optional()?;
     raw.map(|r| r.into_job().map_err(DbError::Sql)).transpose()
 }
+
+fn stale_job(row: &Row<'_>) -> rusqlite::Result<(RawJob, u32)> {
+    Ok((raw_job(row)?, row.get(7)?))
+}
+
+fn into_stale((raw, redrives): (RawJob, u32)) -> Result<StaleJob, DbError> {
+    Ok(StaleJob {
+        job: raw.into_job().map_err(DbError::Sql)?,
+        redrives,
+    })
+}
+
+const SELECT_STALE: &str =
+    "SELECT id, status, parameters, results, error, created_at, updated_at, redrives
+     FROM jobs WHERE id = ?1";
 
 enum Created {
     Yes,
@@ -286,6 +304,76 @@ impl JobStore for SqliteJobStore {
             })
             .await
             .map_err(store_error)
+    }
+
+    async fn unfinished_since(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<Vec<StaleJob>, StoreError> {
+        self.stale(timestamp(&cutoff), i64::try_from(limit).unwrap_or(i64::MAX))
+            .await
+    }
+
+    async fn claim_stale(&self, claim: &StaleClaim) -> Result<StaleJob, TransitionError> {
+        self.claim(claim).await
+    }
+}
+
+impl SqliteJobStore {
+    async fn stale(&self, cutoff: String, limit: i64) -> Result<Vec<StaleJob>, StoreError> {
+        self.db
+            .read(move |c| {
+                // Spelled as the partial index's condition, so it is used.
+                let mut st = c.prepare_cached(
+                    "SELECT id, status, parameters, results, error, created_at, updated_at, redrives
+                     FROM jobs WHERE status IN ('Queued', 'Running') AND updated_at <= ?1
+                     ORDER BY updated_at, id LIMIT ?2",
+                )?;
+                let rows = st.query_map(params![cutoff, limit], stale_job)?;
+                let mut jobs = Vec::new();
+                for row in rows {
+                    jobs.push(into_stale(row?)?);
+                }
+                Ok(jobs)
+            })
+            .await
+            .map_err(store_error)
+    }
+
+    async fn claim(&self, claim: &StaleClaim) -> Result<StaleJob, TransitionError> {
+        let id = claim.id.to_string();
+        let (cutoff, at) = (timestamp(&claim.cutoff), timestamp(&claim.at));
+        let action = claim.action.clone();
+        let outcome = self
+            .db
+            .write(move |c| {
+                const STALE: &str = "id = ?1 AND status IN ('Queued', 'Running') AND updated_at <= ?2";
+                let updated = match &action {
+                    StaleAction::Redrive { below } => c.exec(
+                        &format!("UPDATE jobs SET redrives = redrives + 1, updated_at = ?3 WHERE {STALE} AND redrives < ?4"),
+                        params![id, cutoff, at, below],
+                    )?,
+                    StaleAction::GiveUp { error } => c.exec(
+                        &format!("UPDATE jobs SET status = 'Failure', error = ?4, updated_at = ?3 WHERE {STALE}"),
+                        params![id, cutoff, at, serde_json::to_string(error).expect("an error serializes")],
+                    )?,
+                };
+                let current = c
+                    .row(SELECT_STALE, [&id], stale_job)
+                    .optional()?
+                    .map(into_stale)
+                    .transpose()?;
+                Ok((updated == 1, current))
+            })
+            .await
+            .map_err(store_error)?;
+        match outcome {
+            (true, Some(claimed)) => Ok(claimed),
+            (_, current) => Err(TransitionError::Rejected {
+                current: current.map(|s| Box::new(s.job)),
+            }),
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use super::sqlite::DbError;
 /// `PRAGMA user_version` of the layout below. Version 0 is either a new file
 /// or the first layout (history keyed by execution ARN), told apart by
 /// whether `executions` exists.
-pub const VERSION: i64 = 3;
+pub const VERSION: i64 = 4;
 
 const TABLES: &str = r#"
 CREATE TABLE IF NOT EXISTS jobs (
@@ -25,11 +25,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     results TEXT,
     error TEXT,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    -- How many times a sweep re-drove the job (a resume at start counts).
+    redrives INTEGER NOT NULL DEFAULT 0
 );
--- Recovery looks for jobs stored but never started; a partial index holds
--- only those, so the status changes of every other job do not touch it.
-CREATE INDEX IF NOT EXISTS jobs_queued ON jobs(created_at) WHERE status = 'Queued';
 
 CREATE TABLE IF NOT EXISTS idempotency_keys (
     key TEXT PRIMARY KEY,
@@ -114,19 +113,30 @@ DROP TABLE history_events_v1;
 DROP TABLE executions_v1;
 "#;
 
-/// From layout 2: each execution names the definition it ran (by the
-/// SHA-256 of its text, kept once in `definitions`), so the console draws it
-/// from its own definition; and the console's job list reads newest first,
-/// optionally by status, from two indexes. Both are keyed by the creation
-/// time, which only grows, so the writer appends to them rather than
-/// touching a random page; a status change moves an entry between the ends
-/// of two status ranges.
-const TO_LAYOUT_3: &str = r#"
+/// Layout 3: jobs count their re-drives.
+const TO_REDRIVES: &str = "ALTER TABLE jobs ADD COLUMN redrives INTEGER NOT NULL DEFAULT 0;";
+
+/// Recovery and the sweep look for unfinished jobs by age; a partial index
+/// holds only those, so finished jobs (nearly all of them) do not touch it.
+const UNFINISHED_INDEX: &str = r#"
+DROP INDEX IF EXISTS jobs_queued;
+CREATE INDEX IF NOT EXISTS jobs_unfinished ON jobs(updated_at)
+    WHERE status IN ('Queued', 'Running');
+"#;
+
+/// Layout 4: each execution names the definition it ran (by the SHA-256 of
+/// its text, kept once in `definitions`), so the console draws it from its
+/// own definition; and the console's job list reads newest first, optionally
+/// by status, from two indexes. Both are keyed by the creation time, which
+/// only grows, so the writer appends to them rather than touching a random
+/// page; a status change moves an entry between the ends of two status
+/// ranges.
+const TO_DEFINITIONS: &str = "ALTER TABLE executions ADD COLUMN definition TEXT;";
+const CONSOLE_TABLES: &str = r#"
 CREATE TABLE IF NOT EXISTS definitions (
     hash TEXT PRIMARY KEY,
     definition TEXT NOT NULL
 );
-ALTER TABLE executions ADD COLUMN definition TEXT;
 CREATE INDEX IF NOT EXISTS jobs_listed ON jobs(created_at, id);
 CREATE INDEX IF NOT EXISTS jobs_listed_per_status ON jobs(status, created_at, id);
 "#;
@@ -156,9 +166,14 @@ pub fn migrate(conn: &mut Connection) -> Result<(), DbError> {
             tx.execute_batch(COPY_FIRST_LAYOUT)?;
         }
     }
-    if version < 3 {
-        tx.execute_batch(TO_LAYOUT_3)?;
+    if !has_column(&tx, "jobs", "redrives")? {
+        tx.execute_batch(TO_REDRIVES)?;
     }
+    tx.execute_batch(UNFINISHED_INDEX)?;
+    if !has_column(&tx, "executions", "definition")? {
+        tx.execute_batch(TO_DEFINITIONS)?;
+    }
+    tx.execute_batch(CONSOLE_TABLES)?;
     tx.pragma_update(None, "user_version", VERSION)?;
     tx.commit()?;
     Ok(())

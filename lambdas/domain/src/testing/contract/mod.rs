@@ -24,10 +24,12 @@ use crate::status::Cause;
 use crate::{Job, JobError, JobId, JobParameters, JobStatus};
 
 mod records;
+mod sweep;
 mod transitions;
 mod writers;
 
 pub use records::*;
+pub use sweep::*;
 pub use transitions::*;
 pub use writers::*;
 
@@ -53,6 +55,11 @@ macro_rules! job_store_contract {
             duplicate_executions_are_harmless,
             a_stale_writer_cannot_move_a_job_backwards,
             racing_final_writes_have_exactly_one_winner,
+            unfinished_jobs_written_by_the_cutoff_are_found_oldest_first,
+            a_redrive_is_counted_once_per_claim_and_restarts_the_clock,
+            a_stale_job_given_up_is_a_failure_with_its_error,
+            claims_are_refused_for_finished_fresh_or_missing_jobs,
+            overlapping_sweeps_claim_a_job_once,
         );
     };
     // One test at a time: the attributes repeat per test, not per name.
@@ -73,6 +80,7 @@ macro_rules! job_store_contract {
 pub struct Subject {
     store: Arc<dyn JobStore>,
     _keep: Option<Box<dyn Any + Send + Sync>>,
+    concurrent: bool,
 }
 
 impl Subject {
@@ -80,6 +88,7 @@ impl Subject {
         Self {
             store: Arc::new(store),
             _keep: None,
+            concurrent: true,
         }
     }
 
@@ -87,11 +96,43 @@ impl Subject {
         Self {
             store: Arc::new(store),
             _keep: Some(Box::new(keep)),
+            concurrent: true,
         }
+    }
+
+    /// For a server that does not isolate concurrent conditional writes of
+    /// one item (moto_server checks a condition and writes in two steps, on
+    /// a thread per request; DynamoDB itself is atomic per item): the racing
+    /// writers of the suite take turns, so what is tested is that each
+    /// condition refuses every writer after the first.
+    pub fn taking_turns(mut self) -> Self {
+        self.concurrent = false;
+        self
     }
 
     pub fn store(&self) -> &Arc<dyn JobStore> {
         &self.store
+    }
+
+    /// Runs the writers at once (or in turn, see [`Subject::taking_turns`])
+    /// and returns their results in order.
+    pub(crate) async fn race<T, F>(&self, writers: Vec<F>) -> Vec<T>
+    where
+        T: Send + 'static,
+        F: std::future::Future<Output = T> + Send + 'static,
+    {
+        let mut results = Vec::with_capacity(writers.len());
+        if self.concurrent {
+            let tasks: Vec<_> = writers.into_iter().map(tokio::spawn).collect();
+            for task in tasks {
+                results.push(task.await.expect("the writer task ran"));
+            }
+        } else {
+            for writer in writers {
+                results.push(writer.await);
+            }
+        }
+        results
     }
 }
 

@@ -70,7 +70,7 @@ pub async fn a_stale_writer_cannot_move_a_job_backwards(subject: &Subject) {
 pub async fn racing_final_writes_have_exactly_one_winner(subject: &Subject) {
     let store = subject.store().clone();
     let job = job_in(store.as_ref(), JobStatus::Running, start()).await;
-    let mut tasks = Vec::new();
+    let mut writers = Vec::new();
     for i in 0..16 {
         let store = store.clone();
         let at = job.updated_at + Duration::seconds(1);
@@ -81,12 +81,12 @@ pub async fn racing_final_writes_have_exactly_one_winner(subject: &Subject) {
             StatusChange::new(job.id, JobStatus::Failure, Cause::Execution, at)
                 .with_error(error(&i.to_string()))
         };
-        tasks.push(tokio::spawn(async move { store.transition(&change).await }));
+        writers.push(async move { store.transition(&change).await });
     }
     let mut winners = Vec::new();
     let mut refusals = Vec::new();
-    for task in tasks {
-        match task.await.expect("the writer task ran") {
+    for result in subject.race(writers).await {
+        match result {
             Ok(job) => winners.push(job),
             Err(TransitionError::Rejected { current: Some(c) }) => refusals.push(*c),
             Err(e) => panic!("a racing write failed instead of being refused: {e}"),

@@ -210,7 +210,7 @@ fn the_writers_tables_have_no_index_on_a_random_key_but_the_lookups() {
         // Keyed by creation time, which only grows: the console's list.
         ("jobs", "jobs_listed"),
         ("jobs", "jobs_listed_per_status"),
-        ("jobs", "jobs_queued"),
+        ("jobs", "jobs_unfinished"),
         ("jobs", "sqlite_autoindex_jobs_1"),
     ];
     let got: Vec<(&str, &str)> = indexes
@@ -221,7 +221,7 @@ fn the_writers_tables_have_no_index_on_a_random_key_but_the_lookups() {
 }
 
 #[tokio::test]
-async fn a_second_layout_file_gains_definitions_and_keeps_its_executions() {
+async fn a_third_layout_file_gains_definitions_and_keeps_its_executions() {
     let dir = tempfile::tempdir().unwrap();
     let job = JobId::random();
     {
@@ -233,7 +233,7 @@ async fn a_second_layout_file_gains_definitions_and_keeps_its_executions() {
             rusqlite::params![arn(&job.to_string()), job.to_string()],
         )
         .unwrap();
-        c.pragma_update(None, "user_version", 2).unwrap();
+        c.pragma_update(None, "user_version", 3).unwrap();
     }
     let db = Db::open(dir.path()).unwrap();
     assert_eq!(user_version(dir.path()), VERSION);

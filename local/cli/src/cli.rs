@@ -1,0 +1,33 @@
+//! The `jobs` command line: `jobs local ...` and the client commands, with
+//! the client's global options.
+
+use clap::{Parser, Subcommand};
+use jobs_client::{ClientArgs, ClientCommand};
+
+use crate::local::LocalCommand;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "jobs",
+    version,
+    about = "The jobs API: run it on this machine, or call a local or deployed stack",
+    after_help = jobs_client::CREDENTIALS_HELP
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub client: ClientArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// The local stack: the whole system on this machine, with no AWS account
+    #[command(subcommand)]
+    Local(LocalCommand),
+    #[command(flatten)]
+    Client(ClientCommand),
+}
+
+#[cfg(test)]
+mod tests;

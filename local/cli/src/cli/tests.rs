@@ -1,0 +1,103 @@
+use clap::{CommandFactory, Parser};
+use jobs_client::{ReplayArgs, Switch};
+
+use super::*;
+
+fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+    Cli::try_parse_from(std::iter::once("jobs").chain(args.iter().copied()))
+}
+
+#[test]
+fn the_command_line_is_well_formed() {
+    Cli::command().debug_assert();
+}
+
+#[test]
+fn client_commands_are_top_level_with_global_options_anywhere() {
+    let cli = parse(&[
+        "submit",
+        "--seconds",
+        "3",
+        "--wait",
+        "--url",
+        "http://127.0.0.1:4000",
+    ])
+    .unwrap();
+    assert_eq!(cli.client.url.as_deref(), Some("http://127.0.0.1:4000"));
+    match cli.command {
+        Command::Client(ClientCommand::Submit(submit)) => {
+            assert_eq!(submit.seconds, 3);
+            assert!(submit.wait);
+            assert_eq!(submit.wait_timeout, 600);
+            assert_eq!(submit.idempotency_key, None);
+        }
+        other => panic!("{other:?}"),
+    }
+    let cli = parse(&["--region", "eu-west-2", "get", "x"]).unwrap();
+    assert_eq!(cli.client.region.as_deref(), Some("eu-west-2"));
+    assert!(matches!(
+        cli.command,
+        Command::Client(ClientCommand::Get { ref job_id }) if job_id == "x"
+    ));
+    assert!(parse(&["submit"]).is_err(), "--seconds is required");
+    assert!(parse(&["submit", "--seconds", "1", "--wait-timeout", "5"]).is_err());
+}
+
+#[test]
+fn local_start_takes_the_stacks_options_and_the_global_region() {
+    let cli = parse(&[
+        "local",
+        "start",
+        "--addr",
+        "127.0.0.1:0",
+        "--data-dir",
+        "/tmp/x",
+        "--region",
+        "eu-west-1",
+    ])
+    .unwrap();
+    assert_eq!(cli.client.region.as_deref(), Some("eu-west-1"));
+    let Command::Local(LocalCommand::Start(start)) = cli.command else {
+        panic!("not local start");
+    };
+    assert_eq!(start.addr.to_string(), "127.0.0.1:0");
+    assert_eq!(start.data_dir, std::path::PathBuf::from("/tmp/x"));
+    // `start` belongs under `local`.
+    assert!(parse(&["start"]).is_err());
+}
+
+#[test]
+fn faults_take_fail_or_ok() {
+    let cli = parse(&["faults", "--error-handler-writes", "fail"]).unwrap();
+    assert!(matches!(
+        cli.command,
+        Command::Client(ClientCommand::Faults {
+            error_handler_writes: Some(Switch::Fail),
+            processor_writes: None
+        })
+    ));
+    assert!(parse(&["faults", "--error-handler-writes", "maybe"]).is_err());
+}
+
+#[test]
+fn times_are_rfc3339_now_or_a_duration_ago() {
+    let cli = parse(&["replay", "--from", "2h", "--to", "now", "--name", "r1"]).unwrap();
+    let Command::Client(ClientCommand::Replay(ReplayArgs { from, to, name, .. })) = cli.command
+    else {
+        panic!("not replay");
+    };
+    let ago = chrono::Utc::now() - from.unwrap();
+    assert!(ago > chrono::Duration::minutes(119) && ago < chrono::Duration::minutes(121));
+    assert!(to.is_some());
+    assert_eq!(name.as_deref(), Some("r1"));
+    assert!(parse(&["archive", "--from", "yesterday"]).is_err());
+    let cli = parse(&["archive", "--from", "2026-11-25T12:00:00Z", "--json"]).unwrap();
+    assert!(matches!(
+        cli.command,
+        Command::Client(ClientCommand::Archive {
+            json: true,
+            from: Some(_),
+            to: None
+        })
+    ));
+}

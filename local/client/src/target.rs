@@ -1,0 +1,54 @@
+//! Which stack a command talks to: `--url` when given, else the stack named
+//! by `--stack` (its CloudFormation outputs), else the local stack at its
+//! default address.
+
+use crate::api::{self, ApiClient, ApiError, Endpoint};
+use crate::args::{ClientArgs, DEFAULT_URL};
+
+/// The stack a command talks to, and how.
+pub struct Target {
+    pub api: ApiClient,
+    pub home: Home,
+}
+
+pub enum Home {
+    /// The local stack: its `/local` endpoints stand in for the AWS consoles.
+    Local,
+    /// A deployed API reached by its URL alone: only its own routes.
+    DeployedApi,
+}
+
+impl Target {
+    /// A target for `api` alone, local or deployed as its URL says.
+    pub fn api(api: ApiClient) -> Self {
+        let home = if api.endpoint().is_aws() {
+            Home::DeployedApi
+        } else {
+            Home::Local
+        };
+        Self { api, home }
+    }
+
+    pub fn is_local(&self) -> bool {
+        matches!(self.home, Home::Local)
+    }
+
+    /// Resolves `args`: credentials, region and, for a deployed stack, its
+    /// outputs.
+    pub async fn connect(args: &ClientArgs) -> anyhow::Result<Self> {
+        let url = args.url.as_deref().map(str::trim).filter(|u| !u.is_empty());
+        let endpoint = Endpoint::parse(url.unwrap_or(DEFAULT_URL))?;
+        let lookup = |name: &str| std::env::var(name).ok();
+        let region = api::resolve_region(args.region.as_deref(), &endpoint, lookup);
+        let credentials = api::credentials_for(&endpoint, lookup)?;
+        Ok(Self::api(ApiClient::new(endpoint, region, credentials)?))
+    }
+}
+
+/// What `command` needs that a deployed API reached by URL alone lacks.
+pub fn needs_stack(command: &str) -> ApiError {
+    ApiError::LocalOnly(format!(
+        "`{command}` reads the local stack's /local endpoints, which a deployed API does not \
+         have; on AWS see the Step Functions and EventBridge consoles (docs/deploy.md)"
+    ))
+}
