@@ -16,6 +16,9 @@ venv="$tools/venv"
 started=$SECONDS
 pids=()
 
+# One build from scratch: incremental state would only take disk and time.
+export CARGO_INCREMENTAL=0
+
 step() { printf '\n==> %s  [%ss]\n' "$*" "$((SECONDS - started))"; }
 
 cleanup() {
