@@ -119,6 +119,13 @@ scripts/newman.sh "http://127.0.0.1:$stack_port"
 scripts/schemathesis.sh "http://127.0.0.1:$stack_port"
 kill "$stack_pid" 2>/dev/null || true
 
+step "the console in headless Chromium (Playwright)"
+if [[ ! -x /usr/bin/chromium ]]; then
+  apt-get update && apt-get install -y chromium
+fi
+"$venv/bin/python" scripts/console_browser_test.py --binary "$root/target/debug/jobs" \
+  --screenshots "$tools/console-screenshots"
+
 step "CDK app (tsc, jest, synth, cdk-nag, cfn-lint, checkov)"
 cdk/scripts/test.sh
 

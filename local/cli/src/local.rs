@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Subcommand;
+use jobs_client::ClientArgs;
 use jobs_local::{Config, Stack, StartArgs};
 use tracing_subscriber::EnvFilter;
 
@@ -10,12 +11,18 @@ use tracing_subscriber::EnvFilter;
 pub enum LocalCommand {
     /// Start the local stack: gateway, API, workflow runtime, SQLite store and failed-jobs bus
     Start(StartArgs),
+    /// Print the URL that opens the running local stack's console in a
+    /// browser (asked of the stack with the local credentials)
+    Console,
 }
 
-/// `region` is the global `--region`, shared with the client commands.
-pub async fn run(cmd: LocalCommand, region: Option<&str>) -> ExitCode {
+/// `client` holds the global options, shared with the client commands.
+pub async fn run(cmd: LocalCommand, client: &ClientArgs) -> ExitCode {
     match cmd {
-        LocalCommand::Start(args) => start(Config::from_args(&args, region)).await,
+        LocalCommand::Start(args) => {
+            start(Config::from_args(&args, client.region.as_deref())).await
+        }
+        LocalCommand::Console => jobs_client::print_console_url(client).await,
     }
 }
 
@@ -62,6 +69,7 @@ fn banner(stack: &Stack) -> String {
         "\
 The local jobs stack is running
   URL           {url}
+  Console       {console}
   Region        {region}
   Access key    {key}
   Secret key    {secret}
@@ -74,6 +82,7 @@ Every request must be signed with AWS Signature V4 (service execute-api), e.g.:
   jobs submit --seconds 3 --wait
 Stop with Ctrl-C.
 ",
+        console = stack.console_url(),
         region = c.region,
         key = c.access_key_id,
         secret = c.secret_access_key,

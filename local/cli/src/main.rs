@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         }
     };
     match command {
-        Ok(cmd) => runtime.block_on(local::run(cmd, cli.client.region.as_deref())),
+        Ok(cmd) => runtime.block_on(local::run(cmd, &cli.client)),
         Err(cmd) => runtime.block_on(jobs_client::run_and_report(&cli.client, cmd)),
     }
 }

@@ -7,7 +7,8 @@ use http::Method;
 use jobs_domain::job::timestamp;
 use jobs_domain::JobId;
 use jobs_local_wire::{
-    ArchiveListing, FaultSettings, FaultUpdate, JobExecutions, ReplayRequest, ReplayView,
+    ArchiveListing, ConsoleLink, FaultSettings, FaultUpdate, JobExecutions, ReplayRequest,
+    ReplayView,
 };
 
 use crate::api::json_body;
@@ -94,7 +95,39 @@ async fn local_history(
         let history: JobExecutions = response.json()?;
         write!(output.out, "{}", render::timeline(&history.executions))?;
     }
+    if let Some(link) = console_link(target, &id).await {
+        writeln!(output.err, "console: {link}")?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The job's page in the local stack's console, opened with its token;
+/// `None` for a deployed stack, or a local one without a console.
+pub async fn console_link(target: &Target, id: &JobId) -> Option<String> {
+    if !target.is_local() {
+        return None;
+    }
+    let response = target
+        .api
+        .call(Method::GET, "/local/console", &[], None, &[])
+        .await
+        .ok()?;
+    let link: ConsoleLink = response.json().ok()?;
+    Some(link.job(&id.to_string()))
+}
+
+/// `jobs local console`: the URL that opens the local stack's console (with
+/// the token it made at start), for whoever holds its credentials.
+pub async fn console_url(target: &Target) -> anyhow::Result<String> {
+    if !target.is_local() {
+        return Err(local_only("local console", target.api.endpoint()).into());
+    }
+    let response = target
+        .api
+        .call(Method::GET, "/local/console", &[], None, &[])
+        .await?;
+    let link: ConsoleLink = response.json()?;
+    Ok(link.url)
 }
 
 async fn local_archive(

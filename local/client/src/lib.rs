@@ -68,5 +68,24 @@ pub async fn run_and_report(args: &ClientArgs, cmd: ClientCommand) -> ExitCode {
     }
 }
 
+/// `jobs local console`: prints the URL that opens the local stack's
+/// console. Exit code 0, or 2 with the error on stderr.
+pub async fn print_console_url(args: &ClientArgs) -> ExitCode {
+    let url = async {
+        let target = Target::connect(args).await?;
+        commands::console_url(&target).await
+    };
+    match url.await {
+        Ok(url) => {
+            println!("{url}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

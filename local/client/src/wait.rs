@@ -40,12 +40,19 @@ pub async fn submit(
         .call(Method::POST, "/jobs", &[], json_body(&body), &headers)
         .await?;
     let Accepted { id } = created.json()?;
+    let link = crate::commands::console_link(target, &id).await;
     if !submit.wait {
         writeln!(output.out, "{id}")?;
         if let Some(location) = created.header(http::header::LOCATION) {
             writeln!(output.err, "location: {location}")?;
         }
+        if let Some(link) = link {
+            writeln!(output.err, "console: {link}")?;
+        }
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(link) = link {
+        writeln!(output.err, "console: {link}")?;
     }
     let job = wait_for(target, id, &submit, output).await?;
     writeln!(output.out, "{}", render::job_json(&job))?;

@@ -34,6 +34,15 @@ impl Local {
         target(&self.stack.base_url(), DEFAULT_SECRET_ACCESS_KEY)
     }
 
+    /// The line `submit` and `history` print for the job's console page.
+    fn console_line(&self, id: &str) -> String {
+        format!(
+            "console: {}/console/jobs/{id}?token={}",
+            self.stack.base_url(),
+            self.stack.console_token.as_str()
+        )
+    }
+
     async fn job_rows(&self) -> i64 {
         self.stack
             .db
@@ -162,7 +171,10 @@ async fn submit_prints_the_id_and_the_location() {
     assert_eq!(ran.result.unwrap(), ExitCode::SUCCESS);
     let id = ran.out.trim();
     assert!(id.parse::<uuid::Uuid>().is_ok(), "{:?}", ran.out);
-    assert_eq!(ran.err.trim(), format!("location: /jobs/{id}"));
+    assert_eq!(
+        ran.err.trim(),
+        format!("location: /jobs/{id}\n{}", local.console_line(id))
+    );
     assert_eq!(local.job_rows().await, 1);
 }
 
@@ -172,6 +184,13 @@ async fn submit_wait_follows_the_job_to_success_and_exits_0() {
     let ran = run(&local.target(), ClientCommand::Submit(submit(1, true))).await;
     assert_eq!(ran.result.unwrap(), ExitCode::SUCCESS, "{}", ran.err);
     let mut lines = ran.err.lines();
+    let job_id = ran.out.split('"').nth(3).unwrap_or_default();
+    assert_eq!(
+        lines.next().unwrap(),
+        local.console_line(job_id),
+        "{}",
+        ran.err
+    );
     assert!(lines.next().unwrap().contains("submitted, waiting"));
     // One line per status change, in the order the job went through them.
     let statuses: Vec<&str> = lines
@@ -397,6 +416,7 @@ async fn history_renders_the_timeline_or_the_raw_json() {
         ran.out
     );
     assert!(lines[1].starts_with("  started "), "{}", ran.out);
+    assert_eq!(ran.err.trim(), local.console_line(&id));
     let kinds: Vec<&str> = lines[2..]
         .iter()
         .map(|l| l.split_whitespace().nth(1).unwrap())
@@ -612,4 +632,18 @@ async fn faults_and_the_aws_side_refuse_a_deployed_api_reached_by_url_alone() {
         let err = api_error(run(&target, cmd).await.result).to_string();
         assert!(err.contains("does not have"), "{err}");
     }
+}
+
+#[tokio::test]
+async fn local_console_gives_the_url_that_opens_the_console() {
+    let local = Local::start().await;
+    let url = jobs_client::commands::console_url(&local.target())
+        .await
+        .unwrap();
+    assert_eq!(url, local.stack.console_url());
+    let deployed = target(
+        "https://abc123.execute-api.eu-west-1.amazonaws.com/prod",
+        "x",
+    );
+    assert!(jobs_client::commands::console_url(&deployed).await.is_err());
 }

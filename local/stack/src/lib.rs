@@ -6,6 +6,7 @@
 pub mod app;
 pub mod bus;
 pub mod config;
+pub mod console;
 pub mod faults;
 pub mod gateway;
 pub mod local_api;

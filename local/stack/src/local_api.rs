@@ -18,10 +18,12 @@ use serde_json::Value;
 use tracing::error;
 
 use jobs_local_wire::{
-    ArchiveListing, ExecutionView, JobExecutions, ReplayRequest, ReplayState, ReplayView,
+    ArchiveListing, ConsoleLink, ExecutionView, JobExecutions, ReplayRequest, ReplayState,
+    ReplayView,
 };
 
 use crate::bus::{Bus, ReplayError, ARCHIVE_NAME};
+use crate::console::{self, Token};
 use crate::faults::{FaultUpdate, Faults};
 use crate::gateway::message;
 use crate::store::ExecutionStore;
@@ -31,6 +33,9 @@ pub struct LocalState {
     pub executions: ExecutionStore,
     pub bus: Arc<Bus>,
     pub faults: Arc<Faults>,
+    /// The console's token, which `GET /local/console` hands to whoever
+    /// holds the stack's credentials.
+    pub console: Token,
 }
 
 pub fn router(state: LocalState) -> Router {
@@ -39,6 +44,7 @@ pub fn router(state: LocalState) -> Router {
         .route("/local/archive", get(archive))
         .route("/local/replays", post(replay))
         .route("/local/faults", get(get_faults).put(put_faults))
+        .route("/local/console", get(console_url))
         .with_state(state)
 }
 
@@ -81,7 +87,10 @@ struct Window {
 }
 
 /// Absent bounds mean "from the beginning" and "until now".
-fn window(from: Option<&str>, to: Option<&str>) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
+pub fn window(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
     let parse = |name: &str, text: Option<&str>, default: DateTime<Utc>| match text {
         None => Ok(default),
         Some(t) => parse_timestamp(t).ok_or_else(|| {
@@ -165,4 +174,20 @@ async fn put_faults(State(state): State<LocalState>, body: Bytes) -> Response {
             ),
         ),
     }
+}
+
+/// The console's URL and token, for the host the request was sent to (the
+/// CLI prints it; `submit` and `history` make job links of it).
+async fn console_url(State(state): State<LocalState>, headers: http::HeaderMap) -> Response {
+    let host = headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:3000");
+    let base = format!("http://{host}");
+    Json(ConsoleLink {
+        url: console::url(&base, &state.console),
+        base: format!("{base}/console"),
+        token: state.console.as_str().to_owned(),
+    })
+    .into_response()
 }

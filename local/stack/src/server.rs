@@ -18,12 +18,13 @@ use tracing::{info, warn};
 
 use crate::bus::Bus;
 use crate::config::Config;
+use crate::console::{self, ConsoleState, Token};
 use crate::faults::{Faults, FaultyStore, Role};
 use crate::gateway::sigv4::{Credentials, Verifier};
 use crate::gateway::Gateway;
 use crate::local_api::LocalState;
-use crate::runtime::executions::{workflow_timeout, Recovery};
-use crate::runtime::{LocalTasks, Runtime};
+use crate::runtime::executions::Recovery;
+use crate::runtime::{LocalTasks, Runtime, Workflow};
 use crate::store::{ArchiveStore, Db, ExecutionStore, SqliteJobStore};
 
 /// A running local stack.
@@ -37,6 +38,9 @@ pub struct Stack {
     pub runtime: Runtime,
     pub faults: Arc<Faults>,
     pub recovery: Recovery,
+    /// Opens the console; see [`Stack::console_url`].
+    pub console_token: Token,
+    console: axum::Router,
     stopping: CancellationToken,
     server: JoinHandle<std::io::Result<()>>,
 }
@@ -68,23 +72,30 @@ impl Stack {
 
         let bus = Arc::new(Bus::new(archive, clock.clone()));
         let tasks = Arc::new(LocalTasks::new(processor, error_handler, bus.clone()));
-        let definition = match &config.workflow {
-            Some(p) => std::fs::read_to_string(p)
-                .with_context(|| format!("reading the workflow definition {}", p.display()))?,
-            None => crate::runtime::executions::DEFINITION.to_owned(),
+        let workflow = match &config.workflow {
+            None => Workflow::jobs(&config.region),
+            Some(path) => {
+                let source = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the definition {}", path.display()))?;
+                Workflow::load(&source, &config.region).map_err(|e| {
+                    anyhow::anyhow!("the definition {} is not valid: {e}", path.display())
+                })?
+            }
         };
-        let machine = crate::runtime::load_definition(&definition, &config.region)
-            .map_err(anyhow::Error::msg)?;
         let runtime = Runtime::new(
             tasks,
             executions.clone(),
             clock.clone(),
             &config.region,
-            machine,
+            workflow,
         );
+        runtime
+            .record_definition()
+            .await
+            .context("recording the workflow definition")?;
         bus.set_workflow(Arc::new(runtime.clone()));
         let policy = SweepPolicy::new(
-            workflow_timeout(),
+            runtime.workflow().timeout(),
             config.sweep_period,
             DEFAULT_MAX_REDRIVES,
             DEFAULT_BATCH,
@@ -97,6 +108,7 @@ impl Stack {
             policy,
         );
         let service = JobService::new(store, Arc::new(runtime.clone()), clock);
+        let console_token = Token::random();
 
         let verifier = Verifier::new(
             Credentials {
@@ -106,14 +118,26 @@ impl Stack {
             &config.region,
             "execute-api",
         );
+        let gateway = Arc::new(Gateway::new(verifier));
+        let console = console::router(ConsoleState::new(console::Parts {
+            token: console_token.clone(),
+            jobs: jobs.clone(),
+            executions: executions.clone(),
+            bus: bus.clone(),
+            faults: faults.clone(),
+            api: gateway.validated(jobs_api::routes(service.clone())),
+            workflow: runtime.workflow().clone(),
+        }));
         let app = crate::app::router(
-            &Arc::new(Gateway::new(verifier)),
+            &gateway,
             service,
             LocalState {
                 executions,
                 bus: bus.clone(),
                 faults: faults.clone(),
+                console: console_token.clone(),
             },
+            console.clone(),
         );
 
         let listener = tokio::net::TcpListener::bind(config.addr)
@@ -156,6 +180,8 @@ impl Stack {
             runtime,
             faults,
             recovery,
+            console_token,
+            console,
             stopping,
             server,
         })
@@ -163,6 +189,16 @@ impl Stack {
 
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The console's routes alone, as the stack serves them (for tests).
+    pub fn console_router(&self) -> axum::Router {
+        self.console.clone()
+    }
+
+    /// The URL that opens the console, valid while this stack runs.
+    pub fn console_url(&self) -> String {
+        console::url(&self.base_url(), &self.console_token)
     }
 
     /// Stops serving, leaves running executions to be resumed at the next

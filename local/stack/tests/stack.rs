@@ -509,6 +509,33 @@ async fn a_workflow_file_that_cannot_run_stops_the_start_with_the_reason() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_url_is_given_only_to_a_signed_request_and_the_console_keeps_out_sigv4() {
+    let dir = tempfile::tempdir().unwrap();
+    let stack = common::start(dir.path()).await;
+    let api = Api::of(&stack);
+    let reply = api.call(Method::GET, "/local/console", None, &[]).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body["url"], stack.console_url().as_str());
+    assert_eq!(reply.body["token"], stack.console_token.as_str());
+    let unsigned = api.request(Method::GET, "/local/console", None, &[], Signing::Unsigned);
+    assert_eq!(api.send(unsigned).await.status, StatusCode::FORBIDDEN);
+    // A signature opens the API, not the console: it needs its token.
+    let signed = api.request(Method::GET, "/console/jobs", None, &[], Signing::Signed);
+    assert_eq!(api.send(signed).await.status, StatusCode::UNAUTHORIZED);
+    // And the console's cookie opens no API route.
+    let cookie = format!("jobs_console={}", stack.console_token.as_str());
+    let with_cookie = api.request(
+        Method::GET,
+        "/local/faults",
+        None,
+        &[("cookie", &cookie)],
+        Signing::Unsigned,
+    );
+    assert_eq!(api.send(with_cookie).await.status, StatusCode::FORBIDDEN);
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_local_sweep_redrives_a_job_whose_execution_was_lost() {
     use jobs_domain::ports::{JobStore, StatusChange};
     use jobs_domain::status::Cause;

@@ -69,6 +69,16 @@ impl Gateway {
             .route_layer(from_fn_with_state(self.clone(), authorize))
     }
 
+    /// `routes` with body validation alone, for a caller inside the stack
+    /// that authorized the request its own way (the console's submit form
+    /// goes through the API's routes so, with the same model).
+    pub fn validated<S: Clone + Send + Sync + 'static>(
+        self: &Arc<Self>,
+        routes: Router<S>,
+    ) -> Router<S> {
+        routes.route_layer(from_fn_with_state(self.clone(), validate_body))
+    }
+
     fn model(&self, method: &Method, path: &str) -> Option<&BodySchema> {
         self.models
             .iter()

@@ -7,12 +7,10 @@
 //! state it entered (the tasks are safe to run twice), so none stays stuck.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use jobs_asl::{
-    ExecutionSpec, Executor, HistoryEvent, HistorySink, Resume, StateMachine, TaskHandler,
-};
+use jobs_asl::{ExecutionSpec, Executor, HistoryEvent, HistorySink, Resume, TaskHandler};
 use jobs_domain::ports::{Clock, StartError, StoreError, WorkflowInput, WorkflowStarter};
 use jobs_domain::sweep::{Decision, Sweeper};
 use serde_json::Value;
@@ -20,46 +18,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{error, info, Instrument};
 
-use crate::bus::BUS_NAME;
-use crate::runtime::tasks::{ERROR_HANDLER_FUNCTION, PROCESSOR_FUNCTION};
+use crate::runtime::workflow::{Workflow, ACCOUNT};
 use crate::store::{Ending, ExecutionRecord, ExecutionStatus, ExecutionStore, SqliteJobStore};
 
-/// The workflow the deployed stack runs, and the local stack unless told otherwise.
-pub const DEFINITION: &str = include_str!("../../../../statemachine/jobs.asl.json");
-/// The account id every local ARN carries.
-pub const ACCOUNT: &str = "000000000000";
 pub const STATE_MACHINE_NAME: &str = "jobs-workflow";
-
-/// The project's workflow definition with its `${...}` filled in for `region`.
-pub fn load_machine(region: &str) -> StateMachine {
-    load_definition(DEFINITION, region).expect("statemachine/jobs.asl.json is a valid definition")
-}
-
-/// A workflow definition (JSONPath or JSONata) with the project's `${...}` placeholders
-/// filled in for `region`; the error says why it cannot run.
-pub fn load_definition(definition: &str, region: &str) -> Result<StateMachine, String> {
-    let function = |name: &str| format!("arn:aws:lambda:{region}:{ACCOUNT}:function:{name}");
-    let vars: HashMap<String, String> = [
-        ("ProcessorFunctionArn", function(PROCESSOR_FUNCTION)),
-        ("ErrorHandlerFunctionArn", function(ERROR_HANDLER_FUNCTION)),
-        ("FailedJobsEventBusName", BUS_NAME.to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    StateMachine::from_json(&jobs_asl::substitute(definition, &vars))
-        .map_err(|e| format!("the workflow definition cannot run: {e}"))
-}
-
-/// The workflow's `TimeoutSeconds`: no execution runs longer. The sweep's
-/// bound is derived from it, here as on AWS (where CDK reads the same file).
-pub fn workflow_timeout() -> std::time::Duration {
-    let v: Value = serde_json::from_str(DEFINITION).expect("the definition is JSON");
-    let seconds = v["TimeoutSeconds"]
-        .as_u64()
-        .expect("statemachine/jobs.asl.json sets a whole TimeoutSeconds");
-    std::time::Duration::from_secs(seconds)
-}
 
 #[derive(Clone)]
 pub struct Runtime {
@@ -67,13 +29,29 @@ pub struct Runtime {
 }
 
 struct Inner {
-    executor: Executor,
+    /// The definition new executions run.
+    current: Arc<Loaded>,
+    /// Definitions that executions recorded by an earlier start ran, loaded
+    /// when one of them is resumed.
+    earlier: Mutex<HashMap<String, Arc<Loaded>>>,
+    handler: Arc<dyn TaskHandler>,
     executions: ExecutionStore,
     clock: Arc<dyn Clock>,
     region: String,
-    start_at: String,
     tasks: TaskTracker,
     stopping: CancellationToken,
+}
+
+struct Loaded {
+    workflow: Workflow,
+    executor: Executor,
+}
+
+impl Loaded {
+    fn new(workflow: Workflow, handler: Arc<dyn TaskHandler>, region: &str) -> Arc<Self> {
+        let executor = Executor::new(workflow.machine.clone(), handler).with_region(region);
+        Arc::new(Self { workflow, executor })
+    }
 }
 
 /// Persists each history event of one execution as the interpreter records it.
@@ -101,27 +79,79 @@ pub struct Recovery {
 }
 
 impl Runtime {
-    /// A runtime for `machine` (see [`load_definition`]).
+    /// A runtime whose new executions run `workflow`. Call
+    /// [`Runtime::record_definition`] before the first start.
     pub fn new(
         handler: Arc<dyn TaskHandler>,
         executions: ExecutionStore,
         clock: Arc<dyn Clock>,
         region: &str,
-        machine: StateMachine,
+        workflow: Workflow,
     ) -> Self {
-        let start_at = machine.start_at().to_owned();
-        let machine = Arc::new(machine);
         Self {
             inner: Arc::new(Inner {
-                executor: Executor::new(machine, handler).with_region(region),
+                current: Loaded::new(workflow, handler.clone(), region),
+                earlier: Mutex::new(HashMap::new()),
+                handler,
                 executions,
                 clock,
                 region: region.to_owned(),
-                start_at,
                 tasks: TaskTracker::new(),
                 stopping: CancellationToken::new(),
             }),
         }
+    }
+
+    /// The definition new executions run.
+    pub fn workflow(&self) -> &Workflow {
+        &self.inner.current.workflow
+    }
+
+    /// Keeps the current definition's text in the store, where each
+    /// execution's `definition` hash finds it.
+    pub async fn record_definition(&self) -> Result<(), StoreError> {
+        let w = &self.inner.current.workflow;
+        self.inner
+            .executions
+            .save_definition(&w.hash, &w.text)
+            .await
+    }
+
+    /// The definition an execution ran: the one it recorded, or the current
+    /// one for executions recorded before definitions were kept.
+    async fn loaded_for(&self, record: &ExecutionRecord) -> Result<Arc<Loaded>, String> {
+        let current = &self.inner.current;
+        let Some(hash) = record
+            .definition
+            .as_deref()
+            .filter(|h| *h != current.workflow.hash)
+        else {
+            return Ok(current.clone());
+        };
+        if let Some(found) = self
+            .inner
+            .earlier
+            .lock()
+            .expect("definitions lock")
+            .get(hash)
+        {
+            return Ok(found.clone());
+        }
+        let text = self
+            .inner
+            .executions
+            .definition(hash)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("its definition {hash} is not in the store"))?;
+        let workflow = Workflow::from_text(text)?;
+        let loaded = Loaded::new(workflow, self.inner.handler.clone(), &self.inner.region);
+        self.inner
+            .earlier
+            .lock()
+            .expect("definitions lock")
+            .insert(hash.to_owned(), loaded.clone());
+        Ok(loaded)
     }
 
     pub fn state_machine_arn(&self) -> String {
@@ -160,16 +190,32 @@ impl Runtime {
                 continue;
             }
             // A job already final is resumed too, so its execution ends.
+            let loaded = match self.loaded_for(&record).await {
+                Ok(loaded) => loaded,
+                Err(why) => {
+                    error!(job_id = %record.job_id, execution = %record.name, error = %why, "cannot resume an execution");
+                    let ending = Ending {
+                        status: ExecutionStatus::Failed,
+                        at: self.inner.clock.now(),
+                        output: None,
+                        error: Some("States.Runtime".into()),
+                        cause: Some(format!("The execution could not be resumed: {why}")),
+                    };
+                    self.inner.executions.finish(record.seq, ending).await?;
+                    continue;
+                }
+            };
             let events = self.inner.executions.events(record.seq).await?;
-            let resume = plan_resume(&events, &self.inner.start_at, &record.input);
+            let start_at = loaded.workflow.start_at().to_owned();
+            let resume = plan_resume(&events, &start_at, &record.input);
             self.inner.executions.begin_redrive(record.seq).await?;
             info!(
                 job_id = %record.job_id,
                 execution = %record.name,
-                state = resume.as_ref().map(|r| r.state.as_str()).unwrap_or(self.inner.start_at.as_str()),
+                state = resume.as_ref().map(|r| r.state.as_str()).unwrap_or(start_at.as_str()),
                 "resuming an execution cut off by a stop"
             );
-            self.spawn(record, resume);
+            self.spawn(record, resume, loaded);
             recovery.executions_resumed += 1;
         }
         for job in jobs.queued_without_execution().await? {
@@ -209,7 +255,7 @@ impl Runtime {
         Ok(())
     }
 
-    fn spawn(&self, record: ExecutionRecord, resume: Option<Resume>) {
+    fn spawn(&self, record: ExecutionRecord, resume: Option<Resume>, loaded: Arc<Loaded>) {
         let inner = self.inner.clone();
         let span =
             tracing::info_span!("execution", job_id = %record.job_id, execution = %record.name);
@@ -229,7 +275,7 @@ impl Runtime {
                     // Stopping leaves the execution RUNNING, as a crash would,
                     // so the next start resumes it.
                     _ = inner.stopping.cancelled() => return,
-                    result = inner.executor.run(spec) => result,
+                    result = loaded.executor.run(spec) => result,
                 };
                 let ending = Ending {
                     status: result.status,
@@ -322,6 +368,7 @@ impl WorkflowStarter for Runtime {
             error: None,
             cause: None,
             replay_name: input.replay.as_ref().map(|r| r.name.clone()),
+            definition: Some(self.inner.current.workflow.hash.clone()),
         };
         if self.inner.stopping.is_cancelled() {
             return Err(StartError::Unavailable(
@@ -334,7 +381,7 @@ impl WorkflowStarter for Runtime {
             Err(StoreError::Unavailable(m)) => return Err(StartError::Unavailable(m)),
             Err(e) => return Err(StartError::Refused(e.to_string())),
         }
-        self.spawn(record, None);
+        self.spawn(record, None, self.inner.current.clone());
         Ok(())
     }
 }
@@ -343,20 +390,6 @@ impl WorkflowStarter for Runtime {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn the_definition_loads_with_local_arns() {
-        let machine = load_machine("eu-west-1");
-        assert_eq!(machine.start_at(), "ProcessJob");
-        let jsonata = load_definition(
-            include_str!("../../../../statemachine/jobs.jsonata.asl.json"),
-            "eu-west-1",
-        )
-        .unwrap();
-        assert_eq!(jsonata.start_at(), "ProcessJob");
-        let e = load_definition(r#"{"StartAt": "A", "States": {}}"#, "eu-west-1").unwrap_err();
-        assert!(e.starts_with("the workflow definition cannot run: "), "{e}");
-    }
 
     #[test]
     fn resume_picks_the_last_state_entered_with_its_input() {

@@ -10,6 +10,18 @@ use super::sqlite::{Cached, Db, DbError};
 
 pub use jobs_local_wire::ArchivedEvent;
 
+/// A replay as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplayRecord {
+    pub name: String,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub started_at: DateTime<Utc>,
+    pub events_replayed: u64,
+    /// RUNNING until every event of its window has been sent, then COMPLETED.
+    pub state: String,
+}
+
 #[derive(Clone)]
 pub struct ArchiveStore {
     db: Db,
@@ -117,6 +129,44 @@ impl ArchiveStore {
                     [name],
                 )?;
                 Ok(())
+            })
+            .await
+            .map_err(store_error)
+    }
+
+    /// The latest replays, newest first.
+    pub async fn replays(&self, limit: usize) -> Result<Vec<ReplayRecord>, StoreError> {
+        self.db
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT name, event_start, event_end, started_at, events_replayed, state
+                     FROM replays ORDER BY started_at DESC, name LIMIT ?1",
+                )?;
+                let rows = st.query_map([limit as i64], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, String>(5)?,
+                    ))
+                })?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (name, from, to, started, n, state) = row?;
+                    let corrupt =
+                        || DbError::Sql(format!("corrupt: replay {name} has an unreadable time"));
+                    out.push(ReplayRecord {
+                        from: parse_timestamp(&from).ok_or_else(corrupt)?,
+                        to: parse_timestamp(&to).ok_or_else(corrupt)?,
+                        started_at: parse_timestamp(&started).ok_or_else(corrupt)?,
+                        events_replayed: n.max(0) as u64,
+                        state,
+                        name,
+                    });
+                }
+                Ok(out)
             })
             .await
             .map_err(store_error)

@@ -7,7 +7,7 @@ use jobs_domain::job::{parse_timestamp, timestamp};
 use jobs_domain::ports::StoreError;
 use jobs_domain::JobId;
 use jobs_local_wire::ExecutionView;
-use rusqlite::{params, Row};
+use rusqlite::{params, OptionalExtension, Row};
 use serde_json::Value;
 
 use super::jobs::store_error;
@@ -29,6 +29,10 @@ pub struct ExecutionRecord {
     pub error: Option<String>,
     pub cause: Option<String>,
     pub replay_name: Option<String>,
+    /// The SHA-256 of the definition it runs (see
+    /// [`ExecutionStore::save_definition`]); `None` for executions recorded
+    /// before definitions were kept.
+    pub definition: Option<String>,
 }
 
 impl ExecutionRecord {
@@ -65,8 +69,7 @@ pub struct ExecutionStore {
     db: Db,
 }
 
-const COLUMNS: &str =
-    "arn, name, job_id, status, start_date, stop_date, input, output, error, cause, replay_name, seq";
+const COLUMNS: &str = "arn, name, job_id, status, start_date, stop_date, input, output, error, cause, replay_name, seq, definition";
 
 fn row_to_record(row: &Row<'_>) -> rusqlite::Result<Result<ExecutionRecord, String>> {
     let arn: String = row.get(0)?;
@@ -96,6 +99,7 @@ fn row_to_record(row: &Row<'_>) -> rusqlite::Result<Result<ExecutionRecord, Stri
             cause: row.get(9).map_err(|_| corrupt("cause"))?,
             replay_name: row.get(10).map_err(|_| corrupt("replay name"))?,
             seq: row.get(11).map_err(|_| corrupt("seq"))?,
+            definition: row.get(12).map_err(|_| corrupt("definition"))?,
             arn: arn.clone(),
         })
     })();
@@ -120,8 +124,8 @@ impl ExecutionStore {
         self.db
             .write(move |c| {
                 let n = c.exec(
-                    "INSERT INTO executions (arn, name, job_id, status, start_date, input, replay_name)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+                    "INSERT INTO executions (arn, name, job_id, status, start_date, input, replay_name, definition)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
                     params![
                         r.arn,
                         r.name,
@@ -129,7 +133,8 @@ impl ExecutionStore {
                         r.status.as_str(),
                         timestamp(&r.start_date),
                         r.input.to_string(),
-                        r.replay_name
+                        r.replay_name,
+                        r.definition
                     ],
                 )?;
                 Ok((n == 1).then(|| c.last_insert_rowid()))
@@ -207,6 +212,57 @@ impl ExecutionStore {
     pub async fn events(&self, seq: i64) -> Result<Vec<Value>, StoreError> {
         self.db
             .read(move |c| read_events(c, seq))
+            .await
+            .map_err(store_error)
+    }
+
+    /// Keeps a definition's text under its hash; keeping it again is a no-op.
+    pub async fn save_definition(&self, hash: &str, text: &str) -> Result<(), StoreError> {
+        let (hash, text) = (hash.to_owned(), text.to_owned());
+        self.db
+            .write(move |c| {
+                c.exec(
+                    "INSERT INTO definitions (hash, definition) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                    params![hash, text],
+                )?;
+                Ok(())
+            })
+            .await
+            .map_err(store_error)
+    }
+
+    /// The text of the definition with this hash.
+    pub async fn definition(&self, hash: &str) -> Result<Option<String>, StoreError> {
+        let hash = hash.to_owned();
+        self.db
+            .read(move |c| {
+                Ok(c.row(
+                    "SELECT definition FROM definitions WHERE hash = ?1",
+                    [hash],
+                    |r| r.get(0),
+                )
+                .optional()?)
+            })
+            .await
+            .map_err(store_error)
+    }
+
+    /// One execution by name, with its history events.
+    pub async fn named(
+        &self,
+        name: &str,
+    ) -> Result<Option<(ExecutionRecord, Vec<Value>)>, StoreError> {
+        let name = name.to_owned();
+        self.db
+            .read(move |c| {
+                let mut st =
+                    c.prepare_cached(&format!("SELECT {COLUMNS} FROM executions WHERE name = ?1"))?;
+                let Some(record) = collect(st.query_map([name], row_to_record)?)?.pop() else {
+                    return Ok(None);
+                };
+                let events = read_events(c, record.seq)?;
+                Ok(Some((record, events)))
+            })
             .await
             .map_err(store_error)
     }

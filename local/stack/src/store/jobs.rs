@@ -25,6 +25,10 @@ impl SqliteJobStore {
         Self { db }
     }
 
+    pub(super) fn db(&self) -> &Db {
+        &self.db
+    }
+
     /// Jobs still `Queued` that no execution was ever recorded for: the
     /// process stopped between storing the job and starting its execution.
     /// (The execution a job starts is named with the job's id.)
@@ -72,7 +76,7 @@ pub fn store_error(e: DbError) -> StoreError {
 
 /// A row as stored; turned into a `Job` outside the statement so a bad row is
 /// reported as corrupt rather than as a failed query.
-struct RawJob {
+pub(super) struct RawJob {
     id: String,
     status: String,
     parameters: String,
@@ -82,7 +86,7 @@ struct RawJob {
     updated_at: String,
 }
 
-fn raw_job(row: &Row<'_>) -> rusqlite::Result<RawJob> {
+pub(super) fn raw_job(row: &Row<'_>) -> rusqlite::Result<RawJob> {
     Ok(RawJob {
         id: row.get(0)?,
         status: row.get(1)?,
@@ -95,7 +99,7 @@ fn raw_job(row: &Row<'_>) -> rusqlite::Result<RawJob> {
 }
 
 impl RawJob {
-    fn into_job(self) -> Result<Job, String> {
+    pub(super) fn into_job(self) -> Result<Job, String> {
         let corrupt = |what: &str| format!("corrupt: job {} has an unreadable {what}", self.id);
         Ok(Job {
             id: self.id.parse::<JobId>().map_err(|_| corrupt("id"))?,

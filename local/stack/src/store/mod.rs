@@ -3,11 +3,13 @@
 pub mod archive;
 pub mod executions;
 pub mod jobs;
+pub mod listing;
 pub mod schema;
 pub mod sqlite;
 
-pub use archive::{ArchiveStore, ArchivedEvent};
+pub use archive::{ArchiveStore, ArchivedEvent, ReplayRecord};
 pub use executions::{Ending, ExecutionRecord, ExecutionStore};
 pub use jobs::SqliteJobStore;
 pub use jobs_asl::ExecutionStatus;
+pub use listing::{Cursor, JobPage, JobQuery, StatusCounts};
 pub use sqlite::{Db, DbError};

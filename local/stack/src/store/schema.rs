@@ -15,7 +15,7 @@ use super::sqlite::DbError;
 /// `PRAGMA user_version` of the layout below. Version 0 is either a new file
 /// or the first layout (history keyed by execution ARN), told apart by
 /// whether `executions` exists.
-pub const VERSION: i64 = 3;
+pub const VERSION: i64 = 4;
 
 const TABLES: &str = r#"
 CREATE TABLE IF NOT EXISTS jobs (
@@ -113,8 +113,6 @@ DROP TABLE history_events_v1;
 DROP TABLE executions_v1;
 "#;
 
-/// Brings the file to [`VERSION`] in one transaction: a failure leaves it as
-/// it was.
 /// Layout 3: jobs count their re-drives.
 const TO_REDRIVES: &str = "ALTER TABLE jobs ADD COLUMN redrives INTEGER NOT NULL DEFAULT 0;";
 
@@ -126,6 +124,25 @@ CREATE INDEX IF NOT EXISTS jobs_unfinished ON jobs(updated_at)
     WHERE status IN ('Queued', 'Running');
 "#;
 
+/// Layout 4: each execution names the definition it ran (by the SHA-256 of
+/// its text, kept once in `definitions`), so the console draws it from its
+/// own definition; and the console's job list reads newest first, optionally
+/// by status, from two indexes. Both are keyed by the creation time, which
+/// only grows, so the writer appends to them rather than touching a random
+/// page; a status change moves an entry between the ends of two status
+/// ranges.
+const TO_DEFINITIONS: &str = "ALTER TABLE executions ADD COLUMN definition TEXT;";
+const CONSOLE_TABLES: &str = r#"
+CREATE TABLE IF NOT EXISTS definitions (
+    hash TEXT PRIMARY KEY,
+    definition TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_listed ON jobs(created_at, id);
+CREATE INDEX IF NOT EXISTS jobs_listed_per_status ON jobs(status, created_at, id);
+"#;
+
+/// Brings the file to [`VERSION`] in one transaction: a failure leaves it as
+/// it was.
 pub fn migrate(conn: &mut Connection) -> Result<(), DbError> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > VERSION {
@@ -138,20 +155,25 @@ pub fn migrate(conn: &mut Connection) -> Result<(), DbError> {
         return Ok(());
     }
     let tx = conn.transaction()?;
-    let first_layout = version == 0
-        && has_column(&tx, "executions", "arn")?
-        && !has_column(&tx, "executions", "seq")?;
-    if first_layout {
-        tx.execute_batch(FROM_FIRST_LAYOUT)?;
-    }
-    tx.execute_batch(TABLES)?;
-    if first_layout {
-        tx.execute_batch(COPY_FIRST_LAYOUT)?;
+    if version < 2 {
+        let first_layout =
+            has_column(&tx, "executions", "arn")? && !has_column(&tx, "executions", "seq")?;
+        if first_layout {
+            tx.execute_batch(FROM_FIRST_LAYOUT)?;
+        }
+        tx.execute_batch(TABLES)?;
+        if first_layout {
+            tx.execute_batch(COPY_FIRST_LAYOUT)?;
+        }
     }
     if !has_column(&tx, "jobs", "redrives")? {
         tx.execute_batch(TO_REDRIVES)?;
     }
     tx.execute_batch(UNFINISHED_INDEX)?;
+    if !has_column(&tx, "executions", "definition")? {
+        tx.execute_batch(TO_DEFINITIONS)?;
+    }
+    tx.execute_batch(CONSOLE_TABLES)?;
     tx.pragma_update(None, "user_version", VERSION)?;
     tx.commit()?;
     Ok(())

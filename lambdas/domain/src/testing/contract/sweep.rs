@@ -113,7 +113,6 @@ pub async fn a_redrive_is_counted_once_per_claim_and_restarts_the_clock(subject:
         .unwrap();
     assert_eq!(second.redrives, 2);
     assert_eq!(found(store, again, 10).await, vec![(job.id, 2)]);
-    let mut expected = expected;
     expected.updated_at = again;
     assert_refused(
         store

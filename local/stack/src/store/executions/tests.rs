@@ -27,6 +27,7 @@ fn record(job: &JobId, name: &str, replay: Option<&str>, second: i64) -> Executi
         error: None,
         cause: None,
         replay_name: replay.map(str::to_owned),
+        definition: None,
     }
 }
 

@@ -207,6 +207,9 @@ fn the_writers_tables_have_no_index_on_a_random_key_but_the_lookups() {
         ("executions", "executions_running"),
         ("executions", "sqlite_autoindex_executions_1"),
         ("history_events", "history_by_execution"),
+        // Keyed by creation time, which only grows: the console's list.
+        ("jobs", "jobs_listed"),
+        ("jobs", "jobs_listed_per_status"),
         ("jobs", "jobs_unfinished"),
         ("jobs", "sqlite_autoindex_jobs_1"),
     ];
@@ -215,4 +218,44 @@ fn the_writers_tables_have_no_index_on_a_random_key_but_the_lookups() {
         .map(|(t, n)| (t.as_str(), n.as_str()))
         .collect();
     assert_eq!(got, expect);
+}
+
+#[tokio::test]
+async fn a_third_layout_file_gains_definitions_and_keeps_its_executions() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = JobId::random();
+    {
+        let c = Connection::open(dir.path().join("jobs.sqlite3")).unwrap();
+        c.execute_batch(super::TABLES).unwrap();
+        c.execute(
+            "INSERT INTO executions (arn, name, job_id, status, start_date, input)
+             VALUES (?1, ?2, ?2, 'SUCCEEDED', '2026-11-25T10:00:00.000Z', '{}')",
+            rusqlite::params![arn(&job.to_string()), job.to_string()],
+        )
+        .unwrap();
+        c.pragma_update(None, "user_version", 3).unwrap();
+    }
+    let db = Db::open(dir.path()).unwrap();
+    assert_eq!(user_version(dir.path()), VERSION);
+    let store = ExecutionStore::new(db.clone());
+    let runs = store.for_job(&job).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        runs[0].0.definition, None,
+        "an old execution names no definition"
+    );
+
+    store
+        .save_definition("h1", "{\"StartAt\": \"A\"}")
+        .await
+        .unwrap();
+    store
+        .save_definition("h1", "{\"StartAt\": \"A\"}")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.definition("h1").await.unwrap().as_deref(),
+        Some("{\"StartAt\": \"A\"}")
+    );
+    assert_eq!(store.definition("h2").await.unwrap(), None);
 }

@@ -1,0 +1,104 @@
+//! The fault switches the CLI's `faults` command has: make the processor's
+//! or the error handler's job-store writes fail, to reach the archive path.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use http::StatusCode;
+use maud::{html, Markup};
+use serde::Deserialize;
+use tracing::warn;
+
+use super::shell::{self, Nav};
+use super::ConsoleState;
+use crate::faults::{FaultSettings, FaultUpdate, Switch};
+
+#[derive(Debug, Deserialize)]
+pub struct Change {
+    /// `processor` or `error-handler`.
+    pub role: String,
+    /// `fail` or `ok`.
+    pub writes: String,
+}
+
+pub async fn page(State(state): State<ConsoleState>) -> Response {
+    render(state.inner.faults.settings()).into_response()
+}
+
+fn switch(role: &str, title: &str, what: &str, now: Switch) -> Markup {
+    let failing = now == Switch::Fail;
+    html! {
+        div class={ "switch card" @if failing { " on" } } data-role=(role) {
+            div class="switch-text" {
+                h2 { (title) }
+                p { (what) }
+                p class="state" { "Store writes: " strong { @if failing { "fail" } @else { "ok" } } }
+            }
+            form method="post" action="/console/faults" {
+                input type="hidden" name="role" value=(role);
+                input type="hidden" name="writes" value=(if failing { "ok" } else { "fail" });
+                button type="submit" class=(if failing { "primary" } else { "danger" }) {
+                    @if failing { "Heal: writes ok" } @else { "Make writes fail" }
+                }
+            }
+        }
+    }
+}
+
+fn render(now: FaultSettings) -> Markup {
+    shell::page(
+        "Faults",
+        Nav::Faults,
+        false,
+        html! {
+            div class="page-head" {
+                h1 { "Faults" }
+                p class="sub" { "The same switches as " code { "jobs faults" } ". With both on, a job's failure cannot be recorded, so it goes to the failed-jobs archive." }
+            }
+            div class="switches" {
+                (switch("processor", "Processor", "ProcessJob's writes to the job store (Running, Success).", now.processor_store_writes))
+                (switch("error-handler", "Error handler", "RecordFailure's write of the Failure.", now.error_handler_store_writes))
+            }
+        },
+    )
+}
+
+pub async fn change(State(state): State<ConsoleState>, Form(change): Form<Change>) -> Response {
+    let writes = match change.writes.as_str() {
+        "fail" => Switch::Fail,
+        "ok" => Switch::Ok,
+        other => {
+            return (
+                StatusCode::BAD_REQUEST,
+                shell::message_page(
+                    "Unknown setting",
+                    &format!("writes must be fail or ok, not {other:?}"),
+                ),
+            )
+                .into_response()
+        }
+    };
+    let update = match change.role.as_str() {
+        "processor" => FaultUpdate {
+            processor_store_writes: Some(writes),
+            ..Default::default()
+        },
+        "error-handler" => FaultUpdate {
+            error_handler_store_writes: Some(writes),
+            ..Default::default()
+        },
+        other => {
+            return (
+                StatusCode::BAD_REQUEST,
+                shell::message_page(
+                    "Unknown fault",
+                    &format!("role must be processor or error-handler, not {other:?}"),
+                ),
+            )
+                .into_response()
+        }
+    };
+    let now = state.inner.faults.apply(update);
+    warn!(faults = ?now, "fault injection changed from the console");
+    Redirect::to("/console/faults").into_response()
+}

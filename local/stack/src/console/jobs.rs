@@ -1,0 +1,388 @@
+//! The job list (newest first, by status, by id, a page at a time) and the
+//! form that submits a job through the API's own Router.
+
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use http::{Request, StatusCode};
+use jobs_domain::{Job, JobId, JobStatus};
+use maud::{html, Markup};
+use serde::Deserialize;
+use serde_json::Value;
+use tower::ServiceExt as _;
+
+use super::shell::{self, region, slot, Live, Nav, Region};
+use super::views::{duration, job_badge, when};
+use super::{unavailable, ConsoleState};
+use crate::store::listing::From;
+use crate::store::{Cursor, JobPage, JobQuery, StatusCounts};
+
+pub const PAGE_SIZE: usize = 50;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub status: Option<String>,
+    /// An id or the start of one.
+    #[serde(default)]
+    pub q: Option<String>,
+    /// Older than this cursor.
+    #[serde(default)]
+    pub before: Option<String>,
+    /// Newer than this cursor.
+    #[serde(default)]
+    pub after: Option<String>,
+}
+
+/// What the submit form sent, kept to show it again with an error.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct SubmitForm {
+    #[serde(default)]
+    pub seconds: String,
+    #[serde(default)]
+    pub idempotency_key: String,
+}
+
+struct Listing {
+    status: Option<JobStatus>,
+    search: String,
+    page: JobPage,
+    counts: StatusCounts,
+    /// Why the search found nothing it could search for.
+    note: Option<String>,
+}
+
+fn is_prefix(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 36 && text.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+}
+
+async fn listing(
+    state: &ConsoleState,
+    q: &ListQuery,
+) -> Result<Result<Listing, Response>, Response> {
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => match s.parse::<JobStatus>() {
+            Ok(s) => Some(s),
+            Err(_) => {
+                return Ok(Err((
+                    StatusCode::BAD_REQUEST,
+                    shell::message_page(
+                        "No such status",
+                        &format!("{s:?} is not a status: Queued, Running, Success or Failure."),
+                    ),
+                )
+                    .into_response()))
+            }
+        },
+    };
+    let search = q.q.as_deref().unwrap_or("").trim().to_ascii_lowercase();
+    let mut note = None;
+    if let Ok(id) = search.parse::<JobId>() {
+        match state
+            .inner
+            .jobs
+            .list(&JobQuery {
+                status: None,
+                id_prefix: Some(id.to_string()),
+                from: From::Newest,
+                limit: 1,
+            })
+            .await
+        {
+            Ok(p) if !p.jobs.is_empty() => {
+                return Ok(Err(
+                    Redirect::to(&format!("/console/jobs/{id}")).into_response()
+                ))
+            }
+            Ok(_) => note = Some(format!("No job has the id {id}.")),
+            Err(e) => return Err(unavailable(e)),
+        }
+    } else if !search.is_empty() && !is_prefix(&search) {
+        note = Some("A job id is made of hexadecimal digits and dashes.".to_owned());
+    }
+    let from = match (
+        q.before.as_deref().and_then(Cursor::decode),
+        q.after.as_deref().and_then(Cursor::decode),
+    ) {
+        (Some(c), _) => From::Older(c),
+        (None, Some(c)) => From::Newer(c),
+        (None, None) => From::Newest,
+    };
+    let query = JobQuery {
+        status,
+        id_prefix: (!search.is_empty()).then(|| search.clone()),
+        from,
+        limit: PAGE_SIZE,
+    };
+    let page = if note.is_some() {
+        JobPage {
+            jobs: Vec::new(),
+            older: None,
+            newer: None,
+        }
+    } else {
+        state.inner.jobs.list(&query).await.map_err(unavailable)?
+    };
+    let counts = state.inner.jobs.counts().await.map_err(unavailable)?;
+    Ok(Ok(Listing {
+        status,
+        search,
+        page,
+        counts,
+        note,
+    }))
+}
+
+pub async fn page(
+    State(state): State<ConsoleState>,
+    Query(q): Query<ListQuery>,
+    Query(live): Query<Live>,
+) -> Response {
+    let listing = match listing(&state, &q).await {
+        Ok(Ok(l)) => l,
+        Ok(Err(r)) | Err(r) => return r,
+    };
+    let regions = regions(&listing);
+    if live.wanted() {
+        return shell::live_response(&regions, true);
+    }
+    render(
+        &regions,
+        &SubmitForm {
+            seconds: "3".into(),
+            ..Default::default()
+        },
+        None,
+        &listing,
+    )
+    .into_response()
+}
+
+fn regions(l: &Listing) -> Vec<Region> {
+    vec![region("filters", filters(l)), region("job-rows", rows(l))]
+}
+
+fn render(regions: &[Region], form: &SubmitForm, error: Option<&str>, l: &Listing) -> Markup {
+    shell::page(
+        "Jobs",
+        Nav::Jobs,
+        true,
+        html! {
+            div class="page-head" {
+                h1 { "Jobs" }
+                p class="sub" { "Every job in the local store, newest first. The list follows running jobs as they change." }
+            }
+            div class="columns" {
+                section class="card grow" {
+                    div class="toolbar" {
+                        form class="search" method="get" action="/console/jobs" {
+                            @if let Some(s) = l.status { input type="hidden" name="status" value=(s.as_str()); }
+                            input type="search" name="q" value=(l.search) placeholder="Find by job id (or its start)" aria-label="Find by job id";
+                            button type="submit" { "Find" }
+                        }
+                    }
+                    (slot(&regions[0]))
+                    (slot(&regions[1]))
+                }
+                aside class="card submit" {
+                    h2 { "Submit a job" }
+                    p class="hint" { "Sent through the API's own handler (POST /jobs), with the same body checks." }
+                    form method="post" action="/console/jobs" id="submit-form" {
+                        label { "Seconds" input type="number" name="seconds" min="1" step="1" required value=(form.seconds); }
+                        label { span { "Idempotency-Key " span class="optional" { "(optional)" } } input type="text" name="idempotency_key" maxlength="255" value=(form.idempotency_key) placeholder="e.g. order-42"; }
+                        @if let Some(e) = error { p class="form-error" role="alert" { (e) } }
+                        button type="submit" class="primary" { "Submit job" }
+                    }
+                    p class="hint" { "More than 180 seconds takes the failure path (JobTooLong)." }
+                }
+            }
+        },
+    )
+}
+
+fn filters(l: &Listing) -> Markup {
+    let tab = |s: Option<JobStatus>, label: &str, n: u64| {
+        let mut href = "/console/jobs".to_owned();
+        let mut params = Vec::new();
+        if let Some(s) = s {
+            params.push(format!("status={}", s.as_str()));
+        }
+        if is_prefix(&l.search) {
+            params.push(format!("q={}", l.search));
+        }
+        if !params.is_empty() {
+            href = format!("{href}?{}", params.join("&"));
+        }
+        html! { a href=(href) class={ "tab" @if l.status == s { " current" } } { (label) span class="count" { (n) } } }
+    };
+    let c = &l.counts;
+    html! {
+        nav class="tabs" aria-label="Filter by status" {
+            (tab(None, "All", c.total()))
+            @for s in [JobStatus::Queued, JobStatus::Running, JobStatus::Success, JobStatus::Failure] {
+                (tab(Some(s), s.as_str(), c.of(s)))
+            }
+        }
+    }
+}
+
+fn summary(job: &Job) -> String {
+    if let Some(e) = &job.error {
+        return format!("{}: {}", e.error, e.cause);
+    }
+    match &job.results {
+        Some(Value::Object(m)) => m
+            .get("message")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| Value::Object(m.clone()).to_string()),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
+}
+
+fn page_link(l: &Listing, key: &str, cursor: &Cursor) -> String {
+    let mut params = vec![format!("{key}={}", cursor.encode())];
+    if let Some(s) = l.status {
+        params.push(format!("status={}", s.as_str()));
+    }
+    if is_prefix(&l.search) {
+        params.push(format!("q={}", l.search));
+    }
+    format!("/console/jobs?{}", params.join("&"))
+}
+
+fn rows(l: &Listing) -> Markup {
+    html! {
+        @if let Some(note) = &l.note { p class="empty" { (note) } }
+        @else if l.page.jobs.is_empty() {
+            p class="empty" { "No jobs here yet. Submit one with the form, " code { "jobs submit --seconds 3" } ", or a signed POST /jobs." }
+        } @else {
+            table class="list" {
+                thead { tr { th { "Job id" } th { "Status" } th class="num" { "Seconds" } th { "Created (UTC)" } th class="num" { "Took" } th { "Result or error" } } }
+                tbody {
+                    @for job in &l.page.jobs {
+                        tr data-job=(job.id) {
+                            td class="id" { a href={ "/console/jobs/" (job.id) } { (job.id) } }
+                            td { (job_badge(job.status)) }
+                            td class="num" { (job.parameters.seconds) }
+                            td { (when(&job.created_at)) }
+                            td class="num" { @if matches!(job.status, JobStatus::Success | JobStatus::Failure) { (duration(&job.created_at, &job.updated_at)) } @else { "…" } }
+                            td class="summary" title=(summary(job)) { (summary(job)) }
+                        }
+                    }
+                }
+            }
+        }
+        nav class="pager" {
+            @if l.page.newer.is_some() {
+                a href=(status_only(l)) { "« Newest" }
+            }
+            @if let Some(c) = &l.page.newer { a href=(page_link(l, "after", c)) rel="prev" { "‹ Newer" } }
+            @if let Some(c) = &l.page.older { a href=(page_link(l, "before", c)) rel="next" { "Older ›" } }
+        }
+    }
+}
+
+fn status_only(l: &Listing) -> String {
+    match l.status {
+        Some(s) => format!("/console/jobs?status={}", s.as_str()),
+        None => "/console/jobs".to_owned(),
+    }
+}
+
+/// The form's fields as the body of `POST /jobs`: a number when `seconds`
+/// is one, else the text as given, for the body check to refuse in its
+/// own words.
+fn body_of(form: &SubmitForm) -> String {
+    let seconds = form.seconds.trim();
+    let value = match seconds.parse::<i64>() {
+        Ok(n) => Value::from(n),
+        Err(_) => Value::String(seconds.to_owned()),
+    };
+    serde_json::json!({ "seconds": value }).to_string()
+}
+
+pub async fn submit(State(state): State<ConsoleState>, Form(form): Form<SubmitForm>) -> Response {
+    let body = body_of(&form);
+    let mut request = Request::post("/jobs").header("content-type", "application/json");
+    let key = form.idempotency_key.trim();
+    if !key.is_empty() {
+        request = request.header(jobs_api::IDEMPOTENCY_KEY, key);
+    }
+    let request = match request.body(Body::from(body)) {
+        Ok(r) => r,
+        Err(_) => {
+            return refused(
+                &state,
+                &form,
+                StatusCode::BAD_REQUEST,
+                "The Idempotency-Key must be printable text.",
+            )
+            .await
+        }
+    };
+    let response = match state.inner.api.clone().oneshot(request).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    };
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let reply: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if status == StatusCode::ACCEPTED {
+        if let Some(id) = reply["id"].as_str() {
+            return Redirect::to(&format!("/console/jobs/{id}")).into_response();
+        }
+    }
+    let message = match (reply["message"].as_str(), reply["details"].as_str()) {
+        (Some(m), Some(d)) => format!("{m}: {d}"),
+        (Some(m), None) => m.to_owned(),
+        _ => format!("The API answered {status}"),
+    };
+    refused(&state, &form, status, &message).await
+}
+
+async fn refused(
+    state: &ConsoleState,
+    form: &SubmitForm,
+    status: StatusCode,
+    message: &str,
+) -> Response {
+    let listing = match listing(state, &ListQuery::default()).await {
+        Ok(Ok(l)) => l,
+        Ok(Err(r)) | Err(r) => return r,
+    };
+    (
+        status,
+        render(&regions(&listing), form, Some(message), &listing),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_becomes_the_body_the_api_takes() {
+        let form = |s: &str| SubmitForm {
+            seconds: s.into(),
+            idempotency_key: String::new(),
+        };
+        assert_eq!(body_of(&form(" 3 ")), r#"{"seconds":3}"#);
+        assert_eq!(body_of(&form("1.5")), r#"{"seconds":"1.5"}"#);
+        assert_eq!(body_of(&form("")), r#"{"seconds":""}"#);
+    }
+
+    #[test]
+    fn prefixes_are_hex_and_dashes() {
+        assert!(is_prefix("3f2c-9a"));
+        assert!(!is_prefix(""));
+        assert!(!is_prefix("xyz"));
+        assert!(!is_prefix("' or 1=1"));
+    }
+}
