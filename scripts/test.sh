@@ -72,6 +72,11 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "fuzz targets compile (cargo check; running them needs nightly, see fuzz/run.sh)"
+# Their own workspace and lock file; the shared target dir reuses what
+# clippy already checked.
+CARGO_TARGET_DIR="$root/target" cargo check --manifest-path fuzz/Cargo.toml --bins --locked
+
 step "workflow definition checks (asl-validator and the workflow contract)"
 (cd statemachine && npm ci --no-audit --no-fund --loglevel=error && npm test)
 
@@ -94,7 +99,10 @@ fi
 kill "$moto_pid" 2>/dev/null || true
 
 step "botocore-signed calls, the Postman collection (newman) and schemathesis against the local stack"
-cargo build --locked -p jobs
+# The test run above built the jobs binary (its integration tests start it):
+# building it again here would compile its dependencies a second time, with
+# the features of a build without tests.
+test -x "$root/target/debug/jobs"
 stack_port="$(free_port)"
 stack_dir="$(mktemp -d)"
 JOBS_LOCAL_ADDR="127.0.0.1:$stack_port" JOBS_LOCAL_DATA_DIR="$stack_dir" \

@@ -196,16 +196,21 @@ impl JobStore for DynamoJobStore {
             .expression_attribute_values(":at", AttributeValue::S(timestamp(&change.at)))
             .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        // A job moved to Running starts from a clean slate (see `StatusChange`):
+        // its earlier results and error go unless the change carries new ones.
+        let shed = change.to == JobStatus::Running;
         if let Some(results) = &change.results {
             set.push("results = :results");
             request = request.expression_attribute_values(":results", json_to_attribute(results)?);
+        } else if shed {
+            remove.push("results");
         }
         if let Some(error) = &change.error {
             set.push("#error = :error");
             request = request
                 .expression_attribute_names("#error", "error")
                 .expression_attribute_values(":error", error_to_attribute(error));
-        } else if change.to == JobStatus::Running {
+        } else if shed {
             remove.push("#error");
             request = request.expression_attribute_names("#error", "error");
         }

@@ -276,7 +276,7 @@ fn update_rule(seen: Arc<Mutex<Vec<UpdateItemInput>>>, returned: Job) -> Rule {
 }
 
 #[tokio::test]
-async fn running_is_written_only_from_the_allowed_statuses_and_clears_the_error() {
+async fn running_is_written_only_from_the_allowed_statuses_and_clears_results_and_error() {
     let seen = captured::<UpdateItemInput>();
     let mut running = job();
     running.status = JobStatus::Running;
@@ -293,7 +293,7 @@ async fn running_is_written_only_from_the_allowed_statuses_and_clears_the_error(
     );
     assert_eq!(
         req.update_expression(),
-        Some("SET #status = :to, updatedAt = :at REMOVE #error")
+        Some("SET #status = :to, updatedAt = :at REMOVE results, #error")
     );
     assert_eq!(
         req.condition_expression(),

@@ -50,13 +50,19 @@ impl IdempotencyRecord {
             key,
             job_id,
             request_hash: request_hash(parameters),
-            expires_at: now + IDEMPOTENCY_TTL,
+            expires_at: whole_seconds(now + IDEMPOTENCY_TTL),
         }
     }
 
     pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
         self.expires_at <= now
     }
+}
+
+/// DynamoDB's TTL attribute holds epoch seconds: an expiry on a whole second
+/// reads back, and compares, the same in every store.
+fn whole_seconds(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(at.timestamp(), 0).expect("a time the clock gave is in range")
 }
 
 /// The fingerprint is taken over the parsed parameters, not the raw bytes, so

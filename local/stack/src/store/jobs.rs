@@ -230,6 +230,9 @@ impl JobStore for SqliteJobStore {
             .error
             .as_ref()
             .map(|e| serde_json::to_string(e).expect("an error serializes"));
+        // A job moved to Running starts from a clean slate (see `StatusChange`):
+        // its earlier results and error go unless the change carries new ones.
+        let shed = change.to == JobStatus::Running;
         let outcome = self
             .db
             .write(move |c| {
@@ -239,10 +242,11 @@ impl JobStore for SqliteJobStore {
                     c.exec(
                         &format!(
                             "UPDATE jobs SET status = ?1, updated_at = ?2,
-                                results = COALESCE(?3, results), error = COALESCE(?4, error)
+                                results = CASE WHEN ?6 THEN ?3 ELSE COALESCE(?3, results) END,
+                                error = CASE WHEN ?6 THEN ?4 ELSE COALESCE(?4, error) END
                              WHERE id = ?5 AND status IN ({allowed})"
                         ),
-                        params![to, at, results, error, id],
+                        params![to, at, results, error, id, shed],
                     )?
                 };
                 let current = load(c, &id)?;

@@ -1,16 +1,14 @@
-//! In-memory adapters with the same write conditions as the real stores, for
-//! tests of the use cases and of the entrypoints.
+//! The in-memory job store: the same write conditions, and the same
+//! precision, as the real stores.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 
-use crate::ports::{
-    Clock, CreateOutcome, JobStore, StartError, StatusChange, StoreError, TransitionError,
-    WorkflowInput, WorkflowStarter,
-};
+use crate::job::{parse_timestamp, timestamp};
+use crate::ports::{CreateOutcome, JobStore, StatusChange, StoreError, TransitionError};
 use crate::{IdempotencyKey, IdempotencyRecord, Job, JobId, JobStatus};
 
 #[derive(Default)]
@@ -53,6 +51,11 @@ impl MemoryStore {
     }
 }
 
+/// The real stores keep timestamps as RFC 3339 text to the millisecond.
+fn as_stored(at: DateTime<Utc>) -> DateTime<Utc> {
+    parse_timestamp(&timestamp(&at)).expect("a timestamp the domain wrote parses")
+}
+
 fn unavailable() -> StoreError {
     StoreError::Unavailable("injected fault: writes fail".into())
 }
@@ -78,7 +81,10 @@ impl JobStore for MemoryStore {
         if inner.jobs.contains_key(&job.id) {
             return Err(StoreError::AlreadyExists(job.id));
         }
-        inner.jobs.insert(job.id, job.clone());
+        let mut stored = job.clone();
+        stored.created_at = as_stored(job.created_at);
+        stored.updated_at = as_stored(job.updated_at);
+        inner.jobs.insert(job.id, stored);
         if let Some(record) = idempotency {
             inner
                 .keys
@@ -105,9 +111,10 @@ impl JobStore for MemoryStore {
             });
         }
         job.status = change.to;
-        job.updated_at = change.at;
+        job.updated_at = as_stored(change.at);
         if change.to == JobStatus::Running {
             job.error = None;
+            job.results = None;
         }
         if let Some(results) = &change.results {
             job.results = Some(results.clone());
@@ -134,73 +141,5 @@ impl JobStore for MemoryStore {
             inner.keys.remove(key.as_str());
         }
         Ok(())
-    }
-}
-
-/// Records what it was asked to start; can be told to fail.
-#[derive(Default)]
-pub struct RecordingStarter {
-    started: Mutex<Vec<WorkflowInput>>,
-    failure: Mutex<Option<StartError>>,
-    store: Option<std::sync::Arc<dyn JobStore>>,
-    seen: Mutex<Vec<Option<JobStatus>>>,
-}
-
-impl RecordingStarter {
-    pub fn failing(error: StartError) -> Self {
-        Self {
-            failure: Mutex::new(Some(error)),
-            ..Self::default()
-        }
-    }
-
-    /// Also notes each job's status at the moment its start was asked for.
-    pub fn watching(store: std::sync::Arc<dyn JobStore>) -> Self {
-        Self {
-            store: Some(store),
-            ..Self::default()
-        }
-    }
-
-    pub fn stop_failing(&self) {
-        *self.failure.lock().unwrap() = None;
-    }
-
-    pub fn started(&self) -> Vec<WorkflowInput> {
-        self.started.lock().unwrap().clone()
-    }
-
-    pub fn jobs_seen_at_start(&self) -> Vec<Option<JobStatus>> {
-        self.seen.lock().unwrap().clone()
-    }
-}
-
-#[async_trait]
-impl WorkflowStarter for RecordingStarter {
-    async fn start(&self, input: &WorkflowInput) -> Result<(), StartError> {
-        if let Some(store) = &self.store {
-            let status = store.get(&input.id).await.ok().flatten().map(|j| j.status);
-            self.seen.lock().unwrap().push(status);
-        }
-        if let Some(error) = self.failure.lock().unwrap().clone() {
-            return Err(error);
-        }
-        self.started.lock().unwrap().push(input.clone());
-        Ok(())
-    }
-}
-
-/// A clock stopped at one instant.
-pub struct FixedClock(pub DateTime<Utc>);
-
-impl Default for FixedClock {
-    fn default() -> Self {
-        Self(Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap())
-    }
-}
-
-impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0
     }
 }

@@ -1,0 +1,174 @@
+//! One parser per state kind: the fields only that kind has.
+
+use super::fields::Raw;
+use super::{Kind, Seconds, Text, WaitFor};
+use crate::choice::{parse_timestamp, Rule};
+use crate::error::DefinitionError;
+use crate::intrinsics::Intrinsic;
+use crate::path::Path;
+
+pub(super) fn pass(s: &Raw<'_>) -> Kind {
+    Kind::Pass {
+        result: s.get("Result").cloned(),
+    }
+}
+
+pub(super) fn task(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
+    let resource = s
+        .str_field("Resource")?
+        .ok_or_else(|| s.err("Resource", "missing"))?;
+    let (rt, rn) = split_resource(resource);
+    let timeout = match (s.get("TimeoutSeconds"), s.path_field("TimeoutSecondsPath")?) {
+        (Some(_), Some(_)) => {
+            return Err(s.err(
+                "TimeoutSecondsPath",
+                "TimeoutSeconds and TimeoutSecondsPath are exclusive",
+            ))
+        }
+        (Some(v), None) => Some(Seconds::Fixed(s.positive_int("TimeoutSeconds", v)?)),
+        (None, Some(p)) => Some(Seconds::Path(p)),
+        (None, None) => None,
+    };
+    let heartbeat = s
+        .get("HeartbeatSeconds")
+        .map(|v| s.positive_int("HeartbeatSeconds", v))
+        .transpose()?;
+    Ok(Kind::Task {
+        resource: resource.into(),
+        resource_type: rt.into(),
+        resource_name: rn.into(),
+        timeout,
+        heartbeat,
+    })
+}
+
+/// The resource type and name that TaskScheduled events report: `lambda` and `invoke` for
+/// `arn:aws:states:::lambda:invoke`, the service and the whole ARN for other ARNs.
+fn split_resource(resource: &str) -> (String, String) {
+    if let Some(rest) = resource.strip_prefix("arn:aws:states:::") {
+        if let Some((ty, name)) = rest.split_once(':') {
+            return (ty.to_owned(), name.to_owned());
+        }
+    }
+    let parts: Vec<&str> = resource.splitn(6, ':').collect();
+    if parts.len() >= 3 && parts[0] == "arn" {
+        return (parts[2].to_owned(), resource.to_owned());
+    }
+    (String::new(), resource.to_owned())
+}
+
+pub(super) fn choice(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
+    let list = s.list("Choices")?;
+    let mut choices = Vec::with_capacity(list.len());
+    for (i, c) in list.iter().enumerate() {
+        let field = format!("Choices[{i}]");
+        let rule = Rule::parse(c, true).map_err(|e| s.err(&field, e))?;
+        let next_field = format!("{field}.Next");
+        let next = s.target(
+            &next_field,
+            c.get("Next").ok_or_else(|| s.err(&next_field, "missing"))?,
+        )?;
+        choices.push((rule, next));
+    }
+    let default = s
+        .get("Default")
+        .map(|d| s.target("Default", d))
+        .transpose()?;
+    Ok(Kind::Choice { choices, default })
+}
+
+pub(super) fn wait(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
+    let present: Vec<&str> = ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"]
+        .into_iter()
+        .filter(|k| s.m.contains_key(*k))
+        .collect();
+    if present.len() != 1 {
+        return Err(s.err(
+            present.get(1).copied().unwrap_or("Seconds"),
+            "a Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath",
+        ));
+    }
+    Ok(Kind::Wait(match present[0] {
+        "Seconds" => Seconds::Fixed(s.non_negative_int("Seconds", &s.m["Seconds"])?).into(),
+        "SecondsPath" => Seconds::Path(s.path_field("SecondsPath")?.expect("present")).into(),
+        "Timestamp" => {
+            let t = s.str_field("Timestamp")?.expect("present");
+            WaitFor::Timestamp(
+                parse_timestamp(t).ok_or_else(|| {
+                    s.err("Timestamp", format!("'{t}' is not an RFC 3339 timestamp"))
+                })?,
+            )
+        }
+        _ => WaitFor::TimestampPath(s.path_field("TimestampPath")?.expect("present")),
+    }))
+}
+
+pub(super) fn fail(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
+    let text = |lit: &str, path: &str| -> Result<Text, DefinitionError> {
+        match (s.str_field(lit)?, s.str_field(path)?) {
+            (Some(_), Some(_)) => Err(s.err(path, format!("{lit} and {path} are exclusive"))),
+            (Some(l), None) => Ok(Text::Literal(l.to_owned())),
+            (None, Some(p)) if p.starts_with("States.") => Ok(Text::Intrinsic(
+                Intrinsic::parse(p).map_err(|e| s.err(path, e))?,
+            )),
+            (None, Some(p)) => Ok(Text::Path(Path::parse(p).map_err(|e| s.err(path, e))?)),
+            (None, None) => Ok(Text::None),
+        }
+    };
+    Ok(Kind::Fail {
+        error: text("Error", "ErrorPath")?,
+        cause: text("Cause", "CausePath")?,
+    })
+}
+
+pub(super) fn parallel(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
+    let list = s.list("Branches")?;
+    let mut branches = Vec::with_capacity(list.len());
+    for (i, b) in list.iter().enumerate() {
+        let field = format!("Branches[{i}]");
+        let bm = b
+            .as_object()
+            .ok_or_else(|| s.err(&field, "must be an object"))?;
+        s.check_set_fields(&field, bm, false)?;
+        branches.push(s.state_set(bm)?);
+    }
+    Ok(Kind::Parallel { branches })
+}
+
+pub(super) fn map(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
+    let (field, proc) = match (s.get("ItemProcessor"), s.get("Iterator")) {
+        (Some(_), Some(_)) => {
+            return Err(s.err("Iterator", "ItemProcessor and Iterator are exclusive"))
+        }
+        (Some(p), None) => ("ItemProcessor", p),
+        (None, Some(p)) => ("Iterator", p),
+        (None, None) => return Err(s.err("ItemProcessor", "missing")),
+    };
+    let pm = proc
+        .as_object()
+        .ok_or_else(|| s.err(field, "must be an object"))?;
+    s.check_set_fields(field, pm, true)?;
+    let item_selector = match (s.template("ItemSelector")?, s.template("Parameters")?) {
+        (Some(_), Some(_)) => {
+            return Err(s.err("Parameters", "ItemSelector and Parameters are exclusive"))
+        }
+        (a, b) => a.or(b),
+    };
+    let max_concurrency = match (s.get("MaxConcurrency"), s.path_field("MaxConcurrencyPath")?) {
+        (Some(_), Some(_)) => {
+            return Err(s.err(
+                "MaxConcurrencyPath",
+                "MaxConcurrency and MaxConcurrencyPath are exclusive",
+            ))
+        }
+        (Some(v), None) => Some(Seconds::Fixed(s.non_negative_int("MaxConcurrency", v)?)),
+        (None, Some(p)) => Some(Seconds::Path(p)),
+        (None, None) => None,
+    };
+    Ok(Kind::Map {
+        items_path: s.path_field("ItemsPath")?,
+        item_selector,
+        max_concurrency,
+        processor: s.state_set(pm)?,
+    })
+}

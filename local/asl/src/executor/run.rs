@@ -1,0 +1,407 @@
+//! The run loop: an execution's start (or resume), its states one after another, and its end
+//! (success, failure, timeout or abort) with the events that record it.
+
+use super::dataflow::no_data;
+use super::{state_machine_name, ExecutionResult, ExecutionSpec, ExecutionStatus, Executor};
+use crate::definition::{Kind, State, StateSet};
+use crate::error::{names, Failure};
+use crate::history::*;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{json, Value};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::time::Instant;
+
+/// Per-execution facts shared by every branch.
+pub(super) struct Exec {
+    pub name: Arc<str>,
+    pub arn: Arc<str>,
+    pub sm_arn: Arc<str>,
+    pub input: Value,
+    pub start_wall: DateTime<Utc>,
+    pub start: Instant,
+    pub recorder: Option<Recorder>,
+    pub path: Mutex<Vec<Arc<str>>>,
+}
+
+impl Exec {
+    /// Wall-clock time derived from tokio's clock, so paused-time tests see consistent times.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.start_wall + (Instant::now() - self.start)
+    }
+}
+
+/// One sequence of states: the top level, a Parallel branch or a Map iteration. Tracks the
+/// last event it recorded, which is the previous event of its next one.
+pub(super) struct Scope<'a> {
+    pub ex: &'a Exec,
+    pub last: AtomicU64,
+    pub top: bool,
+}
+
+impl<'a> Scope<'a> {
+    /// A scope nested in this execution whose first event follows `after`.
+    pub fn nested(ex: &'a Exec, after: u64) -> Self {
+        Scope {
+            ex,
+            last: AtomicU64::new(after),
+            top: false,
+        }
+    }
+
+    #[inline]
+    pub fn emit(&self, f: impl FnOnce() -> HistoryEvent) -> u64 {
+        match &self.ex.recorder {
+            None => 0,
+            Some(r) => {
+                let id = r.record(f(), self.last.load(Ordering::Relaxed), self.ex.now());
+                self.last.store(id, Ordering::Relaxed);
+                id
+            }
+        }
+    }
+}
+
+pub(super) type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+fn entered_type(k: &Kind) -> EventType {
+    match k {
+        Kind::Pass { .. } => EventType::PassStateEntered,
+        Kind::Task { .. } => EventType::TaskStateEntered,
+        Kind::Choice { .. } => EventType::ChoiceStateEntered,
+        Kind::Wait(_) => EventType::WaitStateEntered,
+        Kind::Succeed => EventType::SucceedStateEntered,
+        Kind::Fail { .. } => EventType::FailStateEntered,
+        Kind::Parallel { .. } => EventType::ParallelStateEntered,
+        Kind::Map { .. } => EventType::MapStateEntered,
+    }
+}
+
+fn exited_type(k: &Kind) -> EventType {
+    match k {
+        Kind::Pass { .. } => EventType::PassStateExited,
+        Kind::Task { .. } => EventType::TaskStateExited,
+        Kind::Choice { .. } => EventType::ChoiceStateExited,
+        Kind::Wait(_) => EventType::WaitStateExited,
+        Kind::Succeed => EventType::SucceedStateExited,
+        Kind::Parallel { .. } => EventType::ParallelStateExited,
+        Kind::Map { .. } => EventType::MapStateExited,
+        Kind::Fail { .. } => unreachable!("a Fail state never exits"),
+    }
+}
+
+/// How the body of an execution ended.
+enum End {
+    Done(Result<Value, Failure>),
+    TimedOut,
+    Aborted,
+}
+
+impl Executor {
+    pub async fn run(&self, spec: ExecutionSpec) -> ExecutionResult {
+        let sm_arn: Arc<str> = match spec.state_machine_arn {
+            Some(a) => a.into(),
+            None => self.state_machine_arn_for(&spec.arn),
+        };
+        let arn: Arc<str> = spec.arn.into();
+        let recorder = (spec.sink.is_some() || spec.collect_history)
+            .then(|| Recorder::new(arn.clone(), spec.sink, spec.collect_history));
+        let mut ex = Exec {
+            name: spec.name.into(),
+            arn,
+            sm_arn,
+            input: Value::Null,
+            start_wall: Utc::now(),
+            start: Instant::now(),
+            recorder,
+            path: Mutex::new(Vec::new()),
+        };
+        let mut input = spec.input;
+        if self.machine.keeps_input {
+            ex.input = input.clone();
+        }
+        let ex = ex;
+        let top = &self.machine.top;
+        let scope = Scope {
+            ex: &ex,
+            last: AtomicU64::new(0),
+            top: true,
+        };
+        let (start, input) = match spec.resume {
+            Some(r) => {
+                if let Some(rec) = &ex.recorder {
+                    rec.skip_to(r.after_event_id);
+                }
+                scope.last.store(r.after_event_id, Ordering::Relaxed);
+                match top.index.get(r.state.as_str()) {
+                    Some(&i) => (Ok(i), r.input),
+                    None => (
+                        Err(Failure::runtime(format!(
+                            "cannot resume: state \"{}\" does not exist",
+                            r.state
+                        ))),
+                        r.input,
+                    ),
+                }
+            }
+            None => {
+                scope.emit(|| {
+                    let mut e = HistoryEvent::new(EventType::ExecutionStarted);
+                    e.execution_started_event_details = Some(ExecutionStartedEventDetails {
+                        input: Some(input.to_string()),
+                        input_details: no_data(),
+                        role_arn: None,
+                    });
+                    e
+                });
+                (Ok(top.start), std::mem::take(&mut input))
+            }
+        };
+        let end = match start {
+            Err(f) => End::Done(Err(f)),
+            Ok(start) => self.drive(&scope, start, input, &spec.abort).await,
+        };
+        let (status, output, error, cause) = self.finish(&scope, end, &spec.abort);
+        let history = ex.recorder.as_ref().map(Recorder::take).unwrap_or_default();
+        let path = std::mem::take(&mut *ex.path.lock().expect("path lock"))
+            .into_iter()
+            .map(|s| s.to_string())
+            .collect();
+        ExecutionResult {
+            status,
+            output,
+            error,
+            cause,
+            history,
+            path,
+            start_date: ex.start_wall,
+            stop_date: ex.now(),
+        }
+    }
+
+    /// Runs the top-level states under the execution's timeout and abort handle.
+    async fn drive(
+        &self,
+        scope: &Scope<'_>,
+        start: usize,
+        input: Value,
+        abort: &Option<super::AbortHandle>,
+    ) -> End {
+        let body = self.run_set(scope, &self.machine.top, start, input);
+        let timed = async {
+            match self.machine.timeout {
+                Some(d) => match tokio::time::timeout(d, body).await {
+                    Ok(r) => End::Done(r),
+                    Err(_) => End::TimedOut,
+                },
+                None => End::Done(body.await),
+            }
+        };
+        match abort {
+            Some(h) => {
+                tokio::select! {
+                    biased;
+                    _ = h.token.cancelled() => End::Aborted,
+                    r = timed => r,
+                }
+            }
+            None => timed.await,
+        }
+    }
+
+    /// Records the execution's last event; returns its status, output, error and cause.
+    fn finish(
+        &self,
+        scope: &Scope<'_>,
+        end: End,
+        abort: &Option<super::AbortHandle>,
+    ) -> (
+        ExecutionStatus,
+        Option<Value>,
+        Option<String>,
+        Option<String>,
+    ) {
+        match end {
+            End::Done(Ok(out)) => {
+                scope.emit(|| {
+                    let mut e = HistoryEvent::new(EventType::ExecutionSucceeded);
+                    e.execution_succeeded_event_details = Some(ExecutionSucceededEventDetails {
+                        output: Some(out.to_string()),
+                        output_details: no_data(),
+                    });
+                    e
+                });
+                (ExecutionStatus::Succeeded, Some(out), None, None)
+            }
+            End::Done(Err(f)) => {
+                scope.emit(|| {
+                    let mut e = HistoryEvent::new(EventType::ExecutionFailed);
+                    e.execution_failed_event_details = Some(ErrorEventDetails {
+                        error: Some(f.error.clone()),
+                        cause: Some(f.cause.clone()),
+                    });
+                    e
+                });
+                (ExecutionStatus::Failed, None, Some(f.error), Some(f.cause))
+            }
+            End::TimedOut => {
+                let cause = format!(
+                    "The execution ran longer than its TimeoutSeconds ({} s)",
+                    self.machine
+                        .timeout
+                        .map(|d| d.as_secs())
+                        .unwrap_or_default()
+                );
+                scope.emit(|| {
+                    let mut e = HistoryEvent::new(EventType::ExecutionTimedOut);
+                    e.execution_timed_out_event_details = Some(ErrorEventDetails {
+                        error: Some(names::TIMEOUT.into()),
+                        cause: Some(cause.clone()),
+                    });
+                    e
+                });
+                (
+                    ExecutionStatus::TimedOut,
+                    None,
+                    Some(names::TIMEOUT.to_owned()),
+                    Some(cause),
+                )
+            }
+            End::Aborted => {
+                let reason = abort
+                    .as_ref()
+                    .and_then(|h| h.reason.lock().expect("abort lock").clone());
+                let (error, cause) = reason
+                    .map(|(e, c)| (Some(e), Some(c)))
+                    .unwrap_or((None, None));
+                scope.emit(|| {
+                    let mut e = HistoryEvent::new(EventType::ExecutionAborted);
+                    e.execution_aborted_event_details = Some(ErrorEventDetails {
+                        error: error.clone(),
+                        cause: cause.clone(),
+                    });
+                    e
+                });
+                (ExecutionStatus::Aborted, None, error, cause)
+            }
+        }
+    }
+
+    /// Runs the states of `set` from `start` until one ends it; returns the last output.
+    pub(super) fn run_set<'a>(
+        &'a self,
+        sc: &'a Scope<'a>,
+        set: &'a StateSet,
+        start: usize,
+        input: Value,
+    ) -> Boxed<'a, Result<Value, Failure>> {
+        Box::pin(async move {
+            let mut cur = start;
+            let mut input = input;
+            loop {
+                let st = &set.states[cur];
+                let (out, next) = self.run_state(sc, st, input).await?;
+                match next {
+                    Some(n) => {
+                        cur = n;
+                        input = out;
+                    }
+                    None => return Ok(out),
+                }
+            }
+        })
+    }
+
+    /// The context object (`$$`) as a state sees it.
+    pub(super) fn context(
+        &self,
+        sc: &Scope<'_>,
+        st: &State,
+        entered: DateTime<Utc>,
+        retry: u32,
+    ) -> Value {
+        let ex = sc.ex;
+        json!({
+            "Execution": {
+                "Id": &*ex.arn,
+                "Name": &*ex.name,
+                "Input": ex.input.clone(),
+                "StartTime": ex.start_wall.to_rfc3339_opts(SecondsFormat::Millis, true),
+            },
+            "State": {
+                "Name": &*st.name,
+                "EnteredTime": entered.to_rfc3339_opts(SecondsFormat::Millis, true),
+                "RetryCount": retry,
+            },
+            "StateMachine": {
+                "Id": &*ex.sm_arn,
+                "Name": state_machine_name(&ex.sm_arn),
+            },
+        })
+    }
+
+    /// Runs one state; returns its output and the next state (None: the set ends).
+    async fn run_state(
+        &self,
+        sc: &Scope<'_>,
+        st: &State,
+        raw: Value,
+    ) -> Result<(Value, Option<usize>), Failure> {
+        if sc.top {
+            sc.ex.path.lock().expect("path lock").push(st.name.clone());
+        }
+        let entered = if st.needs_context {
+            sc.ex.now()
+        } else {
+            DateTime::<Utc>::UNIX_EPOCH
+        };
+        sc.emit(|| {
+            let mut e = HistoryEvent::new(entered_type(&st.kind));
+            e.state_entered_event_details = Some(StateEnteredEventDetails {
+                name: st.name.to_string(),
+                input: Some(raw.to_string()),
+                input_details: no_data(),
+            });
+            e
+        });
+        let null = Value::Null;
+        let ctx_owned;
+        let ctx = if st.needs_context {
+            ctx_owned = self.context(sc, st, entered, 0);
+            &ctx_owned
+        } else {
+            &null
+        };
+
+        let (out, next) = match &st.kind {
+            Kind::Fail { error, cause } => {
+                return Err(super::states::fail(error, cause, &raw, ctx))
+            }
+            Kind::Succeed => (super::states::succeed(st, raw, ctx)?, None),
+            Kind::Choice { choices, default } => {
+                super::states::choice(st, choices, *default, raw, ctx)?
+            }
+            Kind::Wait(w) => (super::states::wait(sc, st, w, raw, ctx).await?, st.next),
+            Kind::Pass { result } => (super::states::pass(st, result, raw, ctx)?, st.next),
+            Kind::Task { .. } | Kind::Parallel { .. } | Kind::Map { .. } => {
+                match self.run_work_state(sc, st, raw, ctx, entered).await? {
+                    super::retry_catch::Outcome::Done(out) => (out, st.next),
+                    // A caught failure records no exit event: the state did not complete.
+                    super::retry_catch::Outcome::Caught(out, next) => return Ok((out, Some(next))),
+                }
+            }
+        };
+        sc.emit(|| {
+            let mut e = HistoryEvent::new(exited_type(&st.kind));
+            e.state_exited_event_details = Some(StateExitedEventDetails {
+                name: st.name.to_string(),
+                output: Some(out.to_string()),
+                output_details: no_data(),
+            });
+            e
+        });
+        Ok((out, next))
+    }
+}
