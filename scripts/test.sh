@@ -116,6 +116,9 @@ scripts/newman.sh "http://127.0.0.1:$stack_port"
 scripts/schemathesis.sh "http://127.0.0.1:$stack_port"
 kill "$stack_pid" 2>/dev/null || true
 
+step "deploy script (offline: fake rustup, npm, cargo-lambda and cdk)"
+scripts/deploy_test.sh
+
 step "CDK app (tsc, jest, synth, cdk-nag, cfn-lint, checkov)"
 cdk/scripts/test.sh
 

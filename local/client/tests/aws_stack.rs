@@ -588,3 +588,32 @@ async fn logs_errors_say_what_to_do() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn throttling_that_outlasts_the_retries_says_to_retry_later() {
+    let throttled = mock!(aws_sdk_eventbridge::Client::describe_archive)
+        .sequence()
+        .http_response(|| json_error(400, "ThrottlingException", "Rate exceeded"))
+        .repeatedly()
+        .build();
+    let deployed = Rules {
+        events: vec![&throttled],
+        ..Rules::default()
+    }
+    .deployed();
+    let mut c = Captured::default();
+    let err = jobs_client::aws::archive::run(&deployed, false, &mut c.output())
+        .await
+        .unwrap_err()
+        .downcast::<AwsError>()
+        .unwrap();
+    assert_eq!(err.kind, AwsErrorKind::Throttled);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "events:DescribeArchive on {ARCHIVE_NAME} failed: Rate exceeded\n\
+             hint: AWS is throttling these calls: retry in a moment"
+        )
+    );
+    assert!(throttled.num_calls() >= 1);
+}
