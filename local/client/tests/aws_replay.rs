@@ -396,3 +396,41 @@ async fn an_empty_window_is_refused_before_any_call() {
     .to_string();
     assert!(error.contains("must be before --to"), "{error}");
 }
+
+#[tokio::test]
+async fn ctrl_c_after_the_replay_ended_reports_how_it_ended() {
+    let start = started();
+    let describe = describes("r1", &[SdkState::Running, SdkState::Completed]);
+    let too_late = mock!(Client::cancel_replay).then_http_response(|| {
+        json_error(
+            400,
+            "IllegalStatusException",
+            "Replay r1 is not in a state that can be cancelled.",
+        )
+    });
+    let deployed = Rules {
+        events: vec![&start, &describe, &too_late],
+        ..Rules::default()
+    }
+    .deployed();
+    let mut c = Captured::default();
+    let code = replay::run(
+        &deployed,
+        args(Some("r1")),
+        &mut c.output(),
+        std::future::ready(()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(code, ExitCode::SUCCESS, "it completed: {}", c.err());
+    assert_eq!(too_late.num_calls(), 1);
+    assert!(
+        c.err().contains(
+            "could not cancel: events:CancelReplay on r1 failed: Replay r1 is not in a state \
+             that can be cancelled. (IllegalStatusException)"
+        ),
+        "{}",
+        c.err()
+    );
+    assert!(c.out().starts_with("Replay r1  COMPLETED\n"), "{}", c.out());
+}

@@ -212,7 +212,11 @@ pub async fn run(
             biased;
             () = &mut stop => {
                 writeln!(output.err, "cancelling replay {} (CancelReplay)", plan.name)?;
-                cancel(deployed, &plan.name).await?;
+                // A replay that ended meanwhile cannot be cancelled: say so,
+                // and report how it ended.
+                if let Err(e) = cancel(deployed, &plan.name).await {
+                    writeln!(output.err, "could not cancel: {e}")?;
+                }
                 cancelled = true;
             }
             () = tokio::time::sleep(poll_every) => {}
