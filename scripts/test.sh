@@ -126,6 +126,9 @@ fi
 "$venv/bin/python" scripts/console_browser_test.py --binary "$root/target/debug/jobs" \
   --screenshots "$tools/console-screenshots"
 
+step "deploy script (offline: fake rustup, npm, cargo-lambda and cdk)"
+scripts/deploy_test.sh
+
 step "CDK app (tsc, jest, synth, cdk-nag, cfn-lint, checkov)"
 cdk/scripts/test.sh
 

@@ -110,10 +110,27 @@ export class JobsStack extends Stack {
       description: 'Executions of the jobs workflow in the Step Functions console (named with the job id)',
       value: `https://${this.region}.console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${stateMachine.stateMachineArn}`,
     });
+    new CfnOutput(this, 'StateMachineLogGroupName', {
+      description: 'Log group of the workflow: every event of every execution (jobs history reads it)',
+      value: this.workflow.logGroup.logGroupName,
+    });
     new CfnOutput(this, 'FailedJobsArchiveName', { value: this.failedJobs.archiveName });
     new CfnOutput(this, 'UnfinishedJobBoundSeconds', {
       description: 'Longest a job stays Queued or Running: sweep period + TimeoutSeconds x (re-drives + 1)',
       value: String(this.sweeper.boundSeconds),
+    });
+    // What `jobs --stack <name> replay` passes to StartReplay.
+    new CfnOutput(this, 'FailedJobsArchiveArn', {
+      description: 'Archive of the failed-jobs bus (the source of a replay)',
+      value: this.failedJobs.archiveArn,
+    });
+    new CfnOutput(this, 'FailedJobsBusArn', {
+      description: 'The failed-jobs event bus (the destination of a replay)',
+      value: this.failedJobs.bus.eventBusArn,
+    });
+    new CfnOutput(this, 'ReplayRuleArn', {
+      description: 'The rule that starts the workflow again for replayed events (the filter of a replay)',
+      value: this.failedJobs.replayRule.ruleArn,
     });
     new CfnOutput(this, 'ReplayCommand', {
       description: 'Replays archived failed jobs; set the time window first',

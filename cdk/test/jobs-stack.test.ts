@@ -482,4 +482,23 @@ describe('outputs', () => {
     expect(replay).toContainEqual(getAtt(id(stack.failedJobs.replayRule)));
     expect(replay[replay.length - 1]).toMatch(/--event-start-time <START.*> --event-end-time <END.*>$/);
   });
+
+  test('the jobs CLI finds the archive, bus, replay rule and log group by output name', () => {
+    const outputs = template.toJSON().Outputs;
+    expect(outputs.FailedJobsArchiveArn.Value).toEqual(getAtt(id(stack.failedJobs.archive)));
+    expect(outputs.FailedJobsBusArn.Value).toEqual(getAtt(id(stack.failedJobs.bus)));
+    expect(outputs.ReplayRuleArn.Value).toEqual(getAtt(id(stack.failedJobs.replayRule)));
+    expect(outputs.StateMachineLogGroupName.Value).toEqual(ref(id(stack.workflow.logGroup)));
+    // The state machine logs there, so that is where the CLI reads histories.
+    const [, machine] = resourceByPrefix(template, 'AWS::StepFunctions::StateMachine', 'WorkflowStateMachine');
+    const destination = machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup;
+    expect(destination.LogGroupArn).toEqual(getAtt(id(stack.workflow.logGroup)));
+    // The names the CLI reads (local/client/src/aws/outputs.rs), all present.
+    for (const name of [
+      'ApiEndpoint', 'JobsAPIInvokeRoleArn', 'StateMachineArn', 'StateMachineLogGroupName',
+      'FailedJobsArchiveName', 'FailedJobsArchiveArn', 'FailedJobsBusArn', 'ReplayRuleArn',
+    ]) {
+      expect(outputs[name]).toBeDefined();
+    }
+  });
 });

@@ -92,6 +92,40 @@ fn the_local_build_has_no_lambda_crate_no_aws_sdk_and_no_tls() {
     }
 }
 
+/// Crates only the Lambda binaries need, which no build of the CLI pulls in.
+const LAMBDA_ONLY: &[&str] = &["jobs-aws", "lambda_runtime", "lambda_http"];
+
+#[test]
+fn the_aws_build_has_the_sdk_crates_it_calls_and_no_lambda_crate() {
+    let aws = tree(&["-p", "jobs", "--features", "aws", "-e", "normal,build"]);
+    let names = names(&aws);
+    let lambda: Vec<&&str> = LAMBDA_ONLY.iter().filter(|n| names.contains(**n)).collect();
+    assert!(lambda.is_empty(), "jobs --features aws pulls in {lambda:?}");
+    // The SDK the CLI calls directly, so the query sees what the default
+    // build must not have.
+    for needed in [
+        "aws-config",
+        "aws-sdk-cloudformation",
+        "aws-sdk-eventbridge",
+        "aws-sdk-cloudwatchlogs",
+        "aws-sdk-sts",
+        "aws-sdk-sso",
+        "rustls",
+    ] {
+        assert!(
+            names.contains(needed),
+            "{needed} is missing from --features aws"
+        );
+    }
+    // The Lambdas' own SDK clients stay with the Lambdas.
+    for lambda_sdk in ["aws-sdk-dynamodb", "aws-sdk-sfn"] {
+        assert!(
+            !names.contains(lambda_sdk),
+            "{lambda_sdk} in jobs --features aws"
+        );
+    }
+}
+
 #[test]
 fn the_lambda_binaries_do_get_the_lambda_crates() {
     // The same query can see them, so the test above can fail.

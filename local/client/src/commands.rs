@@ -40,15 +40,38 @@ pub async fn run_with(
             match &target.home {
                 Home::Local => local_history(target, id, json, output).await,
                 Home::DeployedApi => Err(needs_stack("history").into()),
+                #[cfg(feature = "aws")]
+                Home::Stack(deployed) => crate::aws::history::run(deployed, id, json, output).await,
             }
         }
         ClientCommand::Archive { from, to, json } => match &target.home {
             Home::Local => local_archive(target, from, to, json, output).await,
             Home::DeployedApi => Err(needs_stack("archive").into()),
+            #[cfg(feature = "aws")]
+            Home::Stack(deployed) => {
+                if from.is_some() || to.is_some() {
+                    anyhow::bail!(
+                        "EventBridge cannot list archived events, so `archive` on AWS takes no \
+                         --from/--to: run it without them, or `replay --from ... --to ...` to \
+                         send a window's events through the workflow again"
+                    );
+                }
+                crate::aws::archive::run(deployed, json, output).await
+            }
         },
         ClientCommand::Replay(replay) => match &target.home {
             Home::Local => local_replay(target, replay, output).await,
             Home::DeployedApi => Err(needs_stack("replay").into()),
+            #[cfg(feature = "aws")]
+            Home::Stack(deployed) => {
+                let ctrl_c = async {
+                    // Without a signal handler, never cancel.
+                    if tokio::signal::ctrl_c().await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                };
+                crate::aws::replay::run(deployed, replay, output, ctrl_c).await
+            }
         },
         ClientCommand::Faults {
             error_handler_writes,

@@ -15,7 +15,8 @@ pub enum ApiError {
     #[error(
         "no AWS credentials to sign requests to {url}: set AWS_ACCESS_KEY_ID and \
          AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials), e.g. \
-         `eval \"$(aws configure export-credentials --format env)\"`"
+         `eval \"$(aws configure export-credentials --format env)\"`; a build with \
+         `--features aws` also reads profiles, SSO and instance roles (docs/deploy.md)"
     )]
     NoCredentials { url: String },
     #[error("{0}")]
@@ -43,6 +44,11 @@ pub enum ApiError {
     Server { status: StatusCode, message: String },
     #[error("{0}")]
     LocalOnly(String),
+    #[error(
+        "{what} needs the `aws` build feature, and this `jobs` was built without it: \
+         build it with `cargo install --locked --path local/cli --features aws` (docs/deploy.md)"
+    )]
+    NeedsAwsBuild { what: String },
     #[error("unexpected response from {url}: {detail}")]
     Unexpected { url: String, detail: String },
     #[error(transparent)]

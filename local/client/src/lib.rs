@@ -14,6 +14,8 @@
 
 pub mod api;
 pub mod args;
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod commands;
 pub mod errors;
 pub mod progress;

@@ -16,6 +16,10 @@ pub enum Home {
     Local,
     /// A deployed API reached by its URL alone: only its own routes.
     DeployedApi,
+    /// A deployed stack found with `--stack`: the API and the AWS resources
+    /// its outputs name.
+    #[cfg(feature = "aws")]
+    Stack(Box<crate::aws::Deployed>),
 }
 
 impl Target {
@@ -37,6 +41,21 @@ impl Target {
     /// outputs.
     pub async fn connect(args: &ClientArgs) -> anyhow::Result<Self> {
         let url = args.url.as_deref().map(str::trim).filter(|u| !u.is_empty());
+        let aws_url = url
+            .map(Endpoint::parse)
+            .transpose()?
+            .is_some_and(|e| e.is_aws());
+        if args.wants_aws() || aws_url {
+            #[cfg(feature = "aws")]
+            return crate::aws::connect(args).await;
+            #[cfg(not(feature = "aws"))]
+            if args.wants_aws() {
+                return Err(ApiError::NeedsAwsBuild {
+                    what: "--stack and --assume-role".to_owned(),
+                }
+                .into());
+            }
+        }
         let endpoint = Endpoint::parse(url.unwrap_or(DEFAULT_URL))?;
         let lookup = |name: &str| std::env::var(name).ok();
         let region = api::resolve_region(args.region.as_deref(), &endpoint, lookup);
@@ -47,8 +66,14 @@ impl Target {
 
 /// What `command` needs that a deployed API reached by URL alone lacks.
 pub fn needs_stack(command: &str) -> ApiError {
-    ApiError::LocalOnly(format!(
-        "`{command}` reads the local stack's /local endpoints, which a deployed API does not \
-         have; on AWS see the Step Functions and EventBridge consoles (docs/deploy.md)"
-    ))
+    if cfg!(feature = "aws") {
+        ApiError::LocalOnly(format!(
+            "`{command}` on a deployed stack reads its AWS resources: pass --stack NAME (the \
+             CloudFormation stack, e.g. JobsApi) so that jobs finds them"
+        ))
+    } else {
+        ApiError::NeedsAwsBuild {
+            what: format!("`{command}` on a deployed stack"),
+        }
+    }
 }

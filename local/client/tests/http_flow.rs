@@ -102,6 +102,7 @@ fn replay(name: &str) -> ClientCommand {
         from: None,
         to: None,
         name: Some(name.to_owned()),
+        poll_interval_ms: 10,
     })
 }
 
@@ -565,6 +566,7 @@ async fn replay_defaults_to_the_last_24_hours() {
             from: Some(Utc::now() - chrono::Duration::days(3)),
             to: None,
             name: Some("all".into()),
+            poll_interval_ms: 10,
         }),
     )
     .await;
@@ -579,6 +581,7 @@ async fn replay_defaults_to_the_last_24_hours() {
             from: Some(Utc::now()),
             to: Some(Utc::now() - chrono::Duration::hours(1)),
             name: None,
+            poll_interval_ms: 10,
         }),
     )
     .await;
@@ -630,7 +633,7 @@ async fn faults_and_the_aws_side_refuse_a_deployed_api_reached_by_url_alone() {
         },
     ] {
         let err = api_error(run(&target, cmd).await.result).to_string();
-        assert!(err.contains("does not have"), "{err}");
+        assert!(err.contains("pass --stack NAME"), "{err}");
     }
 }
 

@@ -101,3 +101,43 @@ fn times_are_rfc3339_now_or_a_duration_ago() {
         })
     ));
 }
+
+#[test]
+fn a_deployed_stack_is_named_with_stack_and_its_role_assumed_with_or_without_an_arn() {
+    let cli = parse(&[
+        "--stack",
+        "JobsApi",
+        "--assume-role",
+        "submit",
+        "--seconds",
+        "3",
+        "--wait",
+    ])
+    .unwrap();
+    assert_eq!(cli.client.stack.as_deref(), Some("JobsApi"));
+    assert_eq!(cli.client.role_to_assume(), Some(None));
+    assert!(matches!(
+        cli.command,
+        Command::Client(ClientCommand::Submit(ref s)) if s.seconds == 3 && s.wait
+    ));
+    let role = "arn:aws:iam::123456789012:role/JobsAPIInvokeRole";
+    let with_arn = format!("--assume-role={role}");
+    let cli = parse(&["history", "x", "--stack", "S", &with_arn]).unwrap();
+    assert_eq!(cli.client.stack.as_deref(), Some("S"));
+    assert_eq!(cli.client.role_to_assume(), Some(Some(role)));
+    // The ARN goes after `=`: a bare word after the flag is the command.
+    assert!(parse(&["--assume-role", role, "get", "x"]).is_err());
+    let cli = parse(&["get", "x"]).unwrap();
+    assert_eq!(cli.client.role_to_assume(), None);
+    assert!(!cli.client.wants_aws());
+}
+
+#[test]
+fn the_replay_help_states_its_defaults() {
+    let mut command = Cli::command();
+    let replay = command.find_subcommand_mut("replay").unwrap();
+    let help = replay.render_long_help().to_string();
+    assert!(help.contains("[default: 24h ago]"), "{help}");
+    assert!(help.contains("[default: now]"), "{help}");
+    assert!(help.contains("Ctrl-C cancels it"), "{help}");
+}

@@ -1,0 +1,619 @@
+//! The AWS side with mocked clients: finding the stack and signing as the
+//! caller or an assumed role, `archive` (DescribeArchive), `history` (the
+//! workflow's log group), and what each AWS error says.
+
+mod aws_support;
+
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput;
+use aws_sdk_cloudformation::types::{Output as StackOutput, Stack, StackStatus};
+use aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsOutput;
+use aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsOutput;
+use aws_sdk_cloudwatchlogs::types::{FilteredLogEvent, LogGroup};
+use aws_sdk_eventbridge::operation::describe_archive::DescribeArchiveOutput;
+use aws_sdk_eventbridge::primitives::DateTime as SdkTime;
+use aws_sdk_eventbridge::types::ArchiveState;
+use aws_sdk_sts::operation::assume_role::AssumeRoleOutput;
+use aws_smithy_mocks::{mock, Rule};
+use aws_support::*;
+use jobs_client::aws::errors::{self, AwsErrorKind};
+use jobs_client::aws::{connect_with, AwsError, Settings};
+use jobs_client::signing::CredentialSource;
+use jobs_client::{run_with, ClientArgs, ClientCommand, Credentials, Home, Target};
+use serde_json::Value;
+
+const JOB: &str = "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f";
+const LOGS: &str = include_str!("fixtures/express_logs.json");
+
+fn caller() -> Settings {
+    Settings {
+        region: Some(REGION.to_owned()),
+        credentials: Credentials {
+            access_key_id: "AKIACALLER".into(),
+            secret_access_key: "caller-secret".into(),
+            session_token: None,
+            source: CredentialSource::AwsChain("profile dev".into()),
+        },
+    }
+}
+
+fn stack_args(assume_role: Option<&str>) -> ClientArgs {
+    ClientArgs {
+        stack: Some(STACK.into()),
+        assume_role: assume_role.map(str::to_owned),
+        ..ClientArgs::default()
+    }
+}
+
+fn described_stack() -> Rule {
+    mock!(aws_sdk_cloudformation::Client::describe_stacks)
+        .match_requests(|r| r.stack_name() == Some(STACK))
+        .then_output(|| {
+            let mut stack = Stack::builder()
+                .stack_name(STACK)
+                .stack_status(StackStatus::CreateComplete);
+            for (key, value) in outputs() {
+                stack = stack.outputs(
+                    StackOutput::builder()
+                        .output_key(key)
+                        .output_value(value)
+                        .build(),
+                );
+            }
+            DescribeStacksOutput::builder()
+                .stacks(stack.build())
+                .build()
+        })
+}
+
+fn authorization(target: &Target) -> (String, Option<String>) {
+    let request = target
+        .api
+        .signed_request(
+            http::Method::GET,
+            &format!("/jobs/{JOB}"),
+            &[],
+            None,
+            &[],
+            SystemTime::now(),
+        )
+        .unwrap();
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    (
+        header("authorization").unwrap(),
+        header("x-amz-security-token"),
+    )
+}
+
+#[tokio::test]
+async fn the_stack_is_found_by_name_and_the_api_signed_with_the_callers_credentials() {
+    let stacks = described_stack();
+    let rules = Rules {
+        cloudformation: vec![&stacks],
+        ..Rules::default()
+    };
+    let target = connect_with(&stack_args(None), rules.clients(), caller())
+        .await
+        .unwrap();
+    assert_eq!(stacks.num_calls(), 1);
+    assert_eq!(
+        target.api.endpoint().as_str(),
+        "https://abc123.execute-api.eu-west-1.amazonaws.com/prod"
+    );
+    assert_eq!(target.api.region(), REGION);
+    assert!(matches!(target.home, Home::Stack(_)));
+    let (auth, token) = authorization(&target);
+    assert!(
+        auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIACALLER/"),
+        "{auth}"
+    );
+    assert!(
+        auth.contains("/eu-west-1/execute-api/aws4_request"),
+        "{auth}"
+    );
+    assert_eq!(token, None);
+}
+
+fn assumed(role: &'static str) -> Rule {
+    mock!(aws_sdk_sts::Client::assume_role)
+        .match_requests(move |r| {
+            r.role_arn() == Some(role) && r.role_session_name() == Some("jobs-cli")
+        })
+        .then_output(|| {
+            AssumeRoleOutput::builder()
+                .credentials(
+                    aws_sdk_sts::types::Credentials::builder()
+                        .access_key_id("ASIAASSUMED")
+                        .secret_access_key("assumed-secret")
+                        .session_token("assumed-token")
+                        .expiration(SdkTime::from_secs(1_900_000_000))
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        })
+}
+
+#[tokio::test]
+async fn assume_role_without_an_arn_signs_as_the_stacks_invoke_role() {
+    let stacks = described_stack();
+    let role = assumed(ROLE);
+    let rules = Rules {
+        cloudformation: vec![&stacks],
+        sts: vec![&role],
+        ..Rules::default()
+    };
+    let target = connect_with(&stack_args(Some("")), rules.clients(), caller())
+        .await
+        .unwrap();
+    assert_eq!(role.num_calls(), 1, "AssumeRole of {ROLE} as jobs-cli");
+    assert_eq!(
+        target.api.credentials().source,
+        CredentialSource::AssumedRole(ROLE.into())
+    );
+    let (auth, token) = authorization(&target);
+    assert!(
+        auth.starts_with("AWS4-HMAC-SHA256 Credential=ASIAASSUMED/"),
+        "{auth}"
+    );
+    assert_eq!(token.as_deref(), Some("assumed-token"));
+}
+
+#[tokio::test]
+async fn assume_role_with_an_arn_and_a_url_needs_no_stack() {
+    const OTHER: &str = "arn:aws:iam::123456789012:role/Other";
+    let role = assumed(OTHER);
+    let rules = Rules {
+        sts: vec![&role],
+        ..Rules::default()
+    };
+    let args = ClientArgs {
+        url: Some(API.into()),
+        assume_role: Some(OTHER.into()),
+        ..ClientArgs::default()
+    };
+    let target = connect_with(&args, rules.clients(), caller())
+        .await
+        .unwrap();
+    assert_eq!(role.num_calls(), 1);
+    assert!(matches!(target.home, Home::DeployedApi));
+    // A bare --assume-role has no stack to read the role from.
+    let bare = ClientArgs {
+        url: Some(API.into()),
+        assume_role: Some(String::new()),
+        ..ClientArgs::default()
+    };
+    let err = connect_with(&bare, Rules::default().clients(), caller())
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("pass --stack NAME, or give the role as --assume-role=ARN"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_role_that_may_not_be_assumed_says_which_permission_is_missing() {
+    let stacks = described_stack();
+    let denied = mock!(aws_sdk_sts::Client::assume_role).then_http_response(|| {
+        xml_error(
+            403,
+            "AccessDenied",
+            "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: sts:AssumeRole",
+        )
+    });
+    let rules = Rules {
+        cloudformation: vec![&stacks],
+        sts: vec![&denied],
+        ..Rules::default()
+    };
+    let error = connect_with(&stack_args(Some("")), rules.clients(), caller())
+        .await
+        .err()
+        .unwrap()
+        .downcast::<AwsError>()
+        .unwrap();
+    assert_eq!(error.kind, AwsErrorKind::AccessDenied);
+    let text = error.to_string();
+    assert!(
+        text.starts_with(&format!("sts:AssumeRole on {ROLE} failed: User: ")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "hint: your AWS identity needs sts:AssumeRole on {ROLE}"
+        )),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_stack_that_does_not_exist_says_to_check_the_name_and_the_region() {
+    let missing = mock!(aws_sdk_cloudformation::Client::describe_stacks)
+        .match_requests(|r| r.stack_name() == Some("Nope"))
+        .then_http_response(|| {
+            xml_error(400, "ValidationError", "Stack with id Nope does not exist")
+        });
+    let rules = Rules {
+        cloudformation: vec![&missing],
+        ..Rules::default()
+    };
+    let args = ClientArgs {
+        stack: Some("Nope".into()),
+        ..ClientArgs::default()
+    };
+    let error = connect_with(&args, rules.clients(), caller())
+        .await
+        .err()
+        .unwrap()
+        .downcast::<AwsError>()
+        .unwrap();
+    assert_eq!(error.kind, AwsErrorKind::NotFound);
+    assert_eq!(
+        error.to_string(),
+        "cloudformation:DescribeStacks on Nope failed: Stack with id Nope does not exist \
+         (ValidationError)\n\
+         hint: there is no stack Nope in eu-west-1: check --stack and the region (--region, \
+         AWS_REGION or the profile's); deploy it with scripts/deploy.sh"
+    );
+}
+
+#[test]
+fn no_credentials_and_bad_ones_say_what_to_do() {
+    use aws_credential_types::provider::error::CredentialsError;
+    let none = errors::from_credentials(&CredentialsError::not_loaded_no_source());
+    assert_eq!(none.kind, AwsErrorKind::NoCredentials);
+    let text = none.to_string();
+    assert!(text.starts_with("no AWS credentials found"), "{text}");
+    assert!(text.contains("aws sso login --profile NAME"), "{text}");
+    assert!(text.contains("AWS_ACCESS_KEY_ID"), "{text}");
+    let broken = errors::from_credentials(&CredentialsError::provider_error(
+        "the SSO session has expired",
+    ));
+    assert_eq!(broken.kind, AwsErrorKind::BadCredentials);
+    assert!(
+        broken.to_string().contains("the SSO session has expired"),
+        "{broken}"
+    );
+    assert!(broken.to_string().contains("`aws sso login`"), "{broken}");
+}
+
+fn archive_rule() -> Rule {
+    mock!(aws_sdk_eventbridge::Client::describe_archive)
+        .match_requests(|r| r.archive_name() == Some(ARCHIVE_NAME))
+        .then_output(|| {
+            DescribeArchiveOutput::builder()
+                .archive_name(ARCHIVE_NAME)
+                .archive_arn(ARCHIVE_ARN)
+                .event_source_arn(BUS_ARN)
+                .state(ArchiveState::Enabled)
+                .event_count(3)
+                .size_bytes(4_812)
+                .retention_days(90)
+                .creation_time(SdkTime::from_secs(1_795_608_000))
+                .build()
+        })
+}
+
+#[tokio::test]
+async fn archive_shows_state_count_size_retention_and_that_events_cannot_be_listed() {
+    let describe = archive_rule();
+    let deployed = Rules {
+        events: vec![&describe],
+        ..Rules::default()
+    }
+    .deployed();
+    let mut c = Captured::default();
+    let code = jobs_client::aws::archive::run(&deployed, false, &mut c.output())
+        .await
+        .unwrap();
+    assert_eq!(code, ExitCode::SUCCESS);
+    assert_eq!(describe.num_calls(), 1);
+    assert_eq!(
+        c.out(),
+        format!(
+            "Archive JobsApi-failed-jobs  ENABLED\n  events     3\n  size       4.7 KiB (4812 bytes)\n  \
+             retention  90 days\n  created    2026-11-25T12:00:00.000Z\n  bus        {BUS_ARN}\n  \
+             arn        {ARCHIVE_ARN}\n{}\n",
+            jobs_client::aws::archive::NOT_LISTED
+        )
+    );
+    let mut c = Captured::default();
+    jobs_client::aws::archive::run(&deployed, true, &mut c.output())
+        .await
+        .unwrap();
+    let json: Value = serde_json::from_str(&c.out()).unwrap();
+    assert_eq!(json["EventCount"], 3);
+    assert_eq!(json["RetentionDays"], 90);
+    assert_eq!(json["State"], "ENABLED");
+    assert!(c
+        .err()
+        .starts_with("EventBridge does not list archived events"));
+}
+
+#[tokio::test]
+async fn archive_on_aws_refuses_a_window_it_cannot_apply() {
+    let deployed = Rules::default().deployed();
+    let target = Target {
+        api: jobs_client::ApiClient::new(
+            jobs_client::Endpoint::parse(API).unwrap(),
+            REGION.into(),
+            caller().credentials,
+        )
+        .unwrap(),
+        home: Home::Stack(Box::new(deployed)),
+    };
+    let mut c = Captured::default();
+    let err = run_with(
+        &target,
+        ClientCommand::Archive {
+            from: Some(chrono::Utc::now()),
+            to: None,
+            json: false,
+        },
+        &mut c.output(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("EventBridge cannot list archived events"),
+        "{err}"
+    );
+}
+
+fn log_messages() -> Vec<Value> {
+    serde_json::from_str(LOGS).unwrap()
+}
+
+fn events(messages: Vec<Value>) -> Vec<FilteredLogEvent> {
+    messages
+        .into_iter()
+        .map(|m| FilteredLogEvent::builder().message(m.to_string()).build())
+        .collect()
+}
+
+const REPLAY_ARN: &str = "arn:aws:states:eu-west-1:123456789012:express:WorkflowStateMachineA1B2C3D4:b8f04a52-77e1-4d0c-8d43-5c1e9a7f2b60:c93e1f0a-2b4d-4e8f-a6c7-1d2e3f4a5b6c";
+
+/// The log service as it answers the two reads of `history`: the events that
+/// contain the job id (in two pages), then all of the replay's execution.
+fn log_rules() -> (Rule, Rule, Rule) {
+    let groups = mock!(aws_sdk_cloudwatchlogs::Client::describe_log_groups)
+        .match_requests(|r| r.log_group_name_prefix() == Some(LOG_GROUP))
+        .then_output(|| {
+            DescribeLogGroupsOutput::builder()
+                .log_groups(
+                    LogGroup::builder()
+                        .log_group_name(format!("{LOG_GROUP}-old"))
+                        .build(),
+                )
+                .log_groups(
+                    LogGroup::builder()
+                        .log_group_name(LOG_GROUP)
+                        .retention_in_days(30)
+                        .build(),
+                )
+                .build()
+        });
+    let by_job = mock!(aws_sdk_cloudwatchlogs::Client::filter_log_events)
+        .match_requests(|r| {
+            r.log_group_name() == Some(LOG_GROUP)
+                && r.filter_pattern() == Some(&format!("\"{JOB}\""))
+        })
+        .then_compute_output(|r| {
+            // What contains the id: the first execution whole, part of the
+            // replay's, and (for the filter to show its worth) another job's.
+            let matching: Vec<Value> = log_messages()
+                .into_iter()
+                .filter(|m| {
+                    m.to_string().contains(JOB)
+                        || m["execution_arn"].as_str().unwrap().contains("9a8b7c6d")
+                })
+                .collect();
+            let (first, second) = matching.split_at(10);
+            match r.next_token() {
+                None => FilterLogEventsOutput::builder()
+                    .set_events(Some(events(first.to_vec())))
+                    .next_token("page-2")
+                    .build(),
+                Some("page-2") => FilterLogEventsOutput::builder()
+                    .set_events(Some(events(second.to_vec())))
+                    .build(),
+                Some(other) => panic!("unexpected token {other}"),
+            }
+        });
+    let by_replay = mock!(aws_sdk_cloudwatchlogs::Client::filter_log_events)
+        .match_requests(|r| {
+            r.log_group_name() == Some(LOG_GROUP)
+                && r.filter_pattern() == Some(&format!("\"{REPLAY_ARN}\""))
+        })
+        .then_output(|| {
+            let replay: Vec<Value> = log_messages()
+                .into_iter()
+                .filter(|m| m["execution_arn"] == REPLAY_ARN)
+                .collect();
+            FilterLogEventsOutput::builder()
+                .set_events(Some(events(replay)))
+                .build()
+        });
+    (groups, by_job, by_replay)
+}
+
+#[tokio::test]
+async fn history_reads_the_jobs_executions_from_the_log_group_as_a_timeline() {
+    let (groups, by_job, by_replay) = log_rules();
+    let deployed = Rules {
+        logs: vec![&groups, &by_job, &by_replay],
+        ..Rules::default()
+    }
+    .deployed();
+    let mut c = Captured::default();
+    let code =
+        jobs_client::aws::history::run(&deployed, JOB.parse().unwrap(), false, &mut c.output())
+            .await
+            .unwrap();
+    assert_eq!(code, ExitCode::SUCCESS);
+    assert_eq!(groups.num_calls(), 1);
+    assert_eq!(by_job.num_calls(), 2, "both pages");
+    assert_eq!(by_replay.num_calls(), 1);
+    let out = c.out();
+    let has = |line: &str| assert!(out.lines().any(|l| l == line), "no line {line:?} in\n{out}");
+    has(&format!("Execution {JOB}  FAILED"));
+    has("  started 2026-11-25T12:00:00.000Z  stopped 2026-11-25T12:00:00.868Z  (0.868s)");
+    has("  error   JobArchived: The job failed and its failure could not be recorded; it was sent to the failed-jobs archive and can be replayed.");
+    has("     +0.412s  TaskFailed        ProcessJob  JobStoreUnavailable: the job store is unavailable: Throughput exceeds the current capacity of your table");
+    has("     +0.866s  TaskSucceeded     ArchiveFailedJob");
+    has("Execution b8f04a52-77e1-4d0c-8d43-5c1e9a7f2b60  SUCCEEDED");
+    has("  replay  jobs-replay-20261125T130000Z");
+    // Only the second read has these: they do not contain the job id.
+    has("     +0.027s  TaskStarted         ProcessJob");
+    has("     +1.108s  ExecutionSucceeded");
+    assert!(!out.contains("9a8b7c6d"), "another job's execution: {out}");
+    assert_eq!(
+        out.matches("\nExecution ").count(),
+        1,
+        "two executions: {out}"
+    );
+    assert_eq!(
+        c.err(),
+        format!("from the log group {LOG_GROUP}, which keeps events 30 days: older executions are gone\n")
+    );
+}
+
+#[tokio::test]
+async fn history_json_gives_each_raw_log_event_once() {
+    let (groups, by_job, by_replay) = log_rules();
+    let deployed = Rules {
+        logs: vec![&groups, &by_job, &by_replay],
+        ..Rules::default()
+    }
+    .deployed();
+    let mut c = Captured::default();
+    jobs_client::aws::history::run(&deployed, JOB.parse().unwrap(), true, &mut c.output())
+        .await
+        .unwrap();
+    let raw: Value = serde_json::from_str(&c.out()).unwrap();
+    assert_eq!(raw["logGroupName"], LOG_GROUP);
+    assert_eq!(raw["retentionInDays"], 30);
+    let events = raw["events"].as_array().unwrap();
+    assert_eq!(events.len(), 18 + 7, "both executions, each event once");
+    assert!(
+        events.iter().all(|e| e["event_timestamp"].is_string()),
+        "as logged"
+    );
+}
+
+#[tokio::test]
+async fn history_of_a_job_without_logs_says_how_far_back_the_logs_go() {
+    let groups = mock!(aws_sdk_cloudwatchlogs::Client::describe_log_groups).then_output(|| {
+        DescribeLogGroupsOutput::builder()
+            .log_groups(LogGroup::builder().log_group_name(LOG_GROUP).build())
+            .build()
+    });
+    let nothing = mock!(aws_sdk_cloudwatchlogs::Client::filter_log_events)
+        .then_output(|| FilterLogEventsOutput::builder().build());
+    let deployed = Rules {
+        logs: vec![&groups, &nothing],
+        ..Rules::default()
+    }
+    .deployed();
+    let mut c = Captured::default();
+    let err =
+        jobs_client::aws::history::run(&deployed, JOB.parse().unwrap(), false, &mut c.output())
+            .await
+            .unwrap_err()
+            .to_string();
+    assert_eq!(
+        err,
+        format!(
+            "no executions of job {JOB} in the log group {LOG_GROUP}, which keeps events for ever \
+             (no retention set): check the id with `jobs get {JOB}`"
+        )
+    );
+}
+
+#[tokio::test]
+async fn logs_errors_say_what_to_do() {
+    let groups =
+        mock!(aws_sdk_cloudwatchlogs::Client::describe_log_groups).then_http_response(|| {
+            json_error(
+                400,
+                "ExpiredTokenException",
+                "The security token included in the request is expired",
+            )
+        });
+    let deployed = Rules {
+        logs: vec![&groups],
+        ..Rules::default()
+    }
+    .deployed();
+    let mut c = Captured::default();
+    let err =
+        jobs_client::aws::history::run(&deployed, JOB.parse().unwrap(), false, &mut c.output())
+            .await
+            .unwrap_err()
+            .downcast::<AwsError>()
+            .unwrap();
+    assert_eq!(err.kind, AwsErrorKind::BadCredentials);
+    assert!(err.to_string().starts_with(&format!(
+        "logs:DescribeLogGroups on {LOG_GROUP} failed: The security token included in the request is expired"
+    )));
+    assert!(err.to_string().contains("aws sso login"), "{err}");
+
+    let no_group = mock!(aws_sdk_cloudwatchlogs::Client::describe_log_groups)
+        .then_output(|| DescribeLogGroupsOutput::builder().build());
+    let deployed = Rules {
+        logs: vec![&no_group],
+        ..Rules::default()
+    }
+    .deployed();
+    let err =
+        jobs_client::aws::history::run(&deployed, JOB.parse().unwrap(), false, &mut c.output())
+            .await
+            .unwrap_err()
+            .to_string();
+    assert!(
+        err.starts_with(&format!(
+            "the workflow's log group {LOG_GROUP} does not exist"
+        )),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn throttling_that_outlasts_the_retries_says_to_retry_later() {
+    let throttled = mock!(aws_sdk_eventbridge::Client::describe_archive)
+        .sequence()
+        .http_response(|| json_error(400, "ThrottlingException", "Rate exceeded"))
+        .repeatedly()
+        .build();
+    let deployed = Rules {
+        events: vec![&throttled],
+        ..Rules::default()
+    }
+    .deployed();
+    let mut c = Captured::default();
+    let err = jobs_client::aws::archive::run(&deployed, false, &mut c.output())
+        .await
+        .unwrap_err()
+        .downcast::<AwsError>()
+        .unwrap();
+    assert_eq!(err.kind, AwsErrorKind::Throttled);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "events:DescribeArchive on {ARCHIVE_NAME} failed: Rate exceeded\n\
+             hint: AWS is throttling these calls: retry in a moment"
+        )
+    );
+    assert!(throttled.num_calls() >= 1);
+}
