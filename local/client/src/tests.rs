@@ -370,12 +370,12 @@ fn client_errors_show_the_servers_message() {
         LOCAL,
         "/jobs",
         400,
-        r#"{"message":"Invalid request body","details":"seconds: 0 is less than the minimum of 1"}"#,
+        r#"{"message":"Invalid request body","details":"/seconds: must be >=1, but got 0"}"#,
     );
     assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
     assert_eq!(
         err.to_string(),
-        "Invalid request body: seconds: 0 is less than the minimum of 1"
+        "Invalid request body: /seconds: must be >=1, but got 0"
     );
     let err = error_for(LOCAL, "/jobs/x", 404, r#"{"message":"job x not found"}"#);
     assert_eq!(err.to_string(), "job x not found");
