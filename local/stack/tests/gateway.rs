@@ -82,7 +82,10 @@ async fn only_the_route_with_a_model_validates_its_body() {
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.body["message"], "Invalid request body");
-    assert!(bad.body["details"].as_str().unwrap().contains("must be >=1"));
+    assert!(bad.body["details"]
+        .as_str()
+        .unwrap()
+        .contains("must be >=1"));
     assert_eq!(count(&stack, "jobs").await, 0);
 
     // The faults endpoint has no model: its own handler explains the body.
