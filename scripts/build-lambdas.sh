@@ -5,28 +5,19 @@
 #   scripts/build-lambdas.sh
 #
 # Installs cargo-lambda (and the zig linker it brings) from PyPI into
-# .tools/lambda-venv and the aarch64 Rust target with rustup, which needs the
-# Rust distribution server: that is why this is not part of scripts/test.sh.
+# .tools/cargo-lambda-venv and the aarch64 Rust target with rustup, which needs
+# the Rust distribution server: that is why this is not part of scripts/test.sh.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/cdk/scripts/lib.sh"
 cd "$root"
-venv="$root/.tools/lambda-venv"
-CARGO_LAMBDA_VERSION="1.9.2"
-
-if [[ ! -x $venv/bin/cargo-lambda ]]; then
-  echo "installing cargo-lambda $CARGO_LAMBDA_VERSION into $venv" >&2
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "cargo-lambda==$CARGO_LAMBDA_VERSION"
-fi
-export PATH="$venv/bin:$PATH"
-rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
+ensure_lambda_toolchain
 
 # The Lambda entrypoints sit behind each crate's `lambda` feature (the
-# libraries build without it for the local stack); the same list as
-# LAMBDA_FEATURES in cdk/lib/paths.ts, so both builds share their artifacts.
-cargo lambda build --release --arm64 --output-format zip \
-  --features jobs-api/lambda,jobs-processor/lambda,jobs-error-handler/lambda,jobs-sweeper/lambda \
+# libraries build without it for the local stack); the list CDK builds with,
+# so both builds share their artifacts.
+cargo lambda build --release --arm64 --output-format zip --features "$(lambda_features)" \
   --bin api --bin processor --bin error-handler --bin sweeper
 
 python3 - <<'PY'

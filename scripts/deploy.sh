@@ -20,8 +20,6 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/cdk/scripts/lib.sh"
 STACK="JobsApi"
-CARGO_LAMBDA_VERSION="1.9.2"
-VENV="$root/.tools/cargo-lambda-venv"
 
 usage() {
   sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
@@ -44,20 +42,7 @@ fi
 if [[ $command != destroy ]]; then
   # Building the Lambdas (during synth) needs cargo-lambda and the arm64 target;
   # destroying the stack builds nothing.
-  step "cargo-lambda $CARGO_LAMBDA_VERSION in $VENV"
-  if command -v cargo-lambda >/dev/null 2>&1; then
-    echo "on PATH: $(command -v cargo-lambda)"
-  else
-    ensure_venv "$VENV" "cargo-lambda==$CARGO_LAMBDA_VERSION"
-    export PATH="$VENV/bin:$PATH"
-  fi
-
-  step "rust target aarch64-unknown-linux-gnu"
-  if rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
-    echo "already installed"
-  else
-    rustup target add aarch64-unknown-linux-gnu
-  fi
+  ensure_lambda_toolchain
 fi
 
 step "npm dependencies of the CDK app"

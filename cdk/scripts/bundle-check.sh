@@ -6,8 +6,6 @@
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-VENV="$REPO_ROOT/.tools/cargo-lambda-venv"
-CARGO_LAMBDA_VERSION="1.9.2"
 OUT="$CDK_DIR/cdk.out.bundled"
 # A target dir of its own, so this does not wait on (or invalidate) the main one.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$REPO_ROOT/target-cdk}"
@@ -15,18 +13,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$REPO_ROOT/target-cdk}"
 started=$SECONDS
 cd "$CDK_DIR"
 
-step "cargo-lambda $CARGO_LAMBDA_VERSION (with zig for cross-linking) in $VENV"
-ensure_venv "$VENV" "cargo-lambda==$CARGO_LAMBDA_VERSION"
-# cargo finds `cargo-lambda` on PATH; cargo-lambda finds zig through this venv's python.
-export PATH="$VENV/bin:$PATH"
+ensure_lambda_toolchain
 cargo lambda --version
-
-step "rust target aarch64-unknown-linux-gnu"
-if rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
-  echo "already installed"
-else
-  rustup target add aarch64-unknown-linux-gnu
-fi
 
 step "npm dependencies"
 ensure_node_modules

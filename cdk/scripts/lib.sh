@@ -1,4 +1,5 @@
-# Shared by test.sh and bundle-check.sh (sourced, not run).
+# Shared by test.sh, bundle-check.sh, scripts/deploy.sh and scripts/build-lambdas.sh
+# (sourced, not run).
 CDK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 REPO_ROOT="$(cd "$CDK_DIR/.." && pwd)"
 
@@ -30,4 +31,33 @@ ensure_venv() {
     "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
   fi
   echo "$venv: $*"
+}
+
+# What building the Lambdas needs: cargo-lambda (with the zig linker it brings,
+# from PyPI, into one venv under .tools/) and the arm64 Rust target. A
+# cargo-lambda already on PATH is used as it is.
+CARGO_LAMBDA_VERSION="1.9.2"
+LAMBDA_VENV="$REPO_ROOT/.tools/cargo-lambda-venv"
+ensure_lambda_toolchain() {
+  step "cargo-lambda $CARGO_LAMBDA_VERSION (with zig for cross-linking) in $LAMBDA_VENV"
+  if command -v cargo-lambda >/dev/null 2>&1; then
+    echo "on PATH: $(command -v cargo-lambda)"
+  else
+    ensure_venv "$LAMBDA_VENV" "cargo-lambda==$CARGO_LAMBDA_VERSION"
+    # cargo finds `cargo-lambda` on PATH; cargo-lambda finds zig through this venv's python.
+    export PATH="$LAMBDA_VENV/bin:$PATH"
+  fi
+
+  step "rust target aarch64-unknown-linux-gnu"
+  if rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
+    echo "already installed"
+  else
+    rustup target add aarch64-unknown-linux-gnu
+  fi
+}
+
+# The Cargo features that turn on the Lambda entrypoints, comma-separated, read
+# from the one list CDK builds with (LAMBDA_FEATURES in cdk/lib/paths.ts).
+lambda_features() {
+  grep -o "'jobs-[a-z-]*/lambda'" "$CDK_DIR/lib/paths.ts" | tr -d "'" | paste -sd, -
 }
