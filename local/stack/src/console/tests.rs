@@ -203,10 +203,13 @@ async fn a_post_from_another_origin_or_none_changes_nothing() {
 async fn the_form_submits_through_the_api_and_bad_input_creates_nothing() {
     let c = console().await;
     for (form, says) in [
-        ("seconds=0", "minimum"),
+        ("seconds=0", "/seconds: must be &gt;=1, but got 0"),
         ("seconds=1.5", "integer"),
         ("seconds=", "seconds"),
-        ("seconds=86401", "maximum"),
+        (
+            "seconds=86401",
+            "/seconds: must be &lt;=86400, but got 86401",
+        ),
     ] {
         let reply = c.post_same_origin("/console/jobs", form).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{form}");
