@@ -90,10 +90,7 @@ pub async fn page(
         Ok(r) => r,
         Err(r) => return r,
     };
-    let regions = vec![
-        region("archive-events", events_table(&events)),
-        region("replays", replays_table(&replays)),
-    ];
+    let regions = regions(&events, &replays);
     if live.wanted() {
         return shell::live_response(&regions, true);
     }
@@ -101,6 +98,14 @@ pub async fn page(
         .replayed
         .map(|n| format!("Replay {n} sent the archived events of its window to the bus again."));
     render(&regions, &default_form(&events), notice.as_deref(), None).into_response()
+}
+
+/// The two parts of the page that live updates replace.
+fn regions(events: &[ArchivedEvent], replays: &[ReplayView]) -> Vec<Region> {
+    vec![
+        region("archive-events", events_table(events)),
+        region("replays", replays_table(replays)),
+    ]
 }
 
 fn default_form(events: &[ArchivedEvent]) -> ReplayForm {
@@ -241,10 +246,7 @@ pub async fn replay(State(state): State<ConsoleState>, Form(form): Form<ReplayFo
                 Ok(r) => r,
                 Err(r) => return r,
             };
-            let regions = vec![
-                region("archive-events", events_table(&events)),
-                region("replays", replays_table(&replays)),
-            ];
+            let regions = regions(&events, &replays);
             (status, render(&regions, &form, None, Some(&message))).into_response()
         }
     }
