@@ -25,7 +25,7 @@ import time
 from playwright.sync_api import expect, sync_playwright
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FAN_OUT = os.path.join(ROOT, "local/stack/tests/fixtures/fan-out.asl.json")
+FAN_OUT = os.path.join(ROOT, "local/tests/fixtures/fan-out.asl.json")
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",

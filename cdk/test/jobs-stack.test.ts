@@ -493,7 +493,7 @@ describe('outputs', () => {
     const [, machine] = resourceByPrefix(template, 'AWS::StepFunctions::StateMachine', 'WorkflowStateMachine');
     const destination = machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup;
     expect(destination.LogGroupArn).toEqual(getAtt(id(stack.workflow.logGroup)));
-    // The names the CLI reads (local/client/src/aws/outputs.rs), all present.
+    // The names the CLI reads (cli/client/src/aws/outputs.rs), all present.
     for (const name of [
       'ApiEndpoint', 'JobsAPIInvokeRoleArn', 'StateMachineArn', 'StateMachineLogGroupName',
       'FailedJobsArchiveName', 'FailedJobsArchiveArn', 'FailedJobsBusArn', 'ReplayRuleArn',

@@ -24,7 +24,7 @@ const LAMBDA_SERVICE_ERRORS = [
 // cannot drift apart.
 const maxRunnableSeconds = Number(
   /MAX_RUNNABLE_SECONDS: u64 = (\d+);/.exec(
-    fs.readFileSync(path.join(__dirname, '..', '..', 'lambdas', 'domain', 'src', 'parameters.rs'), 'utf8'),
+    fs.readFileSync(path.join(__dirname, '..', '..', 'domain', 'src', 'parameters.rs'), 'utf8'),
   )[1],
 );
 

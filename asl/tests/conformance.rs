@@ -1,0 +1,225 @@
+//! Runs the fixtures in `conformance/fixtures` through this interpreter and through the npm
+//! package aws-local-stepfunctions, and asserts the same final status, output, error and path;
+//! and the fixtures in `conformance/documented` (JSONata and variables, which that package does
+//! not run) through this interpreter against the results the AWS documentation gives.
+//! See `conformance/README.md` for the fixture format.
+
+mod node;
+
+use async_trait::async_trait;
+use jobs_asl::{
+    substitute, ExecutionSpec, Executor, StateMachine, TaskContext, TaskError, TaskHandler,
+};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+const EXECUTION_ARN: &str = "arn:aws:states:local:000000000000:execution:conformance:exec-1";
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance")
+}
+
+/// Each Task state answers from its script, one outcome per call; the last one repeats.
+struct ByState {
+    script: HashMap<String, Vec<Value>>,
+    calls: Mutex<HashMap<String, Vec<Value>>>,
+}
+
+#[async_trait]
+impl TaskHandler for ByState {
+    async fn invoke(
+        &self,
+        _resource: &str,
+        input: Value,
+        ctx: &TaskContext,
+    ) -> Result<Value, TaskError> {
+        let n = {
+            let mut calls = self.calls.lock().unwrap();
+            let c = calls.entry(ctx.state_name.to_string()).or_default();
+            c.push(input.clone());
+            c.len() - 1
+        };
+        let Some(script) = self.script.get(&*ctx.state_name) else {
+            return Ok(input);
+        };
+        let o = &script[n.min(script.len() - 1)];
+        if let Some(s) = o.get("sleepSeconds").and_then(Value::as_f64) {
+            tokio::time::sleep(Duration::from_secs_f64(s)).await;
+        }
+        if let Some(t) = o.get("throw") {
+            return Err(TaskError::new(
+                t["error"].as_str().unwrap_or_default(),
+                t["cause"].as_str().unwrap_or_default(),
+            ));
+        }
+        Ok(o.get("return").cloned().unwrap_or(input))
+    }
+}
+
+fn run_rust(fx: &Value) -> Value {
+    let def = match fx.get("definition") {
+        Some(d) => d.to_string(),
+        None => {
+            let text = std::fs::read_to_string(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("..")
+                    .join(fx["definitionFile"].as_str().unwrap()),
+            )
+            .unwrap();
+            let vars: HashMap<String, String> =
+                serde_json::from_value(fx.get("substitutions").cloned().unwrap_or_default())
+                    .unwrap_or_default();
+            substitute(&text, &vars)
+        }
+    };
+    let machine = StateMachine::from_json(&def).unwrap();
+    let script: HashMap<String, Vec<Value>> = serde_json::from_value(
+        fx.get("tasks")
+            .cloned()
+            .unwrap_or(Value::Object(Default::default())),
+    )
+    .unwrap();
+    let handler = std::sync::Arc::new(ByState {
+        script,
+        calls: Mutex::default(),
+    });
+    let exec = Executor::new(machine.into(), handler.clone());
+    // Paused time: retry waits and sleeps cost nothing, and the outcome is the same.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let input = fx
+        .get("input")
+        .cloned()
+        .unwrap_or(Value::Object(Default::default()));
+    let r = rt.block_on(exec.run(ExecutionSpec::new("exec-1", EXECUTION_ARN, input)));
+    let calls: serde_json::Map<String, Value> = handler
+        .calls
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::Array(v.clone())))
+        .collect();
+    serde_json::json!({
+        "status": r.status.as_str(),
+        "output": r.output.unwrap_or(Value::Null),
+        "error": r.error,
+        "cause": r.cause,
+        "path": r.path,
+        "calls": calls,
+    })
+}
+
+fn node_results() -> Option<HashMap<String, Value>> {
+    let out = node::run(&dir(), "run.mjs", "conformance comparison")?;
+    let list: Vec<Value> = serde_json::from_slice(&out).expect("run.mjs prints JSON");
+    Some(
+        list.into_iter()
+            .map(|r| (r["name"].as_str().unwrap().to_owned(), r))
+            .collect(),
+    )
+}
+
+#[test]
+fn same_outcomes_as_aws_local_stepfunctions() {
+    let Some(node) = node_results() else { return };
+    let mut fixtures: Vec<_> = std::fs::read_dir(dir().join("fixtures"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    fixtures.sort();
+    assert!(fixtures.len() >= 10, "fixtures are missing");
+    let mut failures = Vec::new();
+    for p in &fixtures {
+        let name = p.file_stem().unwrap().to_str().unwrap();
+        let fx: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+        let ours = run_rust(&fx);
+        let theirs = node
+            .get(name)
+            .unwrap_or_else(|| panic!("no Node result for {name}"));
+        let mut check = |what: &str, a: &Value, b: &Value| {
+            if a != b {
+                failures.push(format!(
+                    "{name}: {what}: jobs-asl {a} vs aws-local-stepfunctions {b}"
+                ));
+            }
+        };
+        check("status", &ours["status"], &theirs["status"]);
+        check("path", &ours["path"], &theirs["path"]);
+        if ours["status"] == "SUCCEEDED" {
+            check("output", &ours["output"], &theirs["output"]);
+        }
+        if ours["status"] == "FAILED" {
+            check("error", &ours["error"], &theirs["error"]);
+            // Causes of the interpreters' own errors are worded differently.
+            if !ours["error"].as_str().unwrap_or("").starts_with("States.") {
+                check("cause", &ours["cause"], &theirs["cause"]);
+            }
+        }
+        // The fixture's own expectations hold too, so a shared mistake is still caught.
+        check_expect(name, &fx, &ours, &mut failures);
+    }
+    assert!(
+        failures.is_empty(),
+        "conformance failures:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// Checks the fixture's `expect` against this interpreter's outcome. `calls` names, per Task
+/// state, the inputs it must have been called with (none: `[]`).
+fn check_expect(name: &str, fx: &Value, ours: &Value, failures: &mut Vec<String>) {
+    let Some(exp) = fx.get("expect").and_then(Value::as_object) else {
+        return;
+    };
+    for (k, v) in exp {
+        if k == "calls" {
+            for (state, inputs) in v.as_object().expect("calls is an object") {
+                let got = ours["calls"]
+                    .get(state)
+                    .cloned()
+                    .unwrap_or(Value::Array(vec![]));
+                if &got != inputs {
+                    failures.push(format!(
+                        "{name}: expected {state} called with {inputs}, got {got}"
+                    ));
+                }
+            }
+        } else if &ours[k.as_str()] != v {
+            failures.push(format!(
+                "{name}: expected {k} = {v}, got {}",
+                ours[k.as_str()]
+            ));
+        }
+    }
+}
+
+#[test]
+fn documented_examples_give_the_documented_results() {
+    let mut fixtures: Vec<_> = std::fs::read_dir(dir().join("documented"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    fixtures.sort();
+    assert!(fixtures.len() >= 15, "documented fixtures are missing");
+    let mut failures = Vec::new();
+    for p in &fixtures {
+        let name = p.file_stem().unwrap().to_str().unwrap();
+        let fx: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+        assert!(fx.get("expect").is_some(), "{name} has no expect");
+        let ours = run_rust(&fx);
+        check_expect(name, &fx, &ours, &mut failures);
+    }
+    assert!(
+        failures.is_empty(),
+        "documented results not met:\n{}",
+        failures.join("\n")
+    );
+}

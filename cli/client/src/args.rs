@@ -1,0 +1,195 @@
+//! The client's part of the `jobs` command line: the global options that
+//! choose the stack, and the commands. The `jobs` binary flattens both into
+//! its own command line.
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Subcommand, ValueEnum};
+
+use crate::when;
+
+pub const DEFAULT_URL: &str = "http://127.0.0.1:3000";
+
+/// Options shared by every client command: which stack to talk to.
+#[derive(Args, Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientArgs {
+    /// Base URL of the jobs API; wins over --stack [default: the stack's
+    /// ApiEndpoint output with --stack, else the local stack at
+    /// http://127.0.0.1:3000]
+    #[arg(long, global = true, env = "JOBS_API_URL")]
+    pub url: Option<String>,
+
+    /// The deployed CloudFormation stack (e.g. JobsApi): its outputs give the
+    /// API's URL, the failed-jobs archive, the bus, the replay rule and the
+    /// workflow's log group
+    #[arg(long, global = true, env = "JOBS_STACK")]
+    pub stack: Option<String>,
+
+    /// Sign API calls as this role, assumed with your own credentials
+    /// [without an ARN: the stack's JobsAPIInvokeRoleArn output]. AWS calls
+    /// other than the API's keep your own credentials
+    #[arg(
+        long,
+        global = true,
+        value_name = "ARN",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = ""
+    )]
+    pub assume_role: Option<String>,
+
+    /// Region [default: the one in an execute-api URL; else, for AWS, the
+    /// standard AWS region settings (AWS_REGION, the profile); for the local
+    /// stack, JOBS_LOCAL_REGION, else us-east-1]
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+}
+
+impl ClientArgs {
+    /// `--assume-role` as given: `Some(None)` without an ARN.
+    pub fn role_to_assume(&self) -> Option<Option<&str>> {
+        self.assume_role
+            .as_deref()
+            .map(|arn| Some(arn.trim()).filter(|arn| !arn.is_empty()))
+    }
+
+    /// Whether the options name a deployed stack rather than the local one.
+    pub fn wants_aws(&self) -> bool {
+        self.stack.is_some() || self.assume_role.is_some()
+    }
+}
+
+/// Where the client's credentials come from, for a binary's `after_help`.
+pub const CREDENTIALS_HELP: &str = "\
+Against the local stack, requests are signed with JOBS_LOCAL_ACCESS_KEY_ID and \
+JOBS_LOCAL_SECRET_ACCESS_KEY, else AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, else the local \
+stack's development credentials. Against AWS (--stack, or an AWS --url), with the `aws` build \
+feature, credentials come from the standard AWS chain: environment variables, AWS_PROFILE and \
+the shared config and credentials files (SSO, credential_process, assume-role profiles), then \
+container and instance roles; AWS_ENDPOINT_URL is honoured. Without the feature, only the AWS_* \
+environment variables sign API calls.";
+
+// The client's commands (a plain comment: a doc comment here would become the
+// `about` of the binary that flattens them).
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum ClientCommand {
+    /// Submit a job (POST /jobs) and print its id
+    Submit(SubmitArgs),
+    /// Show a job (GET /jobs/{jobId})
+    Get {
+        /// The job id printed by `submit`
+        job_id: String,
+    },
+    /// Show a job's workflow executions as a timeline (on AWS: from the
+    /// workflow's CloudWatch log group)
+    History {
+        job_id: String,
+        /// Print the raw events instead (on AWS: the log events)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the failed-jobs archive (locally: its events; on AWS: its state,
+    /// size and retention, as EventBridge cannot list archived events)
+    Archive {
+        /// Start of the window (local stack): RFC 3339, `now`, or a duration
+        /// ago (90s, 15m, 2h, 7d) [default: everything]
+        #[arg(long, value_parser = parse_when_arg)]
+        from: Option<DateTime<Utc>>,
+        /// End of the window (exclusive) [default: now]
+        #[arg(long, value_parser = parse_when_arg)]
+        to: Option<DateTime<Utc>>,
+        /// Print the raw JSON instead
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replay archived failed jobs through the workflow again (on AWS:
+    /// EventBridge StartReplay to the replay rule, followed to its end;
+    /// Ctrl-C cancels it)
+    Replay(ReplayArgs),
+    /// Show or change the local stack's fault injection (local stack only)
+    Faults {
+        /// Make the error handler's store writes fail, so failed jobs land in
+        /// the archive
+        #[arg(long, value_enum)]
+        error_handler_writes: Option<Switch>,
+        /// Make the processor's store writes fail
+        #[arg(long, value_enum)]
+        processor_writes: Option<Switch>,
+    },
+}
+
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct SubmitArgs {
+    /// How long the sample job works, in seconds (an integer, at least 1)
+    #[arg(long)]
+    pub seconds: u64,
+    /// Send an Idempotency-Key: the same key and body return the same job
+    #[arg(long)]
+    pub idempotency_key: Option<String>,
+    /// Wait until the job is final, showing progress on stderr; print the
+    /// job and exit 0 on Success, 1 on Failure
+    #[arg(long)]
+    pub wait: bool,
+    /// Give up waiting after this many seconds
+    #[arg(long, default_value_t = 600, requires = "wait")]
+    pub wait_timeout: u64,
+    /// Time between polls while waiting, in milliseconds
+    #[arg(long, default_value_t = 500, hide = true)]
+    pub poll_interval_ms: u64,
+}
+
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct ReplayArgs {
+    /// Replay events archived from this time: RFC 3339, `now`, or a duration
+    /// ago (90s, 15m, 2h, 7d) [default: 24h ago]
+    #[arg(long, value_parser = parse_when_arg)]
+    pub from: Option<DateTime<Utc>>,
+    /// ... until this time (exclusive) [default: now]
+    #[arg(long, value_parser = parse_when_arg)]
+    pub to: Option<DateTime<Utc>>,
+    /// Name of the replay [default: locally, chosen by the stack; on AWS,
+    /// jobs-replay-<UTC time>]
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Time between DescribeReplay calls on AWS, in milliseconds
+    #[arg(long, default_value_t = 2000, hide = true)]
+    pub poll_interval_ms: u64,
+}
+
+impl ReplayArgs {
+    /// The window to replay: `--from` (24 hours ago by default) to `--to`
+    /// (`None`: now), refused when it is empty.
+    pub fn window(
+        &self,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<(DateTime<Utc>, Option<DateTime<Utc>>)> {
+        let from = self.from.unwrap_or(now - chrono::Duration::hours(24));
+        let end = self.to.unwrap_or(now);
+        if from >= end {
+            anyhow::bail!(
+                "--from ({}) must be before --to ({})",
+                jobs_domain::job::timestamp(&from),
+                jobs_domain::job::timestamp(&end)
+            );
+        }
+        Ok((from, self.to))
+    }
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Switch {
+    Fail,
+    Ok,
+}
+
+impl From<Switch> for jobs_wire::Switch {
+    fn from(switch: Switch) -> Self {
+        match switch {
+            Switch::Fail => Self::Fail,
+            Switch::Ok => Self::Ok,
+        }
+    }
+}
+
+fn parse_when_arg(text: &str) -> Result<DateTime<Utc>, String> {
+    when::parse_when(text, Utc::now())
+}

@@ -1,0 +1,193 @@
+//! The local-only endpoints under `/local`: what the Step Functions and
+//! EventBridge consoles show on AWS (executions with their history, the
+//! archive, replays), plus fault injection.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use http::StatusCode;
+use jobs_domain::job::parse_timestamp;
+use jobs_domain::JobId;
+use serde::Deserialize;
+use serde_json::Value;
+use tracing::error;
+
+use jobs_wire::{
+    ArchiveListing, ConsoleLink, ExecutionView, JobExecutions, ReplayRequest, ReplayState,
+    ReplayView,
+};
+
+use crate::bus::{Bus, ReplayError, ARCHIVE_NAME};
+use crate::console::{self, Token};
+use crate::faults::{FaultUpdate, Faults};
+use crate::gateway::message;
+use crate::store::ExecutionStore;
+
+#[derive(Clone)]
+pub struct LocalState {
+    pub executions: ExecutionStore,
+    pub bus: Arc<Bus>,
+    pub faults: Arc<Faults>,
+    /// The console's token, which `GET /local/console` hands to whoever
+    /// holds the stack's credentials.
+    pub console: Token,
+}
+
+pub fn router(state: LocalState) -> Router {
+    Router::new()
+        .route("/local/jobs/{jobId}/executions", get(executions))
+        .route("/local/archive", get(archive))
+        .route("/local/replays", post(replay))
+        .route("/local/faults", get(get_faults).put(put_faults))
+        .route("/local/console", get(console_url))
+        .with_state(state)
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    error!(error = %e, "local endpoint failed");
+    message(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+}
+
+async fn executions(State(state): State<LocalState>, Path(raw): Path<String>) -> Response {
+    let id: JobId = match raw.parse() {
+        Ok(id) => id,
+        Err(e) => return message(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let mut response = match state.executions.for_job(&id).await {
+        Ok(found) if found.is_empty() => {
+            message(StatusCode::NOT_FOUND, format!("No executions for job {id}"))
+        }
+        Ok(found) => {
+            let executions: Result<Vec<ExecutionView>, _> = found
+                .into_iter()
+                .map(|(record, events)| {
+                    serde_json::from_value(Value::Array(events)).map(|e| record.to_view(e))
+                })
+                .collect();
+            match executions {
+                Ok(executions) => Json(JobExecutions { executions }).into_response(),
+                Err(e) => internal(format!("corrupt: a history event is unreadable: {e}")),
+            }
+        }
+        Err(e) => internal(e),
+    };
+    response.extensions_mut().insert(id);
+    response
+}
+
+#[derive(Debug, Deserialize)]
+struct Window {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// Absent bounds mean "from the beginning" and "until now".
+pub fn window(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
+    let parse = |name: &str, text: Option<&str>, default: DateTime<Utc>| match text {
+        None => Ok(default),
+        Some(t) => parse_timestamp(t).ok_or_else(|| {
+            format!("{name} must be an RFC 3339 time such as 2026-11-25T12:00:00Z, got {t:?}")
+        }),
+    };
+    let from = parse("from", from, DateTime::UNIX_EPOCH)?;
+    let to = parse("to", to, Utc::now() + chrono::TimeDelta::seconds(1))?;
+    Ok((from, to))
+}
+
+async fn archive(
+    State(state): State<LocalState>,
+    query: Result<Query<Window>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(w)) = query else {
+        return message(
+            StatusCode::BAD_REQUEST,
+            "the query takes from and to, RFC 3339 times",
+        );
+    };
+    let (from, to) = match window(w.from.as_deref(), w.to.as_deref()) {
+        Ok(bounds) => bounds,
+        Err(m) => return message(StatusCode::BAD_REQUEST, m),
+    };
+    match state.bus.archive().between(from, to).await {
+        Ok(events) => Json(ArchiveListing {
+            archive_name: ARCHIVE_NAME.to_owned(),
+            events,
+        })
+        .into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+async fn replay(State(state): State<LocalState>, body: Bytes) -> Response {
+    let request: ReplayRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                format!("the body must be {{\"name\"?, \"from\", \"to\"}}: {e}"),
+            )
+        }
+    };
+    let (from, to) = match window(request.from.as_deref(), request.to.as_deref()) {
+        Ok(bounds) => bounds,
+        Err(m) => return message(StatusCode::BAD_REQUEST, m),
+    };
+    match state.bus.replay(request.name, from, to).await {
+        Ok(outcome) => (
+            StatusCode::ACCEPTED,
+            Json(ReplayView {
+                replay_name: outcome.name,
+                state: ReplayState::Completed,
+                events_replayed: outcome.events_replayed as u64,
+            }),
+        )
+            .into_response(),
+        Err(e @ ReplayError::NameTaken(_)) => message(StatusCode::CONFLICT, e.to_string()),
+        Err(e @ ReplayError::Invalid(_)) => message(StatusCode::BAD_REQUEST, e.to_string()),
+        Err(ReplayError::Store(e)) => internal(e),
+    }
+}
+
+async fn get_faults(State(state): State<LocalState>) -> Response {
+    Json(state.faults.settings()).into_response()
+}
+
+async fn put_faults(State(state): State<LocalState>, body: Bytes) -> Response {
+    match serde_json::from_slice::<FaultUpdate>(&body) {
+        Ok(update) => {
+            let now = state.faults.apply(update);
+            tracing::warn!(faults = ?now, "fault injection changed");
+            Json(now).into_response()
+        }
+        Err(e) => message(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "the body must be {{\"errorHandlerStoreWrites\": \"fail\"|\"ok\", \"processorStoreWrites\": \"fail\"|\"ok\"}}: {e}"
+            ),
+        ),
+    }
+}
+
+/// The console's URL and token, for the host the request was sent to (the
+/// CLI prints it; `submit` and `history` make job links of it).
+async fn console_url(State(state): State<LocalState>, headers: http::HeaderMap) -> Response {
+    let host = headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:3000");
+    let base = format!("http://{host}");
+    Json(ConsoleLink {
+        url: console::url(&base, &state.console),
+        base: format!("{base}/console"),
+        token: state.console.as_str().to_owned(),
+    })
+    .into_response()
+}

@@ -1,0 +1,122 @@
+//! The workflow definition the stack runs: `statemachine/jobs.asl.json`, or
+//! another file given at start, with its `${...}` filled in for the local
+//! resources. Each execution records the hash of the text it ran, so it is
+//! drawn, and resumed after a stop, with its own definition.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jobs_asl::StateMachine;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::bus::BUS_NAME;
+use crate::runtime::tasks::{ERROR_HANDLER_FUNCTION, PROCESSOR_FUNCTION};
+
+/// The one workflow file, as CDK deploys it.
+pub const JOBS_DEFINITION: &str = include_str!("../../../statemachine/jobs.asl.json");
+/// The account id every local ARN carries.
+pub const ACCOUNT: &str = "000000000000";
+
+/// A loaded definition: its text as run (substituted), the SHA-256 of that
+/// text, and the checked state machine.
+#[derive(Clone)]
+pub struct Workflow {
+    pub text: Arc<str>,
+    pub hash: String,
+    pub machine: Arc<StateMachine>,
+}
+
+impl std::fmt::Debug for Workflow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workflow")
+            .field("hash", &self.hash)
+            .finish()
+    }
+}
+
+/// The values CDK gives the definition's `${...}`, as local ARNs.
+pub fn substitutions(region: &str) -> HashMap<String, String> {
+    let function = |name: &str| format!("arn:aws:lambda:{region}:{ACCOUNT}:function:{name}");
+    [
+        ("ProcessorFunctionArn", function(PROCESSOR_FUNCTION)),
+        ("ErrorHandlerFunctionArn", function(ERROR_HANDLER_FUNCTION)),
+        ("FailedJobsEventBusName", BUS_NAME.to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+pub fn hash_of(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+impl Workflow {
+    /// `source` with its `${...}` filled for `region`, checked.
+    pub fn load(source: &str, region: &str) -> Result<Self, String> {
+        Self::from_text(jobs_asl::substitute(source, &substitutions(region)))
+    }
+
+    /// A definition exactly as recorded (already substituted).
+    pub fn from_text(text: String) -> Result<Self, String> {
+        let machine = StateMachine::from_json(&text).map_err(|e| e.to_string())?;
+        Ok(Self {
+            hash: hash_of(&text),
+            text: text.into(),
+            machine: Arc::new(machine),
+        })
+    }
+
+    /// `statemachine/jobs.asl.json` for `region`.
+    pub fn jobs(region: &str) -> Self {
+        Self::load(JOBS_DEFINITION, region)
+            .expect("statemachine/jobs.asl.json is a valid definition")
+    }
+
+    /// The definition's `TimeoutSeconds`: no execution runs longer, and the
+    /// sweep's bound is derived from it, as on AWS (where CDK reads the same
+    /// file). A definition without one gets Express's 5 minutes.
+    pub fn timeout(&self) -> std::time::Duration {
+        self.machine
+            .timeout()
+            .unwrap_or(std::time::Duration::from_secs(300))
+    }
+
+    pub fn start_at(&self) -> &str {
+        self.machine.start_at()
+    }
+
+    /// The definition as JSON (it parsed as a state machine, so it is JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).expect("a loaded definition is JSON")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_jobs_definition_loads_with_local_arns_and_a_stable_hash() {
+        let w = Workflow::jobs("eu-west-1");
+        assert_eq!(w.start_at(), "ProcessJob");
+        assert!(w
+            .text
+            .contains("arn:aws:lambda:eu-west-1:000000000000:function:jobs-processor"));
+        assert!(!w.text.contains("${"));
+        assert_eq!(w.hash, Workflow::jobs("eu-west-1").hash);
+        assert_ne!(w.hash, Workflow::jobs("us-east-1").hash);
+        assert_eq!(w.hash.len(), 64);
+    }
+
+    #[test]
+    fn an_invalid_definition_is_refused_with_the_reason() {
+        let err = Workflow::load(
+            r#"{"StartAt": "Nope", "States": {"A": {"Type": "Succeed"}}}"#,
+            "us-east-1",
+        )
+        .unwrap_err();
+        assert!(err.contains("Nope"), "{err}");
+    }
+}
