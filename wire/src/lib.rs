@@ -1,19 +1,30 @@
-//! The local stack's `/local` endpoints on the wire: one definition of each
-//! request and response, which the stack writes and the client reads.
+//! Every path, header and body of the public API and of the local stack's
+//! `/local` endpoints: one definition of each, which the servers write and
+//! the clients read.
 //!
-//! They stand in for what the AWS consoles show: executions with their
+//! Layout: [`api`] is the public API (`/jobs`), which the Lambda build uses
+//! too, so it needs nothing but the domain; [`local`] names the `/local`
+//! routes, and the other modules are their bodies. [`executions`] carries
+//! the interpreter's history events and comes with the `history` feature,
+//! which the Lambda builds leave off.
+//!
+//! The `/local` endpoints stand in for what the AWS consoles show: executions with their
 //! history (Step Functions' DescribeExecution and GetExecutionHistory
 //! shapes), the failed-jobs archive and its replays (EventBridge), and the
 //! local stack's own fault switches, and where the stack's console is.
 
+pub mod api;
 pub mod archive;
 pub mod console;
+#[cfg(feature = "history")]
 pub mod executions;
 pub mod faults;
+pub mod local;
 pub mod replay;
 
 pub use archive::{ArchiveListing, ArchivedEvent, FailedJobDetail, StateError};
 pub use console::ConsoleLink;
+#[cfg(feature = "history")]
 pub use executions::{ExecutionView, JobExecutions};
 pub use faults::{FaultSettings, FaultUpdate, Switch};
 pub use replay::{ReplayRequest, ReplayState, ReplayView};
