@@ -23,7 +23,7 @@ from openapi_spec_validator import validate
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi" / "jobs-api.yaml"
 MODEL = ROOT / "lambdas" / "api" / "schema" / "create-job.json"
-STATUS_RS = ROOT / "lambdas" / "domain" / "src" / "status.rs"
+STATUS_RS = ROOT / "domain" / "src" / "status.rs"
 
 
 def resolve(spec: dict, node: dict) -> dict:
