@@ -5,14 +5,13 @@ use std::collections::BTreeMap;
 
 use super::errors::{self, AwsError, AwsErrorKind};
 
-pub const API_ENDPOINT: &str = "ApiEndpoint";
-pub const INVOKE_ROLE_ARN: &str = "JobsAPIInvokeRoleArn";
-pub const STATE_MACHINE_ARN: &str = "StateMachineArn";
-pub const LOG_GROUP: &str = "StateMachineLogGroupName";
-pub const ARCHIVE_NAME: &str = "FailedJobsArchiveName";
-pub const ARCHIVE_ARN: &str = "FailedJobsArchiveArn";
-pub const BUS_ARN: &str = "FailedJobsBusArn";
-pub const REPLAY_RULE_ARN: &str = "ReplayRuleArn";
+pub(crate) const API_ENDPOINT: &str = "ApiEndpoint";
+pub(crate) const INVOKE_ROLE_ARN: &str = "JobsAPIInvokeRoleArn";
+pub(crate) const LOG_GROUP: &str = "StateMachineLogGroupName";
+pub(crate) const ARCHIVE_NAME: &str = "FailedJobsArchiveName";
+pub(crate) const ARCHIVE_ARN: &str = "FailedJobsArchiveArn";
+pub(crate) const BUS_ARN: &str = "FailedJobsBusArn";
+pub(crate) const REPLAY_RULE_ARN: &str = "ReplayRuleArn";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StackOutputs {
