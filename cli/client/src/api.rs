@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime};
 
 use http::header::{CONTENT_TYPE, HOST};
-use http::{Method, StatusCode};
+use http::Method;
 use serde::de::DeserializeOwned;
 
 use crate::diagnosis::{error_from_response, ErrorContext};
@@ -63,16 +63,15 @@ pub(crate) fn credentials_for(
 
 /// A 2xx response.
 #[derive(Debug)]
-pub struct Response {
-    pub status: StatusCode,
-    pub headers: http::HeaderMap,
-    pub body: Vec<u8>,
+pub(crate) struct Response {
+    pub(crate) headers: http::HeaderMap,
+    pub(crate) body: Vec<u8>,
     url: String,
 }
 
 impl Response {
     /// The body read as `T`: the one definition of what the API sends.
-    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+    pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
         serde_json::from_slice(&self.body).map_err(|e| ApiError::Unexpected {
             url: self.url.clone(),
             detail: format!(
@@ -83,11 +82,11 @@ impl Response {
     }
 
     /// The body as any JSON, for `--json` output.
-    pub fn raw(&self) -> Result<serde_json::Value, ApiError> {
+    pub(crate) fn raw(&self) -> Result<serde_json::Value, ApiError> {
         self.json()
     }
 
-    pub fn header(&self, name: http::header::HeaderName) -> Option<&str> {
+    pub(crate) fn header(&self, name: http::header::HeaderName) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
@@ -182,7 +181,7 @@ impl ApiClient {
     }
 
     /// Sends one signed request; any non-2xx status becomes an [`ApiError`].
-    pub async fn call(
+    pub(crate) async fn call(
         &self,
         method: Method,
         path: &str,
@@ -220,7 +219,6 @@ impl ApiClient {
             return Err(error_from_response(&ctx, status, &bytes, request_id));
         }
         Ok(Response {
-            status,
             headers,
             body: bytes.to_vec(),
             url,

@@ -158,7 +158,7 @@ pub struct ReplayArgs {
 impl ReplayArgs {
     /// The window to replay: `--from` (24 hours ago by default) to `--to`
     /// (`None`: now), refused when it is empty.
-    pub fn window(
+    pub(crate) fn window(
         &self,
         now: DateTime<Utc>,
     ) -> anyhow::Result<(DateTime<Utc>, Option<DateTime<Utc>>)> {

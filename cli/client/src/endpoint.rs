@@ -34,7 +34,7 @@ impl Endpoint {
 
     /// The URL of `path` (which starts with `/`) under the base URL, keeping
     /// any base path such as an API Gateway stage (`/prod`).
-    pub fn url(&self, path: &str, query: &[(&str, &str)]) -> Url {
+    pub(crate) fn url(&self, path: &str, query: &[(&str, &str)]) -> Url {
         debug_assert!(path.starts_with('/'));
         let mut url = self.base.clone();
         let joined = format!("{}{}", self.base.path().trim_end_matches('/'), path);
@@ -56,7 +56,7 @@ impl Endpoint {
     }
 
     /// True for AWS endpoints (API Gateway's own host names).
-    pub fn is_aws(&self) -> bool {
+    pub(crate) fn is_aws(&self) -> bool {
         let host = self.base.host_str().unwrap_or_default();
         host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn")
     }

@@ -12,13 +12,13 @@ use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 
 /// The signing name API Gateway checks for IAM-authorized REST APIs.
-pub const SERVICE: &str = "execute-api";
+pub(crate) const SERVICE: &str = "execute-api";
 
 /// The local stack's development credentials (see `jobs local start`). They
 /// only ever sign requests to a stack running on this machine.
-pub const LOCAL_ACCESS_KEY_ID: &str = "AKIDLOCALJOBS0000000";
-pub const LOCAL_SECRET_ACCESS_KEY: &str = "local-jobs-secret-do-not-use-in-production";
-pub const LOCAL_REGION: &str = "us-east-1";
+pub(crate) const LOCAL_ACCESS_KEY_ID: &str = "AKIDLOCALJOBS0000000";
+pub(crate) const LOCAL_SECRET_ACCESS_KEY: &str = "local-jobs-secret-do-not-use-in-production";
+pub(crate) const LOCAL_REGION: &str = "us-east-1";
 
 /// Where the credentials came from, so a 403 can say which ones were used.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,7 +37,7 @@ pub enum CredentialSource {
 
 impl CredentialSource {
     /// Credentials meant for AWS rather than for the local stack.
-    pub fn is_aws(&self) -> bool {
+    pub(crate) fn is_aws(&self) -> bool {
         matches!(
             self,
             Self::AwsEnv | Self::AwsChain(_) | Self::AssumedRole(_)
@@ -90,7 +90,7 @@ impl Credentials {
         }
     }
 
-    pub fn local_default() -> Self {
+    pub(crate) fn local_default() -> Self {
         Self {
             source: CredentialSource::LocalDefault,
             ..Self::new(LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY, None)
@@ -100,11 +100,7 @@ impl Credentials {
     /// The local stack's own variables first (so a shell set up for AWS can
     /// still talk to the local stack), then the standard AWS ones, then the
     /// local development credentials.
-    pub fn from_env() -> Self {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+    pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
         let get = |name: &str| lookup(name).filter(|value| !value.is_empty());
         if let (Some(id), Some(secret)) = (
             get("JOBS_LOCAL_ACCESS_KEY_ID"),
@@ -148,7 +144,7 @@ pub fn sign_request(
 
 /// [`sign_request`] for any service; the AWS documentation's examples sign
 /// for other services, and the tests check against them.
-pub fn sign_for_service(
+pub(crate) fn sign_for_service(
     request: &mut http::Request<Vec<u8>>,
     credentials: &Credentials,
     region: &str,

@@ -35,13 +35,13 @@ impl Target {
         Self { api, home }
     }
 
-    pub fn is_local(&self) -> bool {
+    pub(crate) fn is_local(&self) -> bool {
         matches!(self.home, Home::Local)
     }
 
     /// Resolves `args`: credentials, region and, for a deployed stack, its
     /// outputs.
-    pub async fn connect(args: &ClientArgs) -> anyhow::Result<Self> {
+    pub(crate) async fn connect(args: &ClientArgs) -> anyhow::Result<Self> {
         let url = args.url.as_deref().map(str::trim).filter(|u| !u.is_empty());
         let aws_url = url
             .map(Endpoint::parse)

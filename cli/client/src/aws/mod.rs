@@ -30,7 +30,7 @@ pub struct AwsClients {
 }
 
 impl AwsClients {
-    pub fn new(config: &SdkConfig) -> Self {
+    pub(crate) fn new(config: &SdkConfig) -> Self {
         Self {
             cloudformation: aws_sdk_cloudformation::Client::new(config),
             events: aws_sdk_eventbridge::Client::new(config),
@@ -60,8 +60,8 @@ pub struct Settings {
 /// stack's resources when `--stack` named one.
 #[derive(Debug)]
 pub struct Connected {
-    pub api: ApiClient,
-    pub deployed: Option<Deployed>,
+    pub(crate) api: ApiClient,
+    pub(crate) deployed: Option<Deployed>,
 }
 
 /// Loads the standard AWS settings (with `--region` over them), resolves the

@@ -15,7 +15,7 @@ pub(crate) const REPLAY_RULE_ARN: &str = "ReplayRuleArn";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StackOutputs {
-    pub stack_name: String,
+    pub(crate) stack_name: String,
     values: BTreeMap<String, String>,
 }
 
@@ -28,7 +28,7 @@ impl StackOutputs {
     }
 
     /// DescribeStacks of `name`; `region` only words the error.
-    pub async fn read(
+    pub(crate) async fn read(
         client: &aws_sdk_cloudformation::Client,
         name: &str,
         region: Option<&str>,
@@ -72,7 +72,7 @@ impl StackOutputs {
     }
 
     /// The output `key`, or an error that says the stack predates it.
-    pub fn get(&self, key: &str) -> Result<&str, AwsError> {
+    pub(crate) fn get(&self, key: &str) -> Result<&str, AwsError> {
         self.values
             .get(key)
             .map(String::as_str)
