@@ -14,10 +14,10 @@
 //!
 //! Layout:
 //! - [`commands`]: one file per command, its local and AWS versions side by
-//!   side; `commands/mod.rs` only routes a command to its file.
+//!   side; `commands/mod.rs` routes a command to its file.
 //! - `args`: the command line (global options and subcommands); `when`: the
 //!   times it takes (`2h`, `now`, RFC 3339).
-//! - `target`: which stack a command talks to; [`aws`] (feature `aws`): what
+//! - `target`: which stack a command talks to; `aws` (feature `aws`): what
 //!   the AWS side shares: stack outputs, the credential chain, SDK clients
 //!   and their errors.
 //! - `endpoint` (the API's base URL), `api` (region, credentials, signed

@@ -1,7 +1,7 @@
 //! The commands, one file each, with the local stack's version and the AWS
 //! one side by side: `submit`, `get`, `history`, `archive`, `replay`,
-//! `faults`, and `console` (`jobs local console`). This module only routes a
-//! parsed command to its file.
+//! `faults`, and `console` (`jobs local console`). This module routes a
+//! parsed command to its file, and runs one from the command line.
 
 pub mod archive;
 pub mod console;
