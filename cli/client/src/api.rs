@@ -1,102 +1,16 @@
-//! The HTTP side: where the API lives and signed calls to it.
+//! The HTTP side: the region and credentials to sign with, and signed calls
+//! to the API.
 
 use std::time::{Duration, SystemTime};
 
 use http::header::{CONTENT_TYPE, HOST};
-use http::{Method, StatusCode};
-use reqwest::Url;
+use http::Method;
 use serde::de::DeserializeOwned;
 
-pub use crate::errors::{error_from_response, ApiError, ErrorContext};
+use crate::diagnosis::{error_from_response, ErrorContext};
+use crate::endpoint::Endpoint;
+use crate::errors::ApiError;
 use crate::signing::{self, CredentialSource, Credentials};
-
-/// The base URL of a jobs API: the local stack (`http://127.0.0.1:3000`) or a
-/// deployed stage (`https://abc123.execute-api.eu-west-1.amazonaws.com/prod`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Endpoint {
-    base: Url,
-}
-
-impl Endpoint {
-    pub fn parse(text: &str) -> Result<Self, ApiError> {
-        let bad = |why: &str| ApiError::BadUrl(format!("--url {text:?} {why}"));
-        let base = Url::parse(text.trim()).map_err(|e| bad(&format!("is not a URL ({e})")))?;
-        if !matches!(base.scheme(), "http" | "https") {
-            return Err(bad("must start with http:// or https://"));
-        }
-        if base.host_str().is_none_or(str::is_empty) {
-            return Err(bad("has no host"));
-        }
-        if base.query().is_some() || base.fragment().is_some() {
-            return Err(bad("must not have a query or a fragment"));
-        }
-        if !base.username().is_empty() || base.password().is_some() {
-            return Err(bad(
-                "must not carry credentials; requests are signed with SigV4",
-            ));
-        }
-        Ok(Self { base })
-    }
-
-    /// The URL of `path` (which starts with `/`) under the base URL, keeping
-    /// any base path such as an API Gateway stage (`/prod`).
-    pub fn url(&self, path: &str, query: &[(&str, &str)]) -> Url {
-        debug_assert!(path.starts_with('/'));
-        let mut url = self.base.clone();
-        let joined = format!("{}{}", self.base.path().trim_end_matches('/'), path);
-        url.set_path(&joined);
-        if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query);
-        }
-        url
-    }
-
-    /// The `Host` header as it goes on the wire: the port only when it is not
-    /// the scheme's default, as HTTP clients and SigV4 verifiers expect.
-    pub fn host_header(&self) -> String {
-        let host = self.base.host_str().unwrap_or_default();
-        match self.base.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host.to_owned(),
-        }
-    }
-
-    /// True for AWS endpoints (API Gateway's own host names).
-    pub fn is_aws(&self) -> bool {
-        let host = self.base.host_str().unwrap_or_default();
-        host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn")
-    }
-
-    /// The region named by an API Gateway host
-    /// (`{api-id}.execute-api.{region}.amazonaws.com`).
-    pub fn region_in_host(&self) -> Option<String> {
-        let host = self.base.host_str()?;
-        let mut labels = host.split('.');
-        let (_api, service, region) = (labels.next()?, labels.next()?, labels.next()?);
-        (service == "execute-api" && labels.next() == Some("amazonaws")).then(|| region.to_owned())
-    }
-
-    pub fn as_str(&self) -> &str {
-        self.base.as_str().trim_end_matches('/')
-    }
-
-    /// Refuses an HTTPS endpoint when the binary was built without TLS,
-    /// with what to do instead of a transport error.
-    pub fn check_reachable(&self, tls_built: bool) -> Result<(), ApiError> {
-        if self.base.scheme() == "https" && !tls_built {
-            return Err(ApiError::NoTls {
-                url: self.to_string(),
-            });
-        }
-        Ok(())
-    }
-}
-
-impl std::fmt::Display for Endpoint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// The region to sign for: `--region`, else the one in an API Gateway host
 /// name, else the environment (the AWS variables for AWS, the local stack's
@@ -124,7 +38,7 @@ pub fn resolve_region(
 /// The credentials to sign with. An AWS endpoint takes only the standard AWS
 /// variables: the local stack's variables or development credentials could
 /// never be valid there, and a clear message beats a 403.
-pub fn credentials_for(
+pub(crate) fn credentials_for(
     endpoint: &Endpoint,
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<Credentials, ApiError> {
@@ -149,16 +63,15 @@ pub fn credentials_for(
 
 /// A 2xx response.
 #[derive(Debug)]
-pub struct Response {
-    pub status: StatusCode,
-    pub headers: http::HeaderMap,
-    pub body: Vec<u8>,
+pub(crate) struct Response {
+    pub(crate) headers: http::HeaderMap,
+    pub(crate) body: Vec<u8>,
     url: String,
 }
 
 impl Response {
     /// The body read as `T`: the one definition of what the API sends.
-    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+    pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
         serde_json::from_slice(&self.body).map_err(|e| ApiError::Unexpected {
             url: self.url.clone(),
             detail: format!(
@@ -169,11 +82,11 @@ impl Response {
     }
 
     /// The body as any JSON, for `--json` output.
-    pub fn raw(&self) -> Result<serde_json::Value, ApiError> {
+    pub(crate) fn raw(&self) -> Result<serde_json::Value, ApiError> {
         self.json()
     }
 
-    pub fn header(&self, name: http::header::HeaderName) -> Option<&str> {
+    pub(crate) fn header(&self, name: http::header::HeaderName) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
@@ -268,7 +181,7 @@ impl ApiClient {
     }
 
     /// Sends one signed request; any non-2xx status becomes an [`ApiError`].
-    pub async fn call(
+    pub(crate) async fn call(
         &self,
         method: Method,
         path: &str,
@@ -306,7 +219,6 @@ impl ApiClient {
             return Err(error_from_response(&ctx, status, &bytes, request_id));
         }
         Ok(Response {
-            status,
             headers,
             body: bytes.to_vec(),
             url,
@@ -336,6 +248,9 @@ impl ApiClient {
 }
 
 /// A JSON request body for [`ApiClient::call`].
-pub fn json_body(body: &impl serde::Serialize) -> Option<Vec<u8>> {
+pub(crate) fn json_body(body: &impl serde::Serialize) -> Option<Vec<u8>> {
     Some(serde_json::to_vec(body).expect("a request body serializes"))
 }
+
+#[cfg(test)]
+mod tests;

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use crate::when;
 
-pub const DEFAULT_URL: &str = "http://127.0.0.1:3000";
+pub(crate) const DEFAULT_URL: &str = "http://127.0.0.1:3000";
 
 /// Options shared by every client command: which stack to talk to.
 #[derive(Args, Debug, Clone, Default, PartialEq, Eq)]
@@ -122,8 +122,8 @@ pub struct SubmitArgs {
     /// How long the sample job works, in seconds (an integer, at least 1)
     #[arg(long)]
     pub seconds: u64,
-    /// Send an Idempotency-Key: the same key and body return the same job
-    #[arg(long)]
+    // The help names the header as HTTP documents spell it.
+    #[arg(long, help = idempotency_help())]
     pub idempotency_key: Option<String>,
     /// Wait until the job is final, showing progress on stderr; print the
     /// job and exit 0 on Success, 1 on Failure
@@ -158,7 +158,7 @@ pub struct ReplayArgs {
 impl ReplayArgs {
     /// The window to replay: `--from` (24 hours ago by default) to `--to`
     /// (`None`: now), refused when it is empty.
-    pub fn window(
+    pub(crate) fn window(
         &self,
         now: DateTime<Utc>,
     ) -> anyhow::Result<(DateTime<Utc>, Option<DateTime<Utc>>)> {
@@ -190,6 +190,62 @@ impl From<Switch> for jobs_wire::Switch {
     }
 }
 
+fn idempotency_help() -> String {
+    format!(
+        "Send an {}: the same key and body return the same job",
+        title_case(jobs_wire::api::IDEMPOTENCY_KEY)
+    )
+}
+
+/// A header name with each word capitalised, as HTTP documents spell it.
+fn title_case(header: &str) -> String {
+    header
+        .split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 fn parse_when_arg(text: &str) -> Result<DateTime<Utc>, String> {
     when::parse_when(text, Utc::now())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        command: ClientCommand,
+    }
+
+    #[test]
+    fn header_names_are_shown_as_http_documents_spell_them() {
+        assert_eq!(title_case("content-type"), "Content-Type");
+        assert_eq!(title_case("x-amz-date"), "X-Amz-Date");
+        assert_eq!(title_case("host"), "Host");
+    }
+
+    #[test]
+    fn the_submit_help_names_the_idempotency_header() {
+        let mut cli = Cli::command();
+        let help = cli
+            .find_subcommand_mut("submit")
+            .expect("a submit command")
+            .render_help()
+            .to_string();
+        let sentence = format!(
+            "Send an {}: the same key and body return the same job",
+            title_case(jobs_wire::api::IDEMPOTENCY_KEY)
+        );
+        assert!(help.contains(&sentence), "{help}");
+    }
 }

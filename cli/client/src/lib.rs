@@ -11,83 +11,44 @@
 //! The `jobs` binary flattens [`ClientArgs`] (global options) and
 //! [`ClientCommand`] (subcommands) into its own command line and hands them
 //! to [`run_and_report`].
+//!
+//! Layout:
+//! - [`commands`]: one file per command, its local and AWS versions side by
+//!   side; `commands/mod.rs` routes a command to its file.
+//! - `args`: the command line (global options and subcommands); `when`: the
+//!   times it takes (`2h`, `now`, RFC 3339).
+//! - `target`: which stack a command talks to; `aws` (feature `aws`): what
+//!   the AWS side shares: stack outputs, the credential chain, SDK clients
+//!   and their errors.
+//! - `endpoint` (the API's base URL), `api` (region, credentials, signed
+//!   calls), [`signing`] (SigV4), `errors` (what goes wrong) and `diagnosis`
+//!   (what a refusal means and what to do).
+//! - [`render`]: text for people, shared by the commands of both homes;
+//!   `progress`: the spinner of `submit --wait`; `output`: where a command
+//!   writes.
+#![warn(unreachable_pub)]
 
-pub mod api;
-pub mod args;
+mod api;
+mod args;
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod commands;
-pub mod errors;
-pub mod progress;
+mod diagnosis;
+mod endpoint;
+mod errors;
+mod output;
+mod progress;
 pub mod render;
 pub mod signing;
-pub mod target;
-pub mod wait;
-pub mod when;
+mod target;
+mod when;
 
-use std::io::{IsTerminal, Write};
-use std::process::ExitCode;
-
-pub use api::{ApiClient, ApiError, Endpoint};
-pub use args::{
-    ClientArgs, ClientCommand, ReplayArgs, SubmitArgs, Switch, CREDENTIALS_HELP, DEFAULT_URL,
-};
-pub use commands::run_with;
+pub use api::{resolve_region, ApiClient};
+pub use args::{ClientArgs, ClientCommand, ReplayArgs, SubmitArgs, Switch, CREDENTIALS_HELP};
+pub use commands::console::print_url as print_console_url;
+pub use commands::{run_and_report, run_with};
+pub use endpoint::Endpoint;
+pub use errors::ApiError;
+pub use output::Output;
 pub use signing::Credentials;
 pub use target::{Home, Target};
-
-/// Where a command writes: results on `out`, progress and notes on `err`.
-pub struct Output<'a> {
-    pub out: &'a mut (dyn Write + Send),
-    pub err: &'a mut (dyn Write + Send),
-    /// Draw a spinner on `err` (only when it is a terminal).
-    pub err_is_tty: bool,
-}
-
-/// Runs one command against the stack named by `args`, printing to stdout
-/// and stderr.
-pub async fn run(args: &ClientArgs, cmd: ClientCommand) -> anyhow::Result<ExitCode> {
-    let target = Target::connect(args).await?;
-    let mut stdout = std::io::stdout();
-    let mut stderr = std::io::stderr();
-    let err_is_tty = stderr.is_terminal();
-    let mut output = Output {
-        out: &mut stdout,
-        err: &mut stderr,
-        err_is_tty,
-    };
-    run_with(&target, cmd, &mut output).await
-}
-
-/// [`run`], printing any error as `error: ...` on stderr (exit code 2).
-pub async fn run_and_report(args: &ClientArgs, cmd: ClientCommand) -> ExitCode {
-    match run(args, cmd).await {
-        Ok(code) => code,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-/// `jobs local console`: prints the URL that opens the local stack's
-/// console. Exit code 0, or 2 with the error on stderr.
-pub async fn print_console_url(args: &ClientArgs) -> ExitCode {
-    let url = async {
-        let target = Target::connect(args).await?;
-        commands::console_url(&target).await
-    };
-    match url.await {
-        Ok(url) => {
-            println!("{url}");
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests;

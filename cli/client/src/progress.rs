@@ -10,7 +10,7 @@ use std::time::Duration;
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const CLEAR_LINE: &str = "\r\x1b[2K";
 
-pub struct Progress<W: Write> {
+pub(crate) struct Progress<W: Write> {
     out: W,
     tty: bool,
     last_status: Option<String>,
@@ -19,7 +19,7 @@ pub struct Progress<W: Write> {
 }
 
 impl<W: Write> Progress<W> {
-    pub fn new(out: W, tty: bool) -> Self {
+    pub(crate) fn new(out: W, tty: bool) -> Self {
         Self {
             out,
             tty,
@@ -29,14 +29,14 @@ impl<W: Write> Progress<W> {
         }
     }
 
-    pub fn message(&mut self, text: &str) {
+    pub(crate) fn message(&mut self, text: &str) {
         self.clear_spinner();
         let _ = writeln!(self.out, "{text}");
         let _ = self.out.flush();
     }
 
     /// Reports the status seen by a poll; prints only when it changed.
-    pub fn status(&mut self, status: &str, elapsed: Duration) {
+    pub(crate) fn status(&mut self, status: &str, elapsed: Duration) {
         if self.last_status.as_deref() == Some(status) {
             return;
         }
@@ -47,7 +47,7 @@ impl<W: Write> Progress<W> {
     }
 
     /// Redraws the spinner between polls; nothing when not on a terminal.
-    pub fn tick(&mut self, elapsed: Duration) {
+    pub(crate) fn tick(&mut self, elapsed: Duration) {
         if !self.tty {
             return;
         }
@@ -63,7 +63,7 @@ impl<W: Write> Progress<W> {
         self.spinner_shown = true;
     }
 
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         self.clear_spinner();
     }
 
@@ -74,7 +74,8 @@ impl<W: Write> Progress<W> {
         }
     }
 
-    pub fn into_inner(self) -> W {
+    #[cfg(test)]
+    fn into_inner(self) -> W {
         self.out
     }
 }

@@ -10,15 +10,15 @@ use jobs_domain::JobView;
 use jobs_wire::{ArchiveListing, ExecutionView, StateError};
 
 /// A job as pretty JSON, in the contract's key order.
-pub fn job_json(job: &JobView) -> String {
+pub(crate) fn job_json(job: &JobView) -> String {
     serde_json::to_string_pretty(job).expect("a job view serializes")
 }
 
-pub fn pretty(value: &impl serde::Serialize) -> String {
+pub(crate) fn pretty(value: &impl serde::Serialize) -> String {
     serde_json::to_string_pretty(value).expect("a JSON value serializes")
 }
 
-pub fn time(at: &DateTime<Utc>) -> String {
+pub(crate) fn time(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
@@ -60,7 +60,7 @@ fn error_and_cause(error: Option<&str>, cause: Option<&str>, max: usize) -> Opti
 }
 
 /// The history event's type as Step Functions spells it.
-pub fn event_type_name(event: &HistoryEvent) -> String {
+pub(crate) fn event_type_name(event: &HistoryEvent) -> String {
     match serde_json::to_value(event.event_type) {
         Ok(serde_json::Value::String(name)) => name,
         _ => format!("{:?}", event.event_type),
@@ -168,7 +168,7 @@ fn seconds(d: chrono::TimeDelta) -> String {
 }
 
 /// The failed-jobs archive as a table: time, job id and the two errors.
-pub fn archive_table(archive: &ArchiveListing) -> String {
+pub(crate) fn archive_table(archive: &ArchiveListing) -> String {
     let name = &archive.archive_name;
     if archive.events.is_empty() {
         return format!("no archived events in {name} for this window\n");

@@ -12,13 +12,13 @@ use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 
 /// The signing name API Gateway checks for IAM-authorized REST APIs.
-pub const SERVICE: &str = "execute-api";
+pub(crate) const SERVICE: &str = "execute-api";
 
 /// The local stack's development credentials (see `jobs local start`). They
 /// only ever sign requests to a stack running on this machine.
-pub const LOCAL_ACCESS_KEY_ID: &str = "AKIDLOCALJOBS0000000";
-pub const LOCAL_SECRET_ACCESS_KEY: &str = "local-jobs-secret-do-not-use-in-production";
-pub const LOCAL_REGION: &str = "us-east-1";
+pub(crate) const LOCAL_ACCESS_KEY_ID: &str = "AKIDLOCALJOBS0000000";
+pub(crate) const LOCAL_SECRET_ACCESS_KEY: &str = "local-jobs-secret-do-not-use-in-production";
+pub(crate) const LOCAL_REGION: &str = "us-east-1";
 
 /// Where the credentials came from, so a 403 can say which ones were used.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,7 +37,7 @@ pub enum CredentialSource {
 
 impl CredentialSource {
     /// Credentials meant for AWS rather than for the local stack.
-    pub fn is_aws(&self) -> bool {
+    pub(crate) fn is_aws(&self) -> bool {
         matches!(
             self,
             Self::AwsEnv | Self::AwsChain(_) | Self::AssumedRole(_)
@@ -90,7 +90,7 @@ impl Credentials {
         }
     }
 
-    pub fn local_default() -> Self {
+    pub(crate) fn local_default() -> Self {
         Self {
             source: CredentialSource::LocalDefault,
             ..Self::new(LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY, None)
@@ -100,11 +100,7 @@ impl Credentials {
     /// The local stack's own variables first (so a shell set up for AWS can
     /// still talk to the local stack), then the standard AWS ones, then the
     /// local development credentials.
-    pub fn from_env() -> Self {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+    pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
         let get = |name: &str| lookup(name).filter(|value| !value.is_empty());
         if let (Some(id), Some(secret)) = (
             get("JOBS_LOCAL_ACCESS_KEY_ID"),
@@ -148,7 +144,7 @@ pub fn sign_request(
 
 /// [`sign_request`] for any service; the AWS documentation's examples sign
 /// for other services, and the tests check against them.
-pub fn sign_for_service(
+pub(crate) fn sign_for_service(
     request: &mut http::Request<Vec<u8>>,
     credentials: &Credentials,
     region: &str,
@@ -195,4 +191,130 @@ pub fn sign_for_service(
         .into_parts();
     instructions.apply_to_request_http1x(request);
     Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+
+    /// 2015-08-30T12:36:00Z, the time of every example in the AWS SigV4 documentation.
+    pub(crate) fn doc_time() -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_440_938_160)
+    }
+
+    fn doc_credentials() -> Credentials {
+        Credentials::new(
+            "AKIDEXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            None,
+        )
+    }
+
+    pub(crate) fn authorization(request: &http::Request<Vec<u8>>) -> &str {
+        request.headers()["authorization"].to_str().unwrap()
+    }
+
+    #[test]
+    fn signs_the_aws_documentation_iam_example() {
+        // GET https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08 with
+        // the documented content type. Its canonical request hashes to
+        // f536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59 and
+        // the documentation publishes the resulting header.
+        let mut request = http::Request::builder()
+            .method("GET")
+            .uri("https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08")
+            .header("host", "iam.amazonaws.com")
+            .header(
+                "content-type",
+                "application/x-www-form-urlencoded; charset=utf-8",
+            )
+            .body(Vec::new())
+            .unwrap();
+        sign_for_service(
+            &mut request,
+            &doc_credentials(),
+            "us-east-1",
+            "iam",
+            doc_time(),
+        )
+        .unwrap();
+        assert_eq!(
+            authorization(&request),
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, \
+             SignedHeaders=content-type;host;x-amz-date, \
+             Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
+        );
+        assert_eq!(request.headers()["x-amz-date"], "20150830T123600Z");
+    }
+
+    #[test]
+    fn signs_the_aws_test_suite_get_vanilla_and_post_vanilla() {
+        for (method, signature) in [
+            (
+                "GET",
+                "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+            ),
+            (
+                "POST",
+                "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b",
+            ),
+        ] {
+            let mut request = http::Request::builder()
+                .method(method)
+                .uri("https://example.amazonaws.com/")
+                .header("host", "example.amazonaws.com")
+                .body(Vec::new())
+                .unwrap();
+            sign_for_service(
+                &mut request,
+                &doc_credentials(),
+                "us-east-1",
+                "service",
+                doc_time(),
+            )
+            .unwrap();
+            assert_eq!(
+                authorization(&request),
+                format!(
+                    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, \
+                     SignedHeaders=host;x-amz-date, Signature={signature}"
+                ),
+                "{method}"
+            );
+        }
+    }
+
+    #[test]
+    fn credentials_prefer_the_local_variables_then_aws_then_the_defaults() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let both = Credentials::from_lookup(env(&[
+            ("JOBS_LOCAL_ACCESS_KEY_ID", "LOCAL"),
+            ("JOBS_LOCAL_SECRET_ACCESS_KEY", "local-secret"),
+            ("AWS_ACCESS_KEY_ID", "AWS"),
+            ("AWS_SECRET_ACCESS_KEY", "aws-secret"),
+        ]));
+        assert_eq!(both.access_key_id, "LOCAL");
+        assert_eq!(both.source, CredentialSource::JobsLocalEnv);
+        let aws = Credentials::from_lookup(env(&[
+            ("JOBS_LOCAL_ACCESS_KEY_ID", "LOCAL"), // no secret: ignored
+            ("AWS_ACCESS_KEY_ID", "AWS"),
+            ("AWS_SECRET_ACCESS_KEY", "aws-secret"),
+        ]));
+        assert_eq!(aws.access_key_id, "AWS");
+        assert_eq!(aws.session_token, None);
+        let none = Credentials::from_lookup(env(&[("AWS_ACCESS_KEY_ID", "")]));
+        assert_eq!(none, Credentials::local_default());
+        assert_eq!(none.access_key_id, LOCAL_ACCESS_KEY_ID);
+        // The secret never shows in debug output.
+        assert!(!format!("{both:?}").contains("local-secret"));
+    }
 }

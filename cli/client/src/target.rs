@@ -2,8 +2,10 @@
 //! by `--stack` (its CloudFormation outputs), else the local stack at its
 //! default address.
 
-use crate::api::{self, ApiClient, ApiError, Endpoint};
+use crate::api::{self, ApiClient};
 use crate::args::{ClientArgs, DEFAULT_URL};
+use crate::endpoint::Endpoint;
+use crate::errors::ApiError;
 
 /// The stack a command talks to, and how.
 pub struct Target {
@@ -33,13 +35,13 @@ impl Target {
         Self { api, home }
     }
 
-    pub fn is_local(&self) -> bool {
+    pub(crate) fn is_local(&self) -> bool {
         matches!(self.home, Home::Local)
     }
 
     /// Resolves `args`: credentials, region and, for a deployed stack, its
     /// outputs.
-    pub async fn connect(args: &ClientArgs) -> anyhow::Result<Self> {
+    pub(crate) async fn connect(args: &ClientArgs) -> anyhow::Result<Self> {
         let url = args.url.as_deref().map(str::trim).filter(|u| !u.is_empty());
         let aws_url = url
             .map(Endpoint::parse)
@@ -47,7 +49,7 @@ impl Target {
             .is_some_and(|e| e.is_aws());
         if args.wants_aws() || aws_url {
             #[cfg(feature = "aws")]
-            return crate::aws::connect(args).await;
+            return Ok(crate::aws::connect(args).await?.into());
             #[cfg(not(feature = "aws"))]
             if args.wants_aws() {
                 return Err(ApiError::NeedsAwsBuild {
@@ -64,8 +66,23 @@ impl Target {
     }
 }
 
+/// A deployed stack's target: with its resources when `--stack` named it.
+#[cfg(feature = "aws")]
+impl From<crate::aws::Connected> for Target {
+    fn from(connected: crate::aws::Connected) -> Self {
+        let home = match connected.deployed {
+            Some(deployed) => Home::Stack(Box::new(deployed)),
+            None => Home::DeployedApi,
+        };
+        Self {
+            api: connected.api,
+            home,
+        }
+    }
+}
+
 /// What `command` needs that a deployed API reached by URL alone lacks.
-pub fn needs_stack(command: &str) -> ApiError {
+pub(crate) fn needs_stack(command: &str) -> ApiError {
     if cfg!(feature = "aws") {
         ApiError::LocalOnly(format!(
             "`{command}` on a deployed stack reads its AWS resources: pass --stack NAME (the \

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 
 /// Parses `now`, an RFC 3339 time (`2026-11-25T12:00:00Z`), or a duration
 /// ago: `90s`, `15m`, `2h`, `7d`.
-pub fn parse_when(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+pub(crate) fn parse_when(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let text = text.trim();
     if text.eq_ignore_ascii_case("now") {
         return Ok(now);

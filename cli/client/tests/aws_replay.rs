@@ -15,8 +15,8 @@ use aws_sdk_eventbridge::Client;
 use aws_smithy_mocks::{mock, Rule};
 use aws_support::*;
 use chrono::{TimeZone, Utc};
-use jobs_client::aws::replay;
 use jobs_client::aws::AwsError;
+use jobs_client::commands::replay::aws as replay;
 use jobs_client::ReplayArgs;
 
 fn args(name: Option<&str>) -> ReplayArgs {

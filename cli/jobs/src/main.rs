@@ -1,6 +1,12 @@
 //! `jobs`: one command line for both homes of the jobs system. `jobs local
 //! start` runs the local stack; every other command is the client of a
 //! stack, local or deployed (submit, get, history, archive, replay, faults).
+//!
+//! Layout: `cli` is the command line, flattening the client's global options
+//! and commands (the `jobs-client` crate runs those); `local` is `jobs local
+//! ...`, the local stack in the foreground (the `jobs-local` crate); and
+//! `workflow` is `jobs workflow run`, a workflow definition run on this
+//! machine without the stack.
 
 mod cli;
 mod local;

@@ -99,7 +99,7 @@ async fn stack_with_outputs(outputs: &[(&str, String)]) -> String {
     let name = unique("JobsTest");
     let template = json!({
         "Resources": {"Marker": {"Type": "AWS::Logs::LogGroup",
-                                 "Properties": {"LogGroupName": format!("/jobs-test/{name}")}}},
+                                 "Properties": {"LogGroupName": format!("/test/jobs-test/{name}")}}},
         "Outputs": outputs.iter().map(|(k, v)| (k.to_string(), json!({"Value": v})))
             .collect::<serde_json::Map<_, _>>(),
     });
@@ -261,7 +261,7 @@ async fn failed_jobs_bus() -> Bus {
         .archive_arn()
         .unwrap()
         .to_owned();
-    let sink = format!("/jobs-test/{}", unique("replayed"));
+    let sink = format!("/test/jobs-test/{}", unique("replayed"));
     logs.create_log_group()
         .log_group_name(&sink)
         .send()

@@ -8,10 +8,10 @@ use super::errors::{self, AwsError, AwsErrorKind};
 use crate::signing::{CredentialSource, Credentials};
 
 /// The session name of an assumed role, as CloudTrail shows it.
-pub const SESSION_NAME: &str = "jobs-cli";
+pub(super) const SESSION_NAME: &str = "jobs-cli";
 
 /// The caller's credentials, from whichever source of the chain has them.
-pub async fn resolve(config: &SdkConfig) -> Result<Credentials, AwsError> {
+pub(super) async fn resolve(config: &SdkConfig) -> Result<Credentials, AwsError> {
     let provider = config.credentials_provider().ok_or_else(|| {
         errors::from_credentials(
             &aws_credential_types::provider::error::CredentialsError::not_loaded_no_source(),
@@ -30,7 +30,7 @@ pub async fn resolve(config: &SdkConfig) -> Result<Credentials, AwsError> {
 }
 
 /// Which part of the chain the settings point at, for messages.
-pub fn chain_description(lookup: impl Fn(&str) -> Option<String>) -> String {
+pub(super) fn chain_description(lookup: impl Fn(&str) -> Option<String>) -> String {
     let set = |name: &str| lookup(name).filter(|v| !v.is_empty());
     if set("AWS_ACCESS_KEY_ID").is_some() {
         "environment variables".to_owned()
@@ -42,7 +42,7 @@ pub fn chain_description(lookup: impl Fn(&str) -> Option<String>) -> String {
 }
 
 /// Assumes `role_arn` with the clients' own credentials.
-pub async fn assume_role(
+pub(super) async fn assume_role(
     sts: &aws_sdk_sts::Client,
     role_arn: &str,
 ) -> Result<Credentials, AwsError> {

@@ -49,7 +49,11 @@ impl fmt::Display for AwsError {
 impl std::error::Error for AwsError {}
 
 impl AwsError {
-    pub fn new(kind: AwsErrorKind, message: impl Into<String>, hint: Option<String>) -> Self {
+    pub(crate) fn new(
+        kind: AwsErrorKind,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> Self {
         Self {
             kind,
             message: message.into(),
@@ -90,7 +94,7 @@ pub fn from_credentials(error: &CredentialsError) -> AwsError {
 
 /// An SDK call's failure. `action` is the IAM action (`events:StartReplay`),
 /// `resource` what it was called on.
-pub fn from_sdk<E, R>(action: &str, resource: &str, error: SdkError<E, R>) -> AwsError
+pub(crate) fn from_sdk<E, R>(action: &str, resource: &str, error: SdkError<E, R>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: fmt::Debug,

@@ -1,25 +1,21 @@
-//! The AWS side of the commands (cargo feature `aws`): the stack's
-//! CloudFormation outputs, the credential chain and `--assume-role`,
-//! EventBridge for the archive and replays, CloudWatch Logs for the
-//! workflow's history.
+//! What the AWS side of the commands shares (cargo feature `aws`): the
+//! stack's CloudFormation outputs, the credential chain and `--assume-role`,
+//! the SDK clients and what their errors mean. Each command's own AWS calls
+//! live with the command, in `commands/`.
 //!
 //! Every SDK client is built from one `aws_config` load, so the standard
 //! settings apply to all of them: region, profile, `AWS_ENDPOINT_URL`.
 
-pub mod archive;
-pub mod credentials;
+mod credentials;
 pub mod errors;
-pub mod express_log;
-pub mod history;
-pub mod outputs;
-pub mod replay;
+pub(crate) mod outputs;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
-use crate::api::{ApiClient, Endpoint};
+use crate::api::ApiClient;
 use crate::args::ClientArgs;
+use crate::endpoint::Endpoint;
 use crate::signing::Credentials;
-use crate::target::{Home, Target};
 
 pub use errors::AwsError;
 pub use outputs::StackOutputs;
@@ -34,7 +30,7 @@ pub struct AwsClients {
 }
 
 impl AwsClients {
-    pub fn new(config: &SdkConfig) -> Self {
+    pub(crate) fn new(config: &SdkConfig) -> Self {
         Self {
             cloudformation: aws_sdk_cloudformation::Client::new(config),
             events: aws_sdk_eventbridge::Client::new(config),
@@ -60,9 +56,17 @@ pub struct Settings {
     pub credentials: Credentials,
 }
 
+/// What [`connect`] found: the API to call, signed as it should be, and the
+/// stack's resources when `--stack` named one.
+#[derive(Debug)]
+pub struct Connected {
+    pub(crate) api: ApiClient,
+    pub(crate) deployed: Option<Deployed>,
+}
+
 /// Loads the standard AWS settings (with `--region` over them), resolves the
 /// credentials, then [`connect_with`].
-pub async fn connect(args: &ClientArgs) -> anyhow::Result<Target> {
+pub(crate) async fn connect(args: &ClientArgs) -> anyhow::Result<Connected> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(region) = args.region.as_deref().filter(|r| !r.is_empty()) {
         loader = loader.region(Region::new(region.to_owned()));
@@ -76,14 +80,14 @@ pub async fn connect(args: &ClientArgs) -> anyhow::Result<Target> {
     connect_with(args, AwsClients::new(&config), settings).await
 }
 
-/// The target for `args` with these clients and settings: the API URL from
+/// The API for `args` with these clients and settings: the API URL from
 /// `--url` or the stack's `ApiEndpoint`, signed with the caller's
 /// credentials or the role of `--assume-role`.
 pub async fn connect_with(
     args: &ClientArgs,
     clients: AwsClients,
     settings: Settings,
-) -> anyhow::Result<Target> {
+) -> anyhow::Result<Connected> {
     let outputs = match args.stack.as_deref().map(str::trim) {
         Some(name) if !name.is_empty() => Some(
             StackOutputs::read(&clients.cloudformation, name, settings.region.as_deref()).await?,
@@ -125,12 +129,10 @@ pub async fn connect_with(
                 "no AWS region: pass --region, set AWS_REGION, or set one in your AWS profile"
             )
         })?;
-    let api = ApiClient::new(endpoint, region, signing)?;
-    let home = match outputs {
-        Some(outputs) => Home::Stack(Box::new(Deployed { clients, outputs })),
-        None => Home::DeployedApi,
-    };
-    Ok(Target { api, home })
+    Ok(Connected {
+        api: ApiClient::new(endpoint, region, signing)?,
+        deployed: outputs.map(|outputs| Deployed { clients, outputs }),
+    })
 }
 
 /// An SDK time from a chrono one, to the millisecond.

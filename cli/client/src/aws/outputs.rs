@@ -5,18 +5,17 @@ use std::collections::BTreeMap;
 
 use super::errors::{self, AwsError, AwsErrorKind};
 
-pub const API_ENDPOINT: &str = "ApiEndpoint";
-pub const INVOKE_ROLE_ARN: &str = "JobsAPIInvokeRoleArn";
-pub const STATE_MACHINE_ARN: &str = "StateMachineArn";
-pub const LOG_GROUP: &str = "StateMachineLogGroupName";
-pub const ARCHIVE_NAME: &str = "FailedJobsArchiveName";
-pub const ARCHIVE_ARN: &str = "FailedJobsArchiveArn";
-pub const BUS_ARN: &str = "FailedJobsBusArn";
-pub const REPLAY_RULE_ARN: &str = "ReplayRuleArn";
+pub(crate) const API_ENDPOINT: &str = "ApiEndpoint";
+pub(crate) const INVOKE_ROLE_ARN: &str = "JobsAPIInvokeRoleArn";
+pub(crate) const LOG_GROUP: &str = "StateMachineLogGroupName";
+pub(crate) const ARCHIVE_NAME: &str = "FailedJobsArchiveName";
+pub(crate) const ARCHIVE_ARN: &str = "FailedJobsArchiveArn";
+pub(crate) const BUS_ARN: &str = "FailedJobsBusArn";
+pub(crate) const REPLAY_RULE_ARN: &str = "ReplayRuleArn";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StackOutputs {
-    pub stack_name: String,
+    pub(crate) stack_name: String,
     values: BTreeMap<String, String>,
 }
 
@@ -29,7 +28,7 @@ impl StackOutputs {
     }
 
     /// DescribeStacks of `name`; `region` only words the error.
-    pub async fn read(
+    pub(crate) async fn read(
         client: &aws_sdk_cloudformation::Client,
         name: &str,
         region: Option<&str>,
@@ -73,7 +72,7 @@ impl StackOutputs {
     }
 
     /// The output `key`, or an error that says the stack predates it.
-    pub fn get(&self, key: &str) -> Result<&str, AwsError> {
+    pub(crate) fn get(&self, key: &str) -> Result<&str, AwsError> {
         self.values
             .get(key)
             .map(String::as_str)

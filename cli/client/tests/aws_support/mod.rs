@@ -6,8 +6,9 @@ use aws_smithy_mocks::{mock_client, Rule, RuleMode};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
-use jobs_client::aws::{AwsClients, Deployed, StackOutputs};
-use jobs_client::Output;
+use jobs_client::aws::{AwsClients, Deployed, Settings, StackOutputs};
+use jobs_client::signing::CredentialSource;
+use jobs_client::{Credentials, Output};
 
 pub const STACK: &str = "JobsApi";
 pub const REGION: &str = "eu-west-1";
@@ -39,6 +40,20 @@ pub fn outputs() -> Vec<(String, String)> {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect()
+}
+
+/// The caller's own settings: the region and the credentials of its
+/// profile.
+pub fn caller() -> Settings {
+    Settings {
+        region: Some(REGION.to_owned()),
+        credentials: Credentials {
+            access_key_id: "AKIACALLER".into(),
+            secret_access_key: "caller-secret".into(),
+            session_token: None,
+            source: CredentialSource::AwsChain("profile dev".into()),
+        },
+    }
 }
 
 /// Rules for each client; a client with none answers nothing.

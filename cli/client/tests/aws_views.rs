@@ -1,291 +1,25 @@
-//! The AWS side with mocked clients: finding the stack and signing as the
-//! caller or an assumed role, `archive` (DescribeArchive), `history` (the
-//! workflow's log group), and what each AWS error says.
+//! `archive` (DescribeArchive) and `history` (the workflow's log group) on
+//! AWS with mocked clients, and what their errors say.
 
 mod aws_support;
 
 use std::process::ExitCode;
-use std::time::SystemTime;
 
-use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput;
-use aws_sdk_cloudformation::types::{Output as StackOutput, Stack, StackStatus};
 use aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsOutput;
 use aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsOutput;
 use aws_sdk_cloudwatchlogs::types::{FilteredLogEvent, LogGroup};
 use aws_sdk_eventbridge::operation::describe_archive::DescribeArchiveOutput;
 use aws_sdk_eventbridge::primitives::DateTime as SdkTime;
 use aws_sdk_eventbridge::types::ArchiveState;
-use aws_sdk_sts::operation::assume_role::AssumeRoleOutput;
 use aws_smithy_mocks::{mock, Rule};
 use aws_support::*;
-use jobs_client::aws::errors::{self, AwsErrorKind};
-use jobs_client::aws::{connect_with, AwsError, Settings};
-use jobs_client::signing::CredentialSource;
-use jobs_client::{run_with, ClientArgs, ClientCommand, Credentials, Home, Target};
+use jobs_client::aws::errors::AwsErrorKind;
+use jobs_client::aws::AwsError;
+use jobs_client::{run_with, ClientCommand, Home, Target};
 use serde_json::Value;
 
 const JOB: &str = "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f";
 const LOGS: &str = include_str!("fixtures/express_logs.json");
-
-fn caller() -> Settings {
-    Settings {
-        region: Some(REGION.to_owned()),
-        credentials: Credentials {
-            access_key_id: "AKIACALLER".into(),
-            secret_access_key: "caller-secret".into(),
-            session_token: None,
-            source: CredentialSource::AwsChain("profile dev".into()),
-        },
-    }
-}
-
-fn stack_args(assume_role: Option<&str>) -> ClientArgs {
-    ClientArgs {
-        stack: Some(STACK.into()),
-        assume_role: assume_role.map(str::to_owned),
-        ..ClientArgs::default()
-    }
-}
-
-fn described_stack() -> Rule {
-    mock!(aws_sdk_cloudformation::Client::describe_stacks)
-        .match_requests(|r| r.stack_name() == Some(STACK))
-        .then_output(|| {
-            let mut stack = Stack::builder()
-                .stack_name(STACK)
-                .stack_status(StackStatus::CreateComplete);
-            for (key, value) in outputs() {
-                stack = stack.outputs(
-                    StackOutput::builder()
-                        .output_key(key)
-                        .output_value(value)
-                        .build(),
-                );
-            }
-            DescribeStacksOutput::builder()
-                .stacks(stack.build())
-                .build()
-        })
-}
-
-fn authorization(target: &Target) -> (String, Option<String>) {
-    let request = target
-        .api
-        .signed_request(
-            http::Method::GET,
-            &format!("/jobs/{JOB}"),
-            &[],
-            None,
-            &[],
-            SystemTime::now(),
-        )
-        .unwrap();
-    let header = |name: &str| {
-        request
-            .headers()
-            .get(name)
-            .map(|v| v.to_str().unwrap().to_owned())
-    };
-    (
-        header("authorization").unwrap(),
-        header("x-amz-security-token"),
-    )
-}
-
-#[tokio::test]
-async fn the_stack_is_found_by_name_and_the_api_signed_with_the_callers_credentials() {
-    let stacks = described_stack();
-    let rules = Rules {
-        cloudformation: vec![&stacks],
-        ..Rules::default()
-    };
-    let target = connect_with(&stack_args(None), rules.clients(), caller())
-        .await
-        .unwrap();
-    assert_eq!(stacks.num_calls(), 1);
-    assert_eq!(
-        target.api.endpoint().as_str(),
-        "https://abc123.execute-api.eu-west-1.amazonaws.com/prod"
-    );
-    assert_eq!(target.api.region(), REGION);
-    assert!(matches!(target.home, Home::Stack(_)));
-    let (auth, token) = authorization(&target);
-    assert!(
-        auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIACALLER/"),
-        "{auth}"
-    );
-    assert!(
-        auth.contains("/eu-west-1/execute-api/aws4_request"),
-        "{auth}"
-    );
-    assert_eq!(token, None);
-}
-
-fn assumed(role: &'static str) -> Rule {
-    mock!(aws_sdk_sts::Client::assume_role)
-        .match_requests(move |r| {
-            r.role_arn() == Some(role) && r.role_session_name() == Some("jobs-cli")
-        })
-        .then_output(|| {
-            AssumeRoleOutput::builder()
-                .credentials(
-                    aws_sdk_sts::types::Credentials::builder()
-                        .access_key_id("ASIAASSUMED")
-                        .secret_access_key("assumed-secret")
-                        .session_token("assumed-token")
-                        .expiration(SdkTime::from_secs(1_900_000_000))
-                        .build()
-                        .unwrap(),
-                )
-                .build()
-        })
-}
-
-#[tokio::test]
-async fn assume_role_without_an_arn_signs_as_the_stacks_invoke_role() {
-    let stacks = described_stack();
-    let role = assumed(ROLE);
-    let rules = Rules {
-        cloudformation: vec![&stacks],
-        sts: vec![&role],
-        ..Rules::default()
-    };
-    let target = connect_with(&stack_args(Some("")), rules.clients(), caller())
-        .await
-        .unwrap();
-    assert_eq!(role.num_calls(), 1, "AssumeRole of {ROLE} as jobs-cli");
-    assert_eq!(
-        target.api.credentials().source,
-        CredentialSource::AssumedRole(ROLE.into())
-    );
-    let (auth, token) = authorization(&target);
-    assert!(
-        auth.starts_with("AWS4-HMAC-SHA256 Credential=ASIAASSUMED/"),
-        "{auth}"
-    );
-    assert_eq!(token.as_deref(), Some("assumed-token"));
-}
-
-#[tokio::test]
-async fn assume_role_with_an_arn_and_a_url_needs_no_stack() {
-    const OTHER: &str = "arn:aws:iam::123456789012:role/Other";
-    let role = assumed(OTHER);
-    let rules = Rules {
-        sts: vec![&role],
-        ..Rules::default()
-    };
-    let args = ClientArgs {
-        url: Some(API.into()),
-        assume_role: Some(OTHER.into()),
-        ..ClientArgs::default()
-    };
-    let target = connect_with(&args, rules.clients(), caller())
-        .await
-        .unwrap();
-    assert_eq!(role.num_calls(), 1);
-    assert!(matches!(target.home, Home::DeployedApi));
-    // A bare --assume-role has no stack to read the role from.
-    let bare = ClientArgs {
-        url: Some(API.into()),
-        assume_role: Some(String::new()),
-        ..ClientArgs::default()
-    };
-    let err = connect_with(&bare, Rules::default().clients(), caller())
-        .await
-        .err()
-        .unwrap()
-        .to_string();
-    assert!(
-        err.contains("pass --stack NAME, or give the role as --assume-role=ARN"),
-        "{err}"
-    );
-}
-
-#[tokio::test]
-async fn a_role_that_may_not_be_assumed_says_which_permission_is_missing() {
-    let stacks = described_stack();
-    let denied = mock!(aws_sdk_sts::Client::assume_role).then_http_response(|| {
-        xml_error(
-            403,
-            "AccessDenied",
-            "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: sts:AssumeRole",
-        )
-    });
-    let rules = Rules {
-        cloudformation: vec![&stacks],
-        sts: vec![&denied],
-        ..Rules::default()
-    };
-    let error = connect_with(&stack_args(Some("")), rules.clients(), caller())
-        .await
-        .err()
-        .unwrap()
-        .downcast::<AwsError>()
-        .unwrap();
-    assert_eq!(error.kind, AwsErrorKind::AccessDenied);
-    let text = error.to_string();
-    assert!(
-        text.starts_with(&format!("sts:AssumeRole on {ROLE} failed: User: ")),
-        "{text}"
-    );
-    assert!(
-        text.contains(&format!(
-            "hint: your AWS identity needs sts:AssumeRole on {ROLE}"
-        )),
-        "{text}"
-    );
-}
-
-#[tokio::test]
-async fn a_stack_that_does_not_exist_says_to_check_the_name_and_the_region() {
-    let missing = mock!(aws_sdk_cloudformation::Client::describe_stacks)
-        .match_requests(|r| r.stack_name() == Some("Nope"))
-        .then_http_response(|| {
-            xml_error(400, "ValidationError", "Stack with id Nope does not exist")
-        });
-    let rules = Rules {
-        cloudformation: vec![&missing],
-        ..Rules::default()
-    };
-    let args = ClientArgs {
-        stack: Some("Nope".into()),
-        ..ClientArgs::default()
-    };
-    let error = connect_with(&args, rules.clients(), caller())
-        .await
-        .err()
-        .unwrap()
-        .downcast::<AwsError>()
-        .unwrap();
-    assert_eq!(error.kind, AwsErrorKind::NotFound);
-    assert_eq!(
-        error.to_string(),
-        "cloudformation:DescribeStacks on Nope failed: Stack with id Nope does not exist \
-         (ValidationError)\n\
-         hint: there is no stack Nope in eu-west-1: check --stack and the region (--region, \
-         AWS_REGION or the profile's); deploy it with scripts/deploy.sh"
-    );
-}
-
-#[test]
-fn no_credentials_and_bad_ones_say_what_to_do() {
-    use aws_credential_types::provider::error::CredentialsError;
-    let none = errors::from_credentials(&CredentialsError::not_loaded_no_source());
-    assert_eq!(none.kind, AwsErrorKind::NoCredentials);
-    let text = none.to_string();
-    assert!(text.starts_with("no AWS credentials found"), "{text}");
-    assert!(text.contains("aws sso login --profile NAME"), "{text}");
-    assert!(text.contains("AWS_ACCESS_KEY_ID"), "{text}");
-    let broken = errors::from_credentials(&CredentialsError::provider_error(
-        "the SSO session has expired",
-    ));
-    assert_eq!(broken.kind, AwsErrorKind::BadCredentials);
-    assert!(
-        broken.to_string().contains("the SSO session has expired"),
-        "{broken}"
-    );
-    assert!(broken.to_string().contains("`aws sso login`"), "{broken}");
-}
 
 fn archive_rule() -> Rule {
     mock!(aws_sdk_eventbridge::Client::describe_archive)
@@ -313,7 +47,7 @@ async fn archive_shows_state_count_size_retention_and_that_events_cannot_be_list
     }
     .deployed();
     let mut c = Captured::default();
-    let code = jobs_client::aws::archive::run(&deployed, false, &mut c.output())
+    let code = jobs_client::commands::archive::aws::run(&deployed, false, &mut c.output())
         .await
         .unwrap();
     assert_eq!(code, ExitCode::SUCCESS);
@@ -324,11 +58,11 @@ async fn archive_shows_state_count_size_retention_and_that_events_cannot_be_list
             "Archive JobsApi-failed-jobs  ENABLED\n  events     3\n  size       4.7 KiB (4812 bytes)\n  \
              retention  90 days\n  created    2026-11-25T12:00:00.000Z\n  bus        {BUS_ARN}\n  \
              arn        {ARCHIVE_ARN}\n{}\n",
-            jobs_client::aws::archive::NOT_LISTED
+            jobs_client::commands::archive::aws::NOT_LISTED
         )
     );
     let mut c = Captured::default();
-    jobs_client::aws::archive::run(&deployed, true, &mut c.output())
+    jobs_client::commands::archive::aws::run(&deployed, true, &mut c.output())
         .await
         .unwrap();
     let json: Value = serde_json::from_str(&c.out()).unwrap();
@@ -457,10 +191,14 @@ async fn history_reads_the_jobs_executions_from_the_log_group_as_a_timeline() {
     }
     .deployed();
     let mut c = Captured::default();
-    let code =
-        jobs_client::aws::history::run(&deployed, JOB.parse().unwrap(), false, &mut c.output())
-            .await
-            .unwrap();
+    let code = jobs_client::commands::history::aws::run(
+        &deployed,
+        JOB.parse().unwrap(),
+        false,
+        &mut c.output(),
+    )
+    .await
+    .unwrap();
     assert_eq!(code, ExitCode::SUCCESS);
     assert_eq!(groups.num_calls(), 1);
     assert_eq!(by_job.num_calls(), 2, "both pages");
@@ -498,9 +236,14 @@ async fn history_json_gives_each_raw_log_event_once() {
     }
     .deployed();
     let mut c = Captured::default();
-    jobs_client::aws::history::run(&deployed, JOB.parse().unwrap(), true, &mut c.output())
-        .await
-        .unwrap();
+    jobs_client::commands::history::aws::run(
+        &deployed,
+        JOB.parse().unwrap(),
+        true,
+        &mut c.output(),
+    )
+    .await
+    .unwrap();
     let raw: Value = serde_json::from_str(&c.out()).unwrap();
     assert_eq!(raw["logGroupName"], LOG_GROUP);
     assert_eq!(raw["retentionInDays"], 30);
@@ -527,11 +270,15 @@ async fn history_of_a_job_without_logs_says_how_far_back_the_logs_go() {
     }
     .deployed();
     let mut c = Captured::default();
-    let err =
-        jobs_client::aws::history::run(&deployed, JOB.parse().unwrap(), false, &mut c.output())
-            .await
-            .unwrap_err()
-            .to_string();
+    let err = jobs_client::commands::history::aws::run(
+        &deployed,
+        JOB.parse().unwrap(),
+        false,
+        &mut c.output(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert_eq!(
         err,
         format!(
@@ -557,12 +304,16 @@ async fn logs_errors_say_what_to_do() {
     }
     .deployed();
     let mut c = Captured::default();
-    let err =
-        jobs_client::aws::history::run(&deployed, JOB.parse().unwrap(), false, &mut c.output())
-            .await
-            .unwrap_err()
-            .downcast::<AwsError>()
-            .unwrap();
+    let err = jobs_client::commands::history::aws::run(
+        &deployed,
+        JOB.parse().unwrap(),
+        false,
+        &mut c.output(),
+    )
+    .await
+    .unwrap_err()
+    .downcast::<AwsError>()
+    .unwrap();
     assert_eq!(err.kind, AwsErrorKind::BadCredentials);
     assert!(err.to_string().starts_with(&format!(
         "logs:DescribeLogGroups on {LOG_GROUP} failed: The security token included in the request is expired"
@@ -576,11 +327,15 @@ async fn logs_errors_say_what_to_do() {
         ..Rules::default()
     }
     .deployed();
-    let err =
-        jobs_client::aws::history::run(&deployed, JOB.parse().unwrap(), false, &mut c.output())
-            .await
-            .unwrap_err()
-            .to_string();
+    let err = jobs_client::commands::history::aws::run(
+        &deployed,
+        JOB.parse().unwrap(),
+        false,
+        &mut c.output(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(
         err.starts_with(&format!(
             "the workflow's log group {LOG_GROUP} does not exist"
@@ -602,7 +357,7 @@ async fn throttling_that_outlasts_the_retries_says_to_retry_later() {
     }
     .deployed();
     let mut c = Captured::default();
-    let err = jobs_client::aws::archive::run(&deployed, false, &mut c.output())
+    let err = jobs_client::commands::archive::aws::run(&deployed, false, &mut c.output())
         .await
         .unwrap_err()
         .downcast::<AwsError>()

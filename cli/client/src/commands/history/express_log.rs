@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use jobs_asl::{EventType, ExecutionStatus, HistoryEvent};
 use jobs_domain::ports::WorkflowInput;
 use jobs_domain::JobId;
@@ -18,7 +17,7 @@ use serde_json::{json, Value};
 
 /// A number Step Functions writes as text (`"3"`) or as a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Num(pub u64);
+pub(crate) struct Num(pub(crate) u64);
 
 impl<'de> Deserialize<'de> for Num {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -41,16 +40,16 @@ impl<'de> Deserialize<'de> for Num {
 
 /// One log event of the workflow's log group.
 #[derive(Debug, Clone, Deserialize)]
-pub struct ExpressLogEvent {
-    pub id: Num,
-    pub previous_event_id: Num,
+pub(crate) struct ExpressLogEvent {
+    pub(crate) id: Num,
+    pub(crate) previous_event_id: Num,
     /// Milliseconds since the epoch.
-    pub event_timestamp: Num,
+    pub(crate) event_timestamp: Num,
     #[serde(rename = "type")]
-    pub event_type: String,
-    pub execution_arn: String,
+    pub(crate) event_type: String,
+    pub(crate) execution_arn: String,
     #[serde(default)]
-    pub details: Option<Value>,
+    pub(crate) details: Option<Value>,
 }
 
 /// The `*EventDetails` field of GetExecutionHistory that holds the details
@@ -72,17 +71,13 @@ fn details_field(event_type: &str) -> String {
 }
 
 impl ExpressLogEvent {
-    pub fn parse(message: &str) -> Result<Self, String> {
+    pub(crate) fn parse(message: &str) -> Result<Self, String> {
         serde_json::from_str(message).map_err(|e| e.to_string())
-    }
-
-    pub fn time(&self) -> Option<DateTime<Utc>> {
-        DateTime::from_timestamp_millis(i64::try_from(self.event_timestamp.0).ok()?)
     }
 
     /// The event as GetExecutionHistory shapes it, or why it cannot be (an
     /// event type this build does not know).
-    pub fn to_history_event(&self) -> Result<HistoryEvent, String> {
+    pub(crate) fn to_history_event(&self) -> Result<HistoryEvent, String> {
         let mut event = json!({
             "id": self.id.0,
             "previousEventId": self.previous_event_id.0,
@@ -97,7 +92,7 @@ impl ExpressLogEvent {
 
     /// The execution's name: the part of the ARN after the state machine's
     /// (`arn:aws:states:REGION:ACCOUNT:express:MACHINE:NAME:RUN`).
-    pub fn execution_name(&self) -> &str {
+    pub(crate) fn execution_name(&self) -> &str {
         self.execution_arn
             .split(':')
             .nth(7)
@@ -107,21 +102,21 @@ impl ExpressLogEvent {
 
 /// Log events grouped into executions, the way `history` shows them.
 #[derive(Debug, Default)]
-pub struct Executions {
+pub(crate) struct Executions {
     by_arn: BTreeMap<String, Vec<ExpressLogEvent>>,
     /// Events that could not be read, with why.
-    pub unreadable: Vec<String>,
+    pub(crate) unreadable: Vec<String>,
 }
 
 impl Executions {
-    pub fn add_message(&mut self, message: &str) {
+    pub(crate) fn add_message(&mut self, message: &str) {
         match ExpressLogEvent::parse(message) {
             Ok(event) => self.add(event),
             Err(why) => self.unreadable.push(why),
         }
     }
 
-    pub fn add(&mut self, event: ExpressLogEvent) {
+    pub(crate) fn add(&mut self, event: ExpressLogEvent) {
         let events = self.by_arn.entry(event.execution_arn.clone()).or_default();
         if !events.iter().any(|e| e.id == event.id) {
             events.push(event);
@@ -129,13 +124,13 @@ impl Executions {
     }
 
     /// The executions' ARNs.
-    pub fn arns(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn arns(&self) -> impl Iterator<Item = &str> {
         self.by_arn.keys().map(String::as_str)
     }
 
     /// Whether the execution ran job `id`: named with it (started by the
     /// API), or started with it in its input (started by a replay).
-    pub fn is_of_job(&self, arn: &str, id: &JobId) -> bool {
+    pub(crate) fn is_of_job(&self, arn: &str, id: &JobId) -> bool {
         let Some(events) = self.by_arn.get(arn) else {
             return false;
         };
@@ -147,7 +142,7 @@ impl Executions {
 
     /// The executions in `arns`, oldest first, as views; events this build
     /// cannot read are counted in `unreadable`.
-    pub fn views(&mut self, arns: &[String]) -> Vec<ExecutionView> {
+    pub(crate) fn views(&mut self, arns: &[String]) -> Vec<ExecutionView> {
         let mut views = Vec::new();
         for arn in arns {
             let Some(events) = self.by_arn.get_mut(arn) else {

@@ -1,8 +1,10 @@
+use chrono::DateTime;
+
 use super::*;
 
 /// Two executions of one job as Step Functions logs them (the workflow's
 /// failure path, then a replay), and one event of another job's execution.
-const LOGS: &str = include_str!("../../../tests/fixtures/express_logs.json");
+const LOGS: &str = include_str!("../../../../tests/fixtures/express_logs.json");
 const JOB: &str = "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f";
 
 fn messages() -> Vec<String> {

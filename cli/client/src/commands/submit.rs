@@ -1,4 +1,6 @@
-//! `submit`, and `submit --wait`: polling a job until it is final.
+//! `submit`, and `submit --wait`: polling the job until it is final. The
+//! same calls on the local stack and on AWS; only the local stack can tell
+//! a job whose workflow ended without recording it.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -6,22 +8,17 @@ use std::time::{Duration, Instant};
 use http::Method;
 use jobs_asl::ExecutionStatus;
 use jobs_domain::{JobId, JobStatus, JobView};
-use jobs_wire::JobExecutions;
-use serde::Deserialize;
+use jobs_wire::api::{self, Accepted};
 
+use super::{console, get, history};
 use crate::api::json_body;
 use crate::args::SubmitArgs;
+use crate::output::Output;
 use crate::progress::Progress;
+use crate::render;
 use crate::target::Target;
-use crate::{render, Output};
 
-/// The `POST /jobs` answer.
-#[derive(Debug, Deserialize)]
-struct Accepted {
-    id: JobId,
-}
-
-pub async fn submit(
+pub(super) async fn run(
     target: &Target,
     submit: SubmitArgs,
     output: &mut Output<'_>,
@@ -32,15 +29,15 @@ pub async fn submit(
     let headers: Vec<(&str, &str)> = submit
         .idempotency_key
         .as_deref()
-        .map(|key| ("idempotency-key", key))
+        .map(|key| (api::IDEMPOTENCY_KEY, key))
         .into_iter()
         .collect();
     let created = target
         .api
-        .call(Method::POST, "/jobs", &[], json_body(&body), &headers)
+        .call(Method::POST, api::JOBS, &[], json_body(&body), &headers)
         .await?;
     let Accepted { id } = created.json()?;
-    let link = crate::commands::console_link(target, &id).await;
+    let link = console::job_link(target, &id).await;
     if !submit.wait {
         writeln!(output.out, "{id}")?;
         if let Some(location) = created.header(http::header::LOCATION) {
@@ -63,15 +60,6 @@ pub async fn submit(
     })
 }
 
-pub async fn get_job(target: &Target, id: JobId) -> anyhow::Result<JobView> {
-    let path = format!("/jobs/{id}");
-    Ok(target
-        .api
-        .call(Method::GET, &path, &[], None, &[])
-        .await?
-        .json()?)
-}
-
 /// Polls the job until it is final, reporting each status change.
 async fn wait_for(
     target: &Target,
@@ -86,7 +74,7 @@ async fn wait_for(
     let mut progress = Progress::new(&mut *output.err, output.err_is_tty);
     progress.message(&format!("job {id} submitted, waiting for it to finish"));
     for poll in 0u64.. {
-        let job = match get_job(target, id).await {
+        let job = match get::job(target, id).await {
             Ok(job) => job,
             Err(error) => {
                 progress.finish();
@@ -103,7 +91,7 @@ async fn wait_for(
         // wait for nothing.
         if poll % 4 == 3 && target.is_local() {
             if let Some(ended) = ended_execution(target, id).await {
-                let job = get_job(target, id).await?;
+                let job = get::job(target, id).await?;
                 progress.status(job.status.as_str(), started.elapsed());
                 progress.finish();
                 if job.status.is_final() {
@@ -144,15 +132,7 @@ async fn wait_for(
 /// `STATUS error`; `None` while one runs, before the first one starts, or if
 /// the executions cannot be read (this is only a diagnosis).
 async fn ended_execution(target: &Target, id: JobId) -> Option<String> {
-    let path = format!("/local/jobs/{id}/executions");
-    let history: JobExecutions = target
-        .api
-        .call(Method::GET, &path, &[], None, &[])
-        .await
-        .ok()?
-        .json()
-        .ok()?;
-    let executions = history.executions;
+    let executions = history::local_executions(target, id).await.ok()?;
     if executions.is_empty()
         || executions
             .iter()
