@@ -129,6 +129,7 @@ say "cdk synth $STACK with the prebuilt binaries (-c prebuiltLambdas, -c lambdaA
 say "what the emulator lacks, removed from a copy of the cloud assembly"
 "$venv/bin/python" "$root/scripts/rehearsal/emulator_gaps.py" --endpoint "$endpoint" \
   --template "$work/cdk.out/$STACK.template.json" "${GAPS[@]}"
+"$venv/bin/python" -m unittest discover -s "$root/scripts/rehearsal" -p 'test_*.py'
 cp -r "$work/cdk.out" "$work/assembly"
 "$venv/bin/python" "$root/scripts/rehearsal/remove_unsupported.py" "$work/assembly" "$STACK" "${GAPS[@]}"
 
