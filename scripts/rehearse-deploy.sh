@@ -51,6 +51,10 @@ stop_emulator() {
   fi
 }
 trap stop_emulator EXIT
+# The emulator has a session of its own, out of reach of the terminal's Ctrl-C: an
+# interrupted rehearsal goes through the EXIT trap, which stops it.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 case "$(uname -m)" in
   x86_64) architecture=x86_64 ;;
@@ -93,10 +97,12 @@ endpoint="http://127.0.0.1:$port"
     setsid "$venv/bin/python" -m ministack
 ) >"$work/ministack.log" 2>&1 &
 ministack_pid=$!
+answers() {
+  python3 -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" \
+    "$endpoint/_ministack/health" 2>/dev/null
+}
 for _ in $(seq 1 300); do
-  if curl -fsS -o /dev/null "$endpoint/_ministack/health" 2>/dev/null; then
-    break
-  fi
+  answers && break
   if ! kill -0 "$ministack_pid" 2>/dev/null; then
     echo "MiniStack exited before answering; its log:" >&2
     tail -20 "$work/ministack.log" >&2
@@ -104,7 +110,7 @@ for _ in $(seq 1 300); do
   fi
   sleep 0.2
 done
-curl -fsS -o /dev/null "$endpoint/_ministack/health" || { echo "MiniStack did not answer at $endpoint within 60 s" >&2; exit 1; }
+answers || { echo "MiniStack did not answer at $endpoint within 60 s" >&2; exit 1; }
 echo "MiniStack pid $ministack_pid at $endpoint (log: $work/ministack.log)"
 
 # Every AWS client below talks to the emulator only: dummy keys, no profile or
