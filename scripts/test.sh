@@ -5,8 +5,8 @@
 #
 #   scripts/test.sh
 #
-# Servers it starts (moto_server, the local stack) bind 127.0.0.1 and are
-# stopped by pid when it exits.
+# Servers it starts (moto_server, the local stack, MiniStack for the deploy
+# rehearsal) bind 127.0.0.1 and are stopped by pid when it exits.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -138,5 +138,10 @@ scripts/deploy_test.sh
 
 step "CDK app (tsc, jest, synth, cdk-nag, cfn-lint, checkov)"
 cdk/scripts/test.sh
+
+step "deploy rehearsal: cdk deploy on MiniStack, the real Lambdas end to end"
+# After the Rust tests, never beside them: it reuses their build of the Lambda
+# binaries and the jobs CLI, and its emulator is a server of its own.
+scripts/rehearse-deploy.sh
 
 step "all checks passed in $((SECONDS - started)) s"

@@ -7,6 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { RustFunction } from 'cargo-lambda-cdk';
 import { Construct } from 'constructs';
 import { JobsTable } from './jobs-table';
+import { lambdaArchitecture, lambdaCodeSource, offlinePlaceholderCode, prebuiltCode } from './lambda-code';
 import { LAMBDA_FEATURES, WORKSPACE_MANIFEST } from './paths';
 
 /**
@@ -33,7 +34,10 @@ interface RustLambdaSpec {
   readonly reservedConcurrentExecutions?: number;
 }
 
-/** The four Rust Lambdas: one Cargo workspace, one binary each. */
+/**
+ * The four Rust Lambdas: one Cargo workspace, one binary each, built by cargo-lambda at
+ * synth unless prebuilt ones are given (lambda-code.ts).
+ */
 export class JobsFunctions extends Construct {
   readonly api: lambda.Function;
   readonly processor: lambda.Function;
@@ -123,15 +127,9 @@ export class JobsFunctions extends Construct {
     });
     logGroup.grantWrite(role);
 
-    const fn = new RustFunction(this, id, {
-      manifestPath: WORKSPACE_MANIFEST,
-      binaryName: spec.binaryName,
-      runtime: 'provided.al2023',
-      architecture: lambda.Architecture.ARM_64,
-      bundling: {
-        architecture: lambda.Architecture.ARM_64,
-        cargoLambdaFlags: ['--features', LAMBDA_FEATURES.join(',')],
-      },
+    const architecture = lambdaArchitecture(this);
+    const common: Omit<lambda.FunctionProps, 'code' | 'handler' | 'runtime'> = {
+      architecture,
       description: spec.description,
       memorySize: spec.memorySize,
       timeout: spec.timeout,
@@ -143,7 +141,26 @@ export class JobsFunctions extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       environment: spec.environment,
       reservedConcurrentExecutions: spec.reservedConcurrentExecutions,
-    });
+    };
+    const source = lambdaCodeSource(this);
+    const fn =
+      source.kind === 'cargo-lambda'
+        ? new RustFunction(this, id, {
+            ...common,
+            manifestPath: WORKSPACE_MANIFEST,
+            binaryName: spec.binaryName,
+            runtime: 'provided.al2023',
+            bundling: {
+              architecture,
+              cargoLambdaFlags: ['--features', LAMBDA_FEATURES.join(',')],
+            },
+          })
+        : new lambda.Function(this, id, {
+            ...common,
+            runtime: lambda.Runtime.PROVIDED_AL2023,
+            handler: 'bootstrap',
+            code: source.kind === 'prebuilt' ? prebuiltCode(source.dir, spec.binaryName) : offlinePlaceholderCode(),
+          });
     return { fn, logGroup };
   }
 }

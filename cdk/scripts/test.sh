@@ -31,6 +31,20 @@ step "synth:offline (no Rust build)"
 npm run --silent synth:offline
 test -s "$TEMPLATE"
 echo "wrote $(ls cdk.out/*.template.json | tr '\n' ' ')"
+# Deploying an assembly whose asset is the repository would zip the whole tree.
+node -e '
+  const path = require("path");
+  const files = require("./cdk.out/JobsApi.assets.json").files;
+  const root = path.resolve("..");
+  for (const [hash, asset] of Object.entries(files)) {
+    const rel = path.relative(path.resolve("cdk.out", asset.source.path), root);
+    if (!rel.startsWith("..")) {
+      console.error(`asset ${hash} packages ${asset.source.path}, which holds the repository`);
+      process.exit(1);
+    }
+  }
+  console.log(`${Object.keys(files).length} assets, none holds the repository`);
+'
 
 step "cfn-lint"
 # Exit code bits: 1 fatal, 2 error, 4 warning, 8 informational. Only the first two fail.

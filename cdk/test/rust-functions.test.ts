@@ -3,14 +3,23 @@ import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { LAMBDA_FEATURES, REPO_ROOT } from '../lib/paths';
 import { synthJobsStack } from './synth';
 
-// Offline synthesis skips the build, so what cargo-lambda would be asked to build is
-// only visible in the props handed to RustFunction: record them.
+// The deploy path builds with cargo-lambda at synth, which these tests must not run:
+// the mock records the props handed to RustFunction and packages a placeholder instead.
 const mockRecorded: { id: string; props: any }[] = [];
 jest.mock('cargo-lambda-cdk', () => {
   const actual = jest.requireActual('cargo-lambda-cdk');
-  class RecordingRustFunction extends actual.RustFunction {
+  const lambda = jest.requireActual('aws-cdk-lib/aws-lambda');
+  const { OFFLINE_PLACEHOLDER_DIR } = jest.requireActual('../lib/lambda-code');
+  class RecordingRustFunction extends lambda.Function {
     constructor(scope: any, id: string, props: any) {
-      super(scope, id, props);
+      const { manifestPath: _m, binaryName: _b, bundling, ...fnProps } = props;
+      super(scope, id, {
+        ...fnProps,
+        runtime: new lambda.Runtime(props.runtime),
+        architecture: bundling.architecture,
+        handler: 'bootstrap',
+        code: lambda.Code.fromAsset(OFFLINE_PLACEHOLDER_DIR),
+      });
       mockRecorded.push({ id, props });
     }
   }
@@ -18,7 +27,8 @@ jest.mock('cargo-lambda-cdk', () => {
 });
 
 beforeAll(() => {
-  synthJobsStack();
+  // No bundling-stacks context: the stack requires bundling, as in `cdk deploy`.
+  synthJobsStack({});
 });
 
 test('each Lambda is one binary of the Cargo workspace, built for arm64 on provided.al2023', () => {

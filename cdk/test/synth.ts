@@ -2,9 +2,16 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { JobsStack } from '../lib/jobs-stack';
 
-/** Synthesizes the stack the way synth:offline does: no Rust build, templates only. */
-export function synthJobsStack(): { app: App; stack: JobsStack; template: Template } {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+/** The context of synth:offline: the CDK CLI's way of skipping every stack's bundling. */
+export const OFFLINE_CONTEXT = { 'aws:cdk:bundling-stacks': [] };
+
+/** Synthesizes the stack the way synth:offline does (no Rust build), or with this context. */
+export function synthJobsStack(context: Record<string, unknown> = OFFLINE_CONTEXT): {
+  app: App;
+  stack: JobsStack;
+  template: Template;
+} {
+  const app = new App({ context });
   const stack = new JobsStack(app, 'JobsApi');
   return { app, stack, template: Template.fromStack(stack) };
 }
