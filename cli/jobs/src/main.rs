@@ -3,6 +3,7 @@
 //! stack, local or deployed (submit, get, history, archive, replay, faults).
 
 mod cli;
+mod generate;
 mod local;
 mod workflow;
 
@@ -16,6 +17,7 @@ fn main() -> ExitCode {
     let command = match cli.command {
         // An offline run has its own runtime, whose clock skips the waits.
         Command::Workflow(cmd) => return workflow::run(cmd),
+        Command::Generate(args) => return generate::run(args),
         Command::Local(cmd) => Ok(cmd),
         Command::Client(cmd) => Err(cmd),
     };
