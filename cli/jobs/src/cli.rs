@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use jobs_client::{ClientArgs, ClientCommand};
 
+use crate::generate::GenerateArgs;
 use crate::local::LocalCommand;
 use crate::workflow::WorkflowCommand;
 
@@ -29,6 +30,8 @@ pub enum Command {
     /// Workflow definitions, run on this machine without the stack
     #[command(subcommand)]
     Workflow(WorkflowCommand),
+    /// Write the files that follow from the job crate: the request model and the workflow's time limits
+    Generate(GenerateArgs),
     #[command(flatten)]
     Client(ClientCommand),
 }

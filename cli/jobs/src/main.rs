@@ -9,6 +9,7 @@
 //! machine without the stack.
 
 mod cli;
+mod generate;
 mod local;
 mod workflow;
 
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
     let command = match cli.command {
         // An offline run has its own runtime, whose clock skips the waits.
         Command::Workflow(cmd) => return workflow::run(cmd),
+        Command::Generate(args) => return generate::run(args),
         Command::Local(cmd) => Ok(cmd),
         Command::Client(cmd) => Err(cmd),
     };
