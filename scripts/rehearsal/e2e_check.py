@@ -269,10 +269,10 @@ def check_cli(jobs: str, stack_name: str, url: str) -> None:
             fail(f"jobs {' '.join(args)} exited {done.returncode}, want {want}:\n{done.stdout}{done.stderr}")
         return json.loads(done.stdout)
 
-    job = run("submit", "--seconds", "1", "--wait")
+    job = run("submit", "seconds=1", "--wait")
     if job.get("status") != "Success":
         fail(f"jobs submit --wait ended {job}")
-    ok(f"jobs --stack {stack_name} submit --seconds 1 --wait: {job['id']} Success")
+    ok(f"jobs --stack {stack_name} submit seconds=1 --wait: {job['id']} Success")
     got = run("get", job["id"])
     if got != job:
         fail(f"jobs get {job['id']} printed {got}, not the job submit --wait ended with")
@@ -282,10 +282,10 @@ def check_cli(jobs: str, stack_name: str, url: str) -> None:
     if got != job:
         fail(f"jobs --assume-role get printed {got}")
     ok("jobs --assume-role get (the invoke role from the outputs, assumed through STS)")
-    failed = run("submit", "--seconds", "1000", "--wait", want=1)
+    failed = run("submit", "seconds=1000", "--wait", want=1)
     if failed.get("error", {}).get("error") != "JobTooLong":
-        fail(f"jobs submit --seconds 1000 --wait printed {failed}")
-    ok("jobs submit --seconds 1000 --wait exits 1 with JobTooLong")
+        fail(f"jobs submit seconds=1000 --wait printed {failed}")
+    ok("jobs submit seconds=1000 --wait exits 1 with JobTooLong")
 
 
 def main() -> None:

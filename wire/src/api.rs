@@ -37,3 +37,8 @@ pub struct ErrorBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<String>,
 }
+
+/// The `POST /jobs` body model (JSON Schema, draft 04), derived from the job
+/// crate's parameters type by `jobs generate`: what API Gateway and the
+/// local gateway validate with, and what clients type their input by.
+pub const REQUEST_MODEL: &str = include_str!("../../lambdas/api/schema/create-job.json");

@@ -119,9 +119,19 @@ pub enum ClientCommand {
 
 #[derive(Args, Debug, Clone, PartialEq, Eq)]
 pub struct SubmitArgs {
-    /// How long the sample job works, in seconds (an integer, at least 1)
+    /// The job's parameters as KEY=VALUE pairs, each value typed by the
+    /// request model (`jobs submit --help-params` lists them)
+    #[arg(value_name = "KEY=VALUE")]
+    pub pairs: Vec<String>,
+    /// The job's parameters as one JSON object; KEY=VALUE pairs override its keys
+    #[arg(long, value_name = "JSON", conflicts_with = "params_file")]
+    pub params: Option<String>,
+    /// Read the job's parameters (a JSON object) from a file; `-` reads stdin
+    #[arg(long, value_name = "PATH")]
+    pub params_file: Option<std::path::PathBuf>,
+    /// List the job's parameters, as the request model describes them, and exit
     #[arg(long)]
-    pub seconds: u64,
+    pub help_params: bool,
     // The help names the header as HTTP documents spell it.
     #[arg(long, help = idempotency_help())]
     pub idempotency_key: Option<String>,

@@ -37,6 +37,7 @@ mod diagnosis;
 mod endpoint;
 mod errors;
 mod output;
+mod params;
 mod progress;
 pub mod render;
 pub mod signing;

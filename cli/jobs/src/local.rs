@@ -78,10 +78,12 @@ The local jobs stack is running
 {recovered}
 Every request must be signed with AWS Signature V4 (service execute-api), e.g.:
   curl --aws-sigv4 'aws:amz:{region}:execute-api' --user '{key}:{secret}' \\
-       -H 'content-type: application/json' -d '{{\"seconds\": 3}}' {url}/jobs
-  jobs submit --seconds 3 --wait
+       -H 'content-type: application/json' -d '{example}' {url}/jobs
+  jobs submit {pairs} --wait
 Stop with Ctrl-C.
 ",
+        example = example_body(),
+        pairs = example_pairs(),
         console = stack.console_url(),
         region = c.region,
         key = c.access_key_id,
@@ -104,4 +106,27 @@ async fn wait_for_stop_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// The job's example parameters, as a request body.
+fn example_body() -> String {
+    jobs_domain::work::DynWork::example(&jobs_job::Job)
+        .as_value()
+        .to_string()
+}
+
+/// The job's example parameters as `KEY=VALUE` pairs (strings bare, the rest as JSON).
+fn example_pairs() -> String {
+    let example = jobs_domain::work::DynWork::example(&jobs_job::Job);
+    let pairs: Vec<String> = example
+        .as_value()
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => format!("{k}={s}"),
+            other => format!("{k}={other}"),
+        })
+        .collect();
+    pairs.join(" ")
 }

@@ -135,7 +135,7 @@ async fn submit_and_get_find_the_api_in_the_stacks_outputs_and_sign_with_the_cha
     let ran = jobs(
         home.path(),
         &aws_env(),
-        &["--stack", &name, "submit", "--seconds", "1", "--wait"],
+        &["--stack", &name, "submit", "seconds=1", "--wait"],
     )
     .await;
     assert_eq!(ran.code, Some(0), "{}", ran.err);
@@ -198,14 +198,7 @@ async fn assume_role_signs_the_api_call_as_the_stacks_invoke_role() {
     let ran = jobs(
         home.path(),
         &aws_env(),
-        &[
-            "--stack",
-            &name,
-            "--assume-role",
-            "submit",
-            "--seconds",
-            "1",
-        ],
+        &["--stack", &name, "--assume-role", "submit", "seconds=1"],
     )
     .await;
     // STS (moto) handed out credentials for the role; the local stack knows

@@ -258,7 +258,7 @@ fn rows(l: &Listing) -> Markup {
     html! {
         @if let Some(note) = &l.note { p class="empty" { (note) } }
         @else if l.page.jobs.is_empty() {
-            p class="empty" { "No jobs here yet. Submit one with the form, " code { "jobs submit --seconds 3" } ", or a signed POST /jobs." }
+            p class="empty" { "No jobs here yet. Submit one with the form, " code { "jobs submit --help-params" } ", or a signed POST /jobs." }
         } @else {
             table class="list" {
                 thead { tr { th { "Job id" } th { "Status" } th class="num" { "Seconds" } th { "Created (UTC)" } th class="num" { "Took" } th { "Result or error" } } }

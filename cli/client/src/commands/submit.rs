@@ -14,6 +14,7 @@ use super::{console, get, history};
 use crate::api::json_body;
 use crate::args::SubmitArgs;
 use crate::output::Output;
+use crate::params::Model;
 use crate::progress::Progress;
 use crate::render;
 use crate::target::Target;
@@ -23,9 +24,16 @@ pub(super) async fn run(
     submit: SubmitArgs,
     output: &mut Output<'_>,
 ) -> anyhow::Result<ExitCode> {
-    let body = jobs_domain::JobParameters {
-        seconds: submit.seconds,
-    };
+    let model = Model::of_the_api();
+    if submit.help_params {
+        write!(output.out, "{}", model.describe())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let body = model.document(
+        submit.params.as_deref(),
+        submit.params_file.as_deref(),
+        &submit.pairs,
+    )?;
     let headers: Vec<(&str, &str)> = submit
         .idempotency_key
         .as_deref()

@@ -88,7 +88,10 @@ pub async fn run_on(target: &Target, cmd: ClientCommand, err_is_tty: bool) -> Ra
 
 pub fn submit(seconds: u64, wait: bool) -> SubmitArgs {
     SubmitArgs {
-        seconds,
+        pairs: vec![format!("seconds={seconds}")],
+        params: None,
+        params_file: None,
+        help_params: false,
         idempotency_key: None,
         wait,
         wait_timeout: 60,

@@ -14,19 +14,11 @@ fn the_command_line_is_well_formed() {
 
 #[test]
 fn client_commands_are_top_level_with_global_options_anywhere() {
-    let cli = parse(&[
-        "submit",
-        "--seconds",
-        "3",
-        "--wait",
-        "--url",
-        "http://127.0.0.1:4000",
-    ])
-    .unwrap();
+    let cli = parse(&["submit", "n=3", "--wait", "--url", "http://127.0.0.1:4000"]).unwrap();
     assert_eq!(cli.client.url.as_deref(), Some("http://127.0.0.1:4000"));
     match cli.command {
         Command::Client(ClientCommand::Submit(submit)) => {
-            assert_eq!(submit.seconds, 3);
+            assert_eq!(submit.pairs, vec!["n=3".to_owned()]);
             assert!(submit.wait);
             assert_eq!(submit.wait_timeout, 600);
             assert_eq!(submit.idempotency_key, None);
@@ -39,8 +31,8 @@ fn client_commands_are_top_level_with_global_options_anywhere() {
         cli.command,
         Command::Client(ClientCommand::Get { ref job_id }) if job_id == "x"
     ));
-    assert!(parse(&["submit"]).is_err(), "--seconds is required");
-    assert!(parse(&["submit", "--seconds", "1", "--wait-timeout", "5"]).is_err());
+    assert!(parse(&["submit", "n=1", "--wait-timeout", "5"]).is_err());
+    assert!(parse(&["submit", "--params", "{}", "--params-file", "p.json"]).is_err());
 }
 
 #[test]
@@ -109,8 +101,7 @@ fn a_deployed_stack_is_named_with_stack_and_its_role_assumed_with_or_without_an_
         "JobsApi",
         "--assume-role",
         "submit",
-        "--seconds",
-        "3",
+        "n=3",
         "--wait",
     ])
     .unwrap();
@@ -118,7 +109,7 @@ fn a_deployed_stack_is_named_with_stack_and_its_role_assumed_with_or_without_an_
     assert_eq!(cli.client.role_to_assume(), Some(None));
     assert!(matches!(
         cli.command,
-        Command::Client(ClientCommand::Submit(ref s)) if s.seconds == 3 && s.wait
+        Command::Client(ClientCommand::Submit(ref s)) if s.pairs == ["n=3"] && s.wait
     ));
     let role = "arn:aws:iam::123456789012:role/JobsAPIInvokeRole";
     let with_arn = format!("--assume-role={role}");
