@@ -10,6 +10,7 @@ pub mod ports;
 pub mod service;
 pub mod status;
 pub mod sweep;
+pub mod task;
 pub mod workflow;
 
 #[cfg(any(test, feature = "test-support"))]

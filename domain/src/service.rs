@@ -22,7 +22,7 @@ pub struct Submitted {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SubmitError {
-    #[error("this Idempotency-Key was already used with a different request body")]
+    #[error("this idempotency key was already used with a different request body")]
     IdempotencyConflict,
     #[error("the job could not be stored: {0}")]
     Store(StoreError),

@@ -1,6 +1,6 @@
 //! The job store on DynamoDB. One table, partition key `id`:
 //! - a job item per job, keyed by its id;
-//! - an idempotency item per `Idempotency-Key`, keyed `idempotency#<key>`,
+//! - an idempotency item per idempotency key, keyed `idempotency#<key>`,
 //!   with `expiresAt` (epoch seconds) as the table's TTL attribute.
 //!
 //! Every status write is an `UpdateItem` whose condition is the set of
