@@ -1,7 +1,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::{JobId, JobParameters};
+use crate::id::JobId;
+use crate::parameters::JobParameters;
 
 /// How long an idempotency key is remembered.
 pub const IDEMPOTENCY_TTL: Duration = Duration::hours(24);

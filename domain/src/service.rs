@@ -4,13 +4,17 @@ use std::sync::Arc;
 
 use tracing::{error, info, warn};
 
+use crate::id::JobId;
+use crate::idempotency::{IdempotencyKey, IdempotencyRecord};
+use crate::job::Job;
 use crate::job::JobError;
+use crate::parameters::JobParameters;
 use crate::ports::{
     Clock, CreateOutcome, StartError, StatusChange, StoreError, TransitionError, WorkflowInput,
     WorkflowStarter,
 };
 use crate::status::Cause;
-use crate::{IdempotencyKey, IdempotencyRecord, Job, JobId, JobParameters, JobStatus};
+use crate::status::JobStatus;
 
 /// A submission the API accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,9 +9,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tracing::{Instrument, Level};
 
+use crate::id::JobId;
 use crate::ports::WorkflowInput;
 use crate::workflow::{FailureInput, TaskFailure};
-use crate::JobId;
 
 /// A task's input as the workflow sends it.
 pub trait TaskInput: DeserializeOwned {

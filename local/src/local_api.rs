@@ -11,12 +11,13 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use http::StatusCode;
+use jobs_asl::HistoryEvent;
 use jobs_domain::job::parse_timestamp;
 use jobs_domain::JobId;
 use serde::Deserialize;
-use serde_json::Value;
 use tracing::error;
 
+use jobs_wire::local as routes;
 use jobs_wire::{
     ArchiveListing, ConsoleLink, ExecutionView, JobExecutions, ReplayRequest, ReplayState,
     ReplayView,
@@ -26,7 +27,7 @@ use crate::bus::{Bus, ReplayError, ARCHIVE_NAME};
 use crate::console::{self, Token};
 use crate::faults::{FaultUpdate, Faults};
 use crate::gateway::message;
-use crate::store::ExecutionStore;
+use crate::store::{ExecutionRecord, ExecutionStore};
 
 #[derive(Clone)]
 pub struct LocalState {
@@ -40,12 +41,29 @@ pub struct LocalState {
 
 pub fn router(state: LocalState) -> Router {
     Router::new()
-        .route("/local/jobs/{jobId}/executions", get(executions))
-        .route("/local/archive", get(archive))
-        .route("/local/replays", post(replay))
-        .route("/local/faults", get(get_faults).put(put_faults))
-        .route("/local/console", get(console_url))
+        .route(routes::EXECUTIONS_ROUTE, get(executions))
+        .route(routes::ARCHIVE, get(archive))
+        .route(routes::REPLAYS, post(replay))
+        .route(routes::FAULTS, get(get_faults).put(put_faults))
+        .route(routes::CONSOLE, get(console_url))
         .with_state(state)
+}
+
+/// The `/local/jobs/{jobId}/executions` shape of one stored execution.
+fn view(record: ExecutionRecord, events: Vec<HistoryEvent>) -> ExecutionView {
+    ExecutionView {
+        execution_arn: record.arn,
+        name: record.name,
+        status: record.status,
+        start_date: record.start_date,
+        stop_date: record.stop_date,
+        input: record.input,
+        output: record.output,
+        error: record.error,
+        cause: record.cause,
+        replay_name: record.replay_name,
+        events,
+    }
 }
 
 fn internal(e: impl std::fmt::Display) -> Response {
@@ -63,16 +81,11 @@ async fn executions(State(state): State<LocalState>, Path(raw): Path<String>) ->
             message(StatusCode::NOT_FOUND, format!("No executions for job {id}"))
         }
         Ok(found) => {
-            let executions: Result<Vec<ExecutionView>, _> = found
+            let executions = found
                 .into_iter()
-                .map(|(record, events)| {
-                    serde_json::from_value(Value::Array(events)).map(|e| record.to_view(e))
-                })
+                .map(|(record, events)| view(record, events))
                 .collect();
-            match executions {
-                Ok(executions) => Json(JobExecutions { executions }).into_response(),
-                Err(e) => internal(format!("corrupt: a history event is unreadable: {e}")),
-            }
+            Json(JobExecutions { executions }).into_response()
         }
         Err(e) => internal(e),
     };

@@ -43,7 +43,7 @@ fn ended(status: ExecutionStatus) -> Ended {
 }
 
 async fn read(state: &ConsoleState, name: &str) -> Result<Option<Seen>, Response> {
-    let Some((record, raw_events)) = state
+    let Some((record, events)) = state
         .inner
         .executions
         .named(name)
@@ -71,7 +71,6 @@ async fn read(state: &ConsoleState, name: &str) -> Result<Option<Seen>, Response
     });
     let definition: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     let outline = Outline::from_definition(&definition);
-    let events = states::parse_events(&raw_events);
     let runs = states::read(&events, outline.as_ref(), ended(record.status));
     Ok(Some(Seen {
         record,

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use http::{Request, StatusCode};
 use jobs_domain::{Job, JobId, JobStatus};
+use jobs_wire::api;
 use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::Value;
@@ -191,7 +192,7 @@ fn render(regions: &[Region], form: &SubmitForm, error: Option<&str>, l: &Listin
                     p class="hint" { "Sent through the API's own handler (POST /jobs), with the same body checks." }
                     form method="post" action="/console/jobs" id="submit-form" {
                         label { "Seconds" input type="number" name="seconds" min="1" step="1" required value=(form.seconds); }
-                        label { span { "Idempotency-Key " span class="optional" { "(optional)" } } input type="text" name="idempotency_key" maxlength="255" value=(form.idempotency_key) placeholder="e.g. order-42"; }
+                        label { span { (api::IDEMPOTENCY_KEY_TITLE) " " span class="optional" { "(optional)" } } input type="text" name="idempotency_key" maxlength="255" value=(form.idempotency_key) placeholder="e.g. order-42"; }
                         @if let Some(e) = error { p class="form-error" role="alert" { (e) } }
                         button type="submit" class="primary" { "Submit job" }
                     }
@@ -307,10 +308,10 @@ fn body_of(form: &SubmitForm) -> String {
 
 pub async fn submit(State(state): State<ConsoleState>, Form(form): Form<SubmitForm>) -> Response {
     let body = body_of(&form);
-    let mut request = Request::post("/jobs").header("content-type", "application/json");
+    let mut request = Request::post(api::JOBS).header("content-type", "application/json");
     let key = form.idempotency_key.trim();
     if !key.is_empty() {
-        request = request.header(jobs_api::IDEMPOTENCY_KEY, key);
+        request = request.header(api::IDEMPOTENCY_KEY, key);
     }
     let request = match request.body(Body::from(body)) {
         Ok(r) => r,
@@ -319,7 +320,7 @@ pub async fn submit(State(state): State<ConsoleState>, Form(form): Form<SubmitFo
                 &state,
                 &form,
                 StatusCode::BAD_REQUEST,
-                "The Idempotency-Key must be printable text.",
+                &format!("The {} must be printable text.", api::IDEMPOTENCY_KEY_TITLE),
             )
             .await
         }

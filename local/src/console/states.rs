@@ -140,15 +140,6 @@ struct Reader<'a> {
     left: Vec<bool>,
 }
 
-pub fn parse_events(events: &[Value]) -> Vec<HistoryEvent> {
-    let mut parsed: Vec<HistoryEvent> = events
-        .iter()
-        .filter_map(|e| serde_json::from_value(e.clone()).ok())
-        .collect();
-    parsed.sort_by_key(|e| e.id);
-    parsed
-}
-
 /// Reads `events` (any order) of an execution that stands at `ended`.
 /// `outline` (the execution's definition) places a state entered after a
 /// resume in the right scope; without it the events alone decide.
