@@ -9,10 +9,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{DateTime, Utc};
 use http::StatusCode;
 use jobs_asl::HistoryEvent;
-use jobs_domain::job::parse_timestamp;
 use jobs_domain::JobId;
 use serde::Deserialize;
 use tracing::error;
@@ -27,6 +25,7 @@ use crate::bus::{Bus, ReplayError, ARCHIVE_NAME};
 use crate::console::{self, Token};
 use crate::faults::{FaultUpdate, Faults};
 use crate::gateway::message;
+use crate::store::listing::window;
 use crate::store::{ExecutionRecord, ExecutionStore};
 
 #[derive(Clone)]
@@ -97,22 +96,6 @@ async fn executions(State(state): State<LocalState>, Path(raw): Path<String>) ->
 struct Window {
     from: Option<String>,
     to: Option<String>,
-}
-
-/// Absent bounds mean "from the beginning" and "until now".
-pub fn window(
-    from: Option<&str>,
-    to: Option<&str>,
-) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
-    let parse = |name: &str, text: Option<&str>, default: DateTime<Utc>| match text {
-        None => Ok(default),
-        Some(t) => parse_timestamp(t).ok_or_else(|| {
-            format!("{name} must be an RFC 3339 time such as 2026-11-25T12:00:00Z, got {t:?}")
-        }),
-    };
-    let from = parse("from", from, DateTime::UNIX_EPOCH)?;
-    let to = parse("to", to, Utc::now() + chrono::TimeDelta::seconds(1))?;
-    Ok((from, to))
 }
 
 async fn archive(

@@ -34,10 +34,11 @@ use jobs_domain::{
 
 pub const IDEMPOTENCY_PREFIX: &str = "idempotency#";
 
+mod index;
 mod sweep;
 
-use sweep::shard;
-pub use sweep::{SHARD_ATTRIBUTE, UNFINISHED_INDEX};
+use index::shard;
+pub use index::{SHARD_ATTRIBUTE, UNFINISHED_INDEX};
 
 type Item = HashMap<String, AttributeValue>;
 

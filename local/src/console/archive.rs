@@ -12,11 +12,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::shell::{self, region, slot, Live, Nav, Region};
+use super::state::{unavailable, ConsoleState};
 use super::views::{badge, execution_badge, json_block, time, when};
-use super::{unavailable, ConsoleState};
 use crate::bus::{ReplayError, ARCHIVE_NAME};
-use crate::local_api::window;
 use crate::runtime::executions::replay_execution_name;
+use crate::store::listing::window;
 use crate::store::{ArchivedEvent, ExecutionStatus, ReplayRecord};
 
 #[derive(Debug, Default, Deserialize)]

@@ -12,11 +12,12 @@ use jobs_asl::HistoryEvent;
 use maud::{html, Markup};
 use serde_json::{Map, Value};
 
+use super::graph;
 use super::outline::Outline;
 use super::shell::{self, region, slot, Live, Nav, Region};
+use super::state::{not_found, unavailable, ConsoleState};
 use super::states::{self, Ended, Run, Runs, StateStatus};
 use super::views::{badge, duration, execution_badge, json_block, maybe_json, raw, when};
-use super::{graph, not_found, unavailable, ConsoleState};
 use crate::store::{ExecutionRecord, ExecutionStatus};
 
 /// An execution with everything read from its history.

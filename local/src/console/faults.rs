@@ -10,7 +10,7 @@ use serde::Deserialize;
 use tracing::warn;
 
 use super::shell::{self, Nav};
-use super::ConsoleState;
+use super::state::ConsoleState;
 use crate::faults::{FaultSettings, FaultUpdate, Switch};
 
 #[derive(Debug, Deserialize)]

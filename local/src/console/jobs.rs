@@ -14,8 +14,8 @@ use serde_json::Value;
 use tower::ServiceExt as _;
 
 use super::shell::{self, region, slot, Live, Nav, Region};
+use super::state::{unavailable, ConsoleState};
 use super::views::{duration, job_badge, when};
-use super::{unavailable, ConsoleState};
 use crate::store::listing::From;
 use crate::store::{Cursor, JobPage, JobQuery, StatusCounts};
 

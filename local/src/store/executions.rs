@@ -9,8 +9,9 @@ use jobs_domain::JobId;
 use rusqlite::{params, OptionalExtension, Row};
 use serde_json::Value;
 
+use super::db_error::DbError;
 use super::jobs::store_error;
-use super::sqlite::{Cached, Db, DbError};
+use super::sqlite::{Cached, Db};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionRecord {

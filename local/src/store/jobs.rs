@@ -13,7 +13,8 @@ use jobs_domain::{
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::sqlite::{Cached, Db, DbError};
+use super::db_error::DbError;
+use super::sqlite::{Cached, Db};
 
 #[derive(Clone)]
 pub struct SqliteJobStore {

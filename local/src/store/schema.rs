@@ -10,7 +10,7 @@
 
 use rusqlite::Connection;
 
-use super::sqlite::DbError;
+use super::db_error::DbError;
 
 /// `PRAGMA user_version` of the layout below. Version 0 is either a new file
 /// or the first layout (history keyed by execution ARN), told apart by

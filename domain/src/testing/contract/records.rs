@@ -8,8 +8,8 @@ use crate::id::JobId;
 use crate::idempotency::{IdempotencyKey, IdempotencyRecord};
 use crate::job::{parse_timestamp, timestamp};
 use crate::job::{Job, JobError};
-use crate::ports::{CreateOutcome, StoreError};
 use crate::ports::StatusChange;
+use crate::ports::{CreateOutcome, StoreError};
 use crate::status::Cause;
 use crate::status::JobStatus;
 

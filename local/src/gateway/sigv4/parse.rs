@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use percent_encoding::percent_decode_str;
 
-use super::{AuthError, SignedRequest, ALGORITHM};
+use super::request::{AuthError, SignedRequest, ALGORITHM};
 
 /// Where the signature was found, with what only a presigned URL has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
