@@ -29,7 +29,7 @@ use crate::store::listing::window;
 use crate::store::{ExecutionRecord, ExecutionStore};
 
 #[derive(Clone)]
-pub struct LocalState {
+pub(crate) struct LocalState {
     pub executions: ExecutionStore,
     pub bus: Arc<Bus>,
     pub faults: Arc<Faults>,
@@ -38,7 +38,7 @@ pub struct LocalState {
     pub console: Token,
 }
 
-pub fn router(state: LocalState) -> Router {
+pub(crate) fn router(state: LocalState) -> Router {
     Router::new()
         .route(routes::EXECUTIONS_ROUTE, get(executions))
         .route(routes::ARCHIVE, get(archive))

@@ -16,7 +16,7 @@ use tracing::{error, warn};
 /// Every way a request to the API can fail. Each handler returns
 /// `Result<_, ApiError>` and `?` does the rest.
 #[derive(Debug)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     InvalidIdempotencyKey(InvalidIdempotencyKey),
     InvalidBody(InvalidParameters),
     InvalidJobId(InvalidJobId),

@@ -17,7 +17,7 @@ use crate::error::ApiError;
 /// such as `/prod`), so `Location` points where the client can follow it.
 /// Absent locally, where the API sits at the root.
 #[derive(Clone, Debug, Default)]
-pub struct BasePath(pub String);
+pub(crate) struct BasePath(pub(crate) String);
 
 /// The API's routes and nothing else, for a host that answers unknown
 /// routes itself (the local gateway answers them as API Gateway does).

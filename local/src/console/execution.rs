@@ -84,7 +84,7 @@ async fn read(state: &ConsoleState, name: &str) -> Result<Option<Seen>, Response
     }))
 }
 
-pub async fn page(
+pub(crate) async fn page(
     State(state): State<ConsoleState>,
     Path(name): Path<String>,
     Query(live): Query<Live>,

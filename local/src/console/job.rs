@@ -13,7 +13,7 @@ use super::state::{not_found, unavailable, ConsoleState};
 use super::views::{duration, execution_badge, job_badge, json_block, maybe_json, when};
 use crate::store::{ExecutionRecord, ExecutionStatus};
 
-pub async fn page(
+pub(crate) async fn page(
     State(state): State<ConsoleState>,
     Path(raw): Path<String>,
     Query(live): Query<Live>,

@@ -19,10 +19,10 @@ use super::views::{duration, job_badge, when};
 use crate::store::listing::From;
 use crate::store::{Cursor, JobPage, JobQuery, StatusCounts};
 
-pub const PAGE_SIZE: usize = 50;
+pub(crate) const PAGE_SIZE: usize = 50;
 
 #[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
+pub(crate) struct ListQuery {
     #[serde(default)]
     pub status: Option<String>,
     /// An id or the start of one.
@@ -38,7 +38,7 @@ pub struct ListQuery {
 
 /// What the submit form sent, kept to show it again with an error.
 #[derive(Debug, Default, Clone, Deserialize)]
-pub struct SubmitForm {
+pub(crate) struct SubmitForm {
     #[serde(default)]
     pub seconds: String,
     #[serde(default)]
@@ -136,7 +136,7 @@ async fn listing(
     }))
 }
 
-pub async fn page(
+pub(crate) async fn page(
     State(state): State<ConsoleState>,
     Query(q): Query<ListQuery>,
     Query(live): Query<Live>,
@@ -306,7 +306,10 @@ fn body_of(form: &SubmitForm) -> String {
     serde_json::json!({ "seconds": value }).to_string()
 }
 
-pub async fn submit(State(state): State<ConsoleState>, Form(form): Form<SubmitForm>) -> Response {
+pub(crate) async fn submit(
+    State(state): State<ConsoleState>,
+    Form(form): Form<SubmitForm>,
+) -> Response {
     let body = body_of(&form);
     let mut request = Request::post(api::JOBS).header("content-type", "application/json");
     let key = form.idempotency_key.trim();

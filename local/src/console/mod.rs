@@ -4,39 +4,34 @@
 //! `/console` with their own auth (see [`auth`]); the public API keeps
 //! SigV4.
 
-pub mod archive;
-pub mod assets;
-pub mod auth;
-pub mod execution;
-pub mod faults;
-pub mod graph;
-pub mod job;
-pub mod jobs;
-pub mod outline;
-pub mod shell;
-pub mod state;
-pub mod states;
-pub mod views;
+pub(crate) mod archive;
+pub(crate) mod assets;
+pub(crate) mod auth;
+pub(crate) mod execution;
+pub(crate) mod faults;
+pub(crate) mod graph;
+pub(crate) mod job;
+pub(crate) mod jobs;
+pub(crate) mod outline;
+pub(crate) mod shell;
+pub(crate) mod state;
+pub(crate) mod states;
+pub(crate) mod views;
 
 use axum::response::Redirect;
 use axum::routing::{get, post};
 use axum::Router;
 
-pub use auth::Token;
-pub use state::{ConsoleState, Parts};
+pub(crate) use auth::Token;
+pub(crate) use state::{ConsoleState, Parts};
 
 /// The URL that opens the console, for the stack at `base` (`http://host:port`).
-pub fn url(base: &str, token: &Token) -> String {
+pub(crate) fn url(base: &str, token: &Token) -> String {
     format!("{base}/console?token={}", token.as_str())
 }
 
-/// A job's page, opened with the token.
-pub fn job_url(base: &str, token: &Token, job: &str) -> String {
-    format!("{base}/console/jobs/{job}?token={}", token.as_str())
-}
-
 /// Every console route, behind the console's auth.
-pub fn router(state: ConsoleState) -> Router {
+pub(crate) fn router(state: ConsoleState) -> Router {
     let token = state.inner.token.clone();
     Router::new()
         .route("/console", get(|| async { Redirect::to("/console/jobs") }))

@@ -18,7 +18,7 @@ use crate::store::{ExecutionStore, SqliteJobStore};
 
 /// Everything the console reads and changes.
 #[derive(Clone)]
-pub struct ConsoleState {
+pub(crate) struct ConsoleState {
     pub(super) inner: Arc<Inner>,
 }
 
@@ -39,7 +39,7 @@ pub(super) struct Inner {
 }
 
 /// What the console is built from.
-pub struct Parts {
+pub(crate) struct Parts {
     pub token: Token,
     pub jobs: SqliteJobStore,
     pub executions: ExecutionStore,
@@ -50,7 +50,7 @@ pub struct Parts {
 }
 
 impl ConsoleState {
-    pub fn new(parts: Parts) -> Self {
+    pub(crate) fn new(parts: Parts) -> Self {
         Self {
             inner: Arc::new(Inner {
                 token: parts.token,
@@ -63,10 +63,6 @@ impl ConsoleState {
                 drawings: Mutex::new(HashMap::new()),
             }),
         }
-    }
-
-    pub fn token(&self) -> &Token {
-        &self.inner.token
     }
 
     pub(super) fn drawing(

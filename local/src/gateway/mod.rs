@@ -6,7 +6,7 @@
 //! answered 403 "Missing Authentication Token", signed or not, as API Gateway
 //! answers it. Every response carries a request id and is logged once.
 
-pub mod schema;
+mod schema;
 pub mod sigv4;
 
 use std::sync::Arc;

@@ -23,7 +23,7 @@ use tracing::{error, info, Instrument};
 use crate::runtime::workflow::{Workflow, ACCOUNT};
 use crate::store::{Ending, ExecutionRecord, ExecutionStatus, ExecutionStore, SqliteJobStore};
 
-pub const STATE_MACHINE_NAME: &str = "jobs-workflow";
+pub(crate) const STATE_MACHINE_NAME: &str = "jobs-workflow";
 
 #[derive(Clone)]
 pub struct Runtime {
@@ -317,7 +317,7 @@ impl Runtime {
 }
 
 /// A name-based UUID (version 5) of the replay and the job.
-pub fn replay_execution_name(replay: &str, job: &jobs_domain::JobId) -> String {
+pub(crate) fn replay_execution_name(replay: &str, job: &jobs_domain::JobId) -> String {
     const NAMESPACE: uuid::Uuid = uuid::uuid!("1bb4d675-cb1d-4283-afd3-e1bfa38a4073");
     uuid::Uuid::new_v5(&NAMESPACE, format!("{replay}/{job}").as_bytes()).to_string()
 }

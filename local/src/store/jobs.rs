@@ -67,7 +67,7 @@ impl SqliteJobStore {
     }
 }
 
-pub fn store_error(e: DbError) -> StoreError {
+pub(super) fn store_error(e: DbError) -> StoreError {
     match e {
         DbError::Closed | DbError::Busy(_) => StoreError::Unavailable(e.to_string()),
         DbError::Sql(m) if m.starts_with("corrupt:") => StoreError::Corrupt(m),

@@ -209,7 +209,7 @@ impl SqliteJobStore {
 
 /// The time window a listing of the archive asks for, from the query's
 /// text. Absent bounds mean "from the beginning" and "until now".
-pub fn window(
+pub(crate) fn window(
     from: Option<&str>,
     to: Option<&str>,
 ) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {

@@ -78,7 +78,7 @@ type WriteOp = Box<dyn Pending>;
 
 /// Statements through the connection's cache: the same few statements run
 /// thousands of times a second, and parsing them each time would dominate.
-pub trait Cached {
+pub(super) trait Cached {
     fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
     fn row<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
     where

@@ -139,12 +139,12 @@ impl Api {
     }
 
     pub async fn job(&self, id: &str) -> Reply {
-        self.call(Method::GET, &wire::api::job(&id), None, &[])
+        self.call(Method::GET, &wire::api::job(id), None, &[])
             .await
     }
 
     pub async fn executions(&self, id: &str) -> Reply {
-        self.call(Method::GET, &wire::local::executions(&id), None, &[])
+        self.call(Method::GET, &wire::local::executions(id), None, &[])
             .await
     }
 

@@ -146,7 +146,7 @@ async fn the_archive_path_shows_two_caught_errors_and_the_failure_state() {
         ])
     );
     let process = &ran.runs.runs[0];
-    let error = process.error().unwrap();
+    let error = process.attempts.iter().rev().find(|a| a.failed).unwrap();
     assert_eq!(error.error.as_deref(), Some("StoreError"));
     assert_eq!(error.cause.as_deref(), Some("processor write failed"));
 }

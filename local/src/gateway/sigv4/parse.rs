@@ -41,7 +41,7 @@ struct QueryAuth {
 impl Signature {
     /// The header wins when both are present, as on API Gateway; a request
     /// with neither is missing its token.
-    pub fn find(req: &SignedRequest<'_>) -> Result<Signature, AuthError> {
+    pub(super) fn find(req: &SignedRequest<'_>) -> Result<Signature, AuthError> {
         if let Some(value) = req.headers.get(http::header::AUTHORIZATION) {
             let header = value
                 .to_str()
