@@ -139,8 +139,7 @@ impl Api {
     }
 
     pub async fn job(&self, id: &str) -> Reply {
-        self.call(Method::GET, &wire::api::job(id), None, &[])
-            .await
+        self.call(Method::GET, &wire::api::job(id), None, &[]).await
     }
 
     pub async fn executions(&self, id: &str) -> Reply {
