@@ -159,3 +159,22 @@ async fn idempotency_key_header_from_api_gateway() {
     assert_eq!(store.job_count(), 1);
     assert_eq!(starter.started().len(), 1);
 }
+
+#[tokio::test]
+async fn lambda_http_hands_over_the_path_without_the_stage() {
+    // What the routes rely on: with the variable set, the stage in the
+    // request context stays out of the path the Router sees.
+    let request = event(|_| {});
+    assert_eq!(request.uri().path(), api::JOBS);
+    let (_, _, app) = app();
+    let (status, _, body) = call(
+        &app,
+        event(|e| {
+            e["path"] = json!("/prod/jobs");
+            e["httpMethod"] = json!("GET");
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["message"], "Not found");
+}
