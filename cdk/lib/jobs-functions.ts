@@ -60,7 +60,10 @@ export class JobsFunctions extends Construct {
       description: 'Jobs API: POST /jobs and GET /jobs/{jobId}',
       memorySize: 256,
       timeout: Duration.seconds(10),
-      environment: { JOBS_TABLE_NAME: tableName },
+      // lambda_http then hands the Router the path without the stage
+      // (`/jobs`, not `/prod/jobs`); the Router reads the stage from the
+      // request context only for the `Location` header.
+      environment: { JOBS_TABLE_NAME: tableName, AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH: 'true' },
       reservedConcurrentExecutions: props.apiReservedConcurrency,
     });
     // Mostly waits (the sample job sleeps): the smallest size is enough.

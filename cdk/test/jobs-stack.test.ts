@@ -49,7 +49,7 @@ describe('jobs table', () => {
 
 describe('Rust functions', () => {
   const specs = () => [
-    { fn: stack.functions.api, log: stack.functions.logGroups.api, memory: 256, timeout: 10, env: ['JOBS_TABLE_NAME', 'STATE_MACHINE_ARN'] },
+    { fn: stack.functions.api, log: stack.functions.logGroups.api, memory: 256, timeout: 10, env: ['JOBS_TABLE_NAME', 'STATE_MACHINE_ARN', 'AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH'] },
     { fn: stack.functions.processor, log: stack.functions.logGroups.processor, memory: 128, timeout: 190, env: ['JOBS_TABLE_NAME'] },
     { fn: stack.functions.errorHandler, log: stack.functions.logGroups.errorHandler, memory: 128, timeout: 20, env: ['JOBS_TABLE_NAME'] },
     {
@@ -89,7 +89,7 @@ describe('Rust functions', () => {
     expect(asl.TimeoutSeconds).toBeLessThan(EXPRESS_LIMIT_SECONDS);
   });
 
-  test('environment carries only the expected names and ARNs, all references', () => {
+  test('environment carries only the expected names, ARNs as references', () => {
     const r = template.toJSON().Resources;
     for (const s of specs()) {
       const vars = r[id(s.fn)].Properties.Environment.Variables;
@@ -99,6 +99,8 @@ describe('Rust functions', () => {
     expect(r[id(stack.functions.api)].Properties.Environment.Variables.STATE_MACHINE_ARN).toEqual(
       ref(id(stack.workflow.stateMachine)),
     );
+    // The api binary refuses to start without it: the Router's routes have no stage.
+    expect(r[id(stack.functions.api)].Properties.Environment.Variables.AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH).toBe('true');
   });
 
   test('log groups keep logs for a bounded time, encrypted with the logs key', () => {

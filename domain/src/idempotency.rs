@@ -1,9 +1,10 @@
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::{JobId, JobParameters};
+use crate::id::JobId;
+use crate::parameters::JobParameters;
 
-/// How long an `Idempotency-Key` is remembered.
+/// How long an idempotency key is remembered.
 pub const IDEMPOTENCY_TTL: Duration = Duration::hours(24);
 
 /// A client-chosen key that makes `POST /jobs` safe to retry.
@@ -11,7 +12,9 @@ pub const IDEMPOTENCY_TTL: Duration = Duration::hours(24);
 pub struct IdempotencyKey(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the Idempotency-Key header must be 1 to 255 visible ASCII characters (letters, digits, punctuation)")]
+#[error(
+    "an idempotency key must be 1 to 255 visible ASCII characters (letters, digits, punctuation)"
+)]
 pub struct InvalidIdempotencyKey;
 
 impl IdempotencyKey {

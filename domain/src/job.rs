@@ -2,7 +2,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{JobId, JobParameters, JobStatus};
+use crate::id::JobId;
+use crate::parameters::JobParameters;
+use crate::status::JobStatus;
 
 /// Why a job failed, as stored on the job and shown by `GET /jobs/{jobId}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

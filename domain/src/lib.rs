@@ -1,6 +1,17 @@
 //! The jobs domain. It knows nothing of AWS, SQLite or HTTP: adapters implement
 //! the ports in [`ports`], and every entrypoint (the Lambdas and the local stack)
 //! drives the same use cases in [`service`] and [`workflow`].
+//!
+//! Layout: the values are [`id`], [`idempotency`], [`job`], [`parameters`]
+//! and [`status`] (the transition rules); [`ports`] names what adapters
+//! provide (the store, the workflow starter, the clock). The use cases:
+//! [`service`] (submit and read, behind the API), [`workflow`] (the
+//! processor's and error handler's work), [`task`] (one workflow task as its
+//! Lambda runs it) and [`sweep`] (re-driving lost jobs). `testing` (feature
+//! `test-support`) holds the in-memory adapters and the store contract
+//! every adapter's tests run.
+
+#![warn(unreachable_pub)]
 
 pub mod id;
 pub mod idempotency;
@@ -10,6 +21,7 @@ pub mod ports;
 pub mod service;
 pub mod status;
 pub mod sweep;
+pub mod task;
 pub mod work;
 pub mod workflow;
 

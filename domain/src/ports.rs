@@ -7,8 +7,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::id::JobId;
+use crate::idempotency::{IdempotencyKey, IdempotencyRecord};
+use crate::job::{Job, JobError};
 use crate::status::Cause;
-use crate::{IdempotencyKey, IdempotencyRecord, Job, JobError, JobId, JobStatus};
+use crate::status::JobStatus;
 
 /// A store failure. `Unavailable` is worth retrying (throttling, timeouts,
 /// a dropped connection); the others are not.

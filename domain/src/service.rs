@@ -4,13 +4,17 @@ use std::sync::Arc;
 
 use tracing::{error, info, warn};
 
+use crate::id::JobId;
+use crate::idempotency::{IdempotencyKey, IdempotencyRecord};
+use crate::job::Job;
 use crate::job::JobError;
+use crate::parameters::JobParameters;
 use crate::ports::{
     Clock, CreateOutcome, StartError, StatusChange, StoreError, TransitionError, WorkflowInput,
     WorkflowStarter,
 };
 use crate::status::Cause;
-use crate::{IdempotencyKey, IdempotencyRecord, Job, JobId, JobParameters, JobStatus};
+use crate::status::JobStatus;
 
 /// A submission the API accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +26,7 @@ pub struct Submitted {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SubmitError {
-    #[error("this Idempotency-Key was already used with a different request body")]
+    #[error("this idempotency key was already used with a different request body")]
     IdempotencyConflict,
     #[error("the job could not be stored: {0}")]
     Store(StoreError),

@@ -21,11 +21,12 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tracing::{error, info, warn};
 
+use crate::id::JobId;
+use crate::job::{Job, JobError};
 use crate::ports::{
     Clock, JobStore, StaleAction, StaleClaim, StaleJob, StartError, StoreError, TransitionError,
     WorkflowInput, WorkflowStarter,
 };
-use crate::{Job, JobError, JobId};
 
 /// How often a job is re-driven before it is given up, on AWS and locally.
 pub const DEFAULT_MAX_REDRIVES: u32 = 2;

@@ -10,11 +10,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tracing::{info, warn};
 
+use crate::id::JobId;
+use crate::job::{Job, JobError};
+use crate::parameters::JobParameters;
 use crate::ports::{
     Clock, JobStore, ReplayInfo, StatusChange, StoreError, TransitionError, WorkflowInput,
 };
 use crate::status::Cause;
-use crate::{Job, JobError, JobId, JobParameters, JobStatus};
+use crate::status::JobStatus;
 
 /// A task failure as the workflow sees it: `error` becomes the Step Functions
 /// error name (what Catch and Retry match on), `message` its cause.

@@ -17,6 +17,7 @@
 //! sends one request signed now: SigV4 accepts a signature for 15 minutes, so
 //! wrk can replay it (each POST still creates a new job).
 
+use jobs_wire as wire;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -89,7 +90,7 @@ impl Client {
         let (status, body) = self
             .send(
                 Method::POST,
-                "/jobs",
+                wire::api::JOBS,
                 Some(&format!(r#"{{"seconds":{seconds}}}"#)),
             )
             .await;
@@ -125,9 +126,9 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 
 async fn load(client: Client, method: Method, seconds: u64, concurrency: usize, rate: Option<f64>) {
     let path = if method == Method::GET {
-        format!("/jobs/{}", client.submit(1).await)
+        wire::api::job(client.submit(1).await)
     } else {
-        "/jobs".to_owned()
+        wire::api::JOBS.to_owned()
     };
     // Warm the connection pool so the first second is not all handshakes.
     let warmup = Duration::from_secs(1);
@@ -185,7 +186,7 @@ async fn load(client: Client, method: Method, seconds: u64, concurrency: usize, 
     println!(
         "{method} {path_kind}: {n} requests in {seconds}s = {rps:.0} req/s, errors {errors}, p50 {p50:.2} ms, p90 {p90:.2} ms, p99 {p99:.2} ms, max {max:.2} ms (concurrency {concurrency}, {pace})",
         pace = rate.map_or("closed loop".to_owned(), |r| format!("rate {r:.0}/s")),
-        path_kind = if method == Method::GET { "/jobs/{id}" } else { "/jobs" },
+        path_kind = if method == Method::GET { wire::api::JOB_ROUTE } else { wire::api::JOBS },
         n = all.len(),
         rps = all.len() as f64 / seconds as f64,
         p50 = percentile(&all, 0.50),
@@ -198,9 +199,9 @@ async fn load(client: Client, method: Method, seconds: u64, concurrency: usize, 
 /// A wrk script sending one request, signed now, with its body.
 async fn wrk_script(client: Client, method: Method) {
     let (path, body) = if method == Method::GET {
-        (format!("/jobs/{}", client.submit(1).await), None)
+        (wire::api::job(client.submit(1).await), None)
     } else {
-        ("/jobs".to_owned(), Some(r#"{"seconds":1}"#))
+        (wire::api::JOBS.to_owned(), Some(r#"{"seconds":1}"#))
     };
     let request = client.signed(method.clone(), &path, body);
     let lua = |s: &str| format!("{s:?}");

@@ -12,7 +12,7 @@ use jobs_domain::service::JobService;
 use crate::gateway::{self, Gateway};
 use crate::local_api::{self, LocalState};
 
-pub fn router(
+pub(crate) fn router(
     gateway: &Arc<Gateway>,
     service: JobService,
     local: LocalState,

@@ -15,14 +15,14 @@ use tracing::{info, warn};
 
 use crate::store::{ArchiveStore, ArchivedEvent};
 
-pub const BUS_NAME: &str = "failed-jobs";
-pub const ARCHIVE_NAME: &str = "failed-jobs-archive";
-pub const SOURCE: &str = "jobs.workflow";
-pub const DETAIL_TYPE: &str = "JobFailed";
+pub(crate) const BUS_NAME: &str = "failed-jobs";
+pub(crate) const ARCHIVE_NAME: &str = "failed-jobs-archive";
+pub(crate) const SOURCE: &str = "jobs.workflow";
+pub(crate) const DETAIL_TYPE: &str = "JobFailed";
 
 /// One event on the bus.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BusEvent {
+pub(crate) struct BusEvent {
     pub event_id: String,
     pub time: DateTime<Utc>,
     pub source: String,
@@ -33,7 +33,7 @@ pub struct BusEvent {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum BusError {
+pub(crate) enum BusError {
     #[error("invalid PutEvents entry: {0}")]
     InvalidEntry(String),
     #[error(transparent)]
@@ -41,7 +41,7 @@ pub enum BusError {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ReplayError {
+pub(crate) enum ReplayError {
     #[error("Replay {0} already exists.")]
     NameTaken(String),
     #[error("{0}")]
@@ -51,7 +51,7 @@ pub enum ReplayError {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReplayOutcome {
+pub(crate) struct ReplayOutcome {
     pub name: String,
     pub events_replayed: usize,
 }
@@ -73,18 +73,18 @@ impl Bus {
         }
     }
 
-    pub fn set_workflow(&self, workflow: Arc<dyn WorkflowStarter>) {
+    pub(crate) fn set_workflow(&self, workflow: Arc<dyn WorkflowStarter>) {
         let _ = self.workflow.set(workflow);
     }
 
-    pub fn archive(&self) -> &ArchiveStore {
+    pub(crate) fn archive(&self) -> &ArchiveStore {
         &self.archive
     }
 
     /// `PutEvents`: takes the entries as Step Functions passes them and
     /// returns one event id per entry. Rules run before this returns, so an
     /// event the archive rule takes is stored once the call succeeds.
-    pub async fn put_events(&self, entries: &[Value]) -> Result<Vec<String>, BusError> {
+    pub(crate) async fn put_events(&self, entries: &[Value]) -> Result<Vec<String>, BusError> {
         let mut events = Vec::with_capacity(entries.len());
         for entry in entries {
             events.push(self.parse_entry(entry)?);
@@ -197,7 +197,7 @@ impl Bus {
 
     /// `StartReplay` over `[from, to)`: every archived event in the window is
     /// sent to the bus again, marked with the replay's name.
-    pub async fn replay(
+    pub(crate) async fn replay(
         &self,
         name: Option<String>,
         from: DateTime<Utc>,
@@ -241,7 +241,7 @@ impl Bus {
     /// Finishes the replays a stop cut off. Sending an event again that was
     /// already sent starts nothing new: a replay's execution for a job has a
     /// name made from the replay and the job (see the runtime's `start`).
-    pub async fn resume_replays(&self) -> Result<usize, ReplayError> {
+    pub(crate) async fn resume_replays(&self) -> Result<usize, ReplayError> {
         let unfinished = self.archive.unfinished_replays().await?;
         for (name, from, to) in &unfinished {
             let events = self.archive.between(*from, *to).await?;
@@ -279,7 +279,7 @@ fn valid_replay_name(name: &str) -> bool {
 }
 
 /// The `PutEvents` response for event ids.
-pub fn put_events_output(ids: &[String]) -> Value {
+pub(crate) fn put_events_output(ids: &[String]) -> Value {
     json!({
         "Entries": ids.iter().map(|id| json!({ "EventId": id })).collect::<Vec<_>>(),
         "FailedEntryCount": 0,

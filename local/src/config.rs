@@ -8,7 +8,7 @@ use clap::Args;
 
 pub const DEFAULT_ACCESS_KEY_ID: &str = "AKIDLOCALJOBS0000000";
 pub const DEFAULT_SECRET_ACCESS_KEY: &str = "local-jobs-secret-do-not-use-in-production";
-pub const DEFAULT_REGION: &str = "us-east-1";
+pub(crate) const DEFAULT_REGION: &str = "us-east-1";
 
 #[derive(Debug, Clone, Args)]
 pub struct StartArgs {
@@ -41,7 +41,7 @@ pub struct StartArgs {
 }
 
 /// The local sweep runs as often as the deployed one (cdk/lib/sweeper.ts).
-pub const DEFAULT_SWEEP_PERIOD_SECONDS: u64 = 60;
+pub(crate) const DEFAULT_SWEEP_PERIOD_SECONDS: u64 = 60;
 
 /// Everything the stack needs to start.
 #[derive(Debug, Clone)]

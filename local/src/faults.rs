@@ -11,7 +11,7 @@ use jobs_domain::ports::{
 };
 use jobs_domain::{IdempotencyKey, IdempotencyRecord, Job, JobId};
 
-pub use jobs_wire::faults::{FaultSettings, FaultUpdate, Switch};
+pub(crate) use jobs_wire::faults::{FaultSettings, FaultUpdate, Switch};
 
 #[derive(Debug, Default)]
 pub struct Faults {
@@ -75,21 +75,21 @@ impl Faults {
 
 /// Whose writes a [`FaultyStore`] stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
+pub(crate) enum Role {
     Processor,
     ErrorHandler,
 }
 
 /// A `JobStore` whose writes fail while the fault for its role is on. Reads
 /// always pass, as a store that throttles writes still serves reads.
-pub struct FaultyStore {
+pub(crate) struct FaultyStore {
     inner: Arc<dyn JobStore>,
     faults: Arc<Faults>,
     role: Role,
 }
 
 impl FaultyStore {
-    pub fn new(inner: Arc<dyn JobStore>, faults: Arc<Faults>, role: Role) -> Self {
+    pub(crate) fn new(inner: Arc<dyn JobStore>, faults: Arc<Faults>, role: Role) -> Self {
         Self {
             inner,
             faults,

@@ -9,14 +9,13 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{DateTime, Utc};
 use http::StatusCode;
-use jobs_domain::job::parse_timestamp;
+use jobs_asl::HistoryEvent;
 use jobs_domain::JobId;
 use serde::Deserialize;
-use serde_json::Value;
 use tracing::error;
 
+use jobs_wire::local as routes;
 use jobs_wire::{
     ArchiveListing, ConsoleLink, ExecutionView, JobExecutions, ReplayRequest, ReplayState,
     ReplayView,
@@ -26,10 +25,11 @@ use crate::bus::{Bus, ReplayError, ARCHIVE_NAME};
 use crate::console::{self, Token};
 use crate::faults::{FaultUpdate, Faults};
 use crate::gateway::message;
-use crate::store::ExecutionStore;
+use crate::store::listing::window;
+use crate::store::{ExecutionRecord, ExecutionStore};
 
 #[derive(Clone)]
-pub struct LocalState {
+pub(crate) struct LocalState {
     pub executions: ExecutionStore,
     pub bus: Arc<Bus>,
     pub faults: Arc<Faults>,
@@ -38,14 +38,31 @@ pub struct LocalState {
     pub console: Token,
 }
 
-pub fn router(state: LocalState) -> Router {
+pub(crate) fn router(state: LocalState) -> Router {
     Router::new()
-        .route("/local/jobs/{jobId}/executions", get(executions))
-        .route("/local/archive", get(archive))
-        .route("/local/replays", post(replay))
-        .route("/local/faults", get(get_faults).put(put_faults))
-        .route("/local/console", get(console_url))
+        .route(routes::EXECUTIONS_ROUTE, get(executions))
+        .route(routes::ARCHIVE, get(archive))
+        .route(routes::REPLAYS, post(replay))
+        .route(routes::FAULTS, get(get_faults).put(put_faults))
+        .route(routes::CONSOLE, get(console_url))
         .with_state(state)
+}
+
+/// The `/local/jobs/{jobId}/executions` shape of one stored execution.
+fn view(record: ExecutionRecord, events: Vec<HistoryEvent>) -> ExecutionView {
+    ExecutionView {
+        execution_arn: record.arn,
+        name: record.name,
+        status: record.status,
+        start_date: record.start_date,
+        stop_date: record.stop_date,
+        input: record.input,
+        output: record.output,
+        error: record.error,
+        cause: record.cause,
+        replay_name: record.replay_name,
+        events,
+    }
 }
 
 fn internal(e: impl std::fmt::Display) -> Response {
@@ -63,16 +80,11 @@ async fn executions(State(state): State<LocalState>, Path(raw): Path<String>) ->
             message(StatusCode::NOT_FOUND, format!("No executions for job {id}"))
         }
         Ok(found) => {
-            let executions: Result<Vec<ExecutionView>, _> = found
+            let executions = found
                 .into_iter()
-                .map(|(record, events)| {
-                    serde_json::from_value(Value::Array(events)).map(|e| record.to_view(e))
-                })
+                .map(|(record, events)| view(record, events))
                 .collect();
-            match executions {
-                Ok(executions) => Json(JobExecutions { executions }).into_response(),
-                Err(e) => internal(format!("corrupt: a history event is unreadable: {e}")),
-            }
+            Json(JobExecutions { executions }).into_response()
         }
         Err(e) => internal(e),
     };
@@ -84,22 +96,6 @@ async fn executions(State(state): State<LocalState>, Path(raw): Path<String>) ->
 struct Window {
     from: Option<String>,
     to: Option<String>,
-}
-
-/// Absent bounds mean "from the beginning" and "until now".
-pub fn window(
-    from: Option<&str>,
-    to: Option<&str>,
-) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
-    let parse = |name: &str, text: Option<&str>, default: DateTime<Utc>| match text {
-        None => Ok(default),
-        Some(t) => parse_timestamp(t).ok_or_else(|| {
-            format!("{name} must be an RFC 3339 time such as 2026-11-25T12:00:00Z, got {t:?}")
-        }),
-    };
-    let from = parse("from", from, DateTime::UNIX_EPOCH)?;
-    let to = parse("to", to, Utc::now() + chrono::TimeDelta::seconds(1))?;
-    Ok((from, to))
 }
 
 async fn archive(

@@ -8,6 +8,7 @@ use http::{HeaderMap, HeaderValue};
 use jobs_local::gateway::sigv4::{
     canonical_request, signing_key, string_to_sign, Credentials, SignedRequest, Verifier, ALGORITHM,
 };
+use jobs_wire as wire;
 
 const ACCESS_KEY: &str = "AKIDLOCALJOBS0000000";
 const SECRET: &str = "local-jobs-secret-do-not-use-in-production";
@@ -111,21 +112,22 @@ fn requests_signed_with_the_secret_are_accepted_over_odd_paths_queries_and_bodie
 
 #[test]
 fn requests_signed_with_another_secret_or_altered_are_refused() {
-    let other = Request::new("POST", "/jobs", None).sign("guess", &["host", "x-amz-date"]);
+    let other = Request::new("POST", wire::api::JOBS, None).sign("guess", &["host", "x-amz-date"]);
     assert!(!check(&other));
 
-    let mut altered = Request::new("POST", "/jobs", None).sign(SECRET, &["host", "x-amz-date"]);
+    let mut altered =
+        Request::new("POST", wire::api::JOBS, None).sign(SECRET, &["host", "x-amz-date"]);
     altered.body = b"{\"seconds\": 3}".to_vec();
     assert!(!check(&altered));
 
-    let mut moved = Request::new("GET", "/jobs/a", None).sign(SECRET, &["host", "x-amz-date"]);
-    moved.path = "/jobs/b";
+    let mut moved = Request::new("GET", "/things/a", None).sign(SECRET, &["host", "x-amz-date"]);
+    moved.path = "/things/b";
     assert!(!check(&moved));
 }
 
 #[test]
 fn a_signed_header_that_is_missing_or_not_utf8_is_refused() {
-    let mut req = Request::new("GET", "/jobs", None);
+    let mut req = Request::new("GET", wire::api::JOBS, None);
     req.headers
         .insert("x-bin", HeaderValue::from_bytes(b"caf\xe9").unwrap());
     let scope = "20261125/us-east-1/execute-api/aws4_request";
@@ -151,7 +153,7 @@ fn malformed_authorization_headers_are_errors_not_panics() {
         b"AWS4-HMAC-SHA256 Credential=AKIDLOCALJOBS0000000/20261125/us-east-1/execute-api/aws4_request, SignedHeaders=Host, Signature=00",
         b"AWS4-HMAC-SHA256 Credential=AKIDLOCALJOBS0000000/\xc3\xa9/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=00",
     ] {
-        let req = Request::new("GET", "/jobs", None).raw_authorization(raw);
+        let req = Request::new("GET", wire::api::JOBS, None).raw_authorization(raw);
         assert!(!check(&req), "{}", String::from_utf8_lossy(raw));
     }
 }

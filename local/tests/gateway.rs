@@ -4,6 +4,7 @@
 
 mod common;
 
+use jobs_wire as wire;
 use std::time::{Duration, SystemTime};
 
 use aws_sigv4::http_request::{
@@ -23,13 +24,17 @@ async fn every_route_needs_a_signature_and_nothing_else_is_routed() {
     let api = Api::of(&stack);
 
     let routes: [(Method, String, Option<&[u8]>); 7] = [
-        (Method::POST, "/jobs".into(), Some(br#"{"seconds": 1}"#)),
-        (Method::GET, format!("/jobs/{ID}"), None),
-        (Method::GET, format!("/local/jobs/{ID}/executions"), None),
-        (Method::GET, "/local/archive".into(), None),
-        (Method::POST, "/local/replays".into(), Some(b"{}")),
-        (Method::GET, "/local/faults".into(), None),
-        (Method::PUT, "/local/faults".into(), Some(b"{}")),
+        (
+            Method::POST,
+            wire::api::JOBS.into(),
+            Some(br#"{"seconds": 1}"#),
+        ),
+        (Method::GET, wire::api::job(ID), None),
+        (Method::GET, wire::local::executions(ID), None),
+        (Method::GET, wire::local::ARCHIVE.into(), None),
+        (Method::POST, wire::local::REPLAYS.into(), Some(b"{}")),
+        (Method::GET, wire::local::FAULTS.into(), None),
+        (Method::PUT, wire::local::FAULTS.into(), Some(b"{}")),
     ];
     for (method, path, body) in &routes {
         let unsigned = api
@@ -49,15 +54,15 @@ async fn every_route_needs_a_signature_and_nothing_else_is_routed() {
     }
 
     for (method, path) in [
-        (Method::GET, "/jobs"),
-        (Method::DELETE, format!("/jobs/{ID}").as_str()),
-        (Method::GET, "/jobs/"),
-        (Method::GET, "/jobs/a/b"),
-        (Method::POST, "/jobs/x"),
+        (Method::GET, wire::api::JOBS),
+        (Method::DELETE, wire::api::job(ID).as_str()),
+        (Method::GET, format!("{}/", wire::api::JOBS).as_str()),
+        (Method::GET, wire::api::job("a/b").as_str()),
+        (Method::POST, wire::api::job("x").as_str()),
         (Method::GET, "/"),
-        (Method::DELETE, "/local/faults"),
-        (Method::GET, "/local/replays"),
-        (Method::GET, "/local/jobs"),
+        (Method::DELETE, wire::local::FAULTS),
+        (Method::GET, wire::local::REPLAYS),
+        (Method::GET, format!("{}jobs", wire::local::PREFIX).as_str()),
     ] {
         let signed = api.call(method.clone(), path, None, &[]).await;
         assert_eq!(signed.status, StatusCode::FORBIDDEN, "{method} {path}");
@@ -78,7 +83,12 @@ async fn only_the_route_with_a_model_validates_its_body() {
     let api = Api::of(&stack);
 
     let bad = api
-        .call(Method::POST, "/jobs", Some(r#"{"seconds": 0}"#), &[])
+        .call(
+            Method::POST,
+            wire::api::JOBS,
+            Some(r#"{"seconds": 0}"#),
+            &[],
+        )
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.body["message"], "Invalid request body");
@@ -90,7 +100,12 @@ async fn only_the_route_with_a_model_validates_its_body() {
 
     // The faults endpoint has no model: its own handler explains the body.
     let faults = api
-        .call(Method::PUT, "/local/faults", Some(r#"{"seconds": 0}"#), &[])
+        .call(
+            Method::PUT,
+            wire::local::FAULTS,
+            Some(r#"{"seconds": 0}"#),
+            &[],
+        )
         .await;
     assert_eq!(faults.status, StatusCode::BAD_REQUEST);
     assert_ne!(faults.body["message"], "Invalid request body");
@@ -108,12 +123,12 @@ async fn a_presigned_get_reads_a_job() {
     let api = Api::of(&stack);
     let id = api.submit(1).await;
 
-    let presigned = presign(&api, &format!("/jobs/{id}"), 300);
+    let presigned = presign(&api, &wire::api::job(&id), 300);
     let reply = api.send(presigned).await;
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
     assert_eq!(reply.body["id"], id.as_str());
 
-    let mut moved = presign(&api, &format!("/jobs/{id}"), 300);
+    let mut moved = presign(&api, &wire::api::job(&id), 300);
     *moved.uri_mut() = moved.uri().to_string().replace(&id, ID).parse().unwrap();
     let reply = api.send(moved).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);

@@ -3,6 +3,7 @@
 
 mod common;
 
+use jobs_wire as wire;
 use std::time::{Duration, SystemTime};
 
 use common::{count, Api, Signing, QUICK};
@@ -17,11 +18,16 @@ async fn a_signed_job_runs_to_success_with_its_history() {
     let api = Api::of(&stack);
 
     let reply = api
-        .call(Method::POST, "/jobs", Some(r#"{"seconds": 1}"#), &[])
+        .call(
+            Method::POST,
+            wire::api::JOBS,
+            Some(r#"{"seconds": 1}"#),
+            &[],
+        )
         .await;
     assert_eq!(reply.status, StatusCode::ACCEPTED);
     let id = reply.body["id"].as_str().unwrap().to_owned();
-    assert_eq!(reply.headers["location"], format!("/jobs/{id}").as_str());
+    assert_eq!(reply.headers["location"], wire::api::job(&id).as_str());
     assert!(reply.headers.contains_key("x-amzn-requestid"));
 
     let job = api.wait_for(&id, "Success", QUICK).await;
@@ -85,7 +91,9 @@ async fn bad_bodies_are_refused_by_the_gateway_and_create_nothing() {
         r#"{"seconds": 86401}"#,
         r#"{"seconds": 1, "priority": "high"}"#,
     ] {
-        let reply = api.call(Method::POST, "/jobs", Some(body), &[]).await;
+        let reply = api
+            .call(Method::POST, wire::api::JOBS, Some(body), &[])
+            .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(reply.body["message"], "Invalid request body", "{body}");
         assert!(reply.body["details"].is_string(), "{body}");
@@ -119,7 +127,7 @@ async fn unsigned_or_wrongly_signed_requests_get_403_and_create_nothing() {
     let stack = common::start(dir.path()).await;
     let api = Api::of(&stack);
     let body: &[u8] = br#"{"seconds": 1}"#;
-    let post = |signing| api.request(Method::POST, "/jobs", Some(body), &[], signing);
+    let post = |signing| api.request(Method::POST, wire::api::JOBS, Some(body), &[], signing);
 
     let unsigned = api.send(post(Signing::Unsigned)).await;
     assert_eq!(unsigned.status, StatusCode::FORBIDDEN);
@@ -166,7 +174,7 @@ async fn unsigned_or_wrongly_signed_requests_get_403_and_create_nothing() {
     let reply = api
         .call(
             Method::DELETE,
-            "/jobs/3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f",
+            &wire::api::job("3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f"),
             None,
             &[],
         )
@@ -190,19 +198,34 @@ async fn idempotency_keys_replay_and_conflict() {
     let dir = tempfile::tempdir().unwrap();
     let stack = common::start(dir.path()).await;
     let api = Api::of(&stack);
-    let key = [("idempotency-key", "order-42")];
+    let key = [(wire::api::IDEMPOTENCY_KEY, "order-42")];
     let first = api
-        .call(Method::POST, "/jobs", Some(r#"{"seconds": 1}"#), &key)
+        .call(
+            Method::POST,
+            wire::api::JOBS,
+            Some(r#"{"seconds": 1}"#),
+            &key,
+        )
         .await;
     assert_eq!(first.status, StatusCode::ACCEPTED);
     // Same body, other spacing: the same request.
     let again = api
-        .call(Method::POST, "/jobs", Some(r#"{ "seconds" : 1 }"#), &key)
+        .call(
+            Method::POST,
+            wire::api::JOBS,
+            Some(r#"{ "seconds" : 1 }"#),
+            &key,
+        )
         .await;
     assert_eq!(again.status, StatusCode::ACCEPTED);
     assert_eq!(again.body["id"], first.body["id"]);
     let conflict = api
-        .call(Method::POST, "/jobs", Some(r#"{"seconds": 2}"#), &key)
+        .call(
+            Method::POST,
+            wire::api::JOBS,
+            Some(r#"{"seconds": 2}"#),
+            &key,
+        )
         .await;
     assert_eq!(conflict.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(conflict.body["message"].is_string());
@@ -212,9 +235,9 @@ async fn idempotency_keys_replay_and_conflict() {
     let other = api
         .call(
             Method::POST,
-            "/jobs",
+            wire::api::JOBS,
             Some(r#"{"seconds": 2}"#),
-            &[("idempotency-key", "order-43")],
+            &[(wire::api::IDEMPOTENCY_KEY, "order-43")],
         )
         .await;
     assert_eq!(other.status, StatusCode::ACCEPTED);
@@ -232,7 +255,7 @@ async fn a_failure_the_error_handler_cannot_record_is_archived_and_a_replay_fini
     let faults = api
         .call(
             Method::PUT,
-            "/local/faults",
+            wire::local::FAULTS,
             Some(r#"{"errorHandlerStoreWrites": "fail", "processorStoreWrites": "fail"}"#),
             &[],
         )
@@ -248,7 +271,7 @@ async fn a_failure_the_error_handler_cannot_record_is_archived_and_a_replay_fini
     // Nothing could be written: the job is still Queued.
     assert_eq!(api.job(&id).await.body["status"], "Queued");
 
-    let archive = api.call(Method::GET, "/local/archive", None, &[]).await;
+    let archive = api.call(Method::GET, wire::local::ARCHIVE, None, &[]).await;
     assert_eq!(archive.body["archiveName"], "failed-jobs-archive");
     let events: Vec<Value> = archive.body["events"].as_array().unwrap().clone();
     assert_eq!(events.len(), 1);
@@ -261,7 +284,7 @@ async fn a_failure_the_error_handler_cannot_record_is_archived_and_a_replay_fini
 
     api.call(
         Method::PUT,
-        "/local/faults",
+        wire::local::FAULTS,
         Some(r#"{"errorHandlerStoreWrites": "ok", "processorStoreWrites": "ok"}"#),
         &[],
     )
@@ -270,7 +293,7 @@ async fn a_failure_the_error_handler_cannot_record_is_archived_and_a_replay_fini
     let replay = api
         .call(
             Method::POST,
-            "/local/replays",
+            wire::local::REPLAYS,
             Some(
                 &json!({"name": "again", "from": window_start.to_rfc3339(), "to": to.to_rfc3339()})
                     .to_string(),
@@ -292,13 +315,13 @@ async fn a_failure_the_error_handler_cannot_record_is_archived_and_a_replay_fini
     assert_eq!(replayed["input"]["replay"]["name"], "again");
 
     // The replayed event was not archived again: replays never loop.
-    let archive = api.call(Method::GET, "/local/archive", None, &[]).await;
+    let archive = api.call(Method::GET, wire::local::ARCHIVE, None, &[]).await;
     assert_eq!(archive.body["events"].as_array().unwrap().len(), 1);
 
     let taken = api
         .call(
             Method::POST,
-            "/local/replays",
+            wire::local::REPLAYS,
             Some(
                 &json!({"name": "again", "from": window_start.to_rfc3339(), "to": to.to_rfc3339()})
                     .to_string(),
@@ -317,7 +340,7 @@ async fn the_error_handler_fault_alone_archives_a_failing_job() {
     config.faults = vec!["error-handler-writes".into()];
     let stack = common::start_with(config).await;
     let api = Api::of(&stack);
-    let faults = api.call(Method::GET, "/local/faults", None, &[]).await;
+    let faults = api.call(Method::GET, wire::local::FAULTS, None, &[]).await;
     assert_eq!(
         faults.body,
         json!({"errorHandlerStoreWrites": "fail", "processorStoreWrites": "ok"})
@@ -325,7 +348,7 @@ async fn the_error_handler_fault_alone_archives_a_failing_job() {
     let id = api.submit(1000).await;
     api.wait_for_execution(&id, QUICK, |e| e["error"] == "JobArchived")
         .await;
-    let archive = api.call(Method::GET, "/local/archive", None, &[]).await;
+    let archive = api.call(Method::GET, wire::local::ARCHIVE, None, &[]).await;
     let detail = &archive.body["events"][0]["detail"];
     assert_eq!(detail["id"], id.as_str());
     assert_eq!(detail["processorError"]["Error"], "JobTooLong");
@@ -474,7 +497,7 @@ async fn the_stack_runs_the_jsonata_workflow_to_success_failure_and_the_archive(
     let faults = api
         .call(
             Method::PUT,
-            "/local/faults",
+            wire::local::FAULTS,
             Some(r#"{"errorHandlerStoreWrites": "fail"}"#),
             &[],
         )
@@ -483,7 +506,7 @@ async fn the_stack_runs_the_jsonata_workflow_to_success_failure_and_the_archive(
     let archived = api.submit(1000).await;
     api.wait_for_execution(&archived, QUICK, |e| e["error"] == "JobArchived")
         .await;
-    let archive = api.call(Method::GET, "/local/archive", None, &[]).await;
+    let archive = api.call(Method::GET, wire::local::ARCHIVE, None, &[]).await;
     let detail = &archive.body["events"][0]["detail"];
     assert_eq!(detail["id"], archived.as_str());
     assert_eq!(detail["processorError"]["Error"], "JobTooLong");
@@ -513,11 +536,17 @@ async fn the_console_url_is_given_only_to_a_signed_request_and_the_console_keeps
     let dir = tempfile::tempdir().unwrap();
     let stack = common::start(dir.path()).await;
     let api = Api::of(&stack);
-    let reply = api.call(Method::GET, "/local/console", None, &[]).await;
+    let reply = api.call(Method::GET, wire::local::CONSOLE, None, &[]).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body["url"], stack.console_url().as_str());
     assert_eq!(reply.body["token"], stack.console_token.as_str());
-    let unsigned = api.request(Method::GET, "/local/console", None, &[], Signing::Unsigned);
+    let unsigned = api.request(
+        Method::GET,
+        wire::local::CONSOLE,
+        None,
+        &[],
+        Signing::Unsigned,
+    );
     assert_eq!(api.send(unsigned).await.status, StatusCode::FORBIDDEN);
     // A signature opens the API, not the console: it needs its token.
     let signed = api.request(Method::GET, "/console/jobs", None, &[], Signing::Signed);
@@ -526,7 +555,7 @@ async fn the_console_url_is_given_only_to_a_signed_request_and_the_console_keeps
     let cookie = format!("jobs_console={}", stack.console_token.as_str());
     let with_cookie = api.request(
         Method::GET,
-        "/local/faults",
+        wire::local::FAULTS,
         None,
         &[("cookie", &cookie)],
         Signing::Unsigned,

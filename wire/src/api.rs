@@ -18,6 +18,8 @@ pub fn job(id: impl Display) -> String {
 
 /// The header a client sets to make `POST /jobs` safe to retry.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// [`IDEMPOTENCY_KEY`] as messages and forms spell it for people.
+pub const IDEMPOTENCY_KEY_TITLE: &str = "Idempotency-Key";
 /// Set on a response that repeats an earlier one for the same idempotency key.
 pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 /// Names the job on a 5xx answer to `POST /jobs` after the job was stored.
@@ -42,3 +44,32 @@ pub struct ErrorBody {
 /// crate's parameters type by `jobs generate`: what API Gateway and the
 /// local gateway validate with, and what clients type their input by.
 pub const REQUEST_MODEL: &str = include_str!("../../lambdas/api/schema/create-job.json");
+
+impl ErrorBody {
+    pub fn new(message: impl Into<String>, details: Option<String>) -> Self {
+        Self {
+            message: message.into(),
+            details,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_body_leaves_out_absent_details() {
+        let bare = ErrorBody::new("Not found", None);
+        assert_eq!(
+            serde_json::to_string(&bare).unwrap(),
+            r#"{"message":"Not found"}"#
+        );
+        let full = ErrorBody::new("Invalid job id", Some("no".into()));
+        assert_eq!(
+            serde_json::to_string(&full).unwrap(),
+            r#"{"message":"Invalid job id","details":"no"}"#
+        );
+        assert_eq!(job("x"), "/jobs/x");
+    }
+}

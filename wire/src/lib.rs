@@ -13,6 +13,8 @@
 //! shapes), the failed-jobs archive and its replays (EventBridge), and the
 //! local stack's own fault switches, and where the stack's console is.
 
+#![warn(unreachable_pub)]
+
 pub mod api;
 pub mod archive;
 pub mod console;

@@ -1,10 +1,11 @@
 use std::time::Duration;
 
 use super::*;
+use crate::parameters::JobParameters;
 use crate::ports::StatusChange;
 use crate::status::Cause;
+use crate::status::JobStatus;
 use crate::testing::{ManualClock, MemoryStore, RecordingStarter};
-use crate::{JobParameters, JobStatus};
 
 const TIMEOUT: Duration = Duration::from_secs(290);
 const PERIOD: Duration = Duration::from_secs(60);

@@ -7,12 +7,15 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::id::JobId;
+use crate::idempotency::{IdempotencyKey, IdempotencyRecord};
+use crate::job::Job;
 use crate::job::{parse_timestamp, timestamp};
 use crate::ports::{
     CreateOutcome, JobStore, StaleAction, StaleClaim, StaleJob, StatusChange, StoreError,
     TransitionError,
 };
-use crate::{IdempotencyKey, IdempotencyRecord, Job, JobId, JobStatus};
+use crate::status::JobStatus;
 
 #[derive(Default)]
 pub struct MemoryStore {

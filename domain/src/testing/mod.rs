@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::ports::{Clock, JobStore, StartError, WorkflowInput, WorkflowStarter};
-use crate::JobStatus;
+use crate::status::JobStatus;
 
 pub mod contract;
 mod memory;

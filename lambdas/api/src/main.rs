@@ -10,6 +10,9 @@ use jobs_domain::service::JobService;
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     jobs_aws::logging::init();
+    // The routes have no stage in them; without this, every request would
+    // arrive as `/prod/jobs` and miss them.
+    required_var(jobs_api::IGNORE_STAGE_IN_PATH)?;
     let state_machine = required_var("STATE_MACHINE_ARN")?;
     let config = jobs_aws::load_config().await;
     let store = jobs_aws::job_store_from_env(&config)?;

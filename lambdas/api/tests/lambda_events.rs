@@ -8,6 +8,7 @@ use axum::Router;
 use jobs_domain::service::JobService;
 use jobs_domain::testing::{FixedClock, MemoryStore, RecordingStarter};
 use jobs_domain::JobId;
+use jobs_wire::api;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -26,7 +27,15 @@ fn app() -> (Arc<MemoryStore>, Arc<RecordingStarter>, Router) {
     (store, starter, jobs_api::lambda_router(service))
 }
 
+/// As CDK configures the function. `lambda_http` reads the variable as it
+/// turns each event into a request; every test sets the same value.
+fn ignore_stage_in_path() {
+    static SET: std::sync::Once = std::sync::Once::new();
+    SET.call_once(|| std::env::set_var(jobs_api::IGNORE_STAGE_IN_PATH, "true"));
+}
+
 fn event(edit: impl FnOnce(&mut Value)) -> lambda_http::Request {
+    ignore_stage_in_path();
     let mut event: Value = serde_json::from_str(POST_EVENT).unwrap();
     edit(&mut event);
     lambda_http::request::from_str(&event.to_string()).unwrap()
@@ -34,13 +43,13 @@ fn event(edit: impl FnOnce(&mut Value)) -> lambda_http::Request {
 
 fn get_event(id: &str) -> lambda_http::Request {
     event(|e| {
-        e["resource"] = json!("/jobs/{jobId}");
-        e["path"] = json!(format!("/jobs/{id}"));
+        e["resource"] = json!(api::JOB_ROUTE);
+        e["path"] = json!(api::job(id));
         e["httpMethod"] = json!("GET");
         e["pathParameters"] = json!({ "jobId": id });
-        e["requestContext"]["resourcePath"] = json!("/jobs/{jobId}");
+        e["requestContext"]["resourcePath"] = json!(api::JOB_ROUTE);
         e["requestContext"]["httpMethod"] = json!("GET");
-        e["requestContext"]["path"] = json!(format!("/prod/jobs/{id}"));
+        e["requestContext"]["path"] = json!(format!("/prod{}", api::job(id)));
         e["body"] = Value::Null;
     })
 }
@@ -58,7 +67,7 @@ async fn post_through_the_stage_url_points_location_at_the_stage() {
     let (status, headers, body) = call(&app, event(|_| {})).await;
     assert_eq!(status, StatusCode::ACCEPTED);
     let id: JobId = body["id"].as_str().unwrap().parse().unwrap();
-    assert_eq!(headers["location"], format!("/prod/jobs/{id}"));
+    assert_eq!(headers["location"], format!("/prod{}", api::job(id)));
     assert_eq!(store.job_count(), 1);
     assert_eq!(starter.started()[0].parameters, json!({"seconds": 4}));
 }
@@ -68,14 +77,11 @@ async fn post_through_a_custom_domain_keeps_location_at_the_root() {
     let (_, _, app) = app();
     let (status, headers, body) = call(
         &app,
-        event(|e| e["requestContext"]["path"] = json!("/jobs")),
+        event(|e| e["requestContext"]["path"] = json!(api::JOBS)),
     )
     .await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    assert_eq!(
-        headers["location"],
-        format!("/jobs/{}", body["id"].as_str().unwrap())
-    );
+    assert_eq!(headers["location"], api::job(body["id"].as_str().unwrap()));
 }
 
 #[tokio::test]
@@ -138,8 +144,8 @@ async fn idempotency_key_header_from_api_gateway() {
     let (store, starter, app) = app();
     let with_key = |body: &'static str| {
         event(move |e| {
-            e["headers"]["Idempotency-Key"] = json!("retry-1");
-            e["multiValueHeaders"]["Idempotency-Key"] = json!(["retry-1"]);
+            e["headers"][api::IDEMPOTENCY_KEY_TITLE] = json!("retry-1");
+            e["multiValueHeaders"][api::IDEMPOTENCY_KEY_TITLE] = json!(["retry-1"]);
             e["body"] = json!(body);
         })
     };
@@ -147,9 +153,28 @@ async fn idempotency_key_header_from_api_gateway() {
     let (status, headers, second) = call(&app, with_key("{\"seconds\": 4}")).await;
     assert_eq!(status, StatusCode::ACCEPTED);
     assert_eq!(first["id"], second["id"]);
-    assert_eq!(headers["idempotent-replayed"], "true");
+    assert_eq!(headers[api::IDEMPOTENT_REPLAYED], "true");
     let (status, _, _) = call(&app, with_key("{\"seconds\": 9}")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(store.job_count(), 1);
     assert_eq!(starter.started().len(), 1);
+}
+
+#[tokio::test]
+async fn lambda_http_hands_over_the_path_without_the_stage() {
+    // What the routes rely on: with the variable set, the stage in the
+    // request context stays out of the path the Router sees.
+    let request = event(|_| {});
+    assert_eq!(request.uri().path(), api::JOBS);
+    let (_, _, app) = app();
+    let (status, _, body) = call(
+        &app,
+        event(|e| {
+            e["path"] = json!("/prod/jobs");
+            e["httpMethod"] = json!("GET");
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["message"], "Not found");
 }

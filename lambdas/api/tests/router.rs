@@ -10,6 +10,7 @@ use jobs_domain::ports::{JobStore, StartError};
 use jobs_domain::service::JobService;
 use jobs_domain::testing::{FixedClock, MemoryStore, RecordingStarter};
 use jobs_domain::{JobId, JobStatus};
+use jobs_wire::api;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -56,16 +57,16 @@ async fn send(app: &Router, request: Request<Body>) -> Reply {
 }
 
 fn post(body: impl Into<Body>) -> Request<Body> {
-    Request::post("/jobs")
+    Request::post(api::JOBS)
         .header("content-type", "application/json")
         .body(body.into())
         .unwrap()
 }
 
 fn post_with_key(body: &str, key: &str) -> Request<Body> {
-    Request::post("/jobs")
+    Request::post(api::JOBS)
         .header("content-type", "application/json")
-        .header("Idempotency-Key", key)
+        .header(api::IDEMPOTENCY_KEY_TITLE, key)
         .body(Body::from(body.to_owned()))
         .unwrap()
 }
@@ -82,9 +83,9 @@ async fn post_accepts_a_job_with_202_location_and_id() {
     let id = reply.body["id"].as_str().unwrap();
     let parsed: JobId = id.parse().unwrap();
     assert_eq!(reply.body, json!({ "id": id }));
-    assert_eq!(reply.headers["location"], format!("/jobs/{id}"));
+    assert_eq!(reply.headers["location"], api::job(id));
     assert_eq!(reply.headers["content-type"], "application/json");
-    assert!(reply.headers.get("idempotent-replayed").is_none());
+    assert!(reply.headers.get(api::IDEMPOTENT_REPLAYED).is_none());
     let job = h.store.get(&parsed).await.unwrap().unwrap();
     assert_eq!(job.status, JobStatus::Queued);
     assert_eq!(job.parameters.seconds, 3);
@@ -133,7 +134,7 @@ async fn get_returns_the_job_in_the_contract_shape() {
         .as_str()
         .unwrap()
         .to_owned();
-    let reply = send(&h.app, get(&format!("/jobs/{id}"))).await;
+    let reply = send(&h.app, get(&api::job(&id))).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(
         reply.body,
@@ -150,7 +151,7 @@ async fn get_returns_the_job_in_the_contract_shape() {
 #[tokio::test]
 async fn unknown_job_is_404_and_a_malformed_id_is_400() {
     let h = harness();
-    let reply = send(&h.app, get(&format!("/jobs/{}", JobId::random()))).await;
+    let reply = send(&h.app, get(&api::job(JobId::random()))).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert_eq!(reply.body["message"], "Job not found");
     for bad in [
@@ -159,7 +160,7 @@ async fn unknown_job_is_404_and_a_malformed_id_is_400() {
         "3F2C9A4E-8D1B-4C6A-9E2F-0B7D5A1C3E9F",
         "idempotency%23k",
     ] {
-        let reply = send(&h.app, get(&format!("/jobs/{bad}"))).await;
+        let reply = send(&h.app, get(&api::job(bad))).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
         assert_eq!(reply.body["message"], "Invalid job id", "{bad}");
     }
@@ -175,13 +176,13 @@ async fn idempotency_key_returns_the_same_job_and_refuses_another_body() {
     assert_eq!(again.status, StatusCode::ACCEPTED);
     assert_eq!(again.body["id"], first.body["id"]);
     assert_eq!(again.headers["location"], first.headers["location"]);
-    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!(again.headers[api::IDEMPOTENT_REPLAYED], "true");
     let other = send(&h.app, post_with_key(r#"{"seconds": 5}"#, "order-7")).await;
     assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(other.body["message"]
         .as_str()
         .unwrap()
-        .contains("Idempotency-Key"));
+        .contains(api::IDEMPOTENCY_KEY_TITLE));
     assert_eq!(h.starter.started().len(), 1);
     assert_eq!(h.store.job_count(), 1);
     // A different key is a different job.
@@ -205,7 +206,11 @@ async fn a_failed_start_is_5xx_and_the_job_is_not_left_queued() {
     )));
     let reply = send(&h.app, post(r#"{"seconds": 2}"#)).await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
-    let id: JobId = reply.headers["x-job-id"].to_str().unwrap().parse().unwrap();
+    let id: JobId = reply.headers[api::JOB_ID]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let job = h.store.get(&id).await.unwrap().unwrap();
     assert_eq!(job.status, JobStatus::Failure);
     assert_eq!(job.error.unwrap().error, "WorkflowStartFailed");
@@ -225,10 +230,10 @@ async fn other_routes_are_404_and_other_methods_405() {
     let h = harness();
     assert_eq!(send(&h.app, get("/")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(
-        send(&h.app, get("/jobs")).await.status,
+        send(&h.app, get(api::JOBS)).await.status,
         StatusCode::METHOD_NOT_ALLOWED
     );
-    let delete = Request::delete(format!("/jobs/{}", JobId::random()))
+    let delete = Request::delete(api::job(JobId::random()))
         .body(Body::empty())
         .unwrap();
     assert_eq!(

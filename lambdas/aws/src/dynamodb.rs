@@ -1,6 +1,6 @@
 //! The job store on DynamoDB. One table, partition key `id`:
 //! - a job item per job, keyed by its id;
-//! - an idempotency item per `Idempotency-Key`, keyed `idempotency#<key>`,
+//! - an idempotency item per idempotency key, keyed `idempotency#<key>`,
 //!   with `expiresAt` (epoch seconds) as the table's TTL attribute.
 //!
 //! Every status write is an `UpdateItem` whose condition is the set of
@@ -34,10 +34,11 @@ use jobs_domain::{
 
 pub const IDEMPOTENCY_PREFIX: &str = "idempotency#";
 
+mod index;
 mod sweep;
 
-use sweep::shard;
-pub use sweep::{SHARD_ATTRIBUTE, UNFINISHED_INDEX};
+use index::shard;
+pub use index::{SHARD_ATTRIBUTE, UNFINISHED_INDEX};
 
 type Item = HashMap<String, AttributeValue>;
 

@@ -1,6 +1,13 @@
 //! AWS adapters: the domain's ports implemented with DynamoDB and Step
 //! Functions, plus what every Lambda entrypoint sets up once at init. Only
 //! the Lambda binaries depend on this crate.
+//!
+//! Layout: [`dynamodb`] is the job store (with the sweep's index in its own
+//! files), [`sfn`] the workflow starter; [`env`](mod@env), [`logging`] and [`lambda`]
+//! are what each function's `main` sets up: configuration, JSON logs and the
+//! task runtime loop.
+
+#![warn(unreachable_pub)]
 
 pub mod dynamodb;
 pub mod env;

@@ -1,6 +1,11 @@
 //! The sweeper Lambda's handler: the scheduled event in, one sweep of the
 //! domain's [`Sweeper`], a summary out. Its decisions live in the domain
 //! (`jobs_domain::sweep`), where the local stack's recovery uses them too.
+//!
+//! Layout: this file holds the handler and its settings from the
+//! environment; `main.rs` builds the clients once and runs it.
+
+#![warn(unreachable_pub)]
 
 use std::time::Duration;
 

@@ -12,22 +12,22 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::shell::{self, region, slot, Live, Nav, Region};
+use super::state::{unavailable, ConsoleState};
 use super::views::{badge, execution_badge, json_block, time, when};
-use super::{unavailable, ConsoleState};
 use crate::bus::{ReplayError, ARCHIVE_NAME};
-use crate::local_api::window;
 use crate::runtime::executions::replay_execution_name;
+use crate::store::listing::window;
 use crate::store::{ArchivedEvent, ExecutionStatus, ReplayRecord};
 
 #[derive(Debug, Default, Deserialize)]
-pub struct Notice {
+pub(crate) struct Notice {
     /// The replay just made.
     #[serde(default)]
     pub replayed: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
-pub struct ReplayForm {
+pub(crate) struct ReplayForm {
     #[serde(default)]
     pub from: String,
     #[serde(default)]
@@ -81,7 +81,7 @@ fn job_of(e: &ArchivedEvent) -> Option<&str> {
     e.detail.get("id").and_then(Value::as_str)
 }
 
-pub async fn page(
+pub(crate) async fn page(
     State(state): State<ConsoleState>,
     Query(notice): Query<Notice>,
     Query(live): Query<Live>,
@@ -228,7 +228,10 @@ fn replays_table(replays: &[ReplayView]) -> Markup {
     }
 }
 
-pub async fn replay(State(state): State<ConsoleState>, Form(form): Form<ReplayForm>) -> Response {
+pub(crate) async fn replay(
+    State(state): State<ConsoleState>,
+    Form(form): Form<ReplayForm>,
+) -> Response {
     let text = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_owned);
     let outcome = match window(text(&form.from).as_deref(), text(&form.to).as_deref()) {
         Err(m) => Err((StatusCode::BAD_REQUEST, m)),

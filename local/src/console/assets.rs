@@ -19,7 +19,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("icon.svg", "image/svg+xml", include_str!("assets/icon.svg")),
 ];
 
-pub async fn serve(Path(file): Path<String>) -> Response {
+pub(crate) async fn serve(Path(file): Path<String>) -> Response {
     match FILES.iter().find(|(name, _, _)| *name == file) {
         Some((_, kind, body)) => ([(CONTENT_TYPE, *kind)], *body).into_response(),
         None => (StatusCode::NOT_FOUND, "no such asset").into_response(),

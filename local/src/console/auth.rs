@@ -15,7 +15,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use maud::html;
 use tracing::warn;
 
-pub const COOKIE_NAME: &str = "jobs_console";
+pub(crate) const COOKIE_NAME: &str = "jobs_console";
 
 /// The secret that opens the console.
 #[derive(Clone)]
@@ -96,7 +96,7 @@ fn refusal(status: StatusCode, title: &str, why: &str) -> Response {
     (status, [(CACHE_CONTROL, "no-store")], page).into_response()
 }
 
-pub async fn guard(State(token): State<Token>, request: Request, next: Next) -> Response {
+pub(crate) async fn guard(State(token): State<Token>, request: Request, next: Next) -> Response {
     let safe = matches!(*request.method(), Method::GET | Method::HEAD);
     let (offered, rest) = split_token(request.uri().query());
     if let (true, Some(offered)) = (safe, offered) {

@@ -12,11 +12,12 @@ use jobs_asl::HistoryEvent;
 use maud::{html, Markup};
 use serde_json::{Map, Value};
 
+use super::graph;
 use super::outline::Outline;
 use super::shell::{self, region, slot, Live, Nav, Region};
+use super::state::{not_found, unavailable, ConsoleState};
 use super::states::{self, Ended, Run, Runs, StateStatus};
 use super::views::{badge, duration, execution_badge, json_block, maybe_json, raw, when};
-use super::{graph, not_found, unavailable, ConsoleState};
 use crate::store::{ExecutionRecord, ExecutionStatus};
 
 /// An execution with everything read from its history.
@@ -43,7 +44,7 @@ fn ended(status: ExecutionStatus) -> Ended {
 }
 
 async fn read(state: &ConsoleState, name: &str) -> Result<Option<Seen>, Response> {
-    let Some((record, raw_events)) = state
+    let Some((record, events)) = state
         .inner
         .executions
         .named(name)
@@ -71,7 +72,6 @@ async fn read(state: &ConsoleState, name: &str) -> Result<Option<Seen>, Response
     });
     let definition: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     let outline = Outline::from_definition(&definition);
-    let events = states::parse_events(&raw_events);
     let runs = states::read(&events, outline.as_ref(), ended(record.status));
     Ok(Some(Seen {
         record,
@@ -84,7 +84,7 @@ async fn read(state: &ConsoleState, name: &str) -> Result<Option<Seen>, Response
     }))
 }
 
-pub async fn page(
+pub(crate) async fn page(
     State(state): State<ConsoleState>,
     Path(name): Path<String>,
     Query(live): Query<Live>,

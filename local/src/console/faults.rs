@@ -10,18 +10,18 @@ use serde::Deserialize;
 use tracing::warn;
 
 use super::shell::{self, Nav};
-use super::ConsoleState;
+use super::state::ConsoleState;
 use crate::faults::{FaultSettings, FaultUpdate, Switch};
 
 #[derive(Debug, Deserialize)]
-pub struct Change {
+pub(crate) struct Change {
     /// `processor` or `error-handler`.
     pub role: String,
     /// `fail` or `ok`.
     pub writes: String,
 }
 
-pub async fn page(State(state): State<ConsoleState>) -> Response {
+pub(crate) async fn page(State(state): State<ConsoleState>) -> Response {
     render(state.inner.faults.settings()).into_response()
 }
 
@@ -63,7 +63,10 @@ fn render(now: FaultSettings) -> Markup {
     )
 }
 
-pub async fn change(State(state): State<ConsoleState>, Form(change): Form<Change>) -> Response {
+pub(crate) async fn change(
+    State(state): State<ConsoleState>,
+    Form(change): Form<Change>,
+) -> Response {
     let writes = match change.writes.as_str() {
         "fail" => Switch::Fail,
         "ok" => Switch::Ok,

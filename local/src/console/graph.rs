@@ -33,7 +33,7 @@ const BRANCH_GAP: f64 = 28.0;
 const LABEL_FONT: usize = 7;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
+pub(crate) enum Shape {
     Start,
     End,
     State,
@@ -42,7 +42,7 @@ pub enum Shape {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct NodeBox {
+pub(crate) struct NodeBox {
     pub shape: Shape,
     /// The state's name (empty for Start and End).
     pub name: String,
@@ -54,14 +54,14 @@ pub struct NodeBox {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct EdgePath {
+pub(crate) struct EdgePath {
     pub kind: EdgeKind,
     /// SVG path data.
     pub d: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Label {
+pub(crate) struct Label {
     pub x: f64,
     pub y: f64,
     pub text: String,
@@ -69,7 +69,7 @@ pub struct Label {
 
 /// A laid-out definition, in its own coordinates from (0, 0).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Drawing {
+pub(crate) struct Drawing {
     pub width: f64,
     pub height: f64,
     pub nodes: Vec<NodeBox>,
@@ -102,7 +102,7 @@ impl Drawing {
 
 /// Lays out a whole definition, with Start and End around the top level.
 /// `None` if the layout library gave up on it.
-pub fn lay_out(outline: &Outline) -> Option<Drawing> {
+pub(crate) fn lay_out(outline: &Outline) -> Option<Drawing> {
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lay_out_set(outline, true)));
     run.ok()
 }
@@ -483,7 +483,7 @@ fn shift_path(d: &str, dx: f64, dy: f64) -> String {
 }
 
 /// The drawing as SVG, each state with the class of its status.
-pub fn svg(d: &Drawing, status: &HashMap<String, StateStatus>) -> String {
+pub(crate) fn svg(d: &Drawing, status: &HashMap<String, StateStatus>) -> String {
     let mut out = String::new();
     let _ = write!(
         out,

@@ -9,11 +9,11 @@ use jobs_domain::{Job, JobId, JobStatus};
 use maud::{html, Markup};
 
 use super::shell::{self, region, slot, Live, Nav, Region};
+use super::state::{not_found, unavailable, ConsoleState};
 use super::views::{duration, execution_badge, job_badge, json_block, maybe_json, when};
-use super::{not_found, unavailable, ConsoleState};
 use crate::store::{ExecutionRecord, ExecutionStatus};
 
-pub async fn page(
+pub(crate) async fn page(
     State(state): State<ConsoleState>,
     Path(raw): Path<String>,
     Query(live): Query<Live>,

@@ -7,21 +7,22 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use http::{Request, StatusCode};
 use jobs_domain::{Job, JobId, JobStatus};
+use jobs_wire::api;
 use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::Value;
 use tower::ServiceExt as _;
 
 use super::shell::{self, region, slot, Live, Nav, Region};
+use super::state::{unavailable, ConsoleState};
 use super::views::{duration, job_badge, when};
-use super::{unavailable, ConsoleState};
 use crate::store::listing::From;
 use crate::store::{Cursor, JobPage, JobQuery, StatusCounts};
 
-pub const PAGE_SIZE: usize = 50;
+pub(crate) const PAGE_SIZE: usize = 50;
 
 #[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
+pub(crate) struct ListQuery {
     #[serde(default)]
     pub status: Option<String>,
     /// An id or the start of one.
@@ -37,7 +38,7 @@ pub struct ListQuery {
 
 /// What the submit form sent, kept to show it again with an error.
 #[derive(Debug, Default, Clone, Deserialize)]
-pub struct SubmitForm {
+pub(crate) struct SubmitForm {
     #[serde(default)]
     pub seconds: String,
     #[serde(default)]
@@ -135,7 +136,7 @@ async fn listing(
     }))
 }
 
-pub async fn page(
+pub(crate) async fn page(
     State(state): State<ConsoleState>,
     Query(q): Query<ListQuery>,
     Query(live): Query<Live>,
@@ -191,7 +192,7 @@ fn render(regions: &[Region], form: &SubmitForm, error: Option<&str>, l: &Listin
                     p class="hint" { "Sent through the API's own handler (POST /jobs), with the same body checks." }
                     form method="post" action="/console/jobs" id="submit-form" {
                         label { "Seconds" input type="number" name="seconds" min="1" step="1" required value=(form.seconds); }
-                        label { span { "Idempotency-Key " span class="optional" { "(optional)" } } input type="text" name="idempotency_key" maxlength="255" value=(form.idempotency_key) placeholder="e.g. order-42"; }
+                        label { span { (api::IDEMPOTENCY_KEY_TITLE) " " span class="optional" { "(optional)" } } input type="text" name="idempotency_key" maxlength="255" value=(form.idempotency_key) placeholder="e.g. order-42"; }
                         @if let Some(e) = error { p class="form-error" role="alert" { (e) } }
                         button type="submit" class="primary" { "Submit job" }
                     }
@@ -305,12 +306,15 @@ fn body_of(form: &SubmitForm) -> String {
     serde_json::json!({ "seconds": value }).to_string()
 }
 
-pub async fn submit(State(state): State<ConsoleState>, Form(form): Form<SubmitForm>) -> Response {
+pub(crate) async fn submit(
+    State(state): State<ConsoleState>,
+    Form(form): Form<SubmitForm>,
+) -> Response {
     let body = body_of(&form);
-    let mut request = Request::post("/jobs").header("content-type", "application/json");
+    let mut request = Request::post(api::JOBS).header("content-type", "application/json");
     let key = form.idempotency_key.trim();
     if !key.is_empty() {
-        request = request.header(jobs_api::IDEMPOTENCY_KEY, key);
+        request = request.header(api::IDEMPOTENCY_KEY, key);
     }
     let request = match request.body(Body::from(body)) {
         Ok(r) => r,
@@ -319,7 +323,7 @@ pub async fn submit(State(state): State<ConsoleState>, Form(form): Form<SubmitFo
                 &state,
                 &form,
                 StatusCode::BAD_REQUEST,
-                "The Idempotency-Key must be printable text.",
+                &format!("The {} must be printable text.", api::IDEMPOTENCY_KEY_TITLE),
             )
             .await
         }

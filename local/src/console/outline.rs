@@ -6,13 +6,13 @@
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Outline {
+pub(crate) struct Outline {
     pub start_at: String,
     pub states: Vec<StateNode>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct StateNode {
+pub(crate) struct StateNode {
     pub name: String,
     /// `Type`: Task, Choice, Parallel, Map, ...
     pub kind: String,
@@ -27,7 +27,7 @@ pub struct StateNode {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EdgeKind {
+pub(crate) enum EdgeKind {
     Next,
     Choice,
     Default,
@@ -35,7 +35,7 @@ pub enum EdgeKind {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Edge {
+pub(crate) struct Edge {
     pub to: String,
     pub kind: EdgeKind,
     pub label: String,
@@ -43,7 +43,7 @@ pub struct Edge {
 
 impl Outline {
     /// `None` for JSON that is no state set (it would not have run).
-    pub fn from_definition(definition: &Value) -> Option<Self> {
+    pub(crate) fn from_definition(definition: &Value) -> Option<Self> {
         let set = definition.as_object()?;
         let start_at = set.get("StartAt")?.as_str()?.to_owned();
         let states = set
@@ -56,7 +56,7 @@ impl Outline {
     }
 
     /// Every state name in this set and the sets nested in it.
-    pub fn all_names(&self) -> Vec<&str> {
+    pub(crate) fn all_names(&self) -> Vec<&str> {
         let mut names = Vec::new();
         for state in &self.states {
             names.push(state.name.as_str());
@@ -68,7 +68,7 @@ impl Outline {
     }
 
     /// The state with this name, here or nested.
-    pub fn find(&self, name: &str) -> Option<&StateNode> {
+    pub(crate) fn find(&self, name: &str) -> Option<&StateNode> {
         self.states.iter().find_map(|s| {
             if s.name == name {
                 Some(s)

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Nav {
+pub(crate) enum Nav {
     Jobs,
     Archive,
     Faults,
@@ -18,35 +18,35 @@ pub enum Nav {
 
 /// `?live=1` on any page asks for its regions only.
 #[derive(Debug, Default, Deserialize)]
-pub struct Live {
+pub(crate) struct Live {
     #[serde(default)]
     pub live: Option<u8>,
 }
 
 impl Live {
-    pub fn wanted(&self) -> bool {
+    pub(crate) fn wanted(&self) -> bool {
         self.live == Some(1)
     }
 }
 
 /// A changing part of a page, by its element id.
-pub struct Region {
+pub(crate) struct Region {
     pub id: &'static str,
     pub body: Markup,
 }
 
-pub fn region(id: &'static str, body: Markup) -> Region {
+pub(crate) fn region(id: &'static str, body: Markup) -> Region {
     Region { id, body }
 }
 
 /// Where a region goes in the page.
-pub fn slot(r: &Region) -> Markup {
+pub(crate) fn slot(r: &Region) -> Markup {
     html! { div id=(r.id) class="region" { (r.body) } }
 }
 
 /// The regions as JSON for the page's script; `live` says whether to keep
 /// asking.
-pub fn live_response(regions: &[Region], live: bool) -> Response {
+pub(crate) fn live_response(regions: &[Region], live: bool) -> Response {
     let mut map = Map::new();
     for r in regions {
         map.insert(r.id.to_owned(), Value::String(r.body.clone().into_string()));
@@ -54,7 +54,7 @@ pub fn live_response(regions: &[Region], live: bool) -> Response {
     Json(json!({ "regions": map, "live": live })).into_response()
 }
 
-pub fn page(title: &str, nav: Nav, live: bool, body: Markup) -> Markup {
+pub(crate) fn page(title: &str, nav: Nav, live: bool, body: Markup) -> Markup {
     let item = |which: Nav, href: &str, text: &str| {
         html! { a href=(href) class=[(nav == which).then_some("current")] { (text) } }
     };
@@ -89,7 +89,7 @@ pub fn page(title: &str, nav: Nav, live: bool, body: Markup) -> Markup {
 }
 
 /// A page that only says something.
-pub fn message_page(title: &str, text: &str) -> Markup {
+pub(crate) fn message_page(title: &str, text: &str) -> Markup {
     page(
         title,
         Nav::Jobs,

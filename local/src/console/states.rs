@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::outline::Outline;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StateStatus {
+pub(crate) enum StateStatus {
     Succeeded,
     Failed,
     /// Failed, and a Catch took the execution on.
@@ -30,7 +30,7 @@ pub enum StateStatus {
 
 impl StateStatus {
     /// The CSS class and the word a user reads.
-    pub fn class(self) -> &'static str {
+    pub(crate) fn class(self) -> &'static str {
         match self {
             Self::Succeeded => "succeeded",
             Self::Failed => "failed",
@@ -42,7 +42,7 @@ impl StateStatus {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Self::Succeeded => "Succeeded",
             Self::Failed => "Failed",
@@ -57,7 +57,7 @@ impl StateStatus {
 
 /// One try of a Task, Parallel or Map state's work.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Attempt {
+pub(crate) struct Attempt {
     pub started: DateTime<Utc>,
     pub ended: Option<DateTime<Utc>>,
     pub error: Option<String>,
@@ -67,7 +67,7 @@ pub struct Attempt {
 
 /// One entry into a state.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Run {
+pub(crate) struct Run {
     pub state: String,
     /// Task, Pass, Choice, ... (from the event names).
     pub kind: String,
@@ -87,16 +87,11 @@ pub struct Run {
 }
 
 impl Run {
-    pub fn retries(&self) -> usize {
+    pub(crate) fn retries(&self) -> usize {
         self.attempts.len().saturating_sub(1)
     }
 
-    /// The error of the last failed attempt (or of the Fail state).
-    pub fn error(&self) -> Option<&Attempt> {
-        self.attempts.iter().rev().find(|a| a.failed)
-    }
-
-    pub fn ended(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn ended(&self) -> Option<DateTime<Utc>> {
         self.exited
             .or_else(|| self.attempts.last().and_then(|a| a.ended))
     }
@@ -104,7 +99,7 @@ impl Run {
 
 /// How an execution stands, as far as its states go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ended {
+pub(crate) enum Ended {
     Running,
     Succeeded,
     Failed,
@@ -115,7 +110,7 @@ pub enum Ended {
 /// Every run of an execution, in the order they were entered, and which
 /// run each event belongs to.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Runs {
+pub(crate) struct Runs {
     pub runs: Vec<Run>,
     pub run_of_event: HashMap<u64, usize>,
 }
@@ -140,19 +135,10 @@ struct Reader<'a> {
     left: Vec<bool>,
 }
 
-pub fn parse_events(events: &[Value]) -> Vec<HistoryEvent> {
-    let mut parsed: Vec<HistoryEvent> = events
-        .iter()
-        .filter_map(|e| serde_json::from_value(e.clone()).ok())
-        .collect();
-    parsed.sort_by_key(|e| e.id);
-    parsed
-}
-
 /// Reads `events` (any order) of an execution that stands at `ended`.
 /// `outline` (the execution's definition) places a state entered after a
 /// resume in the right scope; without it the events alone decide.
-pub fn read(events: &[HistoryEvent], outline: Option<&Outline>, ended: Ended) -> Runs {
+pub(crate) fn read(events: &[HistoryEvent], outline: Option<&Outline>, ended: Ended) -> Runs {
     let mut r = Reader {
         outline,
         scopes: vec![Scope {
@@ -394,7 +380,7 @@ impl Runs {
     /// The colour of each state in the graph: its latest run in each
     /// branch or iteration, the most pressing first (in progress, failed,
     /// caught, then succeeded).
-    pub fn status_by_state(&self) -> HashMap<String, StateStatus> {
+    pub(crate) fn status_by_state(&self) -> HashMap<String, StateStatus> {
         let mut latest: HashMap<(&str, Option<usize>, Option<usize>), &Run> = HashMap::new();
         for run in &self.runs {
             latest.insert((run.state.as_str(), run.parent, run.iteration), run);
@@ -421,7 +407,10 @@ impl Runs {
     }
 
     /// The runs of one state, in the order entered.
-    pub fn of_state<'a>(&'a self, state: &'a str) -> impl Iterator<Item = (usize, &'a Run)> + 'a {
+    pub(crate) fn of_state<'a>(
+        &'a self,
+        state: &'a str,
+    ) -> impl Iterator<Item = (usize, &'a Run)> + 'a {
         self.runs
             .iter()
             .enumerate()

@@ -242,7 +242,9 @@ async fn the_form_submits_through_the_api_and_bad_input_creates_nothing() {
         .post_same_origin("/console/jobs", "seconds=2&idempotency_key=order-42")
         .await;
     assert_eq!(conflict.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(conflict.body.contains("Idempotency-Key"));
+    assert!(conflict
+        .body
+        .contains(jobs_wire::api::IDEMPOTENCY_KEY_TITLE));
     assert_eq!(c.stack.jobs.counts().await.unwrap().total(), 1);
 
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);

@@ -6,7 +6,7 @@ use maud::{html, Markup, PreEscaped};
 use serde_json::Value;
 
 /// Text made safe for HTML (and SVG) content and attributes.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -21,19 +21,19 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-pub fn time(at: &DateTime<Utc>) -> String {
+pub(crate) fn time(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// A time as people read it, with the exact time on hover; the page's
 /// script shows it in the reader's time zone.
-pub fn when(at: &DateTime<Utc>) -> Markup {
+pub(crate) fn when(at: &DateTime<Utc>) -> Markup {
     let exact = time(at);
     html! { time datetime=(exact) title=(exact) { (at.format("%Y-%m-%d %H:%M:%S%.3f")) } }
 }
 
 /// `1.234 s`, `250 ms`, `3 min 4 s`.
-pub fn duration(from: &DateTime<Utc>, to: &DateTime<Utc>) -> String {
+pub(crate) fn duration(from: &DateTime<Utc>, to: &DateTime<Utc>) -> String {
     let ms = (*to - *from).num_milliseconds().max(0);
     if ms < 1000 {
         format!("{ms} ms")
@@ -45,12 +45,12 @@ pub fn duration(from: &DateTime<Utc>, to: &DateTime<Utc>) -> String {
 }
 
 /// A coloured badge; `class` is one of the stylesheet's status classes.
-pub fn badge(class: &str, text: &str) -> Markup {
+pub(crate) fn badge(class: &str, text: &str) -> Markup {
     html! { span class={ "badge s-" (class) } { (text) } }
 }
 
 /// A job status as a badge.
-pub fn job_badge(status: jobs_domain::JobStatus) -> Markup {
+pub(crate) fn job_badge(status: jobs_domain::JobStatus) -> Markup {
     let class = match status {
         jobs_domain::JobStatus::Queued => "not-reached",
         jobs_domain::JobStatus::Running => "in-progress",
@@ -61,7 +61,7 @@ pub fn job_badge(status: jobs_domain::JobStatus) -> Markup {
 }
 
 /// An execution status (RUNNING, SUCCEEDED, ...) as a badge.
-pub fn execution_badge(status: &str) -> Markup {
+pub(crate) fn execution_badge(status: &str) -> Markup {
     let class = match status {
         "RUNNING" => "in-progress",
         "SUCCEEDED" => "succeeded",
@@ -80,14 +80,14 @@ pub fn execution_badge(status: &str) -> Markup {
 }
 
 /// Pretty JSON in a block, with syntax colouring by the page's script.
-pub fn json_block(value: &Value) -> Markup {
+pub(crate) fn json_block(value: &Value) -> Markup {
     let text = serde_json::to_string_pretty(value).expect("JSON serializes");
     html! { pre class="json" { code { (text) } } }
 }
 
 /// A string that may hold JSON (a Lambda error's cause often does): shown
 /// as JSON when it is, else as text.
-pub fn maybe_json(text: &str) -> Markup {
+pub(crate) fn maybe_json(text: &str) -> Markup {
     match serde_json::from_str::<Value>(text) {
         Ok(v @ (Value::Object(_) | Value::Array(_))) => json_block(&v),
         _ => html! { pre class="text" { (text) } },
@@ -95,6 +95,6 @@ pub fn maybe_json(text: &str) -> Markup {
 }
 
 /// Raw markup already escaped (the SVG).
-pub fn raw(text: String) -> PreEscaped<String> {
+pub(crate) fn raw(text: String) -> PreEscaped<String> {
     PreEscaped(text)
 }

@@ -6,7 +6,7 @@
 //! answered 403 "Missing Authentication Token", signed or not, as API Gateway
 //! answers it. Every response carries a request id and is logged once.
 
-pub mod schema;
+mod schema;
 pub mod sigv4;
 
 use std::sync::Arc;
@@ -14,12 +14,13 @@ use std::sync::Arc;
 use axum::body::{Body, Bytes};
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::{from_fn_with_state, Next};
-use axum::response::{IntoResponse, Response};
-use axum::{Json, Router};
+use axum::response::Response;
+use axum::Router;
 use chrono::Utc;
 use http::{HeaderValue, Method, StatusCode};
+use jobs_api::error_response;
 use jobs_domain::JobId;
-use serde_json::json;
+use jobs_wire::api::{self, ErrorBody};
 use tracing::{info, warn};
 
 use schema::BodySchema;
@@ -50,7 +51,7 @@ impl Gateway {
             verifier,
             models: vec![Model {
                 method: Method::POST,
-                path: "/jobs",
+                path: api::JOBS,
                 schema: BodySchema::create_job(),
             }],
         }
@@ -87,8 +88,9 @@ impl Gateway {
     }
 }
 
+/// An answer with only a message, as API Gateway's own answers are.
 pub fn message(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(json!({ "message": message.into() }))).into_response()
+    error_response(status, ErrorBody::new(message, None))
 }
 
 /// API Gateway's answer to a method or path it has no route for.
@@ -153,11 +155,10 @@ async fn validate_body(
         Err(_) => return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Too Long"),
     };
     if let Err(details) = schema.check(&body) {
-        return (
+        return error_response(
             StatusCode::BAD_REQUEST,
-            Json(json!({ "message": "Invalid request body", "details": details })),
-        )
-            .into_response();
+            ErrorBody::new("Invalid request body", Some(details)),
+        );
     }
     next.run(Request::from_parts(parts, Body::from(body))).await
 }

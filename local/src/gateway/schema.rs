@@ -5,14 +5,14 @@ use serde_json::Value;
 
 const CREATE_JOB: &str = include_str!("../../../lambdas/api/schema/create-job.json");
 
-pub struct BodySchema {
+pub(super) struct BodySchema {
     schemas: boon::Schemas,
     root: boon::SchemaIndex,
     schema: Value,
 }
 
 impl BodySchema {
-    pub fn create_job() -> Self {
+    pub(super) fn create_job() -> Self {
         let schema: Value = serde_json::from_str(CREATE_JOB).expect("create-job.json is JSON");
         let mut schemas = boon::Schemas::new();
         let mut compiler = boon::Compiler::new();
@@ -32,7 +32,7 @@ impl BodySchema {
     }
 
     /// `Err` holds what is wrong, for the `details` of the 400 response.
-    pub fn check(&self, body: &[u8]) -> Result<(), String> {
+    pub(super) fn check(&self, body: &[u8]) -> Result<(), String> {
         let instance: Value =
             serde_json::from_slice(body).map_err(|e| format!("the body is not valid JSON: {e}"))?;
         let mut problems = Vec::new();

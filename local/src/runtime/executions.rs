@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use jobs_asl::{ExecutionSpec, Executor, HistoryEvent, HistorySink, Resume, TaskHandler};
+use jobs_asl::{
+    EventType, ExecutionSpec, Executor, HistoryEvent, HistorySink, Resume, TaskHandler,
+};
 use jobs_domain::ports::{Clock, StartError, StoreError, WorkflowInput, WorkflowStarter};
 use jobs_domain::sweep::{Decision, Sweeper};
 use serde_json::Value;
@@ -21,7 +23,7 @@ use tracing::{error, info, Instrument};
 use crate::runtime::workflow::{Workflow, ACCOUNT};
 use crate::store::{Ending, ExecutionRecord, ExecutionStatus, ExecutionStore, SqliteJobStore};
 
-pub const STATE_MACHINE_NAME: &str = "jobs-workflow";
+pub(crate) const STATE_MACHINE_NAME: &str = "jobs-workflow";
 
 #[derive(Clone)]
 pub struct Runtime {
@@ -62,9 +64,8 @@ struct Sink {
 
 impl HistorySink for Sink {
     fn record(&self, execution: &str, event: &HistoryEvent) {
-        match serde_json::to_value(event) {
-            Ok(value) => self.store.append_event(self.seq, event.id, value),
-            Err(e) => error!(execution, error = %e, "a history event could not be serialized"),
+        if let Err(e) = self.store.append_event(self.seq, event) {
+            error!(execution, error = %e, "a history event could not be serialized");
         }
     }
 }
@@ -316,24 +317,22 @@ impl Runtime {
 }
 
 /// A name-based UUID (version 5) of the replay and the job.
-pub fn replay_execution_name(replay: &str, job: &jobs_domain::JobId) -> String {
+pub(crate) fn replay_execution_name(replay: &str, job: &jobs_domain::JobId) -> String {
     const NAMESPACE: uuid::Uuid = uuid::uuid!("1bb4d675-cb1d-4283-afd3-e1bfa38a4073");
     uuid::Uuid::new_v5(&NAMESPACE, format!("{replay}/{job}").as_bytes()).to_string()
 }
 
 /// Where to pick an execution up: the last top-level state it entered, with
 /// the input it entered with; or its first state if it entered none.
-fn plan_resume(events: &[Value], start_at: &str, input: &Value) -> Option<Resume> {
-    let last_id = events.iter().filter_map(|e| e["id"].as_u64()).max()?;
+fn plan_resume(events: &[HistoryEvent], start_at: &str, input: &Value) -> Option<Resume> {
+    let last_id = events.iter().map(|e| e.id).max()?;
     let entered = events.iter().rev().find_map(|e| {
-        let kind = e["type"].as_str()?;
-        if !kind.ends_with("StateEntered") {
+        if !entered_a_state(e.event_type) {
             return None;
         }
-        let details = &e["stateEnteredEventDetails"];
-        let name = details["name"].as_str()?;
-        let input: Value = serde_json::from_str(details["input"].as_str()?).ok()?;
-        Some((name.to_owned(), input))
+        let details = e.state_entered_event_details.as_ref()?;
+        let input: Value = serde_json::from_str(details.input.as_deref()?).ok()?;
+        Some((details.name.clone(), input))
     });
     let (state, input) = entered.unwrap_or_else(|| (start_at.to_owned(), input.clone()));
     Some(Resume {
@@ -341,6 +340,22 @@ fn plan_resume(events: &[Value], start_at: &str, input: &Value) -> Option<Resume
         input,
         after_event_id: last_id,
     })
+}
+
+/// The events that open a state, whose input the state starts again with.
+fn entered_a_state(event: EventType) -> bool {
+    use EventType::*;
+    matches!(
+        event,
+        PassStateEntered
+            | TaskStateEntered
+            | ChoiceStateEntered
+            | WaitStateEntered
+            | SucceedStateEntered
+            | FailStateEntered
+            | ParallelStateEntered
+            | MapStateEntered
+    )
 }
 
 #[async_trait]
@@ -389,19 +404,33 @@ impl WorkflowStarter for Runtime {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jobs_asl::history::StateEnteredEventDetails;
     use serde_json::json;
 
     #[test]
     fn resume_picks_the_last_state_entered_with_its_input() {
         let input = json!({"id": "x", "parameters": {"seconds": 1}});
         let failure_input = json!({"id": "x", "parameters": {"seconds": 1}, "processorError": {"Error": "E", "Cause": ""}});
+        let event = |id, event_type, details: Option<(&str, &Value)>| HistoryEvent {
+            id,
+            state_entered_event_details: details.map(|(name, input)| StateEnteredEventDetails {
+                name: name.into(),
+                input: Some(input.to_string()),
+                input_details: None,
+            }),
+            ..HistoryEvent::new(event_type)
+        };
         let events = vec![
-            json!({"id": 1, "type": "ExecutionStarted"}),
-            json!({"id": 2, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "ProcessJob", "input": input.to_string()}}),
-            json!({"id": 3, "type": "TaskFailed"}),
-            json!({"id": 4, "type": "TaskStateExited", "stateExitedEventDetails": {"name": "ProcessJob"}}),
-            json!({"id": 5, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "RecordFailure", "input": failure_input.to_string()}}),
-            json!({"id": 6, "type": "TaskScheduled"}),
+            event(1, EventType::ExecutionStarted, None),
+            event(2, EventType::TaskStateEntered, Some(("ProcessJob", &input))),
+            event(3, EventType::TaskFailed, None),
+            event(4, EventType::TaskStateExited, None),
+            event(
+                5,
+                EventType::TaskStateEntered,
+                Some(("RecordFailure", &failure_input)),
+            ),
+            event(6, EventType::TaskScheduled, None),
         ];
         let resume = plan_resume(&events, "ProcessJob", &input).unwrap();
         assert_eq!(resume.state, "RecordFailure");

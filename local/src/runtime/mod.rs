@@ -2,10 +2,10 @@
 //! given at start) run by the embedded interpreter, executions recorded in
 //! SQLite, tasks served in-process.
 
-pub mod executions;
+pub(crate) mod executions;
 pub mod tasks;
-pub mod workflow;
+pub(crate) mod workflow;
 
-pub use executions::Runtime;
+pub(crate) use executions::Runtime;
 pub use tasks::LocalTasks;
-pub use workflow::Workflow;
+pub(crate) use workflow::Workflow;

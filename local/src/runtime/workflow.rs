@@ -14,9 +14,9 @@ use crate::bus::BUS_NAME;
 use crate::runtime::tasks::{ERROR_HANDLER_FUNCTION, PROCESSOR_FUNCTION};
 
 /// The one workflow file, as CDK deploys it.
-pub const JOBS_DEFINITION: &str = include_str!("../../../statemachine/jobs.asl.json");
+pub(crate) const JOBS_DEFINITION: &str = include_str!("../../../statemachine/jobs.asl.json");
 /// The account id every local ARN carries.
-pub const ACCOUNT: &str = "000000000000";
+pub(crate) const ACCOUNT: &str = "000000000000";
 
 /// A loaded definition: its text as run (substituted), the SHA-256 of that
 /// text, and the checked state machine.
@@ -36,7 +36,7 @@ impl std::fmt::Debug for Workflow {
 }
 
 /// The values CDK gives the definition's `${...}`, as local ARNs.
-pub fn substitutions(region: &str) -> HashMap<String, String> {
+pub(crate) fn substitutions(region: &str) -> HashMap<String, String> {
     let function = |name: &str| format!("arn:aws:lambda:{region}:{ACCOUNT}:function:{name}");
     [
         ("ProcessorFunctionArn", function(PROCESSOR_FUNCTION)),
@@ -48,7 +48,7 @@ pub fn substitutions(region: &str) -> HashMap<String, String> {
     .collect()
 }
 
-pub fn hash_of(text: &str) -> String {
+pub(crate) fn hash_of(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 

@@ -5,8 +5,9 @@ use jobs_domain::job::{parse_timestamp, timestamp};
 use jobs_domain::ports::StoreError;
 use rusqlite::params;
 
+use super::db_error::DbError;
 use super::jobs::store_error;
-use super::sqlite::{Cached, Db, DbError};
+use super::sqlite::{Cached, Db};
 
 pub use jobs_wire::ArchivedEvent;
 

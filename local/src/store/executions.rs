@@ -6,12 +6,12 @@ use jobs_asl::{ExecutionStatus, HistoryEvent};
 use jobs_domain::job::{parse_timestamp, timestamp};
 use jobs_domain::ports::StoreError;
 use jobs_domain::JobId;
-use jobs_wire::ExecutionView;
 use rusqlite::{params, OptionalExtension, Row};
 use serde_json::Value;
 
+use super::db_error::DbError;
 use super::jobs::store_error;
-use super::sqlite::{Cached, Db, DbError};
+use super::sqlite::{Cached, Db};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionRecord {
@@ -33,25 +33,6 @@ pub struct ExecutionRecord {
     /// [`ExecutionStore::save_definition`]); `None` for executions recorded
     /// before definitions were kept.
     pub definition: Option<String>,
-}
-
-impl ExecutionRecord {
-    /// The `/local/jobs/{jobId}/executions` shape of this execution.
-    pub fn to_view(&self, events: Vec<HistoryEvent>) -> ExecutionView {
-        ExecutionView {
-            execution_arn: self.arn.clone(),
-            name: self.name.clone(),
-            status: self.status,
-            start_date: self.start_date,
-            stop_date: self.stop_date,
-            input: self.input.clone(),
-            output: self.output.clone(),
-            error: self.error.clone(),
-            cause: self.cause.clone(),
-            replay_name: self.replay_name.clone(),
-            events,
-        }
-    }
 }
 
 /// How an execution ended.
@@ -185,14 +166,18 @@ impl ExecutionStore {
     }
 
     /// Queues one history event; events are written in the order queued.
-    pub fn append_event(&self, execution: i64, id: u64, event: Value) {
+    /// An event written again under its id (a re-driven execution's) replaces
+    /// the earlier one.
+    pub fn append_event(&self, execution: i64, event: &HistoryEvent) -> serde_json::Result<()> {
+        let (id, text) = (event.id as i64, serde_json::to_string(event)?);
         self.db.write_detached("a history event", move |c| {
             c.exec(
                 "INSERT OR REPLACE INTO history_events (execution, id, event) VALUES (?1, ?2, ?3)",
-                params![execution, id as i64, event.to_string()],
+                params![execution, id, text],
             )?;
             Ok(())
         });
+        Ok(())
     }
 
     pub async fn running(&self) -> Result<Vec<ExecutionRecord>, StoreError> {
@@ -209,7 +194,7 @@ impl ExecutionStore {
     }
 
     /// One execution's history events, in order.
-    pub async fn events(&self, seq: i64) -> Result<Vec<Value>, StoreError> {
+    pub async fn events(&self, seq: i64) -> Result<Vec<HistoryEvent>, StoreError> {
         self.db
             .read(move |c| read_events(c, seq))
             .await
@@ -251,7 +236,7 @@ impl ExecutionStore {
     pub async fn named(
         &self,
         name: &str,
-    ) -> Result<Option<(ExecutionRecord, Vec<Value>)>, StoreError> {
+    ) -> Result<Option<(ExecutionRecord, Vec<HistoryEvent>)>, StoreError> {
         let name = name.to_owned();
         self.db
             .read(move |c| {
@@ -272,7 +257,7 @@ impl ExecutionStore {
     pub async fn for_job(
         &self,
         job_id: &JobId,
-    ) -> Result<Vec<(ExecutionRecord, Vec<Value>)>, StoreError> {
+    ) -> Result<Vec<(ExecutionRecord, Vec<HistoryEvent>)>, StoreError> {
         let job_id = job_id.to_string();
         self.db
             .read(move |c| {
@@ -303,7 +288,7 @@ fn for_job_sql() -> String {
     )
 }
 
-fn read_events(c: &rusqlite::Connection, execution: i64) -> Result<Vec<Value>, DbError> {
+fn read_events(c: &rusqlite::Connection, execution: i64) -> Result<Vec<HistoryEvent>, DbError> {
     let mut st =
         c.prepare_cached("SELECT event FROM history_events WHERE execution = ?1 ORDER BY id")?;
     let events = st
@@ -312,7 +297,7 @@ fn read_events(c: &rusqlite::Connection, execution: i64) -> Result<Vec<Value>, D
             serde_json::from_str(&e?)
                 .map_err(|e| DbError::Sql(format!("corrupt: a history event is unreadable: {e}")))
         })
-        .collect::<Result<Vec<Value>, DbError>>()?;
+        .collect::<Result<Vec<HistoryEvent>, DbError>>()?;
     Ok(events)
 }
 

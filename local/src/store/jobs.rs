@@ -13,7 +13,8 @@ use jobs_domain::{
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::sqlite::{Cached, Db, DbError};
+use super::db_error::DbError;
+use super::sqlite::{Cached, Db};
 
 #[derive(Clone)]
 pub struct SqliteJobStore {
@@ -66,7 +67,7 @@ impl SqliteJobStore {
     }
 }
 
-pub fn store_error(e: DbError) -> StoreError {
+pub(super) fn store_error(e: DbError) -> StoreError {
     match e {
         DbError::Closed | DbError::Busy(_) => StoreError::Unavailable(e.to_string()),
         DbError::Sql(m) if m.starts_with("corrupt:") => StoreError::Corrupt(m),

@@ -3,13 +3,14 @@
 //! (creation time, then id) rather than by an offset, so every page costs the
 //! same however deep it is, and a job created meanwhile does not shift them.
 
+use chrono::{DateTime, Utc};
 use jobs_domain::job::{parse_timestamp, timestamp};
 use jobs_domain::ports::StoreError;
 use jobs_domain::{Job, JobStatus};
 use rusqlite::types::Value as Sql;
 
+use super::db_error::DbError;
 use super::jobs::{raw_job, store_error, SqliteJobStore};
-use super::sqlite::DbError;
 
 /// Where a page starts: just past the job with this creation time and id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,6 +205,23 @@ impl SqliteJobStore {
             .await
             .map_err(store_error)
     }
+}
+
+/// The time window a listing of the archive asks for, from the query's
+/// text. Absent bounds mean "from the beginning" and "until now".
+pub(crate) fn window(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
+    let parse = |name: &str, text: Option<&str>, default: DateTime<Utc>| match text {
+        None => Ok(default),
+        Some(t) => parse_timestamp(t).ok_or_else(|| {
+            format!("{name} must be an RFC 3339 time such as 2026-11-25T12:00:00Z, got {t:?}")
+        }),
+    };
+    let from = parse("from", from, DateTime::UNIX_EPOCH)?;
+    let to = parse("to", to, Utc::now() + chrono::TimeDelta::seconds(1))?;
+    Ok((from, to))
 }
 
 #[cfg(test)]

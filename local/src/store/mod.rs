@@ -1,15 +1,19 @@
 //! Everything the local stack keeps, in one SQLite file.
 
-pub mod archive;
-pub mod executions;
-pub mod jobs;
-pub mod listing;
-pub mod schema;
-pub mod sqlite;
+mod archive;
+mod db_error;
+mod executions;
+mod jobs;
+pub(crate) mod listing;
+mod schema;
+mod sqlite;
 
-pub use archive::{ArchiveStore, ArchivedEvent, ReplayRecord};
-pub use executions::{Ending, ExecutionRecord, ExecutionStore};
-pub use jobs::SqliteJobStore;
-pub use jobs_asl::ExecutionStatus;
-pub use listing::{Cursor, JobPage, JobQuery, StatusCounts};
-pub use sqlite::{Db, DbError};
+pub use archive::{ArchiveStore, ArchivedEvent};
+pub use db_error::DbError;
+pub use sqlite::Db;
+
+pub(crate) use archive::ReplayRecord;
+pub(crate) use executions::{Ending, ExecutionRecord, ExecutionStore};
+pub(crate) use jobs::SqliteJobStore;
+pub(crate) use jobs_asl::ExecutionStatus;
+pub(crate) use listing::{Cursor, JobPage, JobQuery, StatusCounts};

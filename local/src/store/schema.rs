@@ -10,12 +10,12 @@
 
 use rusqlite::Connection;
 
-use super::sqlite::DbError;
+use super::db_error::DbError;
 
 /// `PRAGMA user_version` of the layout below. Version 0 is either a new file
 /// or the first layout (history keyed by execution ARN), told apart by
 /// whether `executions` exists.
-pub const VERSION: i64 = 4;
+pub(super) const VERSION: i64 = 4;
 
 const TABLES: &str = r#"
 CREATE TABLE IF NOT EXISTS jobs (
@@ -143,7 +143,7 @@ CREATE INDEX IF NOT EXISTS jobs_listed_per_status ON jobs(status, created_at, id
 
 /// Brings the file to [`VERSION`] in one transaction: a failure leaves it as
 /// it was.
-pub fn migrate(conn: &mut Connection) -> Result<(), DbError> {
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), DbError> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > VERSION {
         return Err(DbError::Sql(format!(

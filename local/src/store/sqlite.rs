@@ -18,6 +18,8 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 use tracing::error;
 
+use super::db_error::DbError;
+
 /// Upper bound on the writes one transaction commits, so a long queue still
 /// hands results back at a steady pace.
 const MAX_BATCH: usize = 1024;
@@ -26,27 +28,6 @@ const MAX_BATCH: usize = 1024;
 /// long for more writes before committing: one commit then carries many
 /// writes, and the pages they share are written to the WAL once.
 const LINGER: Duration = Duration::from_micros(500);
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DbError {
-    #[error("the database is closed")]
-    Closed,
-    #[error("the database is busy: {0}")]
-    Busy(String),
-    #[error("{0}")]
-    Sql(String),
-}
-
-impl From<rusqlite::Error> for DbError {
-    fn from(e: rusqlite::Error) -> Self {
-        match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                DbError::Busy(e.to_string())
-            }
-            _ => DbError::Sql(e.to_string()),
-        }
-    }
-}
 
 /// One queued write: run inside the batch, then told how the batch ended.
 trait Pending: Send {
@@ -97,7 +78,7 @@ type WriteOp = Box<dyn Pending>;
 
 /// Statements through the connection's cache: the same few statements run
 /// thousands of times a second, and parsing them each time would dominate.
-pub trait Cached {
+pub(super) trait Cached {
     fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
     fn row<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
     where

@@ -3,6 +3,7 @@
 //! that shows every response, errors included.
 #![allow(dead_code)]
 
+use jobs_wire as wire;
 use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, Method, StatusCode};
@@ -128,7 +129,7 @@ impl Api {
         let reply = self
             .call(
                 Method::POST,
-                "/jobs",
+                wire::api::JOBS,
                 Some(&format!(r#"{{"seconds": {seconds}}}"#)),
                 &[],
             )
@@ -138,18 +139,12 @@ impl Api {
     }
 
     pub async fn job(&self, id: &str) -> Reply {
-        self.call(Method::GET, &format!("/jobs/{id}"), None, &[])
-            .await
+        self.call(Method::GET, &wire::api::job(id), None, &[]).await
     }
 
     pub async fn executions(&self, id: &str) -> Reply {
-        self.call(
-            Method::GET,
-            &format!("/local/jobs/{id}/executions"),
-            None,
-            &[],
-        )
-        .await
+        self.call(Method::GET, &wire::local::executions(id), None, &[])
+            .await
     }
 
     /// Polls until the job reaches `status`; panics after `within`.

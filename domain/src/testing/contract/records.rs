@@ -1,11 +1,17 @@
 //! Creating jobs, reading them back, and idempotency keys.
 
-use chrono::Duration;
+use super::subject::*;
 
-use super::*;
+use chrono::{Duration, Utc};
+
+use crate::id::JobId;
+use crate::idempotency::{IdempotencyKey, IdempotencyRecord};
 use crate::job::{parse_timestamp, timestamp};
+use crate::job::{Job, JobError};
+use crate::ports::StatusChange;
 use crate::ports::{CreateOutcome, StoreError};
-use crate::{IdempotencyKey, IdempotencyRecord};
+use crate::status::Cause;
+use crate::status::JobStatus;
 
 fn key(text: &str) -> IdempotencyKey {
     IdempotencyKey::parse(text.as_bytes()).expect("a valid key")

@@ -1,9 +1,14 @@
 //! Finding unfinished jobs and claiming them: what the sweep relies on.
 
-use chrono::Duration;
+use super::subject::*;
 
-use super::*;
+use chrono::{DateTime, Duration, Utc};
+
+use crate::id::JobId;
+use crate::ports::{JobStore, StatusChange, TransitionError};
 use crate::ports::{StaleAction, StaleClaim, StaleJob};
+use crate::status::Cause;
+use crate::status::JobStatus;
 
 fn redrive(id: JobId, cutoff: DateTime<Utc>, at: DateTime<Utc>, below: u32) -> StaleClaim {
     StaleClaim {

@@ -1,8 +1,13 @@
 //! Status writes, case by case from the domain's transition table.
 
+use super::subject::*;
+
 use chrono::Duration;
 
-use super::*;
+use crate::id::JobId;
+use crate::ports::{StatusChange, TransitionError};
+use crate::status::Cause;
+use crate::status::JobStatus;
 
 /// Every (from, to, cause) the table knows, split by whether it allows it.
 fn cases(allowed: bool) -> Vec<(JobStatus, JobStatus, Cause)> {

@@ -1,9 +1,13 @@
 //! More than one writer per job: Express executions are at-least-once, and a
 //! late execution may write after the job moved on.
 
+use super::subject::*;
+
 use chrono::Duration;
 
-use super::*;
+use crate::ports::{StatusChange, TransitionError};
+use crate::status::Cause;
+use crate::status::JobStatus;
 
 pub async fn duplicate_executions_are_harmless(subject: &Subject) {
     let store = subject.store().as_ref();

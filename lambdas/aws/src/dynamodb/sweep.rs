@@ -10,19 +10,10 @@ use chrono::{DateTime, Utc};
 
 use jobs_domain::job::timestamp;
 use jobs_domain::ports::{StaleAction, StaleClaim, StaleJob, StoreError, TransitionError};
-use jobs_domain::{JobId, JobStatus};
+use jobs_domain::JobStatus;
 
+use super::index::{SHARDS, SHARD_ATTRIBUTE, UNFINISHED_INDEX};
 use super::{error_to_attribute, job_from_item, store_error, DynamoJobStore, Item};
-
-/// The sparse global secondary index: `unfinishedShard` (S) and `updatedAt` (S).
-pub const UNFINISHED_INDEX: &str = "unfinished";
-pub const SHARD_ATTRIBUTE: &str = "unfinishedShard";
-const SHARDS: &[u8; 16] = b"0123456789abcdef";
-
-/// A job's partition in the index: the first digit of its (lower-case) id.
-pub(super) fn shard(id: &JobId) -> AttributeValue {
-    AttributeValue::S(id.to_string()[..1].to_owned())
-}
 
 const UNFINISHED: &str = "#status IN (:queued, :running) AND updatedAt <= :cutoff";
 

@@ -68,12 +68,7 @@ async fn run(definition: &str, script: Script, input: Value) -> Ran {
     let result = executor
         .run(ExecutionSpec::new("e", "arn:e", input).with_history())
         .await;
-    let events: Vec<Value> = result
-        .history
-        .iter()
-        .map(|e| serde_json::to_value(e).unwrap())
-        .collect();
-    let runs = read(&parse_events(&events), Some(&outline), ended(result.status));
+    let runs = read(&result.history, Some(&outline), ended(result.status));
     Ran {
         runs,
         outline,
@@ -151,7 +146,7 @@ async fn the_archive_path_shows_two_caught_errors_and_the_failure_state() {
         ])
     );
     let process = &ran.runs.runs[0];
-    let error = process.error().unwrap();
+    let error = process.attempts.iter().rev().find(|a| a.failed).unwrap();
     assert_eq!(error.error.as_deref(), Some("StoreError"));
     assert_eq!(error.cause.as_deref(), Some("processor write failed"));
 }
@@ -262,11 +257,7 @@ async fn a_running_execution_shows_the_state_it_is_in() {
         .iter()
         .position(|e| e.state_name() == Some("RecordFailure"))
         .unwrap();
-    let events: Vec<Value> = result.history[..=cut]
-        .iter()
-        .map(|e| serde_json::to_value(e).unwrap())
-        .collect();
-    let runs = read(&parse_events(&events), Some(&outline), Ended::Running);
+    let runs = read(&result.history[..=cut], Some(&outline), Ended::Running);
     let by_state = runs.status_by_state();
     assert_eq!(by_state["ProcessJob"], Caught);
     assert_eq!(by_state["RecordFailure"], InProgress);
@@ -283,10 +274,7 @@ async fn a_state_resumed_after_a_stop_shows_its_second_entry() {
         .await;
     // Cut off after ProcessJob was entered and its task scheduled, then
     // resumed from ProcessJob as the runtime does after a stop.
-    let mut events: Vec<Value> = first.history[..3]
-        .iter()
-        .map(|e| serde_json::to_value(e).unwrap())
-        .collect();
+    let mut events = first.history[..3].to_vec();
     let resumed = executor
         .run(
             ExecutionSpec::new("e", "arn:e", job_input())
@@ -298,13 +286,8 @@ async fn a_state_resumed_after_a_stop_shows_its_second_entry() {
                 }),
         )
         .await;
-    events.extend(
-        resumed
-            .history
-            .iter()
-            .map(|e| serde_json::to_value(e).unwrap()),
-    );
-    let runs = read(&parse_events(&events), Some(&outline), Ended::Succeeded);
+    events.extend(resumed.history);
+    let runs = read(&events, Some(&outline), Ended::Succeeded);
     let statuses: Vec<StateStatus> = runs.of_state("ProcessJob").map(|(_, r)| r.status).collect();
     assert_eq!(statuses, [Interrupted, Succeeded]);
     assert_eq!(runs.status_by_state()["ProcessJob"], Succeeded);

@@ -5,7 +5,7 @@ use hmac::{Hmac, Mac};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
 
-use super::{AuthError, SignedRequest, ALGORITHM};
+use super::request::{AuthError, SignedRequest, ALGORITHM};
 
 /// Everything but the unreserved characters of RFC 3986.
 const STRICT: &AsciiSet = &NON_ALPHANUMERIC

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use percent_encoding::percent_decode_str;
 
-use super::{AuthError, SignedRequest, ALGORITHM};
+use super::request::{AuthError, SignedRequest, ALGORITHM};
 
 /// Where the signature was found, with what only a presigned URL has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +41,7 @@ struct QueryAuth {
 impl Signature {
     /// The header wins when both are present, as on API Gateway; a request
     /// with neither is missing its token.
-    pub fn find(req: &SignedRequest<'_>) -> Result<Signature, AuthError> {
+    pub(super) fn find(req: &SignedRequest<'_>) -> Result<Signature, AuthError> {
         if let Some(value) = req.headers.get(http::header::AUTHORIZATION) {
             let header = value
                 .to_str()

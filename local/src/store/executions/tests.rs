@@ -1,4 +1,5 @@
 use chrono::{Duration, TimeZone, Utc};
+use jobs_asl::EventType;
 use serde_json::json;
 
 use super::*;
@@ -28,6 +29,16 @@ fn record(job: &JobId, name: &str, replay: Option<&str>, second: i64) -> Executi
         cause: None,
         replay_name: replay.map(str::to_owned),
         definition: None,
+    }
+}
+
+/// An event told apart from others by its id and its previous event's id.
+fn event(id: u64, previous: u64) -> HistoryEvent {
+    HistoryEvent {
+        id,
+        previous_event_id: previous,
+        timestamp: at(id as i64),
+        ..HistoryEvent::new(EventType::PassStateEntered)
     }
 }
 
@@ -74,19 +85,18 @@ async fn events_come_back_in_id_order_for_their_execution_only() {
     let ea = insert(&store, record(&a, &a.to_string(), None, 0)).await;
     let eb = insert(&store, record(&b, &b.to_string(), None, 0)).await;
     for (seq, id) in [(ea.seq, 2), (eb.seq, 1), (ea.seq, 1), (ea.seq, 3)] {
-        store.append_event(seq, id, json!({"id": id, "seq": seq}));
+        store.append_event(seq, &event(id, 0)).unwrap();
     }
     // A re-driven execution writes an id again: the later event wins.
-    store.append_event(ea.seq, 3, json!({"id": 3, "again": true}));
+    let again = HistoryEvent {
+        event_type: EventType::TaskStateEntered,
+        ..event(3, 2)
+    };
+    store.append_event(ea.seq, &again).unwrap();
     flush(&store).await;
     let events = store.events(ea.seq).await.unwrap();
-    let ids: Vec<u64> = events.iter().map(|e| e["id"].as_u64().unwrap()).collect();
-    assert_eq!(ids, [1, 2, 3]);
-    assert_eq!(events[2]["again"], true);
-    assert_eq!(
-        store.events(eb.seq).await.unwrap(),
-        [json!({"id": 1, "seq": eb.seq})]
-    );
+    assert_eq!(events, [event(1, 0), event(2, 0), again]);
+    assert_eq!(store.events(eb.seq).await.unwrap(), [event(1, 0)]);
     assert_eq!(store.begin_redrive(ea.seq).await.unwrap(), 3);
     assert_eq!(store.begin_redrive(eb.seq + 1).await.unwrap(), 0);
 }
@@ -136,7 +146,7 @@ async fn a_job_lists_its_own_execution_and_its_replays_oldest_first() {
     let replay = insert(&store, record(&job, "r-early", Some("replay-a"), 10)).await;
     insert(&store, record(&other, &other.to_string(), None, 5)).await;
     insert(&store, record(&other, "r-other", Some("replay-a"), 12)).await;
-    store.append_event(replay.seq, 1, json!({"id": 1}));
+    store.append_event(replay.seq, &event(1, 0)).unwrap();
     flush(&store).await;
 
     let runs = store.for_job(&job).await.unwrap();

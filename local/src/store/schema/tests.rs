@@ -1,5 +1,6 @@
 use std::path::Path;
 
+use jobs_asl::HistoryEvent;
 use jobs_domain::JobId;
 use rusqlite::Connection;
 use serde_json::json;
@@ -84,10 +85,18 @@ fn write_first_layout(dir: &Path, job: &JobId, other: &JobId) {
     ] {
         c.execute(
             "INSERT INTO history_events (execution_arn, id, event) VALUES (?1, ?2, ?3)",
-            rusqlite::params![arn(&name), id, json!({"id": id, "of": name}).to_string()],
+            rusqlite::params![arn(&name), id as i64, old_event(id, &name).to_string()],
         )
         .unwrap();
     }
+}
+
+/// A history event as the first layout stored it, naming its execution.
+fn old_event(id: u64, execution: &str) -> serde_json::Value {
+    json!({
+        "id": id, "previousEventId": id - 1, "timestamp": 1795608000.0 + id as f64,
+        "type": "PassStateEntered", "stateEnteredEventDetails": {"name": execution}
+    })
 }
 
 fn user_version(dir: &Path) -> i64 {
@@ -109,11 +118,10 @@ async fn a_first_layout_file_keeps_every_execution_and_event() {
     let runs = store.for_job(&job).await.unwrap();
     let names: Vec<&str> = runs.iter().map(|(r, _)| r.name.as_str()).collect();
     assert_eq!(names, [job.to_string().as_str(), "replayed-1"]);
-    let ids = |events: &[serde_json::Value]| -> Vec<u64> {
-        events.iter().map(|e| e["id"].as_u64().unwrap()).collect()
-    };
+    let ids = |events: &[HistoryEvent]| -> Vec<u64> { events.iter().map(|e| e.id).collect() };
     assert_eq!(ids(&runs[0].1), [1, 2, 3]);
-    assert!(runs[0].1.iter().all(|e| e["of"] == job.to_string()));
+    let of = |e: &HistoryEvent| e.state_entered_event_details.as_ref().unwrap().name.clone();
+    assert!(runs[0].1.iter().all(|e| of(e) == job.to_string()));
     assert_eq!(ids(&runs[1].1), [1, 2]);
     assert_eq!(runs[1].0.replay_name.as_deref(), Some("r1"));
     assert_eq!(runs[1].0.arn, arn("replayed-1"));

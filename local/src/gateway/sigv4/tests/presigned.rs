@@ -33,12 +33,12 @@ fn query_param<'a>(signed: &'a Signed, name: &str) -> &'a str {
 
 #[test]
 fn a_presigned_url_verifies_with_no_authorization_header() {
-    let signed = presign("/jobs/x", 900, SystemTime::now());
+    let signed = presign("/things/x", 900, SystemTime::now());
     assert!(signed.headers.get("authorization").is_none());
     assert_eq!(query_param(&signed, "X-Amz-Algorithm"), ALGORITHM);
     assert_eq!(signed.verify(&local_verifier()), Ok(KEY.to_owned()));
     // Its own query parameters are covered too.
-    let signed = presign("/jobs/x?view=full", 900, SystemTime::now());
+    let signed = presign("/things/x?view=full", 900, SystemTime::now());
     assert_eq!(signed.verify(&local_verifier()), Ok(KEY.to_owned()));
 }
 
@@ -46,7 +46,7 @@ fn a_presigned_url_verifies_with_no_authorization_header() {
 fn it_stays_valid_for_its_expiry_and_not_a_second_longer() {
     let verifier = local_verifier();
     let at = SystemTime::now();
-    let signed = presign("/jobs/x", 3600, at);
+    let signed = presign("/things/x", 3600, at);
     let signed_at: DateTime<Utc> = at.into();
     // Far past the five minutes a header signature gets.
     assert!(signed
@@ -71,22 +71,22 @@ fn it_stays_valid_for_its_expiry_and_not_a_second_longer() {
 #[test]
 fn tampering_with_the_path_the_query_or_the_signature_fails() {
     let verifier = local_verifier();
-    let signed = presign("/jobs/x?view=full", 900, SystemTime::now());
-    let mut moved = presign("/jobs/x?view=full", 900, SystemTime::now());
-    moved.path = "/jobs/y".into();
+    let signed = presign("/things/x?view=full", 900, SystemTime::now());
+    let mut moved = presign("/things/x?view=full", 900, SystemTime::now());
+    moved.path = "/things/y".into();
     assert_eq!(moved.verify(&verifier), Err(AuthError::BadSignature));
 
-    let mut changed = presign("/jobs/x?view=full", 900, SystemTime::now());
+    let mut changed = presign("/things/x?view=full", 900, SystemTime::now());
     changed.query = changed.query.map(|q| q.replace("view=full", "view=none"));
     assert_eq!(changed.verify(&verifier), Err(AuthError::BadSignature));
 
-    let mut longer = presign("/jobs/x?view=full", 900, SystemTime::now());
+    let mut longer = presign("/things/x?view=full", 900, SystemTime::now());
     longer.query = longer
         .query
         .map(|q| q.replace("X-Amz-Expires=900", "X-Amz-Expires=90000"));
     assert_eq!(longer.verify(&verifier), Err(AuthError::BadSignature));
 
-    let mut forged = presign("/jobs/x?view=full", 900, SystemTime::now());
+    let mut forged = presign("/things/x?view=full", 900, SystemTime::now());
     let signature = query_param(&signed, "X-Amz-Signature").to_owned();
     let flipped = format!(
         "{}{}",
@@ -100,7 +100,7 @@ fn tampering_with_the_path_the_query_or_the_signature_fails() {
 #[test]
 fn an_incomplete_or_out_of_range_presigned_url_is_malformed() {
     let verifier = local_verifier();
-    let signed = presign("/jobs/x", 900, SystemTime::now());
+    let signed = presign("/things/x", 900, SystemTime::now());
     let query = signed.query.clone().unwrap();
     for drop in [
         "X-Amz-Signature",
@@ -108,7 +108,7 @@ fn an_incomplete_or_out_of_range_presigned_url_is_malformed() {
         "X-Amz-Expires",
         "X-Amz-SignedHeaders",
     ] {
-        let mut cut = presign("/jobs/x", 900, SystemTime::now());
+        let mut cut = presign("/things/x", 900, SystemTime::now());
         cut.query = Some(
             query
                 .split('&')
@@ -122,13 +122,13 @@ fn an_incomplete_or_out_of_range_presigned_url_is_malformed() {
             "{drop}: {err:?}"
         );
     }
-    let week_and_a_day = presign("/jobs/x", 8 * 86_400, SystemTime::now());
+    let week_and_a_day = presign("/things/x", 8 * 86_400, SystemTime::now());
     assert!(matches!(
         week_and_a_day.verify(&verifier),
         Err(AuthError::Malformed(m)) if m.contains("X-Amz-Expires")
     ));
     // Without the algorithm and credential the URL is not presigned at all.
-    let mut plain = presign("/jobs/x", 900, SystemTime::now());
+    let mut plain = presign("/things/x", 900, SystemTime::now());
     plain.query = Some("view=full".into());
     assert_eq!(plain.verify(&verifier), Err(AuthError::Missing));
 }
@@ -145,7 +145,7 @@ fn the_wrong_secret_fails_a_presigned_url_too() {
         secret: "not-the-secret",
         token: None,
     };
-    let signed = sdk_sign_with(&how, "GET", "/jobs/x", &[], b"");
+    let signed = sdk_sign_with(&how, "GET", "/things/x", &[], b"");
     assert_eq!(
         signed.verify(&local_verifier()),
         Err(AuthError::BadSignature)
