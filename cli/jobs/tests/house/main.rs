@@ -208,7 +208,7 @@ fn the_wire_contract_is_spelled_only_in_the_wire_crate() {
         }
         let text = std::fs::read_to_string(repo().join(&file)).unwrap();
         for (n, line) in text.lines().enumerate() {
-            // A header name is case-insensitive: `"Idempotency-Key"` is the same spelling.
+            // A header name is case-insensitive: a capitalised, quoted spelling counts too.
             let lower = line.to_lowercase();
             let header = needles[2].as_str();
             let quoted_header = format!("\"{header}");
