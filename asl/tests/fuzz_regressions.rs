@@ -5,9 +5,9 @@
 
 use std::path::PathBuf;
 
-use jobs_asl::intrinsics::Intrinsic;
-use jobs_asl::path::Path;
-use jobs_asl::template::Template;
+use jobs_asl::internals::Intrinsic;
+use jobs_asl::internals::Path;
+use jobs_asl::internals::Template;
 use jobs_asl::StateMachine;
 use serde_json::Value;
 

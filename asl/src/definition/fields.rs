@@ -233,20 +233,20 @@ pub(super) struct Raw<'a> {
 }
 
 impl<'a> Raw<'a> {
-    pub fn st(&self) -> Option<&'a str> {
+    pub(super) fn st(&self) -> Option<&'a str> {
         Some(self.name)
     }
 
-    pub fn err(&self, field: &str, message: impl Into<String>) -> DefinitionError {
+    pub(super) fn err(&self, field: &str, message: impl Into<String>) -> DefinitionError {
         DefinitionError::new(self.st(), field, message)
     }
 
-    pub fn get(&self, field: &str) -> Option<&'a Value> {
+    pub(super) fn get(&self, field: &str) -> Option<&'a Value> {
         self.m.get(field)
     }
 
     /// The index of the sibling state named by `v`.
-    pub fn target(&self, field: &str, v: &Value) -> Result<usize, DefinitionError> {
+    pub(super) fn target(&self, field: &str, v: &Value) -> Result<usize, DefinitionError> {
         let n = v
             .as_str()
             .ok_or_else(|| self.err(field, "must be a state name"))?;
@@ -256,7 +256,7 @@ impl<'a> Raw<'a> {
             .ok_or_else(|| self.err(field, format!("state \"{n}\" does not exist")))
     }
 
-    pub fn str_field(&self, field: &str) -> Result<Option<&'a str>, DefinitionError> {
+    pub(super) fn str_field(&self, field: &str) -> Result<Option<&'a str>, DefinitionError> {
         match self.m.get(field) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
@@ -264,13 +264,13 @@ impl<'a> Raw<'a> {
         }
     }
 
-    pub fn path_field(&self, field: &str) -> Result<Option<Path>, DefinitionError> {
+    pub(super) fn path_field(&self, field: &str) -> Result<Option<Path>, DefinitionError> {
         self.str_field(field)?
             .map(|s| Path::parse(s).map_err(|e| self.err(field, e)))
             .transpose()
     }
 
-    pub fn io_path(&self, field: &str) -> Result<IoPath, DefinitionError> {
+    pub(super) fn io_path(&self, field: &str) -> Result<IoPath, DefinitionError> {
         match self.m.get(field) {
             None => Ok(IoPath::Root),
             Some(Value::Null) => Ok(IoPath::Null),
@@ -285,7 +285,7 @@ impl<'a> Raw<'a> {
         }
     }
 
-    pub fn result_path(
+    pub(super) fn result_path(
         &self,
         v: Option<&Value>,
         field: &str,
@@ -308,24 +308,24 @@ impl<'a> Raw<'a> {
         }
     }
 
-    pub fn template(&self, field: &str) -> Result<Option<Template>, DefinitionError> {
+    pub(super) fn template(&self, field: &str) -> Result<Option<Template>, DefinitionError> {
         self.m
             .get(field)
             .map(|v| Template::compile(v).map_err(|e| self.err(field, e)))
             .transpose()
     }
 
-    pub fn positive_int(&self, field: &str, v: &Value) -> Result<u64, DefinitionError> {
+    pub(super) fn positive_int(&self, field: &str, v: &Value) -> Result<u64, DefinitionError> {
         positive_int(self.st(), field, v)
     }
 
-    pub fn non_negative_int(&self, field: &str, v: &Value) -> Result<u64, DefinitionError> {
+    pub(super) fn non_negative_int(&self, field: &str, v: &Value) -> Result<u64, DefinitionError> {
         v.as_u64()
             .ok_or_else(|| self.err(field, format!("must be a non-negative integer, not {v}")))
     }
 
     /// A non-empty array field.
-    pub fn list(&self, field: &str) -> Result<&'a Vec<Value>, DefinitionError> {
+    pub(super) fn list(&self, field: &str) -> Result<&'a Vec<Value>, DefinitionError> {
         self.m
             .get(field)
             .and_then(Value::as_array)
@@ -335,7 +335,7 @@ impl<'a> Raw<'a> {
 
     /// Checks the fields of a state set nested in this state: a Parallel branch, or a Map's
     /// item processor (which may also have an INLINE `ProcessorConfig`).
-    pub fn check_set_fields(
+    pub(super) fn check_set_fields(
         &self,
         field: &str,
         m: &Map<String, Value>,
@@ -360,28 +360,32 @@ impl<'a> Raw<'a> {
     }
 
     /// The states of a branch or item processor, named as inside this state.
-    pub fn state_set(&self, m: &Map<String, Value>) -> Result<StateSet, DefinitionError> {
+    pub(super) fn state_set(&self, m: &Map<String, Value>) -> Result<StateSet, DefinitionError> {
         StateSet::parse(m, self.st(), self.machine_ql)
     }
 
-    pub fn jsonata(&self) -> bool {
+    pub(super) fn jsonata(&self) -> bool {
         self.ql == QueryLanguage::Jsonata
     }
 
     /// A JSONata template field (`Arguments`, `Output`, `ItemSelector`, `Items`).
-    pub fn jtemplate(&self, field: &str) -> Result<Option<JTemplate>, DefinitionError> {
+    pub(super) fn jtemplate(&self, field: &str) -> Result<Option<JTemplate>, DefinitionError> {
         self.m
             .get(field)
             .map(|v| self.jtemplate_of(field, v))
             .transpose()
     }
 
-    pub fn jtemplate_of(&self, field: &str, v: &Value) -> Result<JTemplate, DefinitionError> {
+    pub(super) fn jtemplate_of(
+        &self,
+        field: &str,
+        v: &Value,
+    ) -> Result<JTemplate, DefinitionError> {
         JTemplate::compile(v).map_err(|(at, e)| self.err(&format!("{field}{at}"), e))
     }
 
     /// A single `{% %}` expression; `None` when `v` is not one.
-    pub fn expr(&self, field: &str, v: &Value) -> Result<Option<Expr>, DefinitionError> {
+    pub(super) fn expr(&self, field: &str, v: &Value) -> Result<Option<Expr>, DefinitionError> {
         match v.as_str().and_then(expression_text) {
             Some(text) => Expr::parse(text).map(Some).map_err(|e| self.err(field, e)),
             None => Ok(None),
@@ -390,7 +394,7 @@ impl<'a> Raw<'a> {
 
     /// A JSONata number field: a positive integer (a non-negative one when `zero_ok`) or an
     /// expression that gives one when the state runs.
-    pub fn seconds(
+    pub(super) fn seconds(
         &self,
         field: &str,
         v: &Value,
@@ -407,7 +411,7 @@ impl<'a> Raw<'a> {
     }
 
     /// `Assign` of the state or of one of its catchers or rules (`field` names it).
-    pub fn assign(
+    pub(super) fn assign(
         &self,
         field: &str,
         v: Option<&Value>,
@@ -443,7 +447,7 @@ impl<'a> Raw<'a> {
     }
 
     /// `ErrorEquals` of a retrier or catcher.
-    pub fn error_equals(
+    pub(super) fn error_equals(
         &self,
         field: &str,
         v: Option<&Value>,

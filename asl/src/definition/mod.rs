@@ -134,7 +134,7 @@ pub(crate) enum Assign {
 }
 
 impl Assign {
-    pub fn names(&self) -> Vec<&str> {
+    pub(crate) fn names(&self) -> Vec<&str> {
         match self {
             Assign::Path(v) => v.iter().map(|(k, _)| k.as_str()).collect(),
             Assign::Jsonata(v) => v.iter().map(|(k, _)| k.as_str()).collect(),

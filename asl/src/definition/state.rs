@@ -167,7 +167,7 @@ fn check_states_fields(st: &State, s: &Raw<'_>) -> Result<(), DefinitionError> {
 }
 
 impl Assign {
-    pub fn exprs<'a>(&'a self, out: &mut Vec<&'a Expr>) {
+    pub(crate) fn exprs<'a>(&'a self, out: &mut Vec<&'a Expr>) {
         if let Assign::Jsonata(v) = self {
             v.iter().for_each(|(_, t)| t.exprs(out));
         }

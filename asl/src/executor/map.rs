@@ -3,7 +3,7 @@
 
 use super::dataflow::resolve_seconds;
 use super::jsonata as js;
-use super::run::Scope;
+use super::scope::Scope;
 use super::vars::Vars;
 use super::Executor;
 use crate::definition::{Kind, QueryLanguage, Selector, State};

@@ -12,6 +12,7 @@ mod map;
 mod parallel;
 mod retry_catch;
 mod run;
+mod scope;
 mod states;
 mod task;
 mod vars;

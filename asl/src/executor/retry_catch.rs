@@ -3,7 +3,7 @@
 
 use super::dataflow::{apply_io, apply_result_path, resolve_seconds, select_io};
 use super::jsonata as js;
-use super::run::Scope;
+use super::scope::Scope;
 use super::vars::{eval_assign, Assigned, Vars};
 use super::Executor;
 use crate::definition::{Catcher, Kind, QueryLanguage, State};

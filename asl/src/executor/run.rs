@@ -2,6 +2,9 @@
 //! (success, failure, timeout or abort) with the events that record it.
 
 use super::dataflow::no_data;
+use super::retry_catch::Outcome;
+use super::scope::{Boxed, Exec, Scope};
+use super::states;
 use super::vars::{Assigned, Vars};
 use super::{state_machine_name, ExecutionResult, ExecutionSpec, ExecutionStatus, Executor};
 use crate::definition::{Kind, State, StateSet};
@@ -10,65 +13,9 @@ use crate::history::*;
 use crate::path::Env;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::time::Instant;
-
-/// Per-execution facts shared by every branch.
-pub(super) struct Exec {
-    pub name: Arc<str>,
-    pub arn: Arc<str>,
-    pub sm_arn: Arc<str>,
-    pub input: Value,
-    pub start_wall: DateTime<Utc>,
-    pub start: Instant,
-    pub recorder: Option<Recorder>,
-    pub path: Mutex<Vec<Arc<str>>>,
-    /// Bytes held by the variables of every live scope.
-    pub var_bytes: AtomicUsize,
-}
-
-impl Exec {
-    /// Wall-clock time derived from tokio's clock, so paused-time tests see consistent times.
-    pub fn now(&self) -> DateTime<Utc> {
-        self.start_wall + (Instant::now() - self.start)
-    }
-}
-
-/// One sequence of states: the top level, a Parallel branch or a Map iteration. Tracks the
-/// last event it recorded, which is the previous event of its next one.
-pub(super) struct Scope<'a> {
-    pub ex: &'a Exec,
-    pub last: AtomicU64,
-    pub top: bool,
-}
-
-impl<'a> Scope<'a> {
-    /// A scope nested in this execution whose first event follows `after`.
-    pub fn nested(ex: &'a Exec, after: u64) -> Self {
-        Scope {
-            ex,
-            last: AtomicU64::new(after),
-            top: false,
-        }
-    }
-
-    #[inline]
-    pub fn emit(&self, f: impl FnOnce() -> HistoryEvent) -> u64 {
-        match &self.ex.recorder {
-            None => 0,
-            Some(r) => {
-                let id = r.record(f(), self.last.load(Ordering::Relaxed), self.ex.now());
-                self.last.store(id, Ordering::Relaxed);
-                id
-            }
-        }
-    }
-}
-
-pub(super) type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 fn entered_type(k: &Kind) -> EventType {
     match k {
@@ -403,19 +350,15 @@ impl Executor {
 
         let env = Env { context: ctx, vars };
         let (out, next, assigned) = match &st.kind {
-            Kind::Fail { error, cause } => {
-                return Err(super::states::fail(st, error, cause, &raw, &env))
-            }
-            Kind::Succeed => (super::states::succeed(st, raw, &env)?, None, None),
-            Kind::Choice { choices, default } => {
-                super::states::choice(st, choices, *default, raw, &env)?
-            }
+            Kind::Fail { error, cause } => return Err(states::fail(st, error, cause, &raw, &env)),
+            Kind::Succeed => (states::succeed(st, raw, &env)?, None, None),
+            Kind::Choice { choices, default } => states::choice(st, choices, *default, raw, &env)?,
             Kind::Wait(w) => {
-                let (out, a) = super::states::wait(sc, st, w, raw, &env).await?;
+                let (out, a) = states::wait(sc, st, w, raw, &env).await?;
                 (out, st.next, a)
             }
             Kind::Pass { result } => {
-                let (out, a) = super::states::pass(st, result, raw, &env)?;
+                let (out, a) = states::pass(st, result, raw, &env)?;
                 (out, st.next, a)
             }
             Kind::Task { .. } | Kind::Parallel { .. } | Kind::Map { .. } => {
@@ -423,9 +366,9 @@ impl Executor {
                     .run_work_state(sc, st, raw, &env, vars, entered)
                     .await?
                 {
-                    super::retry_catch::Outcome::Done(out, a) => (out, st.next, a),
+                    Outcome::Done(out, a) => (out, st.next, a),
                     // A caught failure records no exit event: the state did not complete.
-                    super::retry_catch::Outcome::Caught(out, next, a) => {
+                    Outcome::Caught(out, next, a) => {
                         return Ok(Step {
                             out,
                             next: Some(next),

@@ -4,7 +4,7 @@
 
 use super::dataflow::{apply_io, apply_result_path, resolve_seconds, select_io, until};
 use super::jsonata as js;
-use super::run::Scope;
+use super::scope::Scope;
 use super::vars::{eval_assign, Assigned};
 use crate::choice::parse_timestamp;
 use crate::definition::{Choice, Cond, QueryLanguage, ResultPath, State, Text, WaitFor};

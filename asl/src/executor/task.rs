@@ -2,7 +2,7 @@
 //! task handler, under the task's timeout.
 
 use super::dataflow::no_data;
-use super::run::Scope;
+use super::scope::Scope;
 use super::{Executor, TaskContext};
 use crate::definition::{Kind, Seconds, State};
 use crate::error::{names, Failure, TaskError};

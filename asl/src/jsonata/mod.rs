@@ -7,8 +7,8 @@
 mod check;
 mod functions;
 
-pub use check::Reads;
-pub use jsonata_core::value::JValue;
+pub(crate) use check::Reads;
+pub(crate) use jsonata_core::value::JValue;
 
 use crate::error::{names, Failure};
 use crate::path::VarSource;
@@ -22,7 +22,7 @@ const MAX_DEPTH: usize = 300;
 const TIMEOUT_MS: u64 = 10_000;
 
 /// The expression inside a `{% ... %}` string, or `None` for any other string.
-pub fn expression_text(s: &str) -> Option<&str> {
+pub(crate) fn expression_text(s: &str) -> Option<&str> {
     s.strip_prefix("{%")?.strip_suffix("%}")
 }
 
@@ -163,7 +163,7 @@ impl Expr {
 /// in `Arguments`, `Output`, `Assign` and `ItemSelector`. Subtrees with no expression are
 /// kept as ready-made values.
 #[derive(Debug)]
-pub enum JTemplate {
+pub(crate) enum JTemplate {
     Literal(Value),
     Expr(Expr),
     Object(Vec<(String, JTemplate)>),
@@ -172,7 +172,7 @@ pub enum JTemplate {
 
 impl JTemplate {
     /// Compiles `v`; the error names the path inside the field (`/key`, `[i]`) where it is.
-    pub fn compile(v: &Value) -> Result<JTemplate, (String, String)> {
+    pub(crate) fn compile(v: &Value) -> Result<JTemplate, (String, String)> {
         Self::compile_at(v, String::new())
     }
 
@@ -213,7 +213,7 @@ impl JTemplate {
     }
 
     /// Every expression in the template.
-    pub fn exprs<'a>(&'a self, out: &mut Vec<&'a Expr>) {
+    pub(crate) fn exprs<'a>(&'a self, out: &mut Vec<&'a Expr>) {
         match self {
             JTemplate::Literal(_) => {}
             JTemplate::Expr(e) => out.push(e),
@@ -223,7 +223,7 @@ impl JTemplate {
     }
 
     /// Evaluates every expression; `field` names the field the template is (`Output`).
-    pub fn eval(
+    pub(crate) fn eval(
         &self,
         states: &JValue,
         vars: &dyn VarSource,
@@ -270,7 +270,7 @@ impl JTemplate {
 }
 
 /// The JSONata value of a JSON value.
-pub fn to_jvalue(v: &Value) -> JValue {
+pub(crate) fn to_jvalue(v: &Value) -> JValue {
     match v {
         Value::Null => JValue::Null,
         Value::Bool(b) => JValue::Bool(*b),
@@ -285,7 +285,7 @@ pub fn to_jvalue(v: &Value) -> JValue {
 
 /// The JSON value of a JSONata result; `None` for undefined and for functions. Whole numbers
 /// become JSON integers, as JavaScript prints them.
-pub fn to_value(v: &JValue) -> Option<Value> {
+pub(crate) fn to_value(v: &JValue) -> Option<Value> {
     Some(match v {
         JValue::Null => Value::Null,
         JValue::Bool(b) => Value::Bool(*b),
