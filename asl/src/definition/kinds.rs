@@ -18,6 +18,7 @@ pub(super) fn task(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
     let resource = s
         .str_field("Resource")?
         .ok_or_else(|| s.err("Resource", "missing"))?;
+    check_integration(resource).map_err(|e| s.err("Resource", e))?;
     let (rt, rn) = split_resource(resource);
     let timeout = match (s.get("TimeoutSeconds"), s.path_field("TimeoutSecondsPath")?) {
         (Some(_), Some(_)) => {
@@ -48,6 +49,40 @@ pub(super) fn task(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
         timeout,
         heartbeat,
     })
+}
+
+/// The optimized integrations of a few services, whose actions AWS checks when it takes the
+/// definition (from the service integration pages of the Step Functions guide); others pass.
+const INTEGRATIONS: &[(&str, &[&str])] = &[
+    (
+        "dynamodb",
+        &["getItem", "putItem", "updateItem", "deleteItem"],
+    ),
+    ("lambda", &["invoke"]),
+    ("sns", &["publish"]),
+    ("sqs", &["sendMessage"]),
+    ("events", &["putEvents"]),
+    ("states", &["startExecution"]),
+];
+
+/// Refuses `arn:aws:states:::SERVICE:ACTION` when the service is one of [`INTEGRATIONS`] and
+/// the action is not its own (`.sync` and `.waitForTaskToken` suffixes aside).
+fn check_integration(resource: &str) -> Result<(), String> {
+    let Some(rest) = resource.strip_prefix("arn:aws:states:::") else {
+        return Ok(());
+    };
+    let Some((service, action)) = rest.split_once(':') else {
+        return Ok(());
+    };
+    let action = action.split('.').next().unwrap_or_default();
+    match INTEGRATIONS.iter().find(|(s, _)| *s == service) {
+        Some((_, actions)) if !actions.contains(&action) => Err(format!(
+            "'{resource}' is not a Step Functions integration: {service}'s are {} (the \
+             AWS SDK integration is arn:aws:states:::aws-sdk:{service}:{action})",
+            actions.join(", ")
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The resource type and name that TaskScheduled events report: `lambda` and `invoke` for
@@ -150,8 +185,11 @@ pub(super) fn wait(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
         "Seconds" => Seconds::Fixed(s.non_negative_int("Seconds", &s.m["Seconds"])?).into(),
         "SecondsPath" => Seconds::Path(s.path_field("SecondsPath")?.expect("present")).into(),
         "Timestamp" => {
-            if let Some(e) = s.expr("Timestamp", &s.m["Timestamp"])? {
-                return Ok(Kind::Wait(WaitFor::TimestampExpr(e)));
+            // In JSONPath a `{% %}` text is no expression: it is refused below as a timestamp.
+            if s.jsonata() {
+                if let Some(e) = s.expr("Timestamp", &s.m["Timestamp"])? {
+                    return Ok(Kind::Wait(WaitFor::TimestampExpr(e)));
+                }
             }
             let t = s.str_field("Timestamp")?.expect("present");
             WaitFor::Timestamp(

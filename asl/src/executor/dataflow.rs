@@ -80,7 +80,11 @@ pub(super) fn resolve_seconds(
         ),
         Seconds::Path(p) => p
             .select_in(input, env)
-            .and_then(|v| v.as_u64())
+            .and_then(|v| match &*v {
+                // AWS runs a MaxConcurrencyPath that points to a number written as text.
+                Value::String(t) if field == "MaxConcurrency" => t.trim().parse().ok(),
+                v => v.as_u64(),
+            })
             .ok_or_else(|| {
                 Failure::runtime(format!(
                     "The {field}Path path '{p}' does not point to a non-negative integer"

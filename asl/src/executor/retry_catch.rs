@@ -177,7 +177,8 @@ impl Executor {
                     Some(t) => t.eval_in(&eff, env)?,
                     None => eff.into_owned(),
                 };
-                let timeout = timeout_of(&eff, None)?;
+                // TimeoutSecondsPath reads the state's input, not what Parameters made of it.
+                let timeout = timeout_of(raw, None)?;
                 Ok((eff, timeout))
             }
             QueryLanguage::Jsonata => {

@@ -69,6 +69,7 @@ impl Executor {
             recorder,
             path: Mutex::new(Vec::new()),
             var_bytes: AtomicUsize::new(0),
+            unrecorded_ids: AtomicU64::new(1),
         };
         let mut input = spec.input;
         if self.machine.keeps_input {
@@ -330,7 +331,7 @@ impl Executor {
         } else {
             DateTime::<Utc>::UNIX_EPOCH
         };
-        sc.emit(|| {
+        let entered_id = sc.emit(|| {
             let mut e = HistoryEvent::new(entered_type(&st.kind));
             e.state_entered_event_details = Some(StateEnteredEventDetails {
                 name: st.name.to_string(),
@@ -349,34 +350,11 @@ impl Executor {
         };
 
         let env = Env { context: ctx, vars };
-        let (out, next, assigned) = match &st.kind {
-            Kind::Fail { error, cause } => return Err(states::fail(st, error, cause, &raw, &env)),
-            Kind::Succeed => (states::succeed(st, raw, &env)?, None, None),
-            Kind::Choice { choices, default } => states::choice(st, choices, *default, raw, &env)?,
-            Kind::Wait(w) => {
-                let (out, a) = states::wait(sc, st, w, raw, &env).await?;
-                (out, st.next, a)
-            }
-            Kind::Pass { result } => {
-                let (out, a) = states::pass(st, result, raw, &env)?;
-                (out, st.next, a)
-            }
-            Kind::Task { .. } | Kind::Parallel { .. } | Kind::Map { .. } => {
-                match self
-                    .run_work_state(sc, st, raw, &env, vars, entered)
-                    .await?
-                {
-                    Outcome::Done(out, a) => (out, st.next, a),
-                    // A caught failure records no exit event: the state did not complete.
-                    Outcome::Caught(out, next, a) => {
-                        return Ok(Step {
-                            out,
-                            next: Some(next),
-                            assigned: a,
-                        })
-                    }
-                }
-            }
+        let (out, next, assigned) = match self.dispatch(sc, st, raw, &env, vars, entered).await {
+            Ok(Ended::Next(out, next, assigned)) => (out, next, assigned),
+            Ok(Ended::Caught(step)) => return Ok(step),
+            Ok(Ended::Failed(f)) => return Err(f),
+            Err(f) => return Err(located(f, st, entered_id)),
         };
         sc.emit(|| {
             let mut e = HistoryEvent::new(exited_type(&st.kind));
@@ -393,6 +371,45 @@ impl Executor {
             assigned,
         })
     }
+
+    /// Runs what a state of this kind does, between its entered and exited events.
+    async fn dispatch(
+        &self,
+        sc: &Scope<'_>,
+        st: &State,
+        raw: Value,
+        env: &Env<'_>,
+        vars: &Vars<'_>,
+        entered: DateTime<Utc>,
+    ) -> Result<Ended, Failure> {
+        Ok(match &st.kind {
+            Kind::Fail { error, cause } => Ended::Failed(states::fail(st, error, cause, &raw, env)),
+            Kind::Succeed => Ended::Next(states::succeed(st, raw, env)?, None, None),
+            Kind::Choice { choices, default } => {
+                let (out, next, a) = states::choice(st, choices, *default, raw, env)?;
+                Ended::Next(out, next, a)
+            }
+            Kind::Wait(w) => {
+                let (out, a) = states::wait(sc, st, w, raw, env).await?;
+                Ended::Next(out, st.next, a)
+            }
+            Kind::Pass { result } => {
+                let (out, a) = states::pass(st, result, raw, env)?;
+                Ended::Next(out, st.next, a)
+            }
+            Kind::Task { .. } | Kind::Parallel { .. } | Kind::Map { .. } => {
+                match self.run_work_state(sc, st, raw, env, vars, entered).await? {
+                    Outcome::Done(out, a) => Ended::Next(out, st.next, a),
+                    // A caught failure records no exit event: the state did not complete.
+                    Outcome::Caught(out, next, a) => Ended::Caught(Step {
+                        out,
+                        next: Some(next),
+                        assigned: a,
+                    }),
+                }
+            }
+        })
+    }
 }
 
 /// How a state ended.
@@ -400,4 +417,32 @@ pub(super) struct Step {
     pub out: Value,
     pub next: Option<usize>,
     pub assigned: Option<Assigned>,
+}
+
+/// How a state's own work ended.
+enum Ended {
+    /// It completed: its output, the next state and what it assigns.
+    Next(Value, Option<usize>, Option<Assigned>),
+    /// A catcher took its failure.
+    Caught(Step),
+    /// A Fail state failed the set, with its own error and cause.
+    Failed(Failure),
+}
+
+/// The interpreter's own errors name the state and the event that entered it, as AWS words
+/// them; a task's errors, and a failure already located in a nested state, stay as they are.
+fn located(f: Failure, st: &State, entered_id: u64) -> Failure {
+    const PREFIX: &str = "An error occurred while executing the state";
+    if (f.error != names::RUNTIME && f.error != names::QUERY_EVALUATION_ERROR)
+        || f.cause.starts_with(PREFIX)
+    {
+        return f;
+    }
+    Failure {
+        error: f.error,
+        cause: format!(
+            "{PREFIX} '{}' (entered at the event id #{entered_id}). {}",
+            st.name, f.cause
+        ),
+    }
 }

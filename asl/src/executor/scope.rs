@@ -22,6 +22,9 @@ pub(super) struct Exec {
     pub path: Mutex<Vec<Arc<str>>>,
     /// Bytes held by the variables of every live scope.
     pub var_bytes: AtomicUsize,
+    /// The next event id when no history is recorded: causes name the event that entered
+    /// the failing state, as AWS's do, with or without a history.
+    pub unrecorded_ids: AtomicU64,
 }
 
 impl Exec {
@@ -52,7 +55,7 @@ impl<'a> Scope<'a> {
     #[inline]
     pub(super) fn emit(&self, f: impl FnOnce() -> HistoryEvent) -> u64 {
         match &self.ex.recorder {
-            None => 0,
+            None => self.ex.unrecorded_ids.fetch_add(1, Ordering::Relaxed),
             Some(r) => {
                 let id = r.record(f(), self.last.load(Ordering::Relaxed), self.ex.now());
                 self.last.store(id, Ordering::Relaxed);

@@ -85,10 +85,11 @@ pub(super) fn apply(
             .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
             .ok_or_else(|| fail(&format!("the {what} must be an integer")))
     };
-    // MathAdd and MathRandom take integers and round any other number to the nearest one.
+    // MathAdd and MathRandom take integers and round any other number as Java's Math.round
+    // does (half up: -1.5 gives -1), which is what AWS runs.
     let rounded = |v: &Value, what: &str| -> Result<i64, Failure> {
         v.as_i64()
-            .or_else(|| v.as_f64().map(|f| f.round() as i64))
+            .or_else(|| v.as_f64().map(|f| (f + 0.5).floor() as i64))
             .ok_or_else(|| fail(&format!("the {what} must be a number")))
     };
     Ok(match func {
@@ -113,24 +114,19 @@ pub(super) fn apply(
             for p in pieces {
                 match p {
                     Piece::Text(t) => out.push_str(t),
-                    Piece::Hole => match it.next().expect("counted") {
-                        Value::String(s) => out.push_str(s),
-                        x @ (Value::Number(_) | Value::Bool(_) | Value::Null) => {
-                            out.push_str(&x.to_string())
-                        }
-                        _ => {
-                            return Err(fail(
-                                &"arguments must be strings, numbers, booleans or null",
-                            ))
-                        }
-                    },
+                    Piece::Hole => java_text(it.next().expect("counted"), &mut out),
                 }
             }
             Value::String(out)
         }
         StringToJson => {
             let s = str_arg(&v[0], "argument")?;
-            serde_json::from_str(&s).map_err(|e| fail(&e))?
+            // AWS gives null for a blank text, and reads `-0` as 0.
+            if s.trim().is_empty() {
+                Value::Null
+            } else {
+                no_negative_zero(serde_json::from_str(&s).map_err(|e| fail(&e))?)
+            }
         }
         JsonToString => Value::String(v[0].to_string()),
         Array => Value::Array(v),
@@ -256,6 +252,53 @@ pub(super) fn apply(
         }
         Uuid => Value::String(uuid::Uuid::new_v4().to_string()),
     })
+}
+
+/// A value as AWS's `States.Format` prints it: Java's `toString` of the parsed JSON, so an
+/// object is `{a=1, b=[]}` and a string inside one is unquoted.
+fn java_text(v: &Value, out: &mut String) {
+    match v {
+        Value::String(s) => out.push_str(s),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                java_text(x, out);
+            }
+            out.push(']');
+        }
+        Value::Object(m) => {
+            out.push('{');
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(k);
+                out.push('=');
+                java_text(x, out);
+            }
+            out.push('}');
+        }
+        x => out.push_str(&x.to_string()),
+    }
+}
+
+/// `-0` (and `-0.0`) as the 0 AWS gives for them.
+fn no_negative_zero(v: Value) -> Value {
+    match v {
+        Value::Number(n) if n.as_f64() == Some(0.0) && n.to_string().starts_with('-') => {
+            Value::from(0)
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(no_negative_zero).collect()),
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, x)| (k, no_negative_zero(x)))
+                .collect(),
+        ),
+        x => x,
+    }
 }
 
 /// JSON equality where `1` and `1.0` are the same number.

@@ -172,6 +172,13 @@ impl Parser<'_> {
                     let Some((_, e)) = chars.next() else {
                         return Err(self.err("dangling '\\'"));
                     };
+                    // AWS refuses any other escape in an intrinsic's string.
+                    if !matches!(e, '\'' | '{' | '}' | '\\') {
+                        self.i += k;
+                        return Err(self.err(&format!(
+                            "'\\{e}' is not an escape here (only \\', \\{{, \\}} and \\\\ are)"
+                        )));
+                    }
                     cur.push(e);
                     value.push(e);
                 }

@@ -28,7 +28,41 @@ fn format_with_escapes_and_types() {
         json!("exec-1")
     );
     assert!(Intrinsic::parse("States.Format('{} {}', 'x')").is_err());
-    assert!(run("States.Format('{}', $.o)", json!({"o": {}})).is_err());
+    // Objects and arrays print as Java prints AWS's parsed JSON.
+    assert_eq!(
+        run(
+            "States.Format('{}|{}', $.o, $.a)",
+            json!({"o": {"Arg1": 1, "Arg2": [], "s": "t"}, "a": [1, "x", {"k": null}]})
+        )
+        .unwrap(),
+        json!("{Arg1=1, Arg2=[], s=t}|[1, x, {k=null}]")
+    );
+    // Escapes other than \', \{, \} and \\ are refused, as AWS refuses them.
+    assert!(Intrinsic::parse(r"States.Format('a\nb')").is_err());
+    assert!(Intrinsic::parse(r"States.Format('a\\b')").is_ok());
+}
+
+#[test]
+fn math_add_rounds_half_up_and_string_to_json_reads_blank_and_negative_zero() {
+    assert_eq!(
+        run("States.MathAdd(-1.5, 0)", json!({})).unwrap(),
+        json!(-1)
+    );
+    assert_eq!(run("States.MathAdd(1.5, 0)", json!({})).unwrap(), json!(2));
+    assert_eq!(
+        run("States.MathAdd(-2.5, 1)", json!({})).unwrap(),
+        json!(-1)
+    );
+    assert_eq!(
+        run("States.StringToJson('')", json!({})).unwrap(),
+        Value::Null
+    );
+    assert_eq!(
+        run("States.StringToJson(' ')", json!({})).unwrap(),
+        Value::Null
+    );
+    let zero = run("States.StringToJson('-0')", json!({})).unwrap();
+    assert_eq!(zero.to_string(), "0");
 }
 
 #[test]

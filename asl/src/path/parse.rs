@@ -1,6 +1,6 @@
 //! Reading a path's text: its root, a variable's name, and its steps.
 
-use super::seg::{is_definite, Filter, FilterOp, Seg};
+use super::seg::{is_definite, Filter, FilterOp, Operand, Seg};
 use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +44,10 @@ pub(super) fn parse(src: &str) -> Result<(Root, Box<str>, Vec<Seg>), String> {
                 if i < b.len() && b[i] == b'*' {
                     segs.push(Seg::Wildcard);
                     i += 1;
+                    continue;
+                }
+                // Jayway reads `.[0]` and `.['a']` as `[0]` and `['a']`, and AWS uses Jayway.
+                if i < b.len() && b[i] == b'[' {
                     continue;
                 }
                 let start = i;
@@ -90,10 +94,22 @@ impl Filter {
                 let lit = body[i + t.len()..].trim();
                 let lit = if let Some(q) = lit.strip_prefix('\'').and_then(|l| l.strip_suffix('\''))
                 {
-                    Value::String(q.to_owned())
+                    Operand::Lit(Value::String(q.to_owned()))
+                } else if lit.starts_with('$') && !lit.starts_with("$$") {
+                    // `$` inside a filter is the document the path runs on, as in Jayway.
+                    let (root, _, at) =
+                        parse(lit).map_err(|e| format!("'{src}': in a filter: {e}"))?;
+                    if root != Root::Input || !is_definite(&at) {
+                        return Err(format!(
+                            "'{src}': a filter may compare with '$' and names and indexes only"
+                        ));
+                    }
+                    Operand::Root(at)
                 } else {
-                    serde_json::from_str(lit)
-                        .map_err(|_| format!("'{src}': bad literal '{lit}' in a filter"))?
+                    Operand::Lit(
+                        serde_json::from_str(lit)
+                            .map_err(|_| format!("'{src}': bad literal '{lit}' in a filter"))?,
+                    )
                 };
                 (body[..i].trim(), Some((op, lit)))
             }
@@ -130,8 +146,10 @@ fn parse_bracket(src: &str, mut i: usize) -> Result<(Seg, usize), String> {
                     if i >= b.len() {
                         return Err(format!("'{src}': unclosed quote"));
                     }
-                    if b[i] == b'\\' && i + 1 < b.len() {
-                        s.push(b[i + 1] as char);
+                    // Only the enclosing quote is escaped; any other backslash is the key's
+                    // own (Jayway reads `['a\\"b']` as the key `a\\"b`).
+                    if b[i] == b'\\' && i + 1 < b.len() && b[i + 1] == q {
+                        s.push(q as char);
                         i += 2;
                         continue;
                     }

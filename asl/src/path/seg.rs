@@ -18,7 +18,14 @@ pub(super) enum Seg {
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Filter {
     pub(super) at: Vec<Seg>,
-    pub(super) test: Option<(FilterOp, Value)>,
+    pub(super) test: Option<(FilterOp, Operand)>,
+}
+
+/// What a filter compares with: a literal, or a node of the document the path runs on.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Operand {
+    Lit(Value),
+    Root(Vec<Seg>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -38,7 +45,7 @@ pub(super) fn is_definite(segs: &[Seg]) -> bool {
 }
 
 /// Selects `segs` from `base`: the node itself for a definite path, else a new array of
-/// every match. `None` when nothing matches.
+/// every match (`[]` for none). `None` when a definite path finds nothing.
 pub(super) fn walk<'a>(segs: &[Seg], definite: bool, base: &'a Value) -> Option<Cow<'a, Value>> {
     if definite {
         let mut cur = base;
@@ -58,27 +65,32 @@ pub(super) fn walk<'a>(segs: &[Seg], definite: bool, base: &'a Value) -> Option<
     for s in segs {
         let mut next = Vec::with_capacity(cur.len());
         for v in cur {
-            step(s, v, &mut next);
+            step(s, v, base, &mut next);
         }
         cur = next;
     }
-    // An indefinite path that selects nothing is "not found", as for a definite one.
-    if cur.is_empty() {
-        return None;
-    }
+    // An indefinite path that selects nothing gives `[]`, as Jayway (and so AWS) gives it.
     Some(Cow::Owned(Value::Array(cur.into_iter().cloned().collect())))
 }
 
 impl Filter {
-    fn keeps(&self, v: &Value) -> bool {
+    /// Whether `v` passes; `root` is the document the whole path runs on.
+    fn keeps(&self, v: &Value, root: &Value) -> bool {
         let Some(x) = walk(&self.at, true, v) else {
             // A missing field differs from every literal, as in JavaScript JSONPath.
             return matches!(self.test, Some((FilterOp::Ne, _)));
         };
-        let Some((op, lit)) = &self.test else {
+        let Some((op, operand)) = &self.test else {
             return true;
         };
-        let ord = match (&*x, lit) {
+        let lit = match operand {
+            Operand::Lit(v) => Cow::Borrowed(v),
+            Operand::Root(at) => match walk(at, true, root) {
+                Some(v) => v,
+                None => return *op == FilterOp::Ne,
+            },
+        };
+        let ord = match (&*x, &*lit) {
             (Value::Number(a), Value::Number(b)) => a.as_f64().partial_cmp(&b.as_f64()),
             (Value::String(a), Value::String(b)) => Some(a.cmp(b)),
             (a, b) if a == b => Some(std::cmp::Ordering::Equal),
@@ -117,7 +129,7 @@ pub(super) fn resolve_index(n: i64, len: usize) -> Option<usize> {
     }
 }
 
-fn step<'a>(s: &Seg, v: &'a Value, out: &mut Vec<&'a Value>) {
+fn step<'a>(s: &Seg, v: &'a Value, root: &Value, out: &mut Vec<&'a Value>) {
     match s {
         Seg::Field(k) => {
             if let Some(x) = v.as_object().and_then(|m| field(m, k)) {
@@ -158,13 +170,13 @@ fn step<'a>(s: &Seg, v: &'a Value, out: &mut Vec<&'a Value>) {
             }
         }
         Seg::Filter(f) => match v {
-            Value::Array(a) => out.extend(a.iter().filter(|x| f.keeps(x))),
-            Value::Object(m) => out.extend(m.values().filter(|x| f.keeps(x))),
+            Value::Array(a) => out.extend(a.iter().filter(|x| f.keeps(x, root))),
+            Value::Object(m) => out.extend(m.values().filter(|x| f.keeps(x, root))),
             _ => {}
         },
         Seg::Union(parts) => {
             for p in parts {
-                step(p, v, out);
+                step(p, v, root, out);
             }
         }
     }

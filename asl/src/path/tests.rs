@@ -35,7 +35,18 @@ fn wildcards_slices_unions() {
     assert_eq!(sel("$.items[0,2].n", &v), Some(json!([1, 3])));
     assert_eq!(sel("$.items[0]['n','x']", &v), Some(json!([1])));
     assert_eq!(sel("$.*", &json!({"a": 1})), Some(json!([1])));
-    assert_eq!(sel("$.items[*].zz", &v), None);
+    // An indefinite path that matches nothing gives [], as Jayway (and so AWS) gives it,
+    // even where the path's fixed part is missing.
+    assert_eq!(sel("$.items[*].zz", &v), Some(json!([])));
+    for p in [
+        "$.missing[*]",
+        "$.missing[1:]",
+        "$.missing[:1]",
+        "$.items[9:]",
+    ] {
+        assert_eq!(sel(p, &v), Some(json!([])), "{p}");
+    }
+    assert_eq!(sel("$[*]", &json!("text")), Some(json!([])));
     assert!(!Path::parse("$.a[*]").unwrap().is_definite());
 }
 
@@ -75,7 +86,7 @@ fn filters() {
         sel("$.items[?(@.tag)].tag", &v),
         Some(json!(["a", "b", "c"]))
     );
-    assert_eq!(sel("$.items[?(@.n == 100)]", &v), None);
+    assert_eq!(sel("$.items[?(@.n == 100)]", &v), Some(json!([])));
     assert_eq!(sel("$[?(@ > 1)]", &json!([1, 2, 3])), Some(json!([2, 3])));
 }
 
@@ -172,4 +183,42 @@ fn set_into_a_scalar_fails() {
     assert!(p.set(json!("str"), json!(1)).is_err());
     let p = Path::parse_reference("$.l[3]").unwrap();
     assert!(p.set(json!({"l": [1]}), json!(1)).is_err());
+}
+
+/// The forms Jayway reads (and so AWS does) that real-world definitions use: a dot before a
+/// bracket, and a filter that compares with a node of the document.
+#[test]
+fn jayway_forms() {
+    let v = json!({"items": [{"body": "a", "id": 1}, {"body": "b", "id": 2}], "wanted": 2});
+    assert_eq!(sel("$.items.[0].body", &v), Some(json!("a")));
+    assert_eq!(sel("$.[0]", &json!([7, 8])), Some(json!(7)));
+    assert_eq!(sel("$.items.[*].body", &v), Some(json!(["a", "b"])));
+    assert_eq!(
+        sel(
+            "$.[*].['bucket','key']",
+            &json!([{"bucket": "b", "key": "k", "x": 1}])
+        ),
+        Some(json!(["b", "k"]))
+    );
+    assert_eq!(
+        sel("$.items[?(@.id == $.wanted)].body", &v),
+        Some(json!(["b"]))
+    );
+    assert_eq!(
+        sel("$.items[?(@.id != $.wanted)].body", &v),
+        Some(json!(["a"]))
+    );
+    assert!(Path::parse("$.items[?(@.id == $.a[*])]").is_err());
+    // A bare word is no literal (Jayway reads it as a number and fails): still refused.
+    assert!(Path::parse("$.items[?(@.id == wanted)]").is_err());
+    assert!(Path::parse("$.a.").is_err());
+}
+
+/// In a quoted key only the enclosing quote is escaped: `['Test\""Name"']` is the key
+/// `Test\""Name"`, as AWS read it in a recorded execution.
+#[test]
+fn bracket_keys_keep_other_backslashes() {
+    let v = json!({"Test\\\"\"Name\"": "Value", "it's": 1});
+    assert_eq!(sel(r#"$['Test\""Name"']"#, &v), Some(json!("Value")));
+    assert_eq!(sel(r"$['it\'s']", &v), Some(json!(1)));
 }
