@@ -77,8 +77,9 @@ fn check_integration(resource: &str) -> Result<(), String> {
     let action = action.split('.').next().unwrap_or_default();
     match INTEGRATIONS.iter().find(|(s, _)| *s == service) {
         Some((_, actions)) if !actions.contains(&action) => Err(format!(
-            "'{resource}' is not a Step Functions integration: {service}'s are {} (the \
-             AWS SDK integration is arn:aws:states:::aws-sdk:{service}:{action})",
+            "The resource provided {resource} is not recognized: {service}'s integrations are \
+             {} (for any other action use the AWS SDK integration, \
+             arn:aws:states:::aws-sdk:{service}:{action})",
             actions.join(", ")
         )),
         _ => Ok(()),

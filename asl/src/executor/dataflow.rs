@@ -15,9 +15,10 @@ pub(super) fn no_data() -> Option<DataDetails> {
     Some(DataDetails { truncated: false })
 }
 
-fn missing_io(path: &crate::path::Path, field: &str) -> Failure {
+fn missing_io(path: &crate::path::Path, _field: &str) -> Failure {
     Failure::runtime(format!(
-        "Invalid path '{path}' : No results for path: {path} (field {field})"
+        "Invalid path '{path}' : No results for path: {}",
+        path.bracketed()
     ))
 }
 
@@ -78,6 +79,16 @@ pub(super) fn resolve_seconds(
             Site { state, field },
             zero_ok,
         ),
+        Seconds::Path(p) if p.select_in(input, env).is_none() => {
+            Err(Failure::runtime(if field == "Seconds" {
+                format!("The SecondsPath parameter does not reference an input value: {p}")
+            } else {
+                format!(
+                    "Invalid path '{p}' : No results for path: {}",
+                    p.bracketed()
+                )
+            }))
+        }
         Seconds::Path(p) => p
             .select_in(input, env)
             .and_then(|v| match &*v {

@@ -48,20 +48,36 @@ impl Executor {
             };
             let list = match list {
                 Some(Value::Array(a)) => a,
-                _ if jsonata => {
+                Some(other) if jsonata && items.is_some() => {
+                    let e = items.as_ref().and_then(|t| t.single_expr());
+                    return Err(match e {
+                        Some(e) => e.unexpected(
+                            crate::jsonata::Site {
+                                state: &st.name,
+                                field: "Items",
+                            },
+                            "array",
+                            &other,
+                        ),
+                        None => Failure::new(
+                            crate::error::names::QUERY_EVALUATION_ERROR,
+                            format!("Map state input must be an array but was: {other}"),
+                        ),
+                    });
+                }
+                other if jsonata => {
                     return Err(Failure::new(
                         crate::error::names::QUERY_EVALUATION_ERROR,
                         format!(
-                            "Map state '{}': the Items (or the state input, without Items) is not an array",
-                            st.name
+                            "Map state input must be an array but was: {}",
+                            other.unwrap_or(Value::Null)
                         ),
                     ))
                 }
-                _ => {
+                other => {
                     return Err(Failure::runtime(format!(
-                        "Map state '{}': the ItemsPath '{}' does not point to an array",
-                        st.name,
-                        items_path.as_ref().map(|p| p.as_str()).unwrap_or("$")
+                        "Map state input must be an array but was: {}",
+                        other.unwrap_or(Value::Null)
                     )))
                 }
             };

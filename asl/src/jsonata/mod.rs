@@ -68,7 +68,8 @@ impl Expr {
         }
         Ok(Expr {
             inner: Box::new(Inner {
-                src: text.into(),
+                // AWS quotes an expression without the spaces inside `{% %}`.
+                src: text.trim().into(),
                 ast,
                 reads,
             }),
@@ -87,11 +88,16 @@ impl Expr {
         };
         Failure::new(
             names::QUERY_EVALUATION_ERROR,
+            // The run loop puts the state and its entered event in front, as AWS words it.
             format!(
-                "An error occurred while executing the state '{}'. The JSONata expression '{}' \
-                 specified for the field '{}' returned an unexpected result type. Expected \
-                 {expected}, but was {kind} ({got}).",
-                site.state, self.inner.src, site.field
+                "The JSONata expression '{}' specified for the field '{}' returned an unexpected \
+                 result type. Expected '{}', but was '{kind}' for value: {got}",
+                self.inner.src,
+                site.field,
+                expected
+                    .strip_prefix("an ")
+                    .or_else(|| expected.strip_prefix("a "))
+                    .unwrap_or(expected),
             ),
         )
     }
@@ -134,9 +140,8 @@ impl Expr {
             Failure::new(
                 names::QUERY_EVALUATION_ERROR,
                 format!(
-                    "An error occurred while executing the state '{}'. The JSONata expression '{}' \
-                     specified for the field '{}' {tail}",
-                    site.state, self.inner.src, site.field
+                    "The JSONata expression '{}' specified for the field '{}' {tail}",
+                    self.inner.src, site.field
                 ),
             )
         };
@@ -210,6 +215,14 @@ impl JTemplate {
             }
             other => JTemplate::Literal(other.clone()),
         })
+    }
+
+    /// The expression when the whole template is one (`"Items": "{% ... %}"`).
+    pub(crate) fn single_expr(&self) -> Option<&Expr> {
+        match self {
+            JTemplate::Expr(e) => Some(e),
+            _ => None,
+        }
     }
 
     /// Every expression in the template.

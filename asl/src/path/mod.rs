@@ -114,6 +114,24 @@ impl Path {
         self.segs.is_empty()
     }
 
+    /// The path as AWS writes it in a cause: every name in brackets, `$['a']['b'][0]`.
+    pub(crate) fn bracketed(&self) -> String {
+        let mut out = match self.root {
+            Root::Input => "$".to_owned(),
+            Root::Context => "$$".to_owned(),
+            Root::Variable => format!("${}", self.var),
+        };
+        for s in &self.segs {
+            match s {
+                Seg::Field(k) => out.push_str(&format!("['{k}']")),
+                Seg::Index(n) => out.push_str(&format!("[{n}]")),
+                // Only definite paths reach a cause; others keep their own text.
+                _ => return self.src.to_string(),
+            }
+        }
+        out
+    }
+
     pub fn as_str(&self) -> &str {
         &self.src
     }
