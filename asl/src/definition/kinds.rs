@@ -32,16 +32,25 @@ pub(super) fn task(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
         (None, Some(p)) => Some(Seconds::Path(p)),
         (None, None) => None,
     };
-    let heartbeat = s
-        .get("HeartbeatSeconds")
-        .map(|v| {
-            if s.jsonata() {
-                s.seconds("HeartbeatSeconds", v, false)
-            } else {
-                s.positive_int("HeartbeatSeconds", v).map(Seconds::Fixed)
-            }
-        })
-        .transpose()?;
+    let heartbeat = match s.path_field("HeartbeatSecondsPath")? {
+        Some(_) if s.get("HeartbeatSeconds").is_some() => {
+            return Err(s.err(
+                "HeartbeatSecondsPath",
+                "HeartbeatSeconds and HeartbeatSecondsPath are exclusive",
+            ))
+        }
+        Some(p) => Some(Seconds::Path(p)),
+        None => s
+            .get("HeartbeatSeconds")
+            .map(|v| {
+                if s.jsonata() {
+                    s.seconds("HeartbeatSeconds", v, false)
+                } else {
+                    s.positive_int("HeartbeatSeconds", v).map(Seconds::Fixed)
+                }
+            })
+            .transpose()?,
+    };
     Ok(Kind::Task {
         resource: resource.into(),
         resource_type: rt.into(),

@@ -89,6 +89,22 @@ pub(super) fn resolve_seconds(
                 )
             }))
         }
+        Seconds::Path(p) if field == "Seconds" => {
+            let v = p.select_in(input, env).expect("checked above");
+            match (v.as_i64(), v.as_f64()) {
+                (Some(n), _) if n >= 0 => Ok(n as u64),
+                (Some(n), _) => Err(Failure::runtime(format!(
+                    "The SecondsPath parameter references a negative value: {p} == {n}"
+                ))),
+                _ => Err(Failure::runtime(format!(
+                    "The SecondsPath parameter cannot be parsed as a long value: {p} == {}",
+                    match &*v {
+                        Value::String(s) => s.clone(),
+                        v => v.to_string(),
+                    }
+                ))),
+            }
+        }
         Seconds::Path(p) => p
             .select_in(input, env)
             .and_then(|v| match &*v {

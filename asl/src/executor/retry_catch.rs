@@ -6,7 +6,7 @@ use super::jsonata as js;
 use super::scope::Scope;
 use super::vars::{eval_assign, Assigned, Vars};
 use super::Executor;
-use crate::definition::{Catcher, Kind, QueryLanguage, State};
+use crate::definition::{Catcher, Kind, QueryLanguage, Seconds, State};
 use crate::error::Failure;
 use crate::path::Env;
 use crate::retry;
@@ -155,6 +155,15 @@ impl Executor {
         env: &Env<'_>,
     ) -> Result<(Value, Option<Duration>), Failure> {
         let timeout_of = |input: &Value, states| -> Result<Option<Duration>, Failure> {
+            // Heartbeats have no effect here, but a HeartbeatSecondsPath that finds nothing
+            // fails the state as it does on AWS.
+            if let Kind::Task {
+                heartbeat: Some(h @ Seconds::Path(_)),
+                ..
+            } = &st.kind
+            {
+                resolve_seconds(h, input, env, "HeartbeatSeconds", states, &st.name, false)?;
+            }
             match &st.kind {
                 Kind::Task {
                     timeout: Some(t), ..

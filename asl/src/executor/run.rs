@@ -383,7 +383,9 @@ impl Executor {
         entered: DateTime<Utc>,
     ) -> Result<Ended, Failure> {
         Ok(match &st.kind {
-            Kind::Fail { error, cause } => Ended::Failed(states::fail(st, error, cause, &raw, env)),
+            Kind::Fail { error, cause } => {
+                Ended::Failed(states::fail(st, error, cause, &raw, env)?)
+            }
             Kind::Succeed => Ended::Next(states::succeed(st, raw, env)?, None, None),
             Kind::Choice { choices, default } => {
                 let (out, next, a) = states::choice(st, choices, *default, raw, env)?;

@@ -203,14 +203,22 @@ pub(super) async fn wait(
             )?),
             WaitFor::Timestamp(t) => until(sc.ex.now(), t.with_timezone(&Utc)),
             WaitFor::TimestampPath(p) => {
-                let t = p
-                    .select_in(&eff, env)
-                    .and_then(|v| v.as_str().and_then(parse_timestamp))
-                    .ok_or_else(|| {
-                        Failure::runtime(format!(
-                            "The TimestampPath '{p}' does not point to a timestamp"
-                        ))
-                    })?;
+                let t = p.select_in(&eff, env).ok_or_else(|| {
+                    Failure::runtime(format!(
+                        "Invalid path '{p}' : No results for path: {}",
+                        p.bracketed()
+                    ))
+                })?;
+                let t = t.as_str().and_then(parse_timestamp).ok_or_else(|| {
+                    let shown = match &*t {
+                        Value::String(s) => s.clone(),
+                        v => v.to_string(),
+                    };
+                    Failure::runtime(format!(
+                        "The TimestampPath parameter does not reference a valid ISO-8601 \
+                         extended offset date-time format string: {p} == {shown}"
+                    ))
+                })?;
                 until(sc.ex.now(), t.with_timezone(&Utc))
             }
             WaitFor::TimestampExpr(e) => {
@@ -235,20 +243,32 @@ pub(super) async fn wait(
 }
 
 /// The failure a Fail state ends its state set with (or the one met resolving its fields).
-pub(super) fn fail(st: &State, error: &Text, cause: &Text, raw: &Value, env: &Env<'_>) -> Failure {
+/// The error and cause a Fail state ends with (`Ok`), or the interpreter's own failure to
+/// work them out (`Err`, which the run loop words as AWS does).
+pub(super) fn fail(
+    st: &State,
+    error: &Text,
+    cause: &Text,
+    raw: &Value,
+    env: &Env<'_>,
+) -> Result<Failure, Failure> {
     let states =
         (st.ql == QueryLanguage::Jsonata).then(|| js::states(st, raw, env.context, None, None));
     let text = |t: &Text, field: &str| -> Result<Option<String>, Failure> {
         Ok(match t {
             Text::None => None,
             Text::Literal(s) => Some(s.clone()),
-            Text::Path(p) => Some(
-                p.select_in(raw, env)
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .ok_or_else(|| {
-                        Failure::runtime(format!("The path '{p}' does not point to a string"))
-                    })?,
-            ),
+            Text::Path(p) => match p.select_in(raw, env) {
+                None => {
+                    return Err(Failure::runtime(format!(
+                        "The JSONPath '{p}' specified for the field '{field}Path' could not be \
+                         found in the input '{raw}'"
+                    )))
+                }
+                Some(v) => Some(v.as_str().map(str::to_owned).ok_or_else(|| {
+                    Failure::runtime(format!("The path '{p}' does not point to a string"))
+                })?),
+            },
             Text::Intrinsic(i) => Some(match i.eval_in(raw, env)? {
                 Value::String(s) => s,
                 other => other.to_string(),
@@ -261,12 +281,8 @@ pub(super) fn fail(st: &State, error: &Text, cause: &Text, raw: &Value, env: &En
             )?),
         })
     };
-    let (error, cause) = match (text(error, "Error"), text(cause, "Cause")) {
-        (Ok(e), Ok(c)) => (e, c),
-        (Err(f), _) | (_, Err(f)) => return f,
-    };
-    Failure {
-        error: error.unwrap_or_default(),
-        cause: cause.unwrap_or_default(),
-    }
+    Ok(Failure {
+        error: text(error, "Error")?.unwrap_or_default(),
+        cause: text(cause, "Cause")?.unwrap_or_default(),
+    })
 }
