@@ -15,19 +15,35 @@ pub(super) fn no_data() -> Option<DataDetails> {
     Some(DataDetails { truncated: false })
 }
 
-fn missing_io(path: &crate::path::Path, _field: &str) -> Failure {
-    Failure::runtime(format!(
-        "Invalid path '{path}' : No results for path: {}",
-        path.bracketed()
-    ))
+fn missing_io(path: &crate::path::Path, doc: &Value) -> Failure {
+    Failure::runtime(missing_path(path, doc))
+}
+
+/// AWS's words for a definite path that finds nothing in `doc`: the missing field in the
+/// middle of the path, or the whole path when only its last step is missing.
+pub(super) fn missing_path(path: &crate::path::Path, doc: &Value) -> String {
+    match path.missing_prefix(doc) {
+        Some(prefix) => format!("Invalid path '{path}' : Missing property in path {prefix}"),
+        None => format!(
+            "Invalid path '{path}' : No results for path: {}",
+            path.bracketed()
+        ),
+    }
 }
 
 /// Applies an InputPath/OutputPath to an owned document, moving the selected part out.
-pub(super) fn apply_io(p: &IoPath, v: Value, env: &Env<'_>, field: &str) -> Result<Value, Failure> {
+pub(super) fn apply_io(p: &IoPath, v: Value, env: &Env<'_>) -> Result<Value, Failure> {
     match p {
         IoPath::Root => Ok(v),
         IoPath::Null => Ok(Value::Object(Map::new())),
-        IoPath::Path(path) => path.take_in(v, env).ok_or_else(|| missing_io(path, field)),
+        // A definite path is checked by reference first, so the cause can name what is
+        // missing without a copy of the document.
+        IoPath::Path(path) if path.is_definite() && path.select_in(&v, env).is_none() => {
+            Err(missing_io(path, &v))
+        }
+        IoPath::Path(path) => path
+            .take_in(v, env)
+            .ok_or_else(|| missing_io(path, &Value::Null)),
     }
 }
 
@@ -36,14 +52,11 @@ pub(super) fn select_io<'v>(
     p: &IoPath,
     v: &'v Value,
     env: &Env<'v>,
-    field: &str,
 ) -> Result<Cow<'v, Value>, Failure> {
     match p {
         IoPath::Root => Ok(Cow::Borrowed(v)),
         IoPath::Null => Ok(Cow::Owned(Value::Object(Map::new()))),
-        IoPath::Path(path) => path
-            .select_in(v, env)
-            .ok_or_else(|| missing_io(path, field)),
+        IoPath::Path(path) => path.select_in(v, env).ok_or_else(|| missing_io(path, v)),
     }
 }
 
@@ -113,9 +126,15 @@ pub(super) fn resolve_seconds(
                 v => v.as_u64(),
             })
             .ok_or_else(|| {
-                Failure::runtime(format!(
-                    "The {field}Path path '{p}' does not point to a non-negative integer"
-                ))
+                let v = p.select_in(input, env).expect("checked above");
+                Failure::runtime(if field == "MaxConcurrency" {
+                    format!(
+                        "The MaxConcurrencyPath field refers to value {v} which is not a valid \
+                         integer: {p}"
+                    )
+                } else {
+                    format!("The {field}Path path '{p}' does not point to a non-negative integer")
+                })
             }),
     }
 }

@@ -79,7 +79,7 @@ impl Executor {
             .transpose()?;
         let out = apply_result_path(&st.result_path, raw, result)?;
         Ok(Outcome::Done(
-            apply_io(&st.output_path, out, env, "OutputPath")?,
+            apply_io(&st.output_path, out, env)?,
             assigned,
         ))
     }
@@ -181,7 +181,7 @@ impl Executor {
         };
         match st.ql {
             QueryLanguage::JsonPath => {
-                let eff = select_io(&st.input_path, raw, env, "InputPath")?;
+                let eff = select_io(&st.input_path, raw, env)?;
                 let eff = match &st.parameters {
                     Some(t) => t.eval_in(&eff, env)?,
                     None => eff.into_owned(),

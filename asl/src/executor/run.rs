@@ -189,15 +189,18 @@ impl Executor {
                 (ExecutionStatus::Succeeded, Some(out), None, None)
             }
             End::Done(Err(f)) => {
+                // A Fail state without Error or Cause leaves them out, as AWS does.
+                let error = (!f.error.is_empty()).then_some(f.error);
+                let cause = (!f.cause.is_empty()).then_some(f.cause);
                 scope.emit(|| {
                     let mut e = HistoryEvent::new(EventType::ExecutionFailed);
                     e.execution_failed_event_details = Some(ErrorEventDetails {
-                        error: Some(f.error.clone()),
-                        cause: Some(f.cause.clone()),
+                        error: error.clone(),
+                        cause: cause.clone(),
                     });
                     e
                 });
-                (ExecutionStatus::Failed, None, Some(f.error), Some(f.cause))
+                (ExecutionStatus::Failed, None, error, cause)
             }
             End::TimedOut => {
                 let cause = format!(

@@ -70,30 +70,30 @@ pub(super) fn pass(
             (apply_result_path(rp, raw, r.clone())?, a)
         }
         (None, Some(t), rp) => {
-            let eff = select_io(&st.input_path, &raw, env, "InputPath")?;
+            let eff = select_io(&st.input_path, &raw, env)?;
             let r = t.eval_in(&eff, env)?;
             drop(eff);
             let a = assign(&r)?;
             (apply_result_path(rp, raw, r)?, a)
         }
         (None, None, ResultPath::Replace) if st.assign.is_none() => {
-            (apply_io(&st.input_path, raw, env, "InputPath")?, None)
+            (apply_io(&st.input_path, raw, env)?, None)
         }
         (None, None, rp) => {
-            let r = select_io(&st.input_path, &raw, env, "InputPath")?.into_owned();
+            let r = select_io(&st.input_path, &raw, env)?.into_owned();
             let a = assign(&r)?;
             (apply_result_path(rp, raw, r)?, a)
         }
     };
-    Ok((apply_io(&st.output_path, out, env, "OutputPath")?, assigned))
+    Ok((apply_io(&st.output_path, out, env)?, assigned))
 }
 
 pub(super) fn succeed(st: &State, raw: Value, env: &Env<'_>) -> Result<Value, Failure> {
     if st.ql == QueryLanguage::Jsonata {
         return Ok(jsonata_out(st, raw, env)?.0);
     }
-    let eff = apply_io(&st.input_path, raw, env, "InputPath")?;
-    apply_io(&st.output_path, eff, env, "OutputPath")
+    let eff = apply_io(&st.input_path, raw, env)?;
+    apply_io(&st.output_path, eff, env)
 }
 
 /// Returns the output, the state the first matching rule (or the Default) names, and what
@@ -109,7 +109,7 @@ pub(super) fn choice(
     let eff = if jsonata {
         raw
     } else {
-        apply_io(&st.input_path, raw, env, "InputPath")?
+        apply_io(&st.input_path, raw, env)?
     };
     let states = jsonata.then(|| js::states(st, &eff, env.context, None, None));
     let mut matched = None;
@@ -176,7 +176,7 @@ pub(super) fn choice(
             &format!("{prefix}Output"),
         )?,
         (true, None) => eff,
-        (false, _) => apply_io(&st.output_path, eff, env, "OutputPath")?,
+        (false, _) => apply_io(&st.output_path, eff, env)?,
     };
     Ok((out, Some(next), assigned))
 }
@@ -192,7 +192,7 @@ pub(super) async fn wait(
     let eff = if jsonata {
         raw
     } else {
-        apply_io(&st.input_path, raw, env, "InputPath")?
+        apply_io(&st.input_path, raw, env)?
     };
     let d = {
         let states = jsonata.then(|| js::states(st, &eff, env.context, None, None));
@@ -239,7 +239,7 @@ pub(super) async fn wait(
         .as_ref()
         .map(|a| eval_assign(a, &eff, None, env, &st.name, "Assign"))
         .transpose()?;
-    Ok((apply_io(&st.output_path, eff, env, "OutputPath")?, assigned))
+    Ok((apply_io(&st.output_path, eff, env)?, assigned))
 }
 
 /// The failure a Fail state ends its state set with (or the one met resolving its fields).

@@ -132,6 +132,36 @@ impl Path {
         out
     }
 
+    /// For a definite `$` path that finds nothing in `doc` before its last step, the path up
+    /// to the first missing field, in brackets (`$['no']`); `None` otherwise.
+    pub(crate) fn missing_prefix(&self, doc: &Value) -> Option<String> {
+        if self.root != Root::Input || !self.definite {
+            return None;
+        }
+        let mut cur = doc;
+        let mut out = "$".to_owned();
+        for (i, s) in self.segs.iter().enumerate() {
+            let next = match s {
+                Seg::Field(k) => {
+                    out.push_str(&format!("['{k}']"));
+                    cur.as_object().and_then(|m| m.get(&**k))
+                }
+                Seg::Index(n) => {
+                    out.push_str(&format!("[{n}]"));
+                    cur.as_array()
+                        .and_then(|a| resolve_index(*n, a.len()).and_then(|j| a.get(j)))
+                }
+                _ => return None,
+            };
+            match next {
+                Some(x) => cur = x,
+                None if i + 1 < self.segs.len() => return Some(out),
+                None => return None,
+            }
+        }
+        None
+    }
+
     pub fn as_str(&self) -> &str {
         &self.src
     }
