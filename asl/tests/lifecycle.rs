@@ -145,3 +145,21 @@ async fn the_sink_sees_events_while_the_execution_runs() {
     );
     assert_eq!(sink.0.lock().unwrap().len(), 7);
 }
+
+/// A definition that loops for ever ends as AWS ends it: at 25,000 history events.
+#[tokio::test]
+async fn an_endless_loop_fails_at_the_history_limit() {
+    let def = json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Next": "B"},
+        "B": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": false, "Next": "A"}], "Default": "A"}
+    }});
+    let m = Arc::new(StateMachine::from_value(&def).unwrap());
+    let r = Executor::new(m, Arc::new(Scripted::new()))
+        .run(ExecutionSpec::new("e", ARN, json!({})))
+        .await;
+    assert_eq!(r.status, ExecutionStatus::Failed);
+    assert!(
+        r.cause.unwrap().contains("25000"),
+        "the cause names the limit"
+    );
+}

@@ -298,7 +298,7 @@ impl Executor {
         retry: u32,
     ) -> Value {
         let ex = sc.ex;
-        json!({
+        let mut ctx = json!({
             "Execution": {
                 "Id": &*ex.arn,
                 "Name": &*ex.name,
@@ -314,7 +314,14 @@ impl Executor {
                 "Id": &*ex.sm_arn,
                 "Name": state_machine_name(&ex.sm_arn),
             },
-        })
+        });
+        // A callback task's token, which the task hands on to whoever reports its result.
+        if let Kind::Task { resource, .. } = &st.kind {
+            if resource.ends_with(".waitForTaskToken") {
+                ctx["Task"] = json!({"Token": uuid::Uuid::new_v4().to_string()});
+            }
+        }
+        ctx
     }
 
     /// Runs one state; returns its output, the next state (None: the set ends) and what it
@@ -343,6 +350,13 @@ impl Executor {
             });
             e
         });
+        if entered_id > MAX_EVENTS {
+            return Err(Failure::runtime(format!(
+                "The execution reached the maximum number of history events ({MAX_EVENTS}) \
+                 when entering the state '{}'",
+                st.name
+            )));
+        }
         let null = Value::Null;
         let ctx_owned;
         let ctx = if st.needs_context {
@@ -423,6 +437,10 @@ pub(super) struct Step {
     pub next: Option<usize>,
     pub assigned: Option<Assigned>,
 }
+
+/// The most events one execution's history holds on AWS; an execution that would go past it
+/// fails there, and here too, which also ends a definition that loops for ever.
+const MAX_EVENTS: u64 = 25_000;
 
 /// How a state's own work ended.
 enum Ended {
