@@ -586,6 +586,13 @@ def main():
                 # file: every replacement text of the file counts.
                 masks = masks_of(tests_cache.get(key.partition("::")[0], ""))
                 diff = compare(case["end"], got, masks)
+                # A task inside a Distributed Map runs in a child execution, whose history
+                # the snapshot does not hold.
+                if got.get("error") == "Replay.NoRecordedResult":
+                    why5 = "a task's result is not in the recorded history (a child execution's)"
+                    skipped[why5] += 1
+                    results.append({"id": cid, "skipped": why5})
+                    continue
                 reads_time = re.search(r'"Timestamp(Path)?"', json.dumps(definition))
                 if diff and reads_time and masked(case["input"], masks):
                     why3 = "the recorded input holds a time the snapshot masked"

@@ -90,6 +90,13 @@ impl Failure {
     pub fn runtime(cause: impl Into<String>) -> Self {
         Failure::new(names::RUNTIME, cause)
     }
+
+    /// The error output a catcher passes on, `{"Error", "Cause"}`; an error or cause that a
+    /// task left out is null there, as on AWS.
+    pub(crate) fn error_output(&self) -> serde_json::Value {
+        let text = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        serde_json::json!({"Error": text(&self.error), "Cause": text(&self.cause)})
+    }
 }
 
 impl From<TaskError> for Failure {

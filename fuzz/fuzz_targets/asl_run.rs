@@ -21,7 +21,7 @@ impl TaskHandler for Mocked {
     }
 }
 
-/// The input is `definition NUL execution-input`; a missing or unreadable input is `{}`.
+// The input is `definition NUL execution-input`; a missing or unreadable input is `{}`.
 fuzz_target!(|data: &[u8]| {
     let mut parts = data.splitn(2, |b| *b == 0);
     let Ok(definition) = std::str::from_utf8(parts.next().unwrap_or_default()) else {

@@ -89,6 +89,11 @@ fn allowed_jsonpath(ty: &str) -> Option<&'static [&'static str]> {
             "Iterator",
             "ItemProcessor",
             "Assign",
+            "Label",
+            "ToleratedFailureCount",
+            "ToleratedFailureCountPath",
+            "ToleratedFailurePercentage",
+            "ToleratedFailurePercentagePath",
         ],
         _ => return None,
     })
@@ -137,6 +142,9 @@ fn allowed_jsonata(ty: &str) -> Option<&'static [&'static str]> {
             "MaxConcurrency",
             "Iterator",
             "ItemProcessor",
+            "Label",
+            "ToleratedFailureCount",
+            "ToleratedFailurePercentage",
         ],
         _ => return None,
     })
@@ -156,6 +164,8 @@ const JSONPATH_ONLY: &[&str] = &[
     "SecondsPath",
     "TimestampPath",
     "MaxConcurrencyPath",
+    "ToleratedFailureCountPath",
+    "ToleratedFailurePercentagePath",
     "ErrorPath",
     "CausePath",
 ];
@@ -349,11 +359,13 @@ impl<'a> Raw<'a> {
             match k.as_str() {
                 "StartAt" | "States" | "Comment" | "QueryLanguage" => {}
                 "ProcessorConfig" if item_processor => {
+                    // A DISTRIBUTED Map runs its iterations here as an INLINE one does: the
+                    // same results, without child executions of their own.
                     let mode = v.get("Mode").and_then(Value::as_str).unwrap_or("INLINE");
-                    if mode != "INLINE" {
+                    if mode != "INLINE" && mode != "DISTRIBUTED" {
                         return Err(self.err(
                             &format!("{field}.ProcessorConfig.Mode"),
-                            format!("only INLINE is supported, not {mode}"),
+                            format!("must be INLINE or DISTRIBUTED, not {mode}"),
                         ));
                     }
                 }

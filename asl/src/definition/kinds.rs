@@ -1,7 +1,7 @@
 //! One parser per state kind: the fields only that kind has, in either query language.
 
 use super::fields::Raw;
-use super::{Choice, Cond, Kind, Seconds, Selector, Text, WaitFor};
+use super::{Amount, Choice, Cond, Kind, Seconds, Selector, Text, WaitFor};
 use crate::choice::{parse_timestamp, Rule};
 use crate::error::DefinitionError;
 use crate::intrinsics::Intrinsic;
@@ -290,11 +290,30 @@ pub(super) fn map(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
         (None, Some(p)) => Some(Seconds::Path(p)),
         (None, None) => None,
     };
+    let amount = |lit: &str, path: &str| -> Result<Option<Amount>, DefinitionError> {
+        Ok(match (s.get(lit), s.path_field(path)?) {
+            (Some(_), Some(_)) => {
+                return Err(s.err(path, format!("{lit} and {path} are exclusive")))
+            }
+            (Some(v), None) if s.jsonata() => Some(match s.expr(lit, v)? {
+                Some(e) => Amount::Jsonata(e),
+                None => Amount::Fixed(v.clone()),
+            }),
+            (Some(v), None) => Some(Amount::Fixed(v.clone())),
+            (None, Some(p)) => Some(Amount::Path(p)),
+            (None, None) => None,
+        })
+    };
     Ok(Kind::Map {
         items_path: s.path_field("ItemsPath")?,
         items: s.jtemplate("Items")?,
         item_selector,
         max_concurrency,
+        tolerated_count: amount("ToleratedFailureCount", "ToleratedFailureCountPath")?,
+        tolerated_percentage: amount(
+            "ToleratedFailurePercentage",
+            "ToleratedFailurePercentagePath",
+        )?,
         processor: s.state_set(pm)?,
     })
 }

@@ -174,6 +174,14 @@ pub(crate) enum Seconds {
     Jsonata(Expr),
 }
 
+/// A Map's tolerated failures (a count or a percentage of its items), read when it runs.
+#[derive(Debug)]
+pub(crate) enum Amount {
+    Fixed(Value),
+    Path(Path),
+    Jsonata(Expr),
+}
+
 #[derive(Debug)]
 pub(crate) enum WaitFor {
     Seconds(Seconds),
@@ -251,6 +259,8 @@ pub(crate) enum Kind {
         items: Option<JTemplate>,
         item_selector: Option<Selector>,
         max_concurrency: Option<Seconds>,
+        tolerated_count: Option<Amount>,
+        tolerated_percentage: Option<Amount>,
         processor: StateSet,
     },
 }

@@ -129,8 +129,9 @@ pub(super) fn resolve_seconds(
                 let v = p.select_in(input, env).expect("checked above");
                 Failure::runtime(if field == "MaxConcurrency" {
                     format!(
-                        "The MaxConcurrencyPath field refers to value {v} which is not a valid \
-                         integer: {p}"
+                        "The MaxConcurrencyPath field refers to value \"{}\" which is not a \
+                         valid integer: {p}",
+                        shown(&v)
                     )
                 } else {
                     format!("The {field}Path path '{p}' does not point to a non-negative integer")
@@ -142,4 +143,12 @@ pub(super) fn resolve_seconds(
 /// How long from `now` until `t` (zero when `t` has passed).
 pub(super) fn until(now: DateTime<Utc>, t: DateTime<Utc>) -> Duration {
     (t - now).to_std().unwrap_or(Duration::ZERO)
+}
+
+/// A value as AWS shows it inside quotes in a cause: a text as it is, anything else as JSON.
+pub(super) fn shown(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    }
 }

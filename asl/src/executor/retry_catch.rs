@@ -11,7 +11,7 @@ use crate::error::Failure;
 use crate::path::Env;
 use crate::retry;
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::time::Duration;
 
 /// How a work state ended when it did not fail its state set.
@@ -232,7 +232,7 @@ fn caught(
     f: Failure,
     env: &Env<'_>,
 ) -> Result<Outcome, Failure> {
-    let err = json!({"Error": f.error, "Cause": f.cause});
+    let err = f.error_output();
     let field = format!("Catch[{i}]");
     match st.ql {
         QueryLanguage::JsonPath => {

@@ -63,6 +63,7 @@ impl Executor {
             name: spec.name.into(),
             arn,
             sm_arn,
+            role_arn: spec.role_arn.map(Into::into),
             input: Value::Null,
             start_wall: Utc::now(),
             start: Instant::now(),
@@ -315,6 +316,11 @@ impl Executor {
                 "Name": state_machine_name(&ex.sm_arn),
             },
         });
+        // Executions here are never redriven; the role is there when the caller gave one.
+        ctx["Execution"]["RedriveCount"] = json!(0);
+        if let Some(role) = &ex.role_arn {
+            ctx["Execution"]["RoleArn"] = json!(&**role);
+        }
         // A callback task's token, which the task hands on to whoever reports its result.
         if let Kind::Task { resource, .. } = &st.kind {
             if resource.ends_with(".waitForTaskToken") {

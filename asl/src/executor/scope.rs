@@ -15,6 +15,7 @@ pub(super) struct Exec {
     pub name: Arc<str>,
     pub arn: Arc<str>,
     pub sm_arn: Arc<str>,
+    pub role_arn: Option<Arc<str>>,
     pub input: Value,
     pub start_wall: DateTime<Utc>,
     pub start: Instant,
