@@ -70,7 +70,7 @@ async fn context_object_fields() {
     let def = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {
         "id.$": "$$.Execution.Id", "name.$": "$$.Execution.Name", "input.$": "$$.Execution.Input",
         "start.$": "$$.Execution.StartTime", "state.$": "$$.State.Name", "entered.$": "$$.State.EnteredTime",
-        "retry.$": "$$.State.RetryCount", "sm.$": "$$.StateMachine.Id", "smName.$": "$$.StateMachine.Name"
+        "redrives.$": "$$.Execution.RedriveCount", "sm.$": "$$.StateMachine.Id", "smName.$": "$$.StateMachine.Name"
     }, "End": true}}});
     let r = run(def, json!({"q": 1})).await;
     let o = r.output.unwrap();
@@ -78,7 +78,7 @@ async fn context_object_fields() {
     assert_eq!(o["name"], "exec-1");
     assert_eq!(o["input"], json!({"q": 1}));
     assert_eq!(o["state"], "P");
-    assert_eq!(o["retry"], 0);
+    assert_eq!(o["redrives"], 0);
     assert_eq!(
         o["sm"],
         "arn:aws:states:us-east-1:123456789012:stateMachine:Demo"
@@ -86,6 +86,19 @@ async fn context_object_fields() {
     assert_eq!(o["smName"], "Demo");
     assert!(chrono::DateTime::parse_from_rfc3339(o["start"].as_str().unwrap()).is_ok());
     assert!(chrono::DateTime::parse_from_rfc3339(o["entered"].as_str().unwrap()).is_ok());
+}
+
+/// Only a state that can retry has `$$.State.RetryCount` (AWS's context for a Pass state has
+/// none, as recorded executions show).
+#[tokio::test]
+async fn retry_count_is_there_for_work_states_only() {
+    let pass = json!({"StartAt": "P", "States": {"P": {"Type": "Pass",
+        "Parameters": {"r.$": "$$.State.RetryCount"}, "End": true}}});
+    assert_eq!(run(pass, json!({})).await.status, ExecutionStatus::Failed);
+    let task = json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"r.$": "$$.State.RetryCount"}, "End": true}}});
+    let r = run(task, json!({})).await;
+    assert_eq!(r.status, ExecutionStatus::Succeeded, "{:?}", r.cause);
 }
 
 #[tokio::test]

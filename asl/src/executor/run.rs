@@ -316,6 +316,15 @@ impl Executor {
                 "Name": state_machine_name(&ex.sm_arn),
             },
         });
+        // Only the states that can retry have a retry count, as on AWS.
+        if !matches!(
+            st.kind,
+            Kind::Task { .. } | Kind::Parallel { .. } | Kind::Map { .. }
+        ) {
+            if let Some(state) = ctx["State"].as_object_mut() {
+                state.remove("RetryCount");
+            }
+        }
         // Executions here are never redriven; the role is there when the caller gave one.
         ctx["Execution"]["RedriveCount"] = json!(0);
         if let Some(role) = &ex.role_arn {
