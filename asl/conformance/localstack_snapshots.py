@@ -442,7 +442,7 @@ MASK = re.compile(r"<(?:timestamp|date)[^<>]*>")
 
 # Whole-value masks that LocalStack's own snapshot helpers put in (read off the snapshots):
 # the transformers that write them live outside the tests folder.
-KNOWN_MASKS = {"date", "start-time", "timestamp", "snf_role_arn"}
+KNOWN_MASKS = {"date", "start-time", "entered-time", "timestamp", "snf_role_arn"}
 
 
 def masks_of(source):

@@ -155,10 +155,15 @@ impl Expr {
                     "returned a function, which is not a JSON value.".into(),
                 )),
             },
-            Ok(Err(e)) => Err(fail(format!(
-                "threw an error during evaluation. {}",
-                e.message()
-            ))),
+            Ok(Err(e)) => {
+                let msg = e.message();
+                // AWS's evaluator does not name the function it could not call.
+                let msg = match msg.split_once("Attempted to invoke a non-function: ") {
+                    Some((head, _)) => format!("{head}Attempted to invoke a non-function"),
+                    None => msg.to_string(),
+                };
+                Err(fail(format!("threw an error during evaluation. {msg}")))
+            }
             Err(_) => Err(fail("threw an internal error during evaluation.".into())),
         }
     }
