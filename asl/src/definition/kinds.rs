@@ -290,7 +290,7 @@ pub(super) fn map(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
         (None, Some(p)) => Some(Seconds::Path(p)),
         (None, None) => None,
     };
-    let amount = |lit: &str, path: &str| -> Result<Option<Amount>, DefinitionError> {
+    let amount = |lit: &str, path: &str| -> Result<Option<Box<Amount>>, DefinitionError> {
         Ok(match (s.get(lit), s.path_field(path)?) {
             (Some(_), Some(_)) => {
                 return Err(s.err(path, format!("{lit} and {path} are exclusive")))
@@ -302,7 +302,8 @@ pub(super) fn map(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
             (Some(v), None) => Some(Amount::Fixed(v.clone())),
             (None, Some(p)) => Some(Amount::Path(p)),
             (None, None) => None,
-        })
+        }
+        .map(Box::new))
     };
     Ok(Kind::Map {
         items_path: s.path_field("ItemsPath")?,
@@ -314,6 +315,6 @@ pub(super) fn map(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
             "ToleratedFailurePercentage",
             "ToleratedFailurePercentagePath",
         )?,
-        processor: s.state_set(pm)?,
+        processor: Box::new(s.state_set(pm)?),
     })
 }

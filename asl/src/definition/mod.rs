@@ -259,9 +259,9 @@ pub(crate) enum Kind {
         items: Option<JTemplate>,
         item_selector: Option<Selector>,
         max_concurrency: Option<Seconds>,
-        tolerated_count: Option<Amount>,
-        tolerated_percentage: Option<Amount>,
-        processor: StateSet,
+        tolerated_count: Option<Box<Amount>>,
+        tolerated_percentage: Option<Box<Amount>>,
+        processor: Box<StateSet>,
     },
 }
 

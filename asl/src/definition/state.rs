@@ -251,7 +251,7 @@ impl State {
                     .into_iter()
                     .flatten()
                 {
-                    if let Amount::Jsonata(e) = a {
+                    if let Amount::Jsonata(e) = &**a {
                         out.push(e);
                     }
                 }
@@ -331,7 +331,7 @@ impl State {
                     .into_iter()
                     .flatten()
                 {
-                    if let Amount::Path(p) = a {
+                    if let Amount::Path(p) = &**a {
                         out.push(p);
                     }
                 }
