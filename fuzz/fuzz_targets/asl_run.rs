@@ -40,7 +40,11 @@ fuzz_target!(|data: &[u8]| {
         .build()
         .expect("a runtime");
     let executor = Executor::new(Arc::new(machine), Arc::new(Mocked(AtomicUsize::new(0))));
-    let spec = ExecutionSpec::new("fuzz", "arn:aws:states:us-east-1:0:execution:fuzz:run", input)
-        .with_history();
+    let spec = ExecutionSpec::new(
+        "fuzz",
+        "arn:aws:states:us-east-1:0:execution:fuzz:run",
+        input,
+    )
+    .with_history();
     let _ = rt.block_on(executor.run(spec));
 });
