@@ -20,7 +20,7 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
     cargo +nightly install cargo-fuzz --locked
 fi
 
-targets=(post_body sigv4_verify asl_load asl_paths)
+targets=(post_body sigv4_verify asl_load asl_paths asl_run)
 cargo +nightly fuzz build -O
 
 failed=()

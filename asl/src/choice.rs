@@ -7,7 +7,7 @@ use serde_json::Value;
 use std::cmp::Ordering;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     String,
     Numeric,
     Boolean,
@@ -15,7 +15,7 @@ pub enum Kind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cmp {
+pub(crate) enum Cmp {
     Eq,
     Lt,
     Gt,
@@ -24,7 +24,7 @@ pub enum Cmp {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Test {
+pub(crate) enum Test {
     Present,
     Null,
     Numeric,
@@ -34,13 +34,13 @@ pub enum Test {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Operand {
+pub(crate) enum Operand {
     Literal(Value),
     Path(Path),
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Rule {
+pub(crate) enum Rule {
     And(Vec<Rule>),
     Or(Vec<Rule>),
     Not(Box<Rule>),
@@ -62,7 +62,7 @@ pub enum Rule {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Glob {
+pub(crate) enum Glob {
     Text(String),
     Star,
 }
@@ -95,7 +95,7 @@ const TESTS: [(&str, Test); 6] = [
     ("IsTimestamp", Test::Timestamp),
 ];
 
-pub fn parse_timestamp(s: &str) -> Option<DateTime<FixedOffset>> {
+pub(crate) fn parse_timestamp(s: &str) -> Option<DateTime<FixedOffset>> {
     // The States Language requires an uppercase 'T' separator and an explicit offset.
     if !s.contains('T') {
         return None;
@@ -106,7 +106,7 @@ pub fn parse_timestamp(s: &str) -> Option<DateTime<FixedOffset>> {
 impl Rule {
     /// Parses one rule. `top` rules carry `Next` and may carry `Assign` (both read by the
     /// caller); nested ones must not.
-    pub fn parse(v: &Value, top: bool) -> Result<Rule, String> {
+    pub(crate) fn parse(v: &Value, top: bool) -> Result<Rule, String> {
         let m = v.as_object().ok_or("a choice rule must be an object")?;
         let mut op: Option<Rule> = None;
         let mut set = |r: Rule, name: &str| -> Result<(), String> {
@@ -217,7 +217,7 @@ impl Rule {
     }
 
     /// Every path this rule reads.
-    pub fn paths<'a>(&'a self, out: &mut Vec<&'a Path>) {
+    pub(crate) fn paths<'a>(&'a self, out: &mut Vec<&'a Path>) {
         match self {
             Rule::And(r) | Rule::Or(r) => r.iter().for_each(|x| x.paths(out)),
             Rule::Not(r) => r.paths(out),
@@ -231,24 +231,17 @@ impl Rule {
         }
     }
 
-    pub fn uses_context(&self) -> bool {
-        use crate::path::Root::Context;
-        match self {
-            Rule::And(r) | Rule::Or(r) => r.iter().any(Rule::uses_context),
-            Rule::Not(r) => r.uses_context(),
-            Rule::Compare { var, rhs, .. } => {
-                var.root() == Context || matches!(rhs, Operand::Path(p) if p.root() == Context)
-            }
-            Rule::Test { var, .. } | Rule::Matches { var, .. } => var.root() == Context,
-        }
-    }
-
-    pub fn eval(&self, input: &Value, ctx: &Value) -> Result<bool, Failure> {
+    #[cfg(test)]
+    pub(crate) fn eval(&self, input: &Value, ctx: &Value) -> Result<bool, Failure> {
         self.eval_in(input, &crate::path::Env::context_only(ctx))
     }
 
     /// Evaluates with the variables of `env` as well.
-    pub fn eval_in(&self, input: &Value, env: &crate::path::Env<'_>) -> Result<bool, Failure> {
+    pub(crate) fn eval_in(
+        &self,
+        input: &Value,
+        env: &crate::path::Env<'_>,
+    ) -> Result<bool, Failure> {
         let lookup = |p: &Path| -> Result<Value, Failure> {
             p.select_in(input, env).map(|c| c.into_owned()).ok_or_else(|| {
                 Failure::runtime(format!(

@@ -62,19 +62,14 @@ impl fmt::Display for TaskError {
 impl std::error::Error for TaskError {}
 
 /// Well-known error names from the States Language.
-pub mod names {
-    pub const ALL: &str = "States.ALL";
-    pub const TASK_FAILED: &str = "States.TaskFailed";
-    pub const TIMEOUT: &str = "States.Timeout";
-    pub const RUNTIME: &str = "States.Runtime";
-    pub const NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
-    pub const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
-    pub const PARAMETER_PATH_FAILURE: &str = "States.ParameterPathFailure";
-    pub const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";
-    pub const ITEM_READER_FAILED: &str = "States.ItemReaderFailed";
-    pub const BRANCH_FAILED: &str = "States.BranchFailed";
-    pub const QUERY_EVALUATION_ERROR: &str = "States.QueryEvaluationError";
-    pub const DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
+pub(crate) mod names {
+    pub(crate) const ALL: &str = "States.ALL";
+    pub(crate) const TASK_FAILED: &str = "States.TaskFailed";
+    pub(crate) const TIMEOUT: &str = "States.Timeout";
+    pub(crate) const RUNTIME: &str = "States.Runtime";
+    pub(crate) const NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
+    pub(crate) const QUERY_EVALUATION_ERROR: &str = "States.QueryEvaluationError";
+    pub(crate) const DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
 }
 
 /// A failure while running: an error name and a cause, as Step Functions reports them.
@@ -94,6 +89,13 @@ impl Failure {
 
     pub fn runtime(cause: impl Into<String>) -> Self {
         Failure::new(names::RUNTIME, cause)
+    }
+
+    /// The error output a catcher passes on, `{"Error", "Cause"}`; an error or cause that a
+    /// task left out is null there, as on AWS.
+    pub(crate) fn error_output(&self) -> serde_json::Value {
+        let text = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        serde_json::json!({"Error": text(&self.error), "Cause": text(&self.cause)})
     }
 }
 

@@ -255,7 +255,7 @@ mod epoch_seconds {
     use chrono::{DateTime, TimeZone, Utc};
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_f64(t.timestamp_millis() as f64 / 1000.0)
     }
 
@@ -266,7 +266,7 @@ mod epoch_seconds {
         Text(String),
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         match Either::deserialize(d)? {
             Either::Seconds(x) => Utc
                 .timestamp_millis_opt((x * 1000.0).round() as i64)
@@ -289,7 +289,11 @@ pub(crate) struct Recorder {
 }
 
 impl Recorder {
-    pub fn new(execution: Arc<str>, sink: Option<Arc<dyn HistorySink>>, collect: bool) -> Self {
+    pub(crate) fn new(
+        execution: Arc<str>,
+        sink: Option<Arc<dyn HistorySink>>,
+        collect: bool,
+    ) -> Self {
         Recorder {
             execution,
             next_id: AtomicU64::new(1),
@@ -299,7 +303,7 @@ impl Recorder {
     }
 
     /// Stamps the event with the next id and `prev` as its previous id; returns the new id.
-    pub fn record(&self, mut ev: HistoryEvent, prev: u64, at: DateTime<Utc>) -> u64 {
+    pub(crate) fn record(&self, mut ev: HistoryEvent, prev: u64, at: DateTime<Utc>) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         ev.id = id;
         ev.previous_event_id = prev;
@@ -314,11 +318,11 @@ impl Recorder {
     }
 
     /// Makes the next id `after + 1`, to continue a history persisted elsewhere.
-    pub fn skip_to(&self, after: u64) {
+    pub(crate) fn skip_to(&self, after: u64) {
         self.next_id.store(after + 1, Ordering::Relaxed);
     }
 
-    pub fn take(&self) -> Vec<HistoryEvent> {
+    pub(crate) fn take(&self) -> Vec<HistoryEvent> {
         match &self.collected {
             Some(c) => std::mem::take(&mut *c.lock().expect("history lock")),
             None => Vec::new(),

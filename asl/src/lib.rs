@@ -3,6 +3,13 @@
 //! executions are async tasks, Task states call a [`TaskHandler`], and the history uses Step
 //! Functions' event names and shapes.
 //!
+//! Layout: `definition` checks and compiles a definition at load (one parser per state kind);
+//! `executor` runs it (the run loop, each state kind, retry and catch, Map, Parallel);
+//! `path` (JSONPath), `intrinsics` (`States.*` functions), `template` (Parameters and
+//! ResultSelector) and `choice` (Choice rules) are the JSONPath language; `jsonata` is the
+//! JSONata one; `retry` holds back-off; `error` the error names and types; `history`
+//! Step Functions' history events; `mock` the mocked tasks of `jobs workflow run`.
+//!
 //! ```
 //! use jobs_asl::{ExecutionSpec, ExecutionStatus, Executor, StateMachine, TaskContext, TaskError, TaskHandler};
 //! use serde_json::{json, Value};
@@ -34,17 +41,19 @@
 //! assert_eq!(result.history.len(), 7);
 //! ```
 
-pub mod choice;
-pub mod definition;
-pub mod error;
-pub mod executor;
+#![warn(unreachable_pub)]
+
+mod choice;
+mod definition;
+mod error;
+mod executor;
 pub mod history;
-pub mod intrinsics;
-pub mod jsonata;
+mod intrinsics;
+mod jsonata;
 pub mod mock;
-pub mod path;
-pub mod retry;
-pub mod template;
+mod path;
+mod retry;
+mod template;
 
 pub use definition::{substitute, StateMachine};
 pub use error::{DefinitionError, Failure, TaskError};
@@ -53,3 +62,13 @@ pub use executor::{
     TaskHandler,
 };
 pub use history::{EventType, HistoryEvent, HistorySink};
+
+/// The parsers and evaluators under the executor, for the fuzz targets and the differential
+/// tests: not a stable interface.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::intrinsics::Intrinsic;
+    pub use crate::jsonata::{states_value, Expr, Site};
+    pub use crate::path::{Path, VarSource};
+    pub use crate::template::Template;
+}

@@ -293,9 +293,11 @@ pub fn offline(
     mocks: Option<&MockConfig>,
     machine: Option<&str>,
     case: Option<&str>,
-) -> Result<(crate::StateMachine, MockTasks), String> {
-    let sm = crate::StateMachine::from_json(&crate::substitute(definition, subs))
-        .map_err(|e| format!("the definition cannot run: {e}"))?;
+) -> Result<(crate::definition::StateMachine, MockTasks), String> {
+    let sm = crate::definition::StateMachine::from_json(&crate::definition::substitute(
+        definition, subs,
+    ))
+    .map_err(|e| format!("the definition cannot run: {e}"))?;
     let case = match mocks {
         Some(cfg) => cfg.test_case(machine, case).map_err(|e| e.to_string())?,
         None => TestCase::empty(machine.unwrap_or("workflow")),

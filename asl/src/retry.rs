@@ -4,7 +4,7 @@ use crate::error::names;
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Retrier {
+pub(crate) struct Retrier {
     pub error_equals: Vec<String>,
     pub interval_seconds: f64,
     pub max_attempts: u32,
@@ -15,7 +15,7 @@ pub struct Retrier {
 
 impl Retrier {
     /// The delay before retry number `attempt` (0 for the first retry).
-    pub fn delay(&self, attempt: u32) -> Duration {
+    pub(crate) fn delay(&self, attempt: u32) -> Duration {
         let mut d = self.interval_seconds * self.backoff_rate.powi(attempt as i32);
         if let Some(max) = self.max_delay_seconds {
             d = d.min(max);
@@ -30,7 +30,7 @@ impl Retrier {
 /// Whether an `ErrorEquals` list takes `error`. `States.ALL` takes everything but
 /// `States.Runtime` (which no retrier or catcher takes, as in Step Functions);
 /// `States.TaskFailed` takes everything but `States.Timeout`.
-pub fn matches(error_equals: &[String], error: &str) -> bool {
+pub(crate) fn matches(error_equals: &[String], error: &str) -> bool {
     if error == names::RUNTIME {
         return false;
     }

@@ -183,9 +183,11 @@ fn choice_wait_fail_map_parallel_checks() {
     assert!(
         err(one(json!({"Type": "Map", "End": true}))).contains(r#"field "ItemProcessor": missing"#)
     );
+    // A DISTRIBUTED Map runs as an INLINE one (AWS gives the same results); other modes are
+    // refused.
     assert!(err(one(json!({"Type": "Map", "End": true, "ItemProcessor": {
-        "ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "A", "States": {"A": {"Type": "Succeed"}}}})))
-        .contains("INLINE"));
+        "ProcessorConfig": {"Mode": "SIDEWAYS"}, "StartAt": "A", "States": {"A": {"Type": "Succeed"}}}})))
+        .contains("INLINE or DISTRIBUTED"));
     assert!(err(one(
         json!({"Type": "Parallel", "End": true, "Branches": []})
     ))
@@ -213,4 +215,19 @@ fn substitute_fills_placeholders_and_escapes() {
         jobs_asl::substitute(r#"{"a": "${A}", "q": "${Q}", "u": "${Unknown}"}"#, &vars),
         r#"{"a": "arn:1", "q": "say \"hi\"", "u": "${Unknown}"}"#
     );
+}
+
+/// Once a panic (exit 101) when the state ran: a `{% %}` text as a JSONPath Wait's Timestamp
+/// is no expression there, and no timestamp either, so the definition is refused, as AWS
+/// refuses it.
+#[test]
+fn a_jsonata_timestamp_in_a_jsonpath_wait_is_refused_not_a_panic() {
+    let def = r#"{"StartAt": "W", "States": {"W": {"Type": "Wait",
+        "Timestamp": "{% $states.input.at %}", "End": true}}}"#;
+    let err = StateMachine::from_json(def).unwrap_err().to_string();
+    assert!(err.contains("Timestamp"), "{err}");
+    // In a JSONata state the same text is an expression, read when the state runs.
+    let def = r#"{"QueryLanguage": "JSONata", "StartAt": "W", "States": {"W": {"Type": "Wait",
+        "Timestamp": "{% $states.input.at %}", "End": true}}}"#;
+    assert!(StateMachine::from_json(def).is_ok());
 }

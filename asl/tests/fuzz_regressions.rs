@@ -1,15 +1,18 @@
-//! Replays the `asl_load` and `asl_paths` fuzz targets' seeds
+//! Replays the `asl_load`, `asl_paths` and `asl_run` fuzz targets' seeds
 //! (`fuzz/seeds/<target>`) and kept crash inputs (`fuzz/regressions/<target>`)
 //! through the same calls the targets make: loading and evaluating must never
 //! panic.
 
 use std::path::PathBuf;
 
-use jobs_asl::intrinsics::Intrinsic;
-use jobs_asl::path::Path;
-use jobs_asl::template::Template;
-use jobs_asl::StateMachine;
+use jobs_asl::internals::Intrinsic;
+use jobs_asl::internals::Path;
+use jobs_asl::internals::Template;
+use jobs_asl::{ExecutionSpec, ExecutionStatus, Executor, StateMachine};
+use jobs_asl::{TaskContext, TaskError, TaskHandler};
 use serde_json::Value;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     inputs_in("seeds", target)
@@ -124,4 +127,62 @@ fn kept_asl_paths_crash_inputs_evaluate_or_error() {
         let outcome = std::panic::catch_unwind(|| eval_all(&bytes));
         assert!(outcome.is_ok(), "{} panics", path.display());
     }
+}
+
+/// The `asl_run` target's mocked tasks: they echo their input, and every third call fails.
+struct Mocked(AtomicUsize);
+
+#[async_trait::async_trait]
+impl TaskHandler for Mocked {
+    async fn invoke(&self, _: &str, input: Value, _: &TaskContext) -> Result<Value, TaskError> {
+        if self.0.fetch_add(1, Ordering::Relaxed) % 3 == 2 {
+            return Err(TaskError::new("Mock.Failure", "every third call fails"));
+        }
+        Ok(input)
+    }
+}
+
+/// What `asl_run` does with one input (`definition NUL input`): the status, or None when the
+/// definition is refused.
+fn run_one(data: &[u8]) -> Option<ExecutionStatus> {
+    let mut parts = data.splitn(2, |b| *b == 0);
+    let definition = std::str::from_utf8(parts.next().unwrap_or_default()).ok()?;
+    let machine = StateMachine::from_json(definition).ok()?;
+    let input = parts
+        .next()
+        .and_then(|p| serde_json::from_slice(p).ok())
+        .unwrap_or_else(|| serde_json::json!({}));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let executor = Executor::new(Arc::new(machine), Arc::new(Mocked(AtomicUsize::new(0))));
+    let spec = ExecutionSpec::new(
+        "fuzz",
+        "arn:aws:states:us-east-1:0:execution:fuzz:run",
+        input,
+    )
+    .with_history();
+    Some(rt.block_on(executor.run(spec)).status)
+}
+
+#[test]
+fn every_kept_asl_run_input_runs_to_an_end() {
+    let mut inputs = inputs("asl_run");
+    assert!(inputs.len() >= 10, "fuzz seeds not found: {}", inputs.len());
+    inputs.extend(inputs_in("regressions", "asl_run"));
+    let mut succeeded = 0;
+    for (path, bytes) in &inputs {
+        let outcome = std::panic::catch_unwind(|| run_one(bytes));
+        let status = outcome.unwrap_or_else(|_| panic!("{} panics", path.display()));
+        succeeded += usize::from(status == Some(ExecutionStatus::Succeeded));
+    }
+    // The seeds are the conformance definitions: many succeed even with failing mocks, or
+    // the replay has stopped reaching the executor.
+    assert!(
+        succeeded * 4 > inputs.len(),
+        "{succeeded} of {}",
+        inputs.len()
+    );
 }

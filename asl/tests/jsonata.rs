@@ -173,7 +173,17 @@ async fn a_condition_must_be_a_boolean() {
     )
     .await;
     assert_eq!(r.error.as_deref(), Some("States.QueryEvaluationError"));
-    assert!(r.cause.unwrap().contains("Expected a boolean"));
+    // AWS's words: the state and the event that entered it, the expression as written
+    // inside `{% %}`, and the types quoted.
+    assert_eq!(
+        r.cause.as_deref(),
+        Some(
+            "An error occurred while executing the state 'S' (entered at the event id #2). \
+             The JSONata expression ''yes'' specified for the field 'Choices[0]/Condition' \
+             returned an unexpected result type. Expected 'boolean', but was 'string' for value: \
+             \"yes\""
+        )
+    );
 }
 
 #[tokio::test]

@@ -4,8 +4,8 @@
 
 mod node;
 
-use jobs_asl::jsonata::{states_value, Expr, Site};
-use jobs_asl::path::VarSource;
+use jobs_asl::internals::VarSource;
+use jobs_asl::internals::{states_value, Expr, Site};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

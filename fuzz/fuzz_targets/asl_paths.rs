@@ -2,9 +2,9 @@
 //! expressions and documents: errors are fine, panics are not.
 #![no_main]
 
-use jobs_asl::intrinsics::Intrinsic;
-use jobs_asl::path::Path;
-use jobs_asl::template::Template;
+use jobs_asl::internals::Intrinsic;
+use jobs_asl::internals::Path;
+use jobs_asl::internals::Template;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 

@@ -41,6 +41,8 @@ fn allowed_jsonpath(ty: &str) -> Option<&'static [&'static str]> {
             "TimeoutSeconds",
             "TimeoutSecondsPath",
             "HeartbeatSeconds",
+            "HeartbeatSecondsPath",
+            "Credentials",
             "Assign",
         ],
         "Choice" => &["InputPath", "OutputPath", "Choices", "Default", "Assign"],
@@ -87,6 +89,11 @@ fn allowed_jsonpath(ty: &str) -> Option<&'static [&'static str]> {
             "Iterator",
             "ItemProcessor",
             "Assign",
+            "Label",
+            "ToleratedFailureCount",
+            "ToleratedFailureCountPath",
+            "ToleratedFailurePercentage",
+            "ToleratedFailurePercentagePath",
         ],
         _ => return None,
     })
@@ -107,6 +114,7 @@ fn allowed_jsonata(ty: &str) -> Option<&'static [&'static str]> {
             "Resource",
             "TimeoutSeconds",
             "HeartbeatSeconds",
+            "Credentials",
         ],
         "Choice" => &["Choices", "Default", "Output", "Assign"],
         "Wait" => &["Next", "End", "Seconds", "Timestamp", "Output", "Assign"],
@@ -134,6 +142,9 @@ fn allowed_jsonata(ty: &str) -> Option<&'static [&'static str]> {
             "MaxConcurrency",
             "Iterator",
             "ItemProcessor",
+            "Label",
+            "ToleratedFailureCount",
+            "ToleratedFailurePercentage",
         ],
         _ => return None,
     })
@@ -149,9 +160,12 @@ const JSONPATH_ONLY: &[&str] = &[
     "Result",
     "ItemsPath",
     "TimeoutSecondsPath",
+    "HeartbeatSecondsPath",
     "SecondsPath",
     "TimestampPath",
     "MaxConcurrencyPath",
+    "ToleratedFailureCountPath",
+    "ToleratedFailurePercentagePath",
     "ErrorPath",
     "CausePath",
 ];
@@ -233,20 +247,20 @@ pub(super) struct Raw<'a> {
 }
 
 impl<'a> Raw<'a> {
-    pub fn st(&self) -> Option<&'a str> {
+    pub(super) fn st(&self) -> Option<&'a str> {
         Some(self.name)
     }
 
-    pub fn err(&self, field: &str, message: impl Into<String>) -> DefinitionError {
+    pub(super) fn err(&self, field: &str, message: impl Into<String>) -> DefinitionError {
         DefinitionError::new(self.st(), field, message)
     }
 
-    pub fn get(&self, field: &str) -> Option<&'a Value> {
+    pub(super) fn get(&self, field: &str) -> Option<&'a Value> {
         self.m.get(field)
     }
 
     /// The index of the sibling state named by `v`.
-    pub fn target(&self, field: &str, v: &Value) -> Result<usize, DefinitionError> {
+    pub(super) fn target(&self, field: &str, v: &Value) -> Result<usize, DefinitionError> {
         let n = v
             .as_str()
             .ok_or_else(|| self.err(field, "must be a state name"))?;
@@ -256,7 +270,7 @@ impl<'a> Raw<'a> {
             .ok_or_else(|| self.err(field, format!("state \"{n}\" does not exist")))
     }
 
-    pub fn str_field(&self, field: &str) -> Result<Option<&'a str>, DefinitionError> {
+    pub(super) fn str_field(&self, field: &str) -> Result<Option<&'a str>, DefinitionError> {
         match self.m.get(field) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
@@ -264,13 +278,13 @@ impl<'a> Raw<'a> {
         }
     }
 
-    pub fn path_field(&self, field: &str) -> Result<Option<Path>, DefinitionError> {
+    pub(super) fn path_field(&self, field: &str) -> Result<Option<Path>, DefinitionError> {
         self.str_field(field)?
             .map(|s| Path::parse(s).map_err(|e| self.err(field, e)))
             .transpose()
     }
 
-    pub fn io_path(&self, field: &str) -> Result<IoPath, DefinitionError> {
+    pub(super) fn io_path(&self, field: &str) -> Result<IoPath, DefinitionError> {
         match self.m.get(field) {
             None => Ok(IoPath::Root),
             Some(Value::Null) => Ok(IoPath::Null),
@@ -285,7 +299,7 @@ impl<'a> Raw<'a> {
         }
     }
 
-    pub fn result_path(
+    pub(super) fn result_path(
         &self,
         v: Option<&Value>,
         field: &str,
@@ -308,24 +322,24 @@ impl<'a> Raw<'a> {
         }
     }
 
-    pub fn template(&self, field: &str) -> Result<Option<Template>, DefinitionError> {
+    pub(super) fn template(&self, field: &str) -> Result<Option<Template>, DefinitionError> {
         self.m
             .get(field)
             .map(|v| Template::compile(v).map_err(|e| self.err(field, e)))
             .transpose()
     }
 
-    pub fn positive_int(&self, field: &str, v: &Value) -> Result<u64, DefinitionError> {
+    pub(super) fn positive_int(&self, field: &str, v: &Value) -> Result<u64, DefinitionError> {
         positive_int(self.st(), field, v)
     }
 
-    pub fn non_negative_int(&self, field: &str, v: &Value) -> Result<u64, DefinitionError> {
+    pub(super) fn non_negative_int(&self, field: &str, v: &Value) -> Result<u64, DefinitionError> {
         v.as_u64()
             .ok_or_else(|| self.err(field, format!("must be a non-negative integer, not {v}")))
     }
 
     /// A non-empty array field.
-    pub fn list(&self, field: &str) -> Result<&'a Vec<Value>, DefinitionError> {
+    pub(super) fn list(&self, field: &str) -> Result<&'a Vec<Value>, DefinitionError> {
         self.m
             .get(field)
             .and_then(Value::as_array)
@@ -335,7 +349,7 @@ impl<'a> Raw<'a> {
 
     /// Checks the fields of a state set nested in this state: a Parallel branch, or a Map's
     /// item processor (which may also have an INLINE `ProcessorConfig`).
-    pub fn check_set_fields(
+    pub(super) fn check_set_fields(
         &self,
         field: &str,
         m: &Map<String, Value>,
@@ -345,11 +359,13 @@ impl<'a> Raw<'a> {
             match k.as_str() {
                 "StartAt" | "States" | "Comment" | "QueryLanguage" => {}
                 "ProcessorConfig" if item_processor => {
+                    // A DISTRIBUTED Map runs its iterations here as an INLINE one does: the
+                    // same results, without child executions of their own.
                     let mode = v.get("Mode").and_then(Value::as_str).unwrap_or("INLINE");
-                    if mode != "INLINE" {
+                    if mode != "INLINE" && mode != "DISTRIBUTED" {
                         return Err(self.err(
                             &format!("{field}.ProcessorConfig.Mode"),
-                            format!("only INLINE is supported, not {mode}"),
+                            format!("must be INLINE or DISTRIBUTED, not {mode}"),
                         ));
                     }
                 }
@@ -360,28 +376,32 @@ impl<'a> Raw<'a> {
     }
 
     /// The states of a branch or item processor, named as inside this state.
-    pub fn state_set(&self, m: &Map<String, Value>) -> Result<StateSet, DefinitionError> {
+    pub(super) fn state_set(&self, m: &Map<String, Value>) -> Result<StateSet, DefinitionError> {
         StateSet::parse(m, self.st(), self.machine_ql)
     }
 
-    pub fn jsonata(&self) -> bool {
+    pub(super) fn jsonata(&self) -> bool {
         self.ql == QueryLanguage::Jsonata
     }
 
     /// A JSONata template field (`Arguments`, `Output`, `ItemSelector`, `Items`).
-    pub fn jtemplate(&self, field: &str) -> Result<Option<JTemplate>, DefinitionError> {
+    pub(super) fn jtemplate(&self, field: &str) -> Result<Option<JTemplate>, DefinitionError> {
         self.m
             .get(field)
             .map(|v| self.jtemplate_of(field, v))
             .transpose()
     }
 
-    pub fn jtemplate_of(&self, field: &str, v: &Value) -> Result<JTemplate, DefinitionError> {
+    pub(super) fn jtemplate_of(
+        &self,
+        field: &str,
+        v: &Value,
+    ) -> Result<JTemplate, DefinitionError> {
         JTemplate::compile(v).map_err(|(at, e)| self.err(&format!("{field}{at}"), e))
     }
 
     /// A single `{% %}` expression; `None` when `v` is not one.
-    pub fn expr(&self, field: &str, v: &Value) -> Result<Option<Expr>, DefinitionError> {
+    pub(super) fn expr(&self, field: &str, v: &Value) -> Result<Option<Expr>, DefinitionError> {
         match v.as_str().and_then(expression_text) {
             Some(text) => Expr::parse(text).map(Some).map_err(|e| self.err(field, e)),
             None => Ok(None),
@@ -390,7 +410,7 @@ impl<'a> Raw<'a> {
 
     /// A JSONata number field: a positive integer (a non-negative one when `zero_ok`) or an
     /// expression that gives one when the state runs.
-    pub fn seconds(
+    pub(super) fn seconds(
         &self,
         field: &str,
         v: &Value,
@@ -407,7 +427,7 @@ impl<'a> Raw<'a> {
     }
 
     /// `Assign` of the state or of one of its catchers or rules (`field` names it).
-    pub fn assign(
+    pub(super) fn assign(
         &self,
         field: &str,
         v: Option<&Value>,
@@ -443,7 +463,7 @@ impl<'a> Raw<'a> {
     }
 
     /// `ErrorEquals` of a retrier or catcher.
-    pub fn error_equals(
+    pub(super) fn error_equals(
         &self,
         field: &str,
         v: Option<&Value>,

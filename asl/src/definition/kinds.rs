@@ -1,7 +1,7 @@
 //! One parser per state kind: the fields only that kind has, in either query language.
 
 use super::fields::Raw;
-use super::{Choice, Cond, Kind, Seconds, Selector, Text, WaitFor};
+use super::{Amount, Choice, Cond, Kind, Seconds, Selector, Text, WaitFor};
 use crate::choice::{parse_timestamp, Rule};
 use crate::error::DefinitionError;
 use crate::intrinsics::Intrinsic;
@@ -18,6 +18,7 @@ pub(super) fn task(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
     let resource = s
         .str_field("Resource")?
         .ok_or_else(|| s.err("Resource", "missing"))?;
+    check_integration(resource).map_err(|e| s.err("Resource", e))?;
     let (rt, rn) = split_resource(resource);
     let timeout = match (s.get("TimeoutSeconds"), s.path_field("TimeoutSecondsPath")?) {
         (Some(_), Some(_)) => {
@@ -31,16 +32,25 @@ pub(super) fn task(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
         (None, Some(p)) => Some(Seconds::Path(p)),
         (None, None) => None,
     };
-    let heartbeat = s
-        .get("HeartbeatSeconds")
-        .map(|v| {
-            if s.jsonata() {
-                s.seconds("HeartbeatSeconds", v, false)
-            } else {
-                s.positive_int("HeartbeatSeconds", v).map(Seconds::Fixed)
-            }
-        })
-        .transpose()?;
+    let heartbeat = match s.path_field("HeartbeatSecondsPath")? {
+        Some(_) if s.get("HeartbeatSeconds").is_some() => {
+            return Err(s.err(
+                "HeartbeatSecondsPath",
+                "HeartbeatSeconds and HeartbeatSecondsPath are exclusive",
+            ))
+        }
+        Some(p) => Some(Seconds::Path(p)),
+        None => s
+            .get("HeartbeatSeconds")
+            .map(|v| {
+                if s.jsonata() {
+                    s.seconds("HeartbeatSeconds", v, false)
+                } else {
+                    s.positive_int("HeartbeatSeconds", v).map(Seconds::Fixed)
+                }
+            })
+            .transpose()?,
+    };
     Ok(Kind::Task {
         resource: resource.into(),
         resource_type: rt.into(),
@@ -48,6 +58,41 @@ pub(super) fn task(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
         timeout,
         heartbeat,
     })
+}
+
+/// The optimized integrations of a few services, whose actions AWS checks when it takes the
+/// definition (from the service integration pages of the Step Functions guide); others pass.
+const INTEGRATIONS: &[(&str, &[&str])] = &[
+    (
+        "dynamodb",
+        &["getItem", "putItem", "updateItem", "deleteItem"],
+    ),
+    ("lambda", &["invoke"]),
+    ("sns", &["publish"]),
+    ("sqs", &["sendMessage"]),
+    ("events", &["putEvents"]),
+    ("states", &["startExecution"]),
+];
+
+/// Refuses `arn:aws:states:::SERVICE:ACTION` when the service is one of [`INTEGRATIONS`] and
+/// the action is not its own (`.sync` and `.waitForTaskToken` suffixes aside).
+fn check_integration(resource: &str) -> Result<(), String> {
+    let Some(rest) = resource.strip_prefix("arn:aws:states:::") else {
+        return Ok(());
+    };
+    let Some((service, action)) = rest.split_once(':') else {
+        return Ok(());
+    };
+    let action = action.split('.').next().unwrap_or_default();
+    match INTEGRATIONS.iter().find(|(s, _)| *s == service) {
+        Some((_, actions)) if !actions.contains(&action) => Err(format!(
+            "The resource provided {resource} is not recognized: {service}'s integrations are \
+             {} (for any other action use the AWS SDK integration, \
+             arn:aws:states:::aws-sdk:{service}:{action})",
+            actions.join(", ")
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The resource type and name that TaskScheduled events report: `lambda` and `invoke` for
@@ -150,8 +195,11 @@ pub(super) fn wait(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
         "Seconds" => Seconds::Fixed(s.non_negative_int("Seconds", &s.m["Seconds"])?).into(),
         "SecondsPath" => Seconds::Path(s.path_field("SecondsPath")?.expect("present")).into(),
         "Timestamp" => {
-            if let Some(e) = s.expr("Timestamp", &s.m["Timestamp"])? {
-                return Ok(Kind::Wait(WaitFor::TimestampExpr(e)));
+            // In JSONPath a `{% %}` text is no expression: it is refused below as a timestamp.
+            if s.jsonata() {
+                if let Some(e) = s.expr("Timestamp", &s.m["Timestamp"])? {
+                    return Ok(Kind::Wait(WaitFor::TimestampExpr(e)));
+                }
             }
             let t = s.str_field("Timestamp")?.expect("present");
             WaitFor::Timestamp(
@@ -242,11 +290,31 @@ pub(super) fn map(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
         (None, Some(p)) => Some(Seconds::Path(p)),
         (None, None) => None,
     };
+    let amount = |lit: &str, path: &str| -> Result<Option<Box<Amount>>, DefinitionError> {
+        Ok(match (s.get(lit), s.path_field(path)?) {
+            (Some(_), Some(_)) => {
+                return Err(s.err(path, format!("{lit} and {path} are exclusive")))
+            }
+            (Some(v), None) if s.jsonata() => Some(match s.expr(lit, v)? {
+                Some(e) => Amount::Jsonata(e),
+                None => Amount::Fixed(v.clone()),
+            }),
+            (Some(v), None) => Some(Amount::Fixed(v.clone())),
+            (None, Some(p)) => Some(Amount::Path(p)),
+            (None, None) => None,
+        }
+        .map(Box::new))
+    };
     Ok(Kind::Map {
         items_path: s.path_field("ItemsPath")?,
         items: s.jtemplate("Items")?,
         item_selector,
         max_concurrency,
-        processor: s.state_set(pm)?,
+        tolerated_count: amount("ToleratedFailureCount", "ToleratedFailureCountPath")?,
+        tolerated_percentage: amount(
+            "ToleratedFailurePercentage",
+            "ToleratedFailurePercentagePath",
+        )?,
+        processor: Box::new(s.state_set(pm)?),
     })
 }

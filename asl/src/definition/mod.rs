@@ -134,7 +134,7 @@ pub(crate) enum Assign {
 }
 
 impl Assign {
-    pub fn names(&self) -> Vec<&str> {
+    pub(crate) fn names(&self) -> Vec<&str> {
         match self {
             Assign::Path(v) => v.iter().map(|(k, _)| k.as_str()).collect(),
             Assign::Jsonata(v) => v.iter().map(|(k, _)| k.as_str()).collect(),
@@ -170,6 +170,14 @@ pub(crate) struct Catcher {
 #[derive(Debug)]
 pub(crate) enum Seconds {
     Fixed(u64),
+    Path(Path),
+    Jsonata(Expr),
+}
+
+/// A Map's tolerated failures (a count or a percentage of its items), read when it runs.
+#[derive(Debug)]
+pub(crate) enum Amount {
+    Fixed(Value),
     Path(Path),
     Jsonata(Expr),
 }
@@ -251,7 +259,9 @@ pub(crate) enum Kind {
         items: Option<JTemplate>,
         item_selector: Option<Selector>,
         max_concurrency: Option<Seconds>,
-        processor: StateSet,
+        tolerated_count: Option<Box<Amount>>,
+        tolerated_percentage: Option<Box<Amount>>,
+        processor: Box<StateSet>,
     },
 }
 

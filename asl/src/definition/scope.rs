@@ -78,8 +78,17 @@ fn walk(set: &StateSet, outer: &mut Vec<String>) -> Result<(), DefinitionError> 
         }
     }
     let depth = outer.len();
-    outer.extend(mine.into_iter().map(|(n, _, _)| n));
     for st in &set.states {
+        if !matches!(st.kind, Kind::Parallel { .. } | Kind::Map { .. }) {
+            continue;
+        }
+        // A Parallel or Map state's own Catch assigns after its branches have ended, and
+        // AWS lets a branch assign the same name.
+        outer.extend(
+            mine.iter()
+                .filter(|(_, state, field)| !(*state == &*st.name && field.starts_with("Catch[")))
+                .map(|(n, _, _)| n.clone()),
+        );
         match &st.kind {
             Kind::Parallel { branches } => {
                 for b in branches {
@@ -89,7 +98,7 @@ fn walk(set: &StateSet, outer: &mut Vec<String>) -> Result<(), DefinitionError> 
             Kind::Map { processor, .. } => walk(processor, outer)?,
             _ => {}
         }
+        outer.truncate(depth);
     }
-    outer.truncate(depth);
     Ok(())
 }

@@ -3,7 +3,8 @@
 use super::fields::{self, Raw};
 use super::retry_catch::{parse_catch, parse_retry};
 use super::{
-    kinds, Assign, Cond, IoPath, Kind, QueryLanguage, Seconds, Selector, State, Text, WaitFor,
+    kinds, Amount, Assign, Cond, IoPath, Kind, QueryLanguage, Seconds, Selector, State, Text,
+    WaitFor,
 };
 use crate::error::DefinitionError;
 use crate::jsonata::Expr;
@@ -167,7 +168,7 @@ fn check_states_fields(st: &State, s: &Raw<'_>) -> Result<(), DefinitionError> {
 }
 
 impl Assign {
-    pub fn exprs<'a>(&'a self, out: &mut Vec<&'a Expr>) {
+    pub(crate) fn exprs<'a>(&'a self, out: &mut Vec<&'a Expr>) {
         if let Assign::Jsonata(v) = self {
             v.iter().for_each(|(_, t)| t.exprs(out));
         }
@@ -235,6 +236,8 @@ impl State {
                 items,
                 item_selector,
                 max_concurrency,
+                tolerated_count,
+                tolerated_percentage,
                 ..
             } => {
                 if let Some(t) = items {
@@ -244,6 +247,14 @@ impl State {
                     t.exprs(out);
                 }
                 secs(max_concurrency, out);
+                for a in [tolerated_count, tolerated_percentage]
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Amount::Jsonata(e) = &**a {
+                        out.push(e);
+                    }
+                }
             }
             _ => {}
         }
@@ -307,6 +318,8 @@ impl State {
                 items_path,
                 item_selector,
                 max_concurrency,
+                tolerated_count,
+                tolerated_percentage,
                 ..
             } => {
                 out.extend(items_path.iter());
@@ -314,6 +327,14 @@ impl State {
                     t.paths(out);
                 }
                 secs(max_concurrency, out);
+                for a in [tolerated_count, tolerated_percentage]
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Amount::Path(p) = &**a {
+                        out.push(p);
+                    }
+                }
             }
             _ => {}
         }

@@ -15,18 +15,35 @@ pub(super) fn no_data() -> Option<DataDetails> {
     Some(DataDetails { truncated: false })
 }
 
-fn missing_io(path: &crate::path::Path, field: &str) -> Failure {
-    Failure::runtime(format!(
-        "Invalid path '{path}' : No results for path: {path} (field {field})"
-    ))
+fn missing_io(path: &crate::path::Path, doc: &Value) -> Failure {
+    Failure::runtime(missing_path(path, doc))
+}
+
+/// AWS's words for a definite path that finds nothing in `doc`: the missing field in the
+/// middle of the path, or the whole path when only its last step is missing.
+pub(super) fn missing_path(path: &crate::path::Path, doc: &Value) -> String {
+    match path.missing_prefix(doc) {
+        Some(prefix) => format!("Invalid path '{path}' : Missing property in path {prefix}"),
+        None => format!(
+            "Invalid path '{path}' : No results for path: {}",
+            path.bracketed()
+        ),
+    }
 }
 
 /// Applies an InputPath/OutputPath to an owned document, moving the selected part out.
-pub(super) fn apply_io(p: &IoPath, v: Value, env: &Env<'_>, field: &str) -> Result<Value, Failure> {
+pub(super) fn apply_io(p: &IoPath, v: Value, env: &Env<'_>) -> Result<Value, Failure> {
     match p {
         IoPath::Root => Ok(v),
         IoPath::Null => Ok(Value::Object(Map::new())),
-        IoPath::Path(path) => path.take_in(v, env).ok_or_else(|| missing_io(path, field)),
+        // A definite path is checked by reference first, so the cause can name what is
+        // missing without a copy of the document.
+        IoPath::Path(path) if path.is_definite() && path.select_in(&v, env).is_none() => {
+            Err(missing_io(path, &v))
+        }
+        IoPath::Path(path) => path
+            .take_in(v, env)
+            .ok_or_else(|| missing_io(path, &Value::Null)),
     }
 }
 
@@ -35,14 +52,11 @@ pub(super) fn select_io<'v>(
     p: &IoPath,
     v: &'v Value,
     env: &Env<'v>,
-    field: &str,
 ) -> Result<Cow<'v, Value>, Failure> {
     match p {
         IoPath::Root => Ok(Cow::Borrowed(v)),
         IoPath::Null => Ok(Cow::Owned(Value::Object(Map::new()))),
-        IoPath::Path(path) => path
-            .select_in(v, env)
-            .ok_or_else(|| missing_io(path, field)),
+        IoPath::Path(path) => path.select_in(v, env).ok_or_else(|| missing_io(path, v)),
     }
 }
 
@@ -78,13 +92,50 @@ pub(super) fn resolve_seconds(
             Site { state, field },
             zero_ok,
         ),
+        Seconds::Path(p) if p.select_in(input, env).is_none() => {
+            Err(Failure::runtime(if field == "Seconds" {
+                format!("The SecondsPath parameter does not reference an input value: {p}")
+            } else {
+                format!(
+                    "Invalid path '{p}' : No results for path: {}",
+                    p.bracketed()
+                )
+            }))
+        }
+        Seconds::Path(p) if field == "Seconds" => {
+            let v = p.select_in(input, env).expect("checked above");
+            match (v.as_i64(), v.as_f64()) {
+                (Some(n), _) if n >= 0 => Ok(n as u64),
+                (Some(n), _) => Err(Failure::runtime(format!(
+                    "The SecondsPath parameter references a negative value: {p} == {n}"
+                ))),
+                _ => Err(Failure::runtime(format!(
+                    "The SecondsPath parameter cannot be parsed as a long value: {p} == {}",
+                    match &*v {
+                        Value::String(s) => s.clone(),
+                        v => v.to_string(),
+                    }
+                ))),
+            }
+        }
         Seconds::Path(p) => p
             .select_in(input, env)
-            .and_then(|v| v.as_u64())
+            .and_then(|v| match &*v {
+                // AWS runs a MaxConcurrencyPath that points to a number written as text.
+                Value::String(t) if field == "MaxConcurrency" => t.trim().parse().ok(),
+                v => v.as_u64(),
+            })
             .ok_or_else(|| {
-                Failure::runtime(format!(
-                    "The {field}Path path '{p}' does not point to a non-negative integer"
-                ))
+                let v = p.select_in(input, env).expect("checked above");
+                Failure::runtime(if field == "MaxConcurrency" {
+                    format!(
+                        "The MaxConcurrencyPath field refers to value \"{}\" which is not a \
+                         valid integer: {p}",
+                        shown(&v)
+                    )
+                } else {
+                    format!("The {field}Path path '{p}' does not point to a non-negative integer")
+                })
             }),
     }
 }
@@ -92,4 +143,12 @@ pub(super) fn resolve_seconds(
 /// How long from `now` until `t` (zero when `t` has passed).
 pub(super) fn until(now: DateTime<Utc>, t: DateTime<Utc>) -> Duration {
     (t - now).to_std().unwrap_or(Duration::ZERO)
+}
+
+/// A value as AWS shows it inside quotes in a cause: a text as it is, anything else as JSON.
+pub(super) fn shown(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    }
 }

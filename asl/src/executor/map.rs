@@ -3,10 +3,10 @@
 
 use super::dataflow::resolve_seconds;
 use super::jsonata as js;
-use super::run::Scope;
+use super::scope::Scope;
 use super::vars::Vars;
 use super::Executor;
-use crate::definition::{Kind, QueryLanguage, Selector, State};
+use crate::definition::{Amount, Kind, QueryLanguage, Selector, State};
 use crate::error::Failure;
 use crate::history::*;
 use crate::path::Env;
@@ -27,12 +27,27 @@ impl Executor {
             items,
             item_selector,
             max_concurrency,
+            tolerated_count,
+            tolerated_percentage,
             processor,
         } = &st.kind
         else {
             unreachable!("a Map state")
         };
         let jsonata = st.ql == QueryLanguage::Jsonata;
+        let tolerance = {
+            let states = jsonata.then(|| js::states(st, &input, env.context, None, None));
+            Tolerance {
+                count: tolerated_count
+                    .as_ref()
+                    .map(|a| tolerated(a, st, &input, env, states.as_ref(), "Count"))
+                    .transpose()?,
+                percentage: tolerated_percentage
+                    .as_ref()
+                    .map(|a| tolerated(a, st, &input, env, states.as_ref(), "Percentage"))
+                    .transpose()?,
+            }
+        };
         let (items, limit, item_inputs) = {
             // `$states` holds no thread-bound value across the iterations' awaits.
             let states = jsonata.then(|| js::states(st, &input, env.context, None, None));
@@ -48,20 +63,36 @@ impl Executor {
             };
             let list = match list {
                 Some(Value::Array(a)) => a,
-                _ if jsonata => {
+                Some(other) if jsonata && items.is_some() => {
+                    let e = items.as_ref().and_then(|t| t.single_expr());
+                    return Err(match e {
+                        Some(e) => e.unexpected(
+                            crate::jsonata::Site {
+                                state: &st.name,
+                                field: "Items",
+                            },
+                            "array",
+                            &other,
+                        ),
+                        None => Failure::new(
+                            crate::error::names::QUERY_EVALUATION_ERROR,
+                            format!("Map state input must be an array but was: {other}"),
+                        ),
+                    });
+                }
+                other if jsonata => {
                     return Err(Failure::new(
                         crate::error::names::QUERY_EVALUATION_ERROR,
                         format!(
-                            "Map state '{}': the Items (or the state input, without Items) is not an array",
-                            st.name
+                            "Map state input must be an array but was: {}",
+                            other.unwrap_or(Value::Null)
                         ),
                     ))
                 }
-                _ => {
+                other => {
                     return Err(Failure::runtime(format!(
-                        "Map state '{}': the ItemsPath '{}' does not point to an array",
-                        st.name,
-                        items_path.as_ref().map(|p| p.as_str()).unwrap_or("$")
+                        "Map state input must be an array but was: {}",
+                        other.unwrap_or(Value::Null)
                     )))
                 }
             };
@@ -129,10 +160,24 @@ impl Executor {
         let mut done = futures_util::stream::iter(runs).buffer_unordered(limit);
         let mut outs = vec![Value::Null; n];
         let mut r = Ok(());
+        let mut failed = 0;
         while let Some((i, out)) = done.next().await {
             match out {
                 Ok(v) => outs[i] = v,
                 Err(f) => {
+                    failed += 1;
+                    if tolerance.is_set() {
+                        if !tolerance.tolerates(failed, n) {
+                            r = Err(Failure::new(
+                                "States.ExceedToleratedFailureThreshold",
+                                "The specified tolerated failure threshold was exceeded",
+                            ));
+                            break;
+                        }
+                        // A tolerated failure leaves its error output in the item's place.
+                        outs[i] = f.error_output();
+                        continue;
+                    }
                     r = Err(f);
                     break;
                 }
@@ -203,4 +248,81 @@ impl Executor {
         }
         Ok(out)
     }
+}
+
+/// The failures a Map tolerates: a count and a percentage of its items (both when both are
+/// given).
+struct Tolerance {
+    count: Option<f64>,
+    percentage: Option<f64>,
+}
+
+impl Tolerance {
+    fn is_set(&self) -> bool {
+        self.count.is_some() || self.percentage.is_some()
+    }
+
+    fn tolerates(&self, failed: usize, items: usize) -> bool {
+        let failed = failed as f64;
+        self.count.is_none_or(|c| failed <= c)
+            && self
+                .percentage
+                .is_none_or(|p| failed * 100.0 <= p * items.max(1) as f64)
+    }
+}
+
+/// A tolerated-failure count or percentage (`what`), checked as AWS checks it.
+fn tolerated(
+    a: &Amount,
+    st: &State,
+    input: &Value,
+    env: &Env<'_>,
+    states: Option<&crate::jsonata::JValue>,
+    what: &str,
+) -> Result<f64, Failure> {
+    let field = format!("ToleratedFailure{what}");
+    let v = match a {
+        Amount::Fixed(v) => v.clone(),
+        Amount::Path(p) => p
+            .select_in(input, env)
+            .map(|v| v.into_owned())
+            .ok_or_else(|| Failure::runtime(super::dataflow::missing_path(p, input)))?,
+        Amount::Jsonata(e) => e.eval(
+            states.expect("a JSONata state has $states"),
+            env.vars,
+            crate::jsonata::Site {
+                state: &st.name,
+                field: &field,
+            },
+        )?,
+    };
+    // A number written as text is read as the number, as AWS reads it.
+    let n = match (what, &v) {
+        ("Count", Value::String(t)) => t.trim().parse::<i64>().ok().map(|n| n as f64),
+        ("Percentage", Value::String(t)) => t.trim().parse::<f64>().ok(),
+        ("Count", v) => v.as_i64().map(|n| n as f64),
+        (_, v) => v.as_f64(),
+    };
+    let Some(n) = n else {
+        let kind = if what == "Count" { "integer" } else { "float" };
+        let at = match a {
+            Amount::Path(p) => p.to_string(),
+            _ => field.clone(),
+        };
+        return Err(Failure::runtime(format!(
+            "The {field}Path field refers to value \"{}\" which is not a valid {kind}: {at}",
+            super::dataflow::shown(&v)
+        )));
+    };
+    if what == "Count" && n < 0.0 {
+        return Err(Failure::runtime(
+            "ToleratedFailureCount cannot be negative.",
+        ));
+    }
+    if what == "Percentage" && !(0.0..=100.0).contains(&n) {
+        return Err(Failure::runtime(
+            "ToleratedFailurePercentage must be between 0 and 100.",
+        ));
+    }
+    Ok(n)
 }

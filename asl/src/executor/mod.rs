@@ -12,6 +12,7 @@ mod map;
 mod parallel;
 mod retry_catch;
 mod run;
+mod scope;
 mod states;
 mod task;
 mod vars;
@@ -97,6 +98,8 @@ pub struct ExecutionSpec {
     pub abort: Option<AbortHandle>,
     /// `$$.StateMachine.Id`; derived from an execution ARN of the usual shape when absent.
     pub state_machine_arn: Option<String>,
+    /// `$$.Execution.RoleArn`: the role the execution runs as, when it has one.
+    pub role_arn: Option<String>,
 }
 
 impl ExecutionSpec {
@@ -110,7 +113,13 @@ impl ExecutionSpec {
             resume: None,
             abort: None,
             state_machine_arn: None,
+            role_arn: None,
         }
+    }
+
+    pub fn with_role_arn(mut self, role_arn: impl Into<String>) -> Self {
+        self.role_arn = Some(role_arn.into());
+        self
     }
 
     pub fn with_history(mut self) -> Self {

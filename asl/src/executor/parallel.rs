@@ -1,7 +1,7 @@
 //! Parallel states: every branch runs on the same input, concurrently; the first failure
 //! fails the state.
 
-use super::run::Scope;
+use super::scope::Scope;
 use super::vars::Vars;
 use super::Executor;
 use crate::definition::StateSet;

@@ -3,15 +3,15 @@
 
 use super::dataflow::{apply_io, apply_result_path, resolve_seconds, select_io};
 use super::jsonata as js;
-use super::run::Scope;
+use super::scope::Scope;
 use super::vars::{eval_assign, Assigned, Vars};
 use super::Executor;
-use crate::definition::{Catcher, Kind, QueryLanguage, State};
+use crate::definition::{Catcher, Kind, QueryLanguage, Seconds, State};
 use crate::error::Failure;
 use crate::path::Env;
 use crate::retry;
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::time::Duration;
 
 /// How a work state ended when it did not fail its state set.
@@ -79,7 +79,7 @@ impl Executor {
             .transpose()?;
         let out = apply_result_path(&st.result_path, raw, result)?;
         Ok(Outcome::Done(
-            apply_io(&st.output_path, out, env, "OutputPath")?,
+            apply_io(&st.output_path, out, env)?,
             assigned,
         ))
     }
@@ -155,6 +155,15 @@ impl Executor {
         env: &Env<'_>,
     ) -> Result<(Value, Option<Duration>), Failure> {
         let timeout_of = |input: &Value, states| -> Result<Option<Duration>, Failure> {
+            // Heartbeats have no effect here, but a HeartbeatSecondsPath that finds nothing
+            // fails the state as it does on AWS.
+            if let Kind::Task {
+                heartbeat: Some(h @ Seconds::Path(_)),
+                ..
+            } = &st.kind
+            {
+                resolve_seconds(h, input, env, "HeartbeatSeconds", states, &st.name, false)?;
+            }
             match &st.kind {
                 Kind::Task {
                     timeout: Some(t), ..
@@ -172,12 +181,13 @@ impl Executor {
         };
         match st.ql {
             QueryLanguage::JsonPath => {
-                let eff = select_io(&st.input_path, raw, env, "InputPath")?;
+                let eff = select_io(&st.input_path, raw, env)?;
                 let eff = match &st.parameters {
                     Some(t) => t.eval_in(&eff, env)?,
                     None => eff.into_owned(),
                 };
-                let timeout = timeout_of(&eff, None)?;
+                // TimeoutSecondsPath reads the state's input, not what Parameters made of it.
+                let timeout = timeout_of(raw, None)?;
                 Ok((eff, timeout))
             }
             QueryLanguage::Jsonata => {
@@ -222,7 +232,7 @@ fn caught(
     f: Failure,
     env: &Env<'_>,
 ) -> Result<Outcome, Failure> {
-    let err = json!({"Error": f.error, "Cause": f.cause});
+    let err = f.error_output();
     let field = format!("Catch[{i}]");
     match st.ql {
         QueryLanguage::JsonPath => {

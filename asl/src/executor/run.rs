@@ -2,6 +2,9 @@
 //! (success, failure, timeout or abort) with the events that record it.
 
 use super::dataflow::no_data;
+use super::retry_catch::Outcome;
+use super::scope::{Boxed, Exec, Scope};
+use super::states;
 use super::vars::{Assigned, Vars};
 use super::{state_machine_name, ExecutionResult, ExecutionSpec, ExecutionStatus, Executor};
 use crate::definition::{Kind, State, StateSet};
@@ -10,65 +13,9 @@ use crate::history::*;
 use crate::path::Env;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::time::Instant;
-
-/// Per-execution facts shared by every branch.
-pub(super) struct Exec {
-    pub name: Arc<str>,
-    pub arn: Arc<str>,
-    pub sm_arn: Arc<str>,
-    pub input: Value,
-    pub start_wall: DateTime<Utc>,
-    pub start: Instant,
-    pub recorder: Option<Recorder>,
-    pub path: Mutex<Vec<Arc<str>>>,
-    /// Bytes held by the variables of every live scope.
-    pub var_bytes: AtomicUsize,
-}
-
-impl Exec {
-    /// Wall-clock time derived from tokio's clock, so paused-time tests see consistent times.
-    pub fn now(&self) -> DateTime<Utc> {
-        self.start_wall + (Instant::now() - self.start)
-    }
-}
-
-/// One sequence of states: the top level, a Parallel branch or a Map iteration. Tracks the
-/// last event it recorded, which is the previous event of its next one.
-pub(super) struct Scope<'a> {
-    pub ex: &'a Exec,
-    pub last: AtomicU64,
-    pub top: bool,
-}
-
-impl<'a> Scope<'a> {
-    /// A scope nested in this execution whose first event follows `after`.
-    pub fn nested(ex: &'a Exec, after: u64) -> Self {
-        Scope {
-            ex,
-            last: AtomicU64::new(after),
-            top: false,
-        }
-    }
-
-    #[inline]
-    pub fn emit(&self, f: impl FnOnce() -> HistoryEvent) -> u64 {
-        match &self.ex.recorder {
-            None => 0,
-            Some(r) => {
-                let id = r.record(f(), self.last.load(Ordering::Relaxed), self.ex.now());
-                self.last.store(id, Ordering::Relaxed);
-                id
-            }
-        }
-    }
-}
-
-pub(super) type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 fn entered_type(k: &Kind) -> EventType {
     match k {
@@ -116,12 +63,14 @@ impl Executor {
             name: spec.name.into(),
             arn,
             sm_arn,
+            role_arn: spec.role_arn.map(Into::into),
             input: Value::Null,
             start_wall: Utc::now(),
             start: Instant::now(),
             recorder,
             path: Mutex::new(Vec::new()),
             var_bytes: AtomicUsize::new(0),
+            unrecorded_ids: AtomicU64::new(1),
         };
         let mut input = spec.input;
         if self.machine.keeps_input {
@@ -241,15 +190,18 @@ impl Executor {
                 (ExecutionStatus::Succeeded, Some(out), None, None)
             }
             End::Done(Err(f)) => {
+                // A Fail state without Error or Cause leaves them out, as AWS does.
+                let error = (!f.error.is_empty()).then_some(f.error);
+                let cause = (!f.cause.is_empty()).then_some(f.cause);
                 scope.emit(|| {
                     let mut e = HistoryEvent::new(EventType::ExecutionFailed);
                     e.execution_failed_event_details = Some(ErrorEventDetails {
-                        error: Some(f.error.clone()),
-                        cause: Some(f.cause.clone()),
+                        error: error.clone(),
+                        cause: cause.clone(),
                     });
                     e
                 });
-                (ExecutionStatus::Failed, None, Some(f.error), Some(f.cause))
+                (ExecutionStatus::Failed, None, error, cause)
             }
             End::TimedOut => {
                 let cause = format!(
@@ -347,7 +299,7 @@ impl Executor {
         retry: u32,
     ) -> Value {
         let ex = sc.ex;
-        json!({
+        let mut ctx = json!({
             "Execution": {
                 "Id": &*ex.arn,
                 "Name": &*ex.name,
@@ -363,7 +315,28 @@ impl Executor {
                 "Id": &*ex.sm_arn,
                 "Name": state_machine_name(&ex.sm_arn),
             },
-        })
+        });
+        // Only the states that can retry have a retry count, as on AWS.
+        if !matches!(
+            st.kind,
+            Kind::Task { .. } | Kind::Parallel { .. } | Kind::Map { .. }
+        ) {
+            if let Some(state) = ctx["State"].as_object_mut() {
+                state.remove("RetryCount");
+            }
+        }
+        // Executions here are never redriven; the role is there when the caller gave one.
+        ctx["Execution"]["RedriveCount"] = json!(0);
+        if let Some(role) = &ex.role_arn {
+            ctx["Execution"]["RoleArn"] = json!(&**role);
+        }
+        // A callback task's token, which the task hands on to whoever reports its result.
+        if let Kind::Task { resource, .. } = &st.kind {
+            if resource.ends_with(".waitForTaskToken") {
+                ctx["Task"] = json!({"Token": uuid::Uuid::new_v4().to_string()});
+            }
+        }
+        ctx
     }
 
     /// Runs one state; returns its output, the next state (None: the set ends) and what it
@@ -383,7 +356,7 @@ impl Executor {
         } else {
             DateTime::<Utc>::UNIX_EPOCH
         };
-        sc.emit(|| {
+        let entered_id = sc.emit(|| {
             let mut e = HistoryEvent::new(entered_type(&st.kind));
             e.state_entered_event_details = Some(StateEnteredEventDetails {
                 name: st.name.to_string(),
@@ -392,6 +365,13 @@ impl Executor {
             });
             e
         });
+        if entered_id > MAX_EVENTS {
+            return Err(Failure::runtime(format!(
+                "The execution reached the maximum number of history events ({MAX_EVENTS}) \
+                 when entering the state '{}'",
+                st.name
+            )));
+        }
         let null = Value::Null;
         let ctx_owned;
         let ctx = if st.needs_context {
@@ -402,38 +382,11 @@ impl Executor {
         };
 
         let env = Env { context: ctx, vars };
-        let (out, next, assigned) = match &st.kind {
-            Kind::Fail { error, cause } => {
-                return Err(super::states::fail(st, error, cause, &raw, &env))
-            }
-            Kind::Succeed => (super::states::succeed(st, raw, &env)?, None, None),
-            Kind::Choice { choices, default } => {
-                super::states::choice(st, choices, *default, raw, &env)?
-            }
-            Kind::Wait(w) => {
-                let (out, a) = super::states::wait(sc, st, w, raw, &env).await?;
-                (out, st.next, a)
-            }
-            Kind::Pass { result } => {
-                let (out, a) = super::states::pass(st, result, raw, &env)?;
-                (out, st.next, a)
-            }
-            Kind::Task { .. } | Kind::Parallel { .. } | Kind::Map { .. } => {
-                match self
-                    .run_work_state(sc, st, raw, &env, vars, entered)
-                    .await?
-                {
-                    super::retry_catch::Outcome::Done(out, a) => (out, st.next, a),
-                    // A caught failure records no exit event: the state did not complete.
-                    super::retry_catch::Outcome::Caught(out, next, a) => {
-                        return Ok(Step {
-                            out,
-                            next: Some(next),
-                            assigned: a,
-                        })
-                    }
-                }
-            }
+        let (out, next, assigned) = match self.dispatch(sc, st, raw, &env, vars, entered).await {
+            Ok(Ended::Next(out, next, assigned)) => (out, next, assigned),
+            Ok(Ended::Caught(step)) => return Ok(step),
+            Ok(Ended::Failed(f)) => return Err(f),
+            Err(f) => return Err(located(f, st, entered_id)),
         };
         sc.emit(|| {
             let mut e = HistoryEvent::new(exited_type(&st.kind));
@@ -450,6 +403,47 @@ impl Executor {
             assigned,
         })
     }
+
+    /// Runs what a state of this kind does, between its entered and exited events.
+    async fn dispatch(
+        &self,
+        sc: &Scope<'_>,
+        st: &State,
+        raw: Value,
+        env: &Env<'_>,
+        vars: &Vars<'_>,
+        entered: DateTime<Utc>,
+    ) -> Result<Ended, Failure> {
+        Ok(match &st.kind {
+            Kind::Fail { error, cause } => {
+                Ended::Failed(states::fail(st, error, cause, &raw, env)?)
+            }
+            Kind::Succeed => Ended::Next(states::succeed(st, raw, env)?, None, None),
+            Kind::Choice { choices, default } => {
+                let (out, next, a) = states::choice(st, choices, *default, raw, env)?;
+                Ended::Next(out, next, a)
+            }
+            Kind::Wait(w) => {
+                let (out, a) = states::wait(sc, st, w, raw, env).await?;
+                Ended::Next(out, st.next, a)
+            }
+            Kind::Pass { result } => {
+                let (out, a) = states::pass(st, result, raw, env)?;
+                Ended::Next(out, st.next, a)
+            }
+            Kind::Task { .. } | Kind::Parallel { .. } | Kind::Map { .. } => {
+                match self.run_work_state(sc, st, raw, env, vars, entered).await? {
+                    Outcome::Done(out, a) => Ended::Next(out, st.next, a),
+                    // A caught failure records no exit event: the state did not complete.
+                    Outcome::Caught(out, next, a) => Ended::Caught(Step {
+                        out,
+                        next: Some(next),
+                        assigned: a,
+                    }),
+                }
+            }
+        })
+    }
 }
 
 /// How a state ended.
@@ -457,4 +451,36 @@ pub(super) struct Step {
     pub out: Value,
     pub next: Option<usize>,
     pub assigned: Option<Assigned>,
+}
+
+/// The most events one execution's history holds on AWS; an execution that would go past it
+/// fails there, and here too, which also ends a definition that loops for ever.
+const MAX_EVENTS: u64 = 25_000;
+
+/// How a state's own work ended.
+enum Ended {
+    /// It completed: its output, the next state and what it assigns.
+    Next(Value, Option<usize>, Option<Assigned>),
+    /// A catcher took its failure.
+    Caught(Step),
+    /// A Fail state failed the set, with its own error and cause.
+    Failed(Failure),
+}
+
+/// The interpreter's own errors name the state and the event that entered it, as AWS words
+/// them; a task's errors, and a failure already located in a nested state, stay as they are.
+fn located(f: Failure, st: &State, entered_id: u64) -> Failure {
+    const PREFIX: &str = "An error occurred while executing the state";
+    if (f.error != names::RUNTIME && f.error != names::QUERY_EVALUATION_ERROR)
+        || f.cause.starts_with(PREFIX)
+    {
+        return f;
+    }
+    Failure {
+        error: f.error,
+        cause: format!(
+            "{PREFIX} '{}' (entered at the event id #{entered_id}). {}",
+            st.name, f.cause
+        ),
+    }
 }

@@ -4,7 +4,7 @@
 
 use super::dataflow::{apply_io, apply_result_path, resolve_seconds, select_io, until};
 use super::jsonata as js;
-use super::run::Scope;
+use super::scope::Scope;
 use super::vars::{eval_assign, Assigned};
 use crate::choice::parse_timestamp;
 use crate::definition::{Choice, Cond, QueryLanguage, ResultPath, State, Text, WaitFor};
@@ -70,30 +70,30 @@ pub(super) fn pass(
             (apply_result_path(rp, raw, r.clone())?, a)
         }
         (None, Some(t), rp) => {
-            let eff = select_io(&st.input_path, &raw, env, "InputPath")?;
+            let eff = select_io(&st.input_path, &raw, env)?;
             let r = t.eval_in(&eff, env)?;
             drop(eff);
             let a = assign(&r)?;
             (apply_result_path(rp, raw, r)?, a)
         }
         (None, None, ResultPath::Replace) if st.assign.is_none() => {
-            (apply_io(&st.input_path, raw, env, "InputPath")?, None)
+            (apply_io(&st.input_path, raw, env)?, None)
         }
         (None, None, rp) => {
-            let r = select_io(&st.input_path, &raw, env, "InputPath")?.into_owned();
+            let r = select_io(&st.input_path, &raw, env)?.into_owned();
             let a = assign(&r)?;
             (apply_result_path(rp, raw, r)?, a)
         }
     };
-    Ok((apply_io(&st.output_path, out, env, "OutputPath")?, assigned))
+    Ok((apply_io(&st.output_path, out, env)?, assigned))
 }
 
 pub(super) fn succeed(st: &State, raw: Value, env: &Env<'_>) -> Result<Value, Failure> {
     if st.ql == QueryLanguage::Jsonata {
         return Ok(jsonata_out(st, raw, env)?.0);
     }
-    let eff = apply_io(&st.input_path, raw, env, "InputPath")?;
-    apply_io(&st.output_path, eff, env, "OutputPath")
+    let eff = apply_io(&st.input_path, raw, env)?;
+    apply_io(&st.output_path, eff, env)
 }
 
 /// Returns the output, the state the first matching rule (or the Default) names, and what
@@ -109,7 +109,7 @@ pub(super) fn choice(
     let eff = if jsonata {
         raw
     } else {
-        apply_io(&st.input_path, raw, env, "InputPath")?
+        apply_io(&st.input_path, raw, env)?
     };
     let states = jsonata.then(|| js::states(st, &eff, env.context, None, None));
     let mut matched = None;
@@ -176,7 +176,7 @@ pub(super) fn choice(
             &format!("{prefix}Output"),
         )?,
         (true, None) => eff,
-        (false, _) => apply_io(&st.output_path, eff, env, "OutputPath")?,
+        (false, _) => apply_io(&st.output_path, eff, env)?,
     };
     Ok((out, Some(next), assigned))
 }
@@ -192,7 +192,7 @@ pub(super) async fn wait(
     let eff = if jsonata {
         raw
     } else {
-        apply_io(&st.input_path, raw, env, "InputPath")?
+        apply_io(&st.input_path, raw, env)?
     };
     let d = {
         let states = jsonata.then(|| js::states(st, &eff, env.context, None, None));
@@ -203,14 +203,22 @@ pub(super) async fn wait(
             )?),
             WaitFor::Timestamp(t) => until(sc.ex.now(), t.with_timezone(&Utc)),
             WaitFor::TimestampPath(p) => {
-                let t = p
-                    .select_in(&eff, env)
-                    .and_then(|v| v.as_str().and_then(parse_timestamp))
-                    .ok_or_else(|| {
-                        Failure::runtime(format!(
-                            "The TimestampPath '{p}' does not point to a timestamp"
-                        ))
-                    })?;
+                let t = p.select_in(&eff, env).ok_or_else(|| {
+                    Failure::runtime(format!(
+                        "Invalid path '{p}' : No results for path: {}",
+                        p.bracketed()
+                    ))
+                })?;
+                let t = t.as_str().and_then(parse_timestamp).ok_or_else(|| {
+                    let shown = match &*t {
+                        Value::String(s) => s.clone(),
+                        v => v.to_string(),
+                    };
+                    Failure::runtime(format!(
+                        "The TimestampPath parameter does not reference a valid ISO-8601 \
+                         extended offset date-time format string: {p} == {shown}"
+                    ))
+                })?;
                 until(sc.ex.now(), t.with_timezone(&Utc))
             }
             WaitFor::TimestampExpr(e) => {
@@ -231,24 +239,36 @@ pub(super) async fn wait(
         .as_ref()
         .map(|a| eval_assign(a, &eff, None, env, &st.name, "Assign"))
         .transpose()?;
-    Ok((apply_io(&st.output_path, eff, env, "OutputPath")?, assigned))
+    Ok((apply_io(&st.output_path, eff, env)?, assigned))
 }
 
 /// The failure a Fail state ends its state set with (or the one met resolving its fields).
-pub(super) fn fail(st: &State, error: &Text, cause: &Text, raw: &Value, env: &Env<'_>) -> Failure {
+/// The error and cause a Fail state ends with (`Ok`), or the interpreter's own failure to
+/// work them out (`Err`, which the run loop words as AWS does).
+pub(super) fn fail(
+    st: &State,
+    error: &Text,
+    cause: &Text,
+    raw: &Value,
+    env: &Env<'_>,
+) -> Result<Failure, Failure> {
     let states =
         (st.ql == QueryLanguage::Jsonata).then(|| js::states(st, raw, env.context, None, None));
     let text = |t: &Text, field: &str| -> Result<Option<String>, Failure> {
         Ok(match t {
             Text::None => None,
             Text::Literal(s) => Some(s.clone()),
-            Text::Path(p) => Some(
-                p.select_in(raw, env)
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .ok_or_else(|| {
-                        Failure::runtime(format!("The path '{p}' does not point to a string"))
-                    })?,
-            ),
+            Text::Path(p) => match p.select_in(raw, env) {
+                None => {
+                    return Err(Failure::runtime(format!(
+                        "The JSONPath '{p}' specified for the field '{field}Path' could not be \
+                         found in the input '{raw}'"
+                    )))
+                }
+                Some(v) => Some(v.as_str().map(str::to_owned).ok_or_else(|| {
+                    Failure::runtime(format!("The path '{p}' does not point to a string"))
+                })?),
+            },
             Text::Intrinsic(i) => Some(match i.eval_in(raw, env)? {
                 Value::String(s) => s,
                 other => other.to_string(),
@@ -261,12 +281,8 @@ pub(super) fn fail(st: &State, error: &Text, cause: &Text, raw: &Value, env: &En
             )?),
         })
     };
-    let (error, cause) = match (text(error, "Error"), text(cause, "Cause")) {
-        (Ok(e), Ok(c)) => (e, c),
-        (Err(f), _) | (_, Err(f)) => return f,
-    };
-    Failure {
-        error: error.unwrap_or_default(),
-        cause: cause.unwrap_or_default(),
-    }
+    Ok(Failure {
+        error: text(error, "Error")?.unwrap_or_default(),
+        cause: text(cause, "Cause")?.unwrap_or_default(),
+    })
 }

@@ -37,7 +37,7 @@ impl VarSource for Vars<'_> {
 }
 
 impl<'p> Vars<'p> {
-    pub fn new(parent: Option<&'p Vars<'p>>) -> Self {
+    pub(super) fn new(parent: Option<&'p Vars<'p>>) -> Self {
         Vars {
             own: HashMap::new(),
             parent,
@@ -47,7 +47,7 @@ impl<'p> Vars<'p> {
 
     /// Applies a state's assignments; `total` counts the bytes held by every live scope of
     /// the execution.
-    pub fn apply(
+    pub(super) fn apply(
         &mut self,
         assigned: Assigned,
         total: &AtomicUsize,
@@ -73,7 +73,7 @@ impl<'p> Vars<'p> {
     }
 
     /// Gives the scope's bytes back when it ends.
-    pub fn release(&self, total: &AtomicUsize) {
+    pub(super) fn release(&self, total: &AtomicUsize) {
         total.fetch_sub(self.bytes, Ordering::Relaxed);
     }
 }

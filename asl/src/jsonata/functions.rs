@@ -83,6 +83,10 @@ fn range(args: &[JValue]) -> HostFnResult {
         out.push(JValue::Number(v as f64));
         v += step;
     }
+    // A sequence of one item is that item in JSONata, and AWS gives it so.
+    if out.len() == 1 {
+        return Ok(out.pop().expect("one item"));
+    }
     Ok(JValue::array(out))
 }
 

@@ -7,8 +7,8 @@
 mod check;
 mod functions;
 
-pub use check::Reads;
-pub use jsonata_core::value::JValue;
+pub(crate) use check::Reads;
+pub(crate) use jsonata_core::value::JValue;
 
 use crate::error::{names, Failure};
 use crate::path::VarSource;
@@ -22,7 +22,7 @@ const MAX_DEPTH: usize = 300;
 const TIMEOUT_MS: u64 = 10_000;
 
 /// The expression inside a `{% ... %}` string, or `None` for any other string.
-pub fn expression_text(s: &str) -> Option<&str> {
+pub(crate) fn expression_text(s: &str) -> Option<&str> {
     s.strip_prefix("{%")?.strip_suffix("%}")
 }
 
@@ -68,7 +68,8 @@ impl Expr {
         }
         Ok(Expr {
             inner: Box::new(Inner {
-                src: text.into(),
+                // AWS quotes an expression without the spaces inside `{% %}`.
+                src: text.trim().into(),
                 ast,
                 reads,
             }),
@@ -87,11 +88,16 @@ impl Expr {
         };
         Failure::new(
             names::QUERY_EVALUATION_ERROR,
+            // The run loop puts the state and its entered event in front, as AWS words it.
             format!(
-                "An error occurred while executing the state '{}'. The JSONata expression '{}' \
-                 specified for the field '{}' returned an unexpected result type. Expected \
-                 {expected}, but was {kind} ({got}).",
-                site.state, self.inner.src, site.field
+                "The JSONata expression '{}' specified for the field '{}' returned an unexpected \
+                 result type. Expected '{}', but was '{kind}' for value: {got}",
+                self.inner.src,
+                site.field,
+                expected
+                    .strip_prefix("an ")
+                    .or_else(|| expected.strip_prefix("a "))
+                    .unwrap_or(expected),
             ),
         )
     }
@@ -134,9 +140,8 @@ impl Expr {
             Failure::new(
                 names::QUERY_EVALUATION_ERROR,
                 format!(
-                    "An error occurred while executing the state '{}'. The JSONata expression '{}' \
-                     specified for the field '{}' {tail}",
-                    site.state, self.inner.src, site.field
+                    "The JSONata expression '{}' specified for the field '{}' {tail}",
+                    self.inner.src, site.field
                 ),
             )
         };
@@ -150,10 +155,15 @@ impl Expr {
                     "returned a function, which is not a JSON value.".into(),
                 )),
             },
-            Ok(Err(e)) => Err(fail(format!(
-                "threw an error during evaluation. {}",
-                e.message()
-            ))),
+            Ok(Err(e)) => {
+                let msg = e.message();
+                // AWS's evaluator does not name the function it could not call.
+                let msg = match msg.split_once("Attempted to invoke a non-function: ") {
+                    Some((head, _)) => format!("{head}Attempted to invoke a non-function"),
+                    None => msg.to_string(),
+                };
+                Err(fail(format!("threw an error during evaluation. {msg}")))
+            }
             Err(_) => Err(fail("threw an internal error during evaluation.".into())),
         }
     }
@@ -163,7 +173,7 @@ impl Expr {
 /// in `Arguments`, `Output`, `Assign` and `ItemSelector`. Subtrees with no expression are
 /// kept as ready-made values.
 #[derive(Debug)]
-pub enum JTemplate {
+pub(crate) enum JTemplate {
     Literal(Value),
     Expr(Expr),
     Object(Vec<(String, JTemplate)>),
@@ -172,7 +182,7 @@ pub enum JTemplate {
 
 impl JTemplate {
     /// Compiles `v`; the error names the path inside the field (`/key`, `[i]`) where it is.
-    pub fn compile(v: &Value) -> Result<JTemplate, (String, String)> {
+    pub(crate) fn compile(v: &Value) -> Result<JTemplate, (String, String)> {
         Self::compile_at(v, String::new())
     }
 
@@ -212,8 +222,16 @@ impl JTemplate {
         })
     }
 
+    /// The expression when the whole template is one (`"Items": "{% ... %}"`).
+    pub(crate) fn single_expr(&self) -> Option<&Expr> {
+        match self {
+            JTemplate::Expr(e) => Some(e),
+            _ => None,
+        }
+    }
+
     /// Every expression in the template.
-    pub fn exprs<'a>(&'a self, out: &mut Vec<&'a Expr>) {
+    pub(crate) fn exprs<'a>(&'a self, out: &mut Vec<&'a Expr>) {
         match self {
             JTemplate::Literal(_) => {}
             JTemplate::Expr(e) => out.push(e),
@@ -223,7 +241,7 @@ impl JTemplate {
     }
 
     /// Evaluates every expression; `field` names the field the template is (`Output`).
-    pub fn eval(
+    pub(crate) fn eval(
         &self,
         states: &JValue,
         vars: &dyn VarSource,
@@ -270,7 +288,7 @@ impl JTemplate {
 }
 
 /// The JSONata value of a JSON value.
-pub fn to_jvalue(v: &Value) -> JValue {
+pub(crate) fn to_jvalue(v: &Value) -> JValue {
     match v {
         Value::Null => JValue::Null,
         Value::Bool(b) => JValue::Bool(*b),
@@ -285,7 +303,7 @@ pub fn to_jvalue(v: &Value) -> JValue {
 
 /// The JSON value of a JSONata result; `None` for undefined and for functions. Whole numbers
 /// become JSON integers, as JavaScript prints them.
-pub fn to_value(v: &JValue) -> Option<Value> {
+pub(crate) fn to_value(v: &JValue) -> Option<Value> {
     Some(match v {
         JValue::Null => Value::Null,
         JValue::Bool(b) => Value::Bool(*b),

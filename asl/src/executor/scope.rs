@@ -1,0 +1,69 @@
+//! What every state of an execution shares: the execution's facts, and the scope (top level,
+//! Parallel branch or Map iteration) whose events it records.
+
+use crate::history::{HistoryEvent, Recorder};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::time::Instant;
+
+/// Per-execution facts shared by every branch.
+pub(super) struct Exec {
+    pub name: Arc<str>,
+    pub arn: Arc<str>,
+    pub sm_arn: Arc<str>,
+    pub role_arn: Option<Arc<str>>,
+    pub input: Value,
+    pub start_wall: DateTime<Utc>,
+    pub start: Instant,
+    pub recorder: Option<Recorder>,
+    pub path: Mutex<Vec<Arc<str>>>,
+    /// Bytes held by the variables of every live scope.
+    pub var_bytes: AtomicUsize,
+    /// The next event id when no history is recorded: causes name the event that entered
+    /// the failing state, as AWS's do, with or without a history.
+    pub unrecorded_ids: AtomicU64,
+}
+
+impl Exec {
+    /// Wall-clock time derived from tokio's clock, so paused-time tests see consistent times.
+    pub(super) fn now(&self) -> DateTime<Utc> {
+        self.start_wall + (Instant::now() - self.start)
+    }
+}
+
+/// One sequence of states: the top level, a Parallel branch or a Map iteration. Tracks the
+/// last event it recorded, which is the previous event of its next one.
+pub(super) struct Scope<'a> {
+    pub ex: &'a Exec,
+    pub last: AtomicU64,
+    pub top: bool,
+}
+
+impl<'a> Scope<'a> {
+    /// A scope nested in this execution whose first event follows `after`.
+    pub(super) fn nested(ex: &'a Exec, after: u64) -> Self {
+        Scope {
+            ex,
+            last: AtomicU64::new(after),
+            top: false,
+        }
+    }
+
+    #[inline]
+    pub(super) fn emit(&self, f: impl FnOnce() -> HistoryEvent) -> u64 {
+        match &self.ex.recorder {
+            None => self.ex.unrecorded_ids.fetch_add(1, Ordering::Relaxed),
+            Some(r) => {
+                let id = r.record(f(), self.last.load(Ordering::Relaxed), self.ex.now());
+                self.last.store(id, Ordering::Relaxed);
+                id
+            }
+        }
+    }
+}
+
+pub(super) type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
