@@ -1,7 +1,7 @@
 //! Reading the fields of one state: which fields each kind takes, and typed readers whose
 //! errors name the state and the field.
 
-use super::{Assign, IoPath, QueryLanguage, ResultPath, Seconds, StateSet};
+use super::model::{Assign, IoPath, QueryLanguage, ResultPath, Seconds, StateSet};
 use crate::error::{names, DefinitionError};
 use crate::jsonata::{expression_text, Expr, JTemplate};
 use crate::path::Path;

@@ -1,7 +1,7 @@
 //! One parser per state kind: the fields only that kind has, in either query language.
 
 use super::fields::Raw;
-use super::{Amount, Choice, Cond, Kind, Seconds, Selector, Text, WaitFor};
+use super::model::{Amount, Choice, Cond, Kind, Seconds, Selector, Text, WaitFor};
 use crate::choice::{parse_timestamp, Rule};
 use crate::error::DefinitionError;
 use crate::intrinsics::Intrinsic;

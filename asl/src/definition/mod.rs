@@ -7,18 +7,17 @@
 
 mod fields;
 mod kinds;
+mod model;
 mod retry_catch;
 mod scope;
 mod state;
 
-use crate::choice::Rule;
+pub(crate) use model::{
+    Amount, Assign, Catcher, Choice, Cond, IoPath, Kind, QueryLanguage, ResultPath, Seconds,
+    Selector, State, StateSet, Text, WaitFor,
+};
+
 use crate::error::DefinitionError;
-use crate::intrinsics::Intrinsic;
-use crate::jsonata::{Expr, JTemplate};
-use crate::path::Path;
-use crate::retry::Retrier;
-use crate::template::Template;
-use chrono::{DateTime, FixedOffset};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -108,185 +107,6 @@ pub fn substitute(text: &str, vars: &HashMap<String, String>) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// One sequence of states: the top level, a Parallel branch or a Map's item processor.
-#[derive(Debug)]
-pub(crate) struct StateSet {
-    pub start: usize,
-    pub states: Vec<State>,
-    pub index: HashMap<Arc<str>, usize>,
-}
-
-/// The query language of a state: JSONPath (the default) or JSONata.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum QueryLanguage {
-    JsonPath,
-    Jsonata,
-}
-
-/// A state's or a catcher's `Assign`: a payload template in JSONPath (where `$` is the
-/// state's result, error output or effective input), `{% %}` expressions in JSONata.
-#[derive(Debug)]
-pub(crate) enum Assign {
-    Path(Vec<(String, Template)>),
-    Jsonata(Vec<(String, JTemplate)>),
-}
-
-impl Assign {
-    pub(crate) fn names(&self) -> Vec<&str> {
-        match self {
-            Assign::Path(v) => v.iter().map(|(k, _)| k.as_str()).collect(),
-            Assign::Jsonata(v) => v.iter().map(|(k, _)| k.as_str()).collect(),
-        }
-    }
-}
-
-#[derive(Debug)]
-pub(crate) enum IoPath {
-    Root,
-    Null,
-    Path(Path),
-}
-
-#[derive(Debug)]
-pub(crate) enum ResultPath {
-    Replace,
-    Discard,
-    At(Path),
-}
-
-#[derive(Debug)]
-pub(crate) struct Catcher {
-    pub error_equals: Vec<String>,
-    /// JSONPath catchers.
-    pub result_path: ResultPath,
-    /// JSONata catchers: the state's output instead of the error output.
-    pub output: Option<JTemplate>,
-    pub assign: Option<Assign>,
-    pub next: usize,
-}
-
-#[derive(Debug)]
-pub(crate) enum Seconds {
-    Fixed(u64),
-    Path(Path),
-    Jsonata(Expr),
-}
-
-/// A Map's tolerated failures (a count or a percentage of its items), read when it runs.
-#[derive(Debug)]
-pub(crate) enum Amount {
-    Fixed(Value),
-    Path(Path),
-    Jsonata(Expr),
-}
-
-#[derive(Debug)]
-pub(crate) enum WaitFor {
-    Seconds(Seconds),
-    Timestamp(DateTime<FixedOffset>),
-    TimestampPath(Path),
-    TimestampExpr(Expr),
-}
-
-/// A Choice rule: its condition (a JSONPath rule or a JSONata `Condition`), the state it
-/// leads to, and what it assigns and outputs when it matches.
-#[derive(Debug)]
-pub(crate) struct Choice {
-    pub cond: Cond,
-    pub next: usize,
-    pub assign: Option<Assign>,
-    pub output: Option<JTemplate>,
-}
-
-#[derive(Debug)]
-pub(crate) enum Cond {
-    Rule(Rule),
-    Jsonata(Expr),
-}
-
-/// A Map's `ItemSelector` (or `Parameters`).
-#[derive(Debug)]
-pub(crate) enum Selector {
-    Path(Template),
-    Jsonata(JTemplate),
-}
-
-impl From<Seconds> for WaitFor {
-    fn from(s: Seconds) -> Self {
-        WaitFor::Seconds(s)
-    }
-}
-
-#[derive(Debug)]
-pub(crate) enum Text {
-    None,
-    Literal(String),
-    Path(Path),
-    Intrinsic(Intrinsic),
-    Jsonata(Expr),
-}
-
-#[derive(Debug)]
-pub(crate) enum Kind {
-    Pass {
-        result: Option<Value>,
-    },
-    Task {
-        resource: Arc<str>,
-        resource_type: Arc<str>,
-        resource_name: Arc<str>,
-        timeout: Option<Seconds>,
-        heartbeat: Option<Seconds>,
-    },
-    Choice {
-        choices: Vec<Choice>,
-        default: Option<usize>,
-    },
-    Wait(WaitFor),
-    Succeed,
-    Fail {
-        error: Text,
-        cause: Text,
-    },
-    Parallel {
-        branches: Vec<StateSet>,
-    },
-    Map {
-        items_path: Option<Path>,
-        /// JSONata `Items`: an array, or an expression that gives one.
-        items: Option<JTemplate>,
-        item_selector: Option<Selector>,
-        max_concurrency: Option<Seconds>,
-        tolerated_count: Option<Box<Amount>>,
-        tolerated_percentage: Option<Box<Amount>>,
-        processor: Box<StateSet>,
-    },
-}
-
-#[derive(Debug)]
-pub(crate) struct State {
-    pub name: Arc<str>,
-    pub ql: QueryLanguage,
-    pub kind: Kind,
-    /// JSONata `Arguments` (Task, Parallel).
-    pub arguments: Option<JTemplate>,
-    /// JSONata `Output`.
-    pub output: Option<JTemplate>,
-    pub assign: Option<Assign>,
-    pub input_path: IoPath,
-    pub output_path: IoPath,
-    pub parameters: Option<Template>,
-    pub result_selector: Option<Template>,
-    pub result_path: ResultPath,
-    /// `None` ends the state set (End: true, or a terminal state).
-    pub next: Option<usize>,
-    pub retry: Vec<Retrier>,
-    pub catch: Vec<Catcher>,
-    /// Whether anything in this state reads the context object, which is then built.
-    pub needs_context: bool,
-    pub reads_execution_input: bool,
 }
 
 impl StateSet {

@@ -1,7 +1,7 @@
 //! `Retry` and `Catch` of Task, Parallel and Map states.
 
 use super::fields::Raw;
-use super::Catcher;
+use super::model::Catcher;
 use crate::error::{names, DefinitionError};
 use crate::retry::Retrier;
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! Variable names, and the scope rule: the states of a Parallel branch or Map iteration may
 //! read the variables of the scopes around them but must not assign them.
 
-use super::{Kind, StateSet};
+use super::model::{Kind, StateSet};
 use crate::error::DefinitionError;
 
 /// The longest variable name Step Functions accepts, in characters.

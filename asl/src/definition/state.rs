@@ -1,11 +1,11 @@
 //! One state: the checks and fields every kind shares, then the kind's own parser.
 
 use super::fields::{self, Raw};
-use super::retry_catch::{parse_catch, parse_retry};
-use super::{
-    kinds, Amount, Assign, Cond, IoPath, Kind, QueryLanguage, Seconds, Selector, State, Text,
-    WaitFor,
+use super::kinds;
+use super::model::{
+    Amount, Assign, Cond, IoPath, Kind, QueryLanguage, Seconds, Selector, State, Text, WaitFor,
 };
+use super::retry_catch::{parse_catch, parse_retry};
 use crate::error::DefinitionError;
 use crate::jsonata::Expr;
 use crate::path::{Path, Root};

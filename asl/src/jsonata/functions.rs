@@ -136,7 +136,7 @@ fn parse(args: &[JValue]) -> HostFnResult {
     };
     let v: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| err(format!("Function \"parse\": the string is not JSON: {e}")))?;
-    Ok(super::to_jvalue(&v))
+    Ok(super::values::to_jvalue(&v))
 }
 
 /// Step Functions does not define `$eval`: calling it fails as calling any name that is not
