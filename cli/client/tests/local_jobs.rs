@@ -146,18 +146,18 @@ async fn an_idempotency_key_returns_the_same_job_and_refuses_another_body() {
 }
 
 #[tokio::test]
-async fn rejected_input_shows_the_servers_message_and_creates_nothing() {
+async fn rejected_input_is_refused_before_sending_and_creates_nothing() {
     let local = Local::start().await;
     let target = local.target();
-    let err = api_error(
-        run(&target, ClientCommand::Submit(submit(0, false)))
-            .await
-            .result,
-    );
-    assert_eq!(err.status(), Some(http::StatusCode::BAD_REQUEST));
+    // The request model refuses it on this side: nothing reaches the server.
+    let err = run(&target, ClientCommand::Submit(submit(0, false)))
+        .await
+        .result
+        .unwrap_err();
+    let text = format!("{err:#}");
     assert!(
-        err.to_string().starts_with("Invalid request body: "),
-        "{err}"
+        text.contains("do not fit the job") && text.contains("/seconds"),
+        "{text}"
     );
     assert_eq!(local.job_rows().await, 0);
     let unknown = "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f";
