@@ -8,14 +8,27 @@ import { RustFunction } from 'cargo-lambda-cdk';
 import { Construct } from 'constructs';
 import { JobsTable } from './jobs-table';
 import { lambdaArchitecture, lambdaCodeSource, offlinePlaceholderCode, prebuiltCode } from './lambda-code';
+import { processTaskTimeoutSeconds } from './jobs-workflow';
 import { LAMBDA_FEATURES, WORKSPACE_MANIFEST } from './paths';
 
+/** A Lambda function runs for 15 minutes at most. */
+export const LAMBDA_LIMIT_SECONDS = 900;
+
 /**
- * Longest job the processor accepts, in seconds. The processor's Lambda timeout and
- * the workflow's ProcessJob task timeout are stacked above it, and all of it stays
- * under the 5-minute Express limit.
+ * The processor's timeout: just under the ProcessJob task's, which `jobs generate`
+ * derives from the job's time limit, so the function's own timeout reaches the
+ * workflow's Catch as a Lambda error before the task gives up on it.
  */
-export const MAX_JOB_SECONDS = 180;
+export function processorTimeoutSeconds(): number {
+  const seconds = processTaskTimeoutSeconds() - 5;
+  if (seconds > LAMBDA_LIMIT_SECONDS) {
+    throw new Error(
+      `the job's time limit needs a processor timeout of ${seconds} s, beyond the ${LAMBDA_LIMIT_SECONDS} s a Lambda function may run: ` +
+        'shorten LIMITS.time in job/src/lib.rs and run `cargo run -p jobs -- generate`',
+    );
+  }
+  return seconds;
+}
 
 export interface JobsFunctionsProps {
   readonly table: JobsTable;
@@ -71,7 +84,7 @@ export class JobsFunctions extends Construct {
       binaryName: 'processor',
       description: 'Runs one job: Running, the work, then Success',
       memorySize: 128,
-      timeout: Duration.seconds(MAX_JOB_SECONDS + 10),
+      timeout: Duration.seconds(processorTimeoutSeconds()),
       environment: { JOBS_TABLE_NAME: tableName },
     });
     const errorHandler = this.rustLambda('ErrorHandler', {

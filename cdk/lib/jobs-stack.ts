@@ -6,7 +6,7 @@ import { FailedJobsBus } from './failed-jobs-bus';
 import { JobsApi } from './jobs-api';
 import { JobsFunctions } from './jobs-functions';
 import { JobsTable } from './jobs-table';
-import { JobsWorkflow } from './jobs-workflow';
+import { JobsWorkflow, WorkflowType } from './jobs-workflow';
 import { LogEncryption } from './log-encryption';
 import { Monitoring } from './monitoring';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
@@ -24,6 +24,8 @@ export interface JobsStackProps extends StackProps {
   readonly apiReservedConcurrency?: number;
   /** The API stage's throttling (requests per second, burst); 50 and 100 unless set. */
   readonly apiThrottling?: { readonly rateLimit: number; readonly burstLimit: number };
+  /** EXPRESS (the default) or STANDARD, for a job whose time limit does not fit 5 minutes. */
+  readonly workflowType?: WorkflowType;
 }
 
 /** The jobs API: table, Lambdas, workflow, REST API, failed-jobs bus and monitoring. */
@@ -58,6 +60,7 @@ export class JobsStack extends Stack {
       failedJobsBus: this.failedJobs.bus,
       logsKey,
       logRetention,
+      workflowType: props.workflowType,
     });
     const stateMachine = this.workflow.stateMachine;
     this.functions.allowApiToStart(stateMachine);

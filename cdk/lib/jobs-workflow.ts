@@ -11,6 +11,23 @@ import { STATE_MACHINE_DEFINITION } from './paths';
 /** Express workflows are stopped by the service at 5 minutes. */
 export const EXPRESS_LIMIT_SECONDS = 300;
 
+/** A Standard execution may run up to a year. */
+export const STANDARD_LIMIT_SECONDS = 365 * 24 * 3600;
+
+/**
+ * EXPRESS (the default: at-least-once, priced per request and duration, up to 5
+ * minutes) or STANDARD (exactly-once, priced per state transition, up to a year),
+ * for a job whose time limit does not fit the Express window.
+ */
+export type WorkflowType = 'EXPRESS' | 'STANDARD';
+
+/** Reads `-c workflowType=...`; EXPRESS unless STANDARD is asked for. */
+export function workflowTypeOf(value: unknown): WorkflowType {
+  if (value === undefined || value === 'EXPRESS') return 'EXPRESS';
+  if (value === 'STANDARD') return 'STANDARD';
+  throw new Error(`workflowType must be EXPRESS or STANDARD, not ${JSON.stringify(value)}`);
+}
+
 export interface JobsWorkflowProps {
   readonly processor: lambda.IFunction;
   readonly errorHandler: lambda.IFunction;
@@ -19,6 +36,8 @@ export interface JobsWorkflowProps {
   readonly logRetention: logs.RetentionDays;
   /** Defaults to statemachine/jobs.asl.json; tests point it at broken copies. */
   readonly definitionFile?: string;
+  /** EXPRESS unless set. */
+  readonly workflowType?: WorkflowType;
 }
 
 /**
@@ -26,7 +45,11 @@ export interface JobsWorkflowProps {
  * the timeout, silently cut at run time): every `${...}` has a value, and the whole
  * run is bounded below the Express limit.
  */
-export function loadDefinition(file: string, substitutions: Record<string, string>): string {
+export function loadDefinition(
+  file: string,
+  substitutions: Record<string, string>,
+  type: WorkflowType = 'EXPRESS',
+): string {
   const text = fs.readFileSync(file, 'utf8');
   const asl = JSON.parse(text) as { TimeoutSeconds?: number };
   const placeholders = new Set([...text.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]));
@@ -38,8 +61,19 @@ export function loadDefinition(file: string, substitutions: Record<string, strin
   if (unused.length > 0) {
     throw new Error(`${file}: substitution(s) ${unused.join(', ')} not used by the definition`);
   }
-  if (asl.TimeoutSeconds === undefined || asl.TimeoutSeconds >= EXPRESS_LIMIT_SECONDS) {
-    throw new Error(`${file}: TimeoutSeconds must be set below ${EXPRESS_LIMIT_SECONDS} for an Express workflow`);
+  if (asl.TimeoutSeconds === undefined) {
+    throw new Error(`${file}: TimeoutSeconds must be set, so that no execution runs unbounded`);
+  }
+  const limit = type === 'EXPRESS' ? EXPRESS_LIMIT_SECONDS : STANDARD_LIMIT_SECONDS;
+  if (asl.TimeoutSeconds >= limit) {
+    throw new Error(
+      type === 'EXPRESS'
+        ? `${file}: the workflow may run ${asl.TimeoutSeconds} s (TimeoutSeconds, derived from the job's time limit), ` +
+            `but an EXPRESS workflow is stopped at ${EXPRESS_LIMIT_SECONDS} s. Either shorten the job's LIMITS.time ` +
+            '(job/src/lib.rs) and run `cargo run -p jobs -- generate`, or deploy a STANDARD workflow: ' +
+            '`cdk deploy -c workflowType=STANDARD` (docs/deploy.md)'
+        : `${file}: TimeoutSeconds ${asl.TimeoutSeconds} is beyond the one year a STANDARD execution may run`,
+    );
   }
   return text;
 }
@@ -56,7 +90,20 @@ export function workflowTimeoutSeconds(file: string = STATE_MACHINE_DEFINITION):
   return asl.TimeoutSeconds;
 }
 
-/** The EXPRESS state machine built from statemachine/jobs.asl.json. */
+/**
+ * The ProcessJob task's TimeoutSeconds, which `jobs generate` derives from the job's
+ * time limit: the processor function's own timeout is set just under it.
+ */
+export function processTaskTimeoutSeconds(file: string = STATE_MACHINE_DEFINITION): number {
+  const asl = JSON.parse(fs.readFileSync(file, 'utf8')) as { States?: { ProcessJob?: { TimeoutSeconds?: unknown } } };
+  const t = asl.States?.ProcessJob?.TimeoutSeconds;
+  if (typeof t !== 'number' || !Number.isInteger(t)) {
+    throw new Error(`${file}: States.ProcessJob.TimeoutSeconds must be a whole number of seconds`);
+  }
+  return t;
+}
+
+/** The state machine built from statemachine/jobs.asl.json, EXPRESS unless STANDARD is asked for. */
 export class JobsWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly logGroup: logs.LogGroup;
@@ -69,7 +116,8 @@ export class JobsWorkflow extends Construct {
       ErrorHandlerFunctionArn: props.errorHandler.functionArn,
       FailedJobsEventBusName: props.failedJobsBus.eventBusName,
     };
-    const definition = loadDefinition(props.definitionFile ?? STATE_MACHINE_DEFINITION, substitutions);
+    const type = props.workflowType ?? 'EXPRESS';
+    const definition = loadDefinition(props.definitionFile ?? STATE_MACHINE_DEFINITION, substitutions, type);
 
     // The /aws/vendedlogs/ prefix keeps Step Functions from growing the account's
     // CloudWatch Logs resource policy with one entry per log group.
@@ -83,7 +131,7 @@ export class JobsWorkflow extends Construct {
     // Inline definition (not an S3 asset): the template carries the workflow, so tests
     // can read it and a deploy never depends on a second upload.
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineType: sfn.StateMachineType.EXPRESS,
+      stateMachineType: type === 'EXPRESS' ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromString(definition),
       definitionSubstitutions: substitutions,
       logs: {
