@@ -4,7 +4,8 @@
 //!
 //! Layout: [`api`] is the public API (`/jobs`), which the Lambda build uses
 //! too, so it needs nothing but the domain; [`local`] names the `/local`
-//! routes, and the other modules are their bodies. [`executions`] carries
+//! routes, and the other modules are their bodies; [`model`] reads the
+//! request model as a form. [`executions`] carries
 //! the interpreter's history events and comes with the `history` feature,
 //! which the Lambda builds leave off.
 //!
@@ -22,6 +23,7 @@ pub mod console;
 pub mod executions;
 pub mod faults;
 pub mod local;
+pub mod model;
 pub mod replay;
 
 pub use archive::{ArchiveListing, ArchivedEvent, FailedJobDetail, StateError};

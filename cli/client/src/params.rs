@@ -92,7 +92,9 @@ impl Model {
             let schema = self.properties().and_then(|p| p.get(key)).ok_or_else(|| {
                 anyhow!("unknown parameter {key:?}; the job takes {}", self.names())
             })?;
-            object.insert(key.to_owned(), typed(key, raw, schema)?);
+            let value = jobs_wire::model::typed(raw, schema)
+                .map_err(|e| anyhow!("{key} {e}, not {raw:?}"))?;
+            object.insert(key.to_owned(), value);
         }
         let document = Value::Object(object);
         self.check(&document)?;
@@ -174,36 +176,6 @@ fn type_name(schema: &Value) -> String {
         _ if schema.get("enum").is_some() => "enum".into(),
         _ => "any JSON".into(),
     }
-}
-
-/// A pair's value as its property's schema types it: strings as written,
-/// everything else as JSON (`3`, `true`, `[1, 2]`).
-fn typed(key: &str, raw: &str, schema: &Value) -> anyhow::Result<Value> {
-    let types: Vec<&str> = match &schema["type"] {
-        Value::String(t) => vec![t.as_str()],
-        Value::Array(t) => t.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    };
-    let as_json = serde_json::from_str::<Value>(raw).ok();
-    let fits = |v: &Value| {
-        types.is_empty()
-            || types.iter().any(|t| match *t {
-                "integer" => v.is_i64() || v.is_u64(),
-                "number" => v.is_number(),
-                "boolean" => v.is_boolean(),
-                "array" => v.is_array(),
-                "object" => v.is_object(),
-                "null" => v.is_null(),
-                _ => v.is_string(),
-            })
-    };
-    if let Some(value) = as_json.filter(|v| !v.is_string() && fits(v)) {
-        return Ok(value);
-    }
-    if types.is_empty() || types.contains(&"string") {
-        return Ok(Value::String(raw.to_owned()));
-    }
-    bail!("{key} must be {}, not {raw:?}", types.join(" or "))
 }
 
 #[cfg(test)]

@@ -74,12 +74,12 @@ fn summary(job: &Job) -> Markup {
     html! {
         div class="facts card" {
             div { span class="label" { "Status" } (job_badge(job.status)) }
-            div { span class="label" { "Seconds" } span class="value" { (job.parameters.seconds) } }
             div { span class="label" { "Created (UTC)" } span class="value" { (when(&job.created_at)) } }
             div { span class="label" { "Updated (UTC)" } span class="value" { (when(&job.updated_at)) } }
             div { span class="label" { @if finished { "Took" } @else { "Running for" } } span class="value" { (duration(&job.created_at, &if finished { job.updated_at } else { chrono::Utc::now() })) } }
         }
         div class="columns" {
+            section class="card grow" { h2 { "Parameters" } (json_block(&serde_json::to_value(job.parameters).unwrap_or_default())) }
             @if let Some(results) = &job.results {
                 section class="card grow ok" { h2 { "Results" } (json_block(results)) }
             }

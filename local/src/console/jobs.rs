@@ -8,6 +8,7 @@ use axum::Form;
 use http::{Request, StatusCode};
 use jobs_domain::{Job, JobId, JobStatus};
 use jobs_wire::api;
+use jobs_wire::model::{Field, Kind};
 use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::Value;
@@ -36,13 +37,37 @@ pub(crate) struct ListQuery {
     pub after: Option<String>,
 }
 
-/// What the submit form sent, kept to show it again with an error.
+/// What the submit form sent, kept to show it again with an error: one text
+/// per parameter of the request model, and the idempotency key.
 #[derive(Debug, Default, Clone, Deserialize)]
 pub(crate) struct SubmitForm {
-    #[serde(default)]
-    pub seconds: String,
-    #[serde(default)]
-    pub idempotency_key: String,
+    #[serde(flatten)]
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+/// The form's own field beside the parameters; no parameter may take its name.
+const KEY_FIELD: &str = "idempotency_key";
+
+impl SubmitForm {
+    /// The form as first shown: the job's example parameters.
+    fn example() -> Self {
+        let example = jobs_domain::work::DynWork::example(&jobs_job::Job);
+        let fields = example
+            .as_value()
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| match v {
+                Value::String(s) => (k.clone(), s.clone()),
+                other => (k.clone(), other.to_string()),
+            })
+            .collect();
+        Self { fields }
+    }
+
+    fn get(&self, name: &str) -> &str {
+        self.fields.get(name).map_or("", String::as_str)
+    }
 }
 
 struct Listing {
@@ -149,16 +174,7 @@ pub(crate) async fn page(
     if live.wanted() {
         return shell::live_response(&regions, true);
     }
-    render(
-        &regions,
-        &SubmitForm {
-            seconds: "3".into(),
-            ..Default::default()
-        },
-        None,
-        &listing,
-    )
-    .into_response()
+    render(&regions, &SubmitForm::example(), None, &listing).into_response()
 }
 
 fn regions(l: &Listing) -> Vec<Region> {
@@ -191,12 +207,13 @@ fn render(regions: &[Region], form: &SubmitForm, error: Option<&str>, l: &Listin
                     h2 { "Submit a job" }
                     p class="hint" { "Sent through the API's own handler (POST /jobs), with the same body checks." }
                     form method="post" action="/console/jobs" id="submit-form" {
-                        label { "Seconds" input type="number" name="seconds" min="1" step="1" required value=(form.seconds); }
-                        label { span { (api::IDEMPOTENCY_KEY_TITLE) " " span class="optional" { "(optional)" } } input type="text" name="idempotency_key" maxlength="255" value=(form.idempotency_key) placeholder="e.g. order-42"; }
+                        @for field in jobs_wire::model::fields(&jobs_wire::model::request_model()) {
+                            (form_field(&field, form.get(&field.name)))
+                        }
+                        label { span { (api::IDEMPOTENCY_KEY_TITLE) " " span class="optional" { "(optional)" } } input type="text" name=(KEY_FIELD) maxlength="255" value=(form.get(KEY_FIELD)) placeholder="e.g. order-42"; }
                         @if let Some(e) = error { p class="form-error" role="alert" { (e) } }
                         button type="submit" class="primary" { "Submit job" }
                     }
-                    p class="hint" { "More than 180 seconds takes the failure path (JobTooLong)." }
                 }
             }
         },
@@ -262,13 +279,13 @@ fn rows(l: &Listing) -> Markup {
             p class="empty" { "No jobs here yet. Submit one with the form, " code { "jobs submit --help-params" } ", or a signed POST /jobs." }
         } @else {
             table class="list" {
-                thead { tr { th { "Job id" } th { "Status" } th class="num" { "Seconds" } th { "Created (UTC)" } th class="num" { "Took" } th { "Result or error" } } }
+                thead { tr { th { "Job id" } th { "Status" } th { "Parameters" } th { "Created (UTC)" } th class="num" { "Took" } th { "Result or error" } } }
                 tbody {
                     @for job in &l.page.jobs {
                         tr data-job=(job.id) {
                             td class="id" { a href={ "/console/jobs/" (job.id) } { (job.id) } }
                             td { (job_badge(job.status)) }
-                            td class="num" { (job.parameters.seconds) }
+                            td class="summary" { (parameters_text(&job.parameters)) }
                             td { (when(&job.created_at)) }
                             td class="num" { @if matches!(job.status, JobStatus::Success | JobStatus::Failure) { (duration(&job.created_at, &job.updated_at)) } @else { "…" } }
                             td class="summary" title=(summary(job)) { (summary(job)) }
@@ -294,16 +311,73 @@ fn status_only(l: &Listing) -> String {
     }
 }
 
-/// The form's fields as the body of `POST /jobs`: a number when `seconds`
-/// is one, else the text as given, for the body check to refuse in its
-/// own words.
+/// The form's fields as the body of `POST /jobs`, each typed by the request
+/// model; a text that is not of its type is sent as given, for the body
+/// check to refuse in its own words. Empty optional fields are left out.
 fn body_of(form: &SubmitForm) -> String {
-    let seconds = form.seconds.trim();
-    let value = match seconds.parse::<i64>() {
-        Ok(n) => Value::from(n),
-        Err(_) => Value::String(seconds.to_owned()),
-    };
-    serde_json::json!({ "seconds": value }).to_string()
+    let mut body = serde_json::Map::new();
+    for field in jobs_wire::model::fields(&jobs_wire::model::request_model()) {
+        let raw = form.get(&field.name);
+        if raw.trim().is_empty() && !field.required {
+            continue;
+        }
+        let value = jobs_wire::model::typed(raw, &field.schema)
+            .unwrap_or_else(|_| Value::String(raw.trim().to_owned()));
+        body.insert(field.name, value);
+    }
+    Value::Object(body).to_string()
+}
+
+/// One parameter's input, as its schema types it: numbers with their bounds,
+/// a choice for an enum or a boolean, text otherwise (JSON for objects and
+/// arrays), with the required mark and the model's description.
+fn form_field(field: &Field, value: &str) -> Markup {
+    let bound = |v: &Option<Value>| v.as_ref().map(Value::to_string);
+    html! {
+        label {
+            span {
+                (field.name)
+                @if !field.required { " " span class="optional" { "(optional)" } }
+            }
+            @match &field.kind {
+                Kind::Integer | Kind::Number => {
+                    input type="number" name=(field.name) required[field.required] value=(value)
+                        min=[bound(&field.minimum)] max=[bound(&field.maximum)]
+                        step=(if field.kind == Kind::Integer { "1" } else { "any" });
+                }
+                Kind::Boolean => {
+                    select name=(field.name) required[field.required] {
+                        @if !field.required { option value="" selected[value.is_empty()] { "" } }
+                        option value="true" selected[value == "true"] { "true" }
+                        option value="false" selected[value == "false"] { "false" }
+                    }
+                }
+                Kind::Enum(values) => {
+                    select name=(field.name) required[field.required] {
+                        @if !field.required { option value="" selected[value.is_empty()] { "" } }
+                        @for v in values {
+                            @let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                            option value=(text) selected[value == text] { (text) }
+                        }
+                    }
+                }
+                Kind::String => {
+                    input type="text" name=(field.name) required[field.required] value=(value)
+                        maxlength=[field.max_length];
+                }
+                Kind::Json => {
+                    textarea name=(field.name) class="json" rows="4" required[field.required]
+                        placeholder="JSON" { (value) }
+                }
+            }
+            @if let Some(text) = &field.description { span class="field-hint" { (text) } }
+        }
+    }
+}
+
+/// A job's parameters, shown whole as compact JSON.
+fn parameters_text(parameters: &impl serde::Serialize) -> String {
+    serde_json::to_string(parameters).unwrap_or_default()
 }
 
 pub(crate) async fn submit(
@@ -312,7 +386,7 @@ pub(crate) async fn submit(
 ) -> Response {
     let body = body_of(&form);
     let mut request = Request::post(api::JOBS).header("content-type", "application/json");
-    let key = form.idempotency_key.trim();
+    let key = form.get(KEY_FIELD).trim();
     if !key.is_empty() {
         request = request.header(api::IDEMPOTENCY_KEY, key);
     }
@@ -372,14 +446,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_form_becomes_the_body_the_api_takes() {
-        let form = |s: &str| SubmitForm {
-            seconds: s.into(),
-            idempotency_key: String::new(),
+    fn the_example_form_becomes_the_jobs_example_body() {
+        let body: Value = serde_json::from_str(&body_of(&SubmitForm::example())).unwrap();
+        let example = jobs_domain::work::DynWork::example(&jobs_job::Job);
+        // Compared as values: key order is serde_json's business.
+        assert_eq!(&body, example.as_value());
+    }
+
+    #[test]
+    fn text_that_is_not_its_fields_type_is_sent_for_the_api_to_refuse() {
+        let model = jobs_wire::model::request_model();
+        let fields = jobs_wire::model::fields(&model);
+        let Some(numeric) = fields
+            .iter()
+            .find(|f| matches!(f.kind, Kind::Integer | Kind::Number))
+        else {
+            return; // a job with no numeric parameter has nothing to mistype here
         };
-        assert_eq!(body_of(&form(" 3 ")), r#"{"seconds":3}"#);
-        assert_eq!(body_of(&form("1.5")), r#"{"seconds":"1.5"}"#);
-        assert_eq!(body_of(&form("")), r#"{"seconds":""}"#);
+        let mut form = SubmitForm::example();
+        form.fields.insert(numeric.name.clone(), " x1 ".into());
+        let body: Value = serde_json::from_str(&body_of(&form)).unwrap();
+        assert_eq!(body[&numeric.name], Value::String("x1".into()));
     }
 
     #[test]
