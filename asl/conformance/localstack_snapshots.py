@@ -367,15 +367,6 @@ def find_function(tree, name):
     return None
 
 
-def parse_maybe(v):
-    if isinstance(v, str):
-        try:
-            return json.loads(v)
-        except ValueError:
-            return v
-    return v
-
-
 def case_of(events):
     """Input, recorded end and per-state task outcomes of one history, or a skip reason."""
     by_id = {json.dumps(e.get("id")): e for e in events}
@@ -435,7 +426,7 @@ def case_of(events):
     return {"input": inp, "tasks": tasks, "end": end}, None
 
 
-from snapshot_compare import compare, masked, masks_of  # noqa: E402
+from snapshot_compare import compare, masked, masks_of, parse_maybe  # noqa: E402
 
 
 def main():

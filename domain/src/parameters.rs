@@ -1,6 +1,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::work::kind;
+
 /// The largest request body accepted. A valid body is a few dozen bytes; the
 /// limit keeps a hostile client from making the parser do real work.
 pub const MAX_BODY_BYTES: usize = 1024;
@@ -105,17 +107,6 @@ impl JobParameters {
 
     pub fn to_value(&self) -> Value {
         serde_json::json!({ "seconds": self.seconds })
-    }
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

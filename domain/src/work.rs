@@ -9,6 +9,7 @@
 
 mod document;
 
+pub(crate) use document::kind;
 pub use document::{Document, InvalidDocument};
 
 use std::future::Future;
@@ -158,7 +159,7 @@ impl<W: Work> DynWork for W {
 
 fn typed<W: Work>(parameters: &Value) -> Result<W::Parameters, InvalidDocument> {
     if !parameters.is_object() {
-        return Err(InvalidDocument::NotAnObject(document::kind(parameters)));
+        return Err(InvalidDocument::NotAnObject(kind(parameters)));
     }
     W::Parameters::deserialize(parameters).map_err(|e| InvalidDocument::Mismatch(e.to_string()))
 }

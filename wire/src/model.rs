@@ -34,9 +34,11 @@ pub struct Field {
     pub schema: Value,
 }
 
-/// The model of `POST /jobs` bodies that the servers validate with.
-pub fn request_model() -> Value {
-    serde_json::from_str(REQUEST_MODEL).expect("the request model is JSON")
+/// The model of `POST /jobs` bodies that the servers validate with, parsed
+/// once (the console renders its form from it on every page).
+pub fn request_model() -> &'static Value {
+    static MODEL: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    MODEL.get_or_init(|| serde_json::from_str(REQUEST_MODEL).expect("the request model is JSON"))
 }
 
 /// The parameters of a model, in the order its `properties` lists them.
@@ -153,6 +155,6 @@ mod tests {
 
     #[test]
     fn the_apis_model_has_fields() {
-        assert!(!fields(&request_model()).is_empty());
+        assert!(!fields(request_model()).is_empty());
     }
 }

@@ -6,38 +6,40 @@
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context};
+use jobs_wire::model::Field;
 use serde_json::{Map, Value};
 
 /// The request model, read from the one the servers validate with.
 pub(crate) struct Model {
     schema: Value,
+    fields: Vec<Field>,
 }
 
 impl Model {
     pub(crate) fn of_the_api() -> Self {
-        Self::new(serde_json::from_str(jobs_wire::api::REQUEST_MODEL).expect("the model is JSON"))
+        Self::new(jobs_wire::model::request_model().clone())
     }
 
     pub(crate) fn new(schema: Value) -> Self {
-        Self { schema }
+        let fields = jobs_wire::model::fields(&schema);
+        Self { schema, fields }
     }
 
-    fn properties(&self) -> Option<&Map<String, Value>> {
-        self.schema.get("properties")?.as_object()
-    }
-
-    fn required(&self) -> Vec<&str> {
-        self.schema["required"]
-            .as_array()
-            .map(|r| r.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default()
+    fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
     }
 
     /// One line per parameter: name, type, bounds, and its description.
     pub(crate) fn describe(&self) -> String {
-        let required = self.required();
         let mut out = String::new();
-        for (name, schema) in self.properties().into_iter().flatten() {
+        for Field {
+            name,
+            schema,
+            required,
+            description,
+            ..
+        } in &self.fields
+        {
             let mut facts = vec![type_name(schema)];
             if let Some(values) = schema["enum"].as_array() {
                 let values: Vec<String> = values.iter().map(Value::to_string).collect();
@@ -53,11 +55,11 @@ impl Model {
                     facts.push(format!("{shown} {bound}"));
                 }
             }
-            if required.contains(&name.as_str()) {
+            if *required {
                 facts.push("required".into());
             }
             out.push_str(&format!("{name}  ({})\n", facts.join(", ")));
-            if let Some(text) = schema["description"].as_str() {
+            if let Some(text) = description {
                 out.push_str(&format!("    {text}\n"));
             }
         }
@@ -89,10 +91,10 @@ impl Model {
             let (key, raw) = pair
                 .split_once('=')
                 .ok_or_else(|| anyhow!("{pair:?} is not KEY=VALUE (e.g. {})", self.hint()))?;
-            let schema = self.properties().and_then(|p| p.get(key)).ok_or_else(|| {
+            let field = self.field(key).ok_or_else(|| {
                 anyhow!("unknown parameter {key:?}; the job takes {}", self.names())
             })?;
-            let value = jobs_wire::model::typed(raw, schema)
+            let value = jobs_wire::model::typed(raw, &field.schema)
                 .map_err(|e| anyhow!("{key} {e}, not {raw:?}"))?;
             object.insert(key.to_owned(), value);
         }
@@ -102,12 +104,7 @@ impl Model {
     }
 
     fn names(&self) -> String {
-        let names: Vec<&str> = self
-            .properties()
-            .into_iter()
-            .flatten()
-            .map(|(n, _)| n.as_str())
-            .collect();
+        let names: Vec<&str> = self.fields.iter().map(|f| f.name.as_str()).collect();
         if names.is_empty() {
             "no parameters".into()
         } else {
@@ -116,8 +113,8 @@ impl Model {
     }
 
     fn hint(&self) -> String {
-        match self.properties().and_then(|p| p.keys().next()) {
-            Some(name) => format!("{name}=..."),
+        match self.fields.first() {
+            Some(field) => format!("{}=...", field.name),
             None => "key=value".into(),
         }
     }

@@ -105,7 +105,8 @@ fn canonical(value: &Value, out: &mut String) {
     }
 }
 
-pub(super) fn kind(value: &Value) -> &'static str {
+/// How a message names a JSON value's type.
+pub(crate) fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

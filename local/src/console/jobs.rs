@@ -207,7 +207,7 @@ fn render(regions: &[Region], form: &SubmitForm, error: Option<&str>, l: &Listin
                     h2 { "Submit a job" }
                     p class="hint" { "Sent through the API's own handler (POST /jobs), with the same body checks." }
                     form method="post" action="/console/jobs" id="submit-form" {
-                        @for field in jobs_wire::model::fields(&jobs_wire::model::request_model()) {
+                        @for field in jobs_wire::model::fields(jobs_wire::model::request_model()) {
                             (form_field(&field, form.get(&field.name)))
                         }
                         label { span { (api::IDEMPOTENCY_KEY_TITLE) " " span class="optional" { "(optional)" } } input type="text" name=(KEY_FIELD) maxlength="255" value=(form.get(KEY_FIELD)) placeholder="e.g. order-42"; }
@@ -316,7 +316,7 @@ fn status_only(l: &Listing) -> String {
 /// check to refuse in its own words. Empty optional fields are left out.
 fn body_of(form: &SubmitForm) -> String {
     let mut body = serde_json::Map::new();
-    for field in jobs_wire::model::fields(&jobs_wire::model::request_model()) {
+    for field in jobs_wire::model::fields(jobs_wire::model::request_model()) {
         let raw = form.get(&field.name);
         if raw.trim().is_empty() && !field.required {
             continue;
@@ -455,8 +455,7 @@ mod tests {
 
     #[test]
     fn text_that_is_not_its_fields_type_is_sent_for_the_api_to_refuse() {
-        let model = jobs_wire::model::request_model();
-        let fields = jobs_wire::model::fields(&model);
+        let fields = jobs_wire::model::fields(jobs_wire::model::request_model());
         let Some(numeric) = fields
             .iter()
             .find(|f| matches!(f.kind, Kind::Integer | Kind::Number))
