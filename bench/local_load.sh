@@ -75,10 +75,10 @@ wrk_run post 8
 wrk_run get 8
 
 start_stack
-"$bench" post --url "$url" --seconds "$seconds" --concurrency 16 --rate 2000
+"$bench" post --url "$url" --duration "$seconds" --concurrency 16 --rate 2000
 stop_stack
 start_stack
-"$bench" get --url "$url" --seconds "$seconds" --concurrency 8 --rate 5000
+"$bench" get --url "$url" --duration "$seconds" --concurrency 8 --rate 5000
 stop_stack
 start_stack
 "$bench" burst --url "$url" --data-dir "$work/data" --jobs 10000 --concurrency 256 --pid "$pid"

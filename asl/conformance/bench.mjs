@@ -31,7 +31,7 @@ function chain(n) {
   return { StartAt: 'S0', States };
 }
 
-const input = { id: 'job-1', parameters: { seconds: 1 } };
+const input = { id: 'job-1', parameters: { n: 1 } };
 
 if (mode === 'transitions') {
   const states = Number(a1 ?? 100);
@@ -64,7 +64,7 @@ if (mode === 'transitions') {
   for (let i = 0; i < n; i++) {
     const id = `job-${i}`;
     runs.push(
-      m.run({ id, parameters: { seconds: 1 } }, {
+      m.run({ id, parameters: { n: 1 } }, {
         overrides: { taskResourceLocalHandlers: handlers },
         context: { Execution: { Id: `arn:aws:states:local:0:execution:jobs:${id}`, Name: id } },
       }).result,

@@ -103,7 +103,7 @@ fn main() {
                 tokio::spawn(async move {
                     let id = format!("job-{i}");
                     let arn = format!("arn:aws:states:local:0:execution:jobs:{id}");
-                    let input = json!({"id": id, "parameters": {"seconds": 1}});
+                    let input = json!({"id": id, "parameters": {"n": 1}});
                     let r = ex.run(ExecutionSpec::new(id, arn, input)).await;
                     if r.status == ExecutionStatus::Succeeded {
                         o.fetch_add(1, Ordering::Relaxed);

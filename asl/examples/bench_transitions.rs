@@ -62,7 +62,7 @@ fn main() {
         .enable_time()
         .build()
         .unwrap();
-    let input = json!({"id": "job-1", "parameters": {"seconds": 1}});
+    let input = json!({"id": "job-1", "parameters": {"n": 1}});
     rt.block_on(async {
         // Warm-up.
         for _ in 0..runs / 10 {

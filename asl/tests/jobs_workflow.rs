@@ -32,7 +32,7 @@ fn machine() -> Arc<StateMachine> {
 }
 
 fn input() -> Value {
-    json!({"id": "job-1", "parameters": {"seconds": 2}})
+    json!({"id": "job-1", "parameters": {"n": 2}})
 }
 
 fn spec() -> ExecutionSpec {
@@ -109,7 +109,7 @@ async fn processor_failure_goes_to_record_failure() {
     assert_eq!(calls.len(), 1);
     assert_eq!(
         calls[0]["Payload"],
-        json!({"id": "job-1", "parameters": {"seconds": 2},
+        json!({"id": "job-1", "parameters": {"n": 2},
                "processorError": {"Error": "JobError", "Cause": "seconds too large"}})
     );
     assert!(h.calls_to(PUT_EVENTS).is_empty());
@@ -157,7 +157,7 @@ async fn error_handler_failure_archives_the_job() {
             "DetailType": "JobFailed",
             "Detail": {
                 "id": "job-1",
-                "parameters": {"seconds": 2},
+                "parameters": {"n": 2},
                 "processorError": {"Error": "JobError", "Cause": "boom"},
                 "errorHandlerError": {"Error": "StoreError", "Cause": "table unavailable"},
                 "executionId": "arn:aws:states:local:000000000000:execution:jobs:job-1"

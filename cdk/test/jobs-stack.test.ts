@@ -351,7 +351,7 @@ describe('failed-jobs bus', () => {
       resources: [],
       detail: {
         id: '3f1c1f6e-2b1a-4a57-9a39-0a7a1c3a4c11',
-        parameters: { seconds: 5 },
+        parameters: { n: 5 },
         processorError: { Error: 'JobFailed', Cause: 'boom' },
         errorHandlerError: { Error: 'States.Timeout', Cause: 'store down' },
         executionId: 'arn:aws:states:us-east-1:123456789012:express:Jobs:3f1c:x',
@@ -377,7 +377,7 @@ describe('failed-jobs bus', () => {
     test('the workflow input is {id, parameters, replay: {name}}', () => {
       expect(transform(rule().Targets[0].InputTransformer, replayed)).toEqual({
         id: failedEvent.detail.id,
-        parameters: { seconds: 5 },
+        parameters: { n: 5 },
         replay: { name: 'failed-jobs-20261125' },
       });
     });

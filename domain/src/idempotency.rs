@@ -2,7 +2,7 @@ use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::id::JobId;
-use crate::parameters::JobParameters;
+use crate::work::Document;
 
 /// How long an idempotency key is remembered.
 pub const IDEMPOTENCY_TTL: Duration = Duration::hours(24);
@@ -46,7 +46,7 @@ impl IdempotencyRecord {
     pub fn new(
         key: IdempotencyKey,
         job_id: JobId,
-        parameters: &JobParameters,
+        parameters: &Document,
         now: DateTime<Utc>,
     ) -> Self {
         Self {
@@ -68,11 +68,12 @@ fn whole_seconds(at: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(at.timestamp(), 0).expect("a time the clock gave is in range")
 }
 
-/// The fingerprint is taken over the parsed parameters, not the raw bytes, so
-/// whitespace or key order in a retried body does not count as another request.
-pub fn request_hash(parameters: &JobParameters) -> String {
-    let canonical = serde_json::to_vec(parameters).expect("parameters serialize");
-    hex::encode(Sha256::digest(canonical))
+/// The fingerprint is taken over the parameters' canonical form, not the raw
+/// bytes, so whitespace or key order in a retried body does not count as
+/// another request; for a flat document it is the text earlier versions
+/// hashed, so keys they stored still match.
+pub fn request_hash(parameters: &Document) -> String {
+    hex::encode(Sha256::digest(parameters.canonical()))
 }
 
 #[cfg(test)]
@@ -89,11 +90,19 @@ mod tests {
         assert!(IdempotencyKey::parse("caf\u{e9}".as_bytes()).is_err());
     }
 
+    fn doc(value: serde_json::Value) -> Document {
+        Document::from_value(value).unwrap()
+    }
+
     #[test]
-    fn same_parameters_same_fingerprint() {
-        let a = request_hash(&JobParameters { seconds: 3 });
-        assert_eq!(a, request_hash(&JobParameters { seconds: 3 }));
-        assert_ne!(a, request_hash(&JobParameters { seconds: 4 }));
+    fn same_parameters_same_fingerprint_whatever_the_key_order() {
+        let a = request_hash(&doc(serde_json::json!({"n": 3, "tag": "x"})));
+        let reordered: Document = serde_json::from_str(r#"{ "tag":"x", "n" : 3 }"#).unwrap();
+        assert_eq!(a, request_hash(&reordered));
+        assert_ne!(
+            a,
+            request_hash(&doc(serde_json::json!({"n": 4, "tag": "x"})))
+        );
     }
 
     #[test]
@@ -102,7 +111,7 @@ mod tests {
         let record = IdempotencyRecord::new(
             IdempotencyKey::parse(b"k").unwrap(),
             JobId::random(),
-            &JobParameters { seconds: 1 },
+            &doc(serde_json::json!({"n": 1})),
             now,
         );
         assert!(!record.is_expired(now + Duration::hours(23)));

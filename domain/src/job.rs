@@ -3,8 +3,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::id::JobId;
-use crate::parameters::JobParameters;
 use crate::status::JobStatus;
+use crate::work::Document;
 
 /// Why a job failed, as stored on the job and shown by `GET /jobs/{jobId}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,7 +18,7 @@ pub struct JobError {
 pub struct Job {
     pub id: JobId,
     pub status: JobStatus,
-    pub parameters: JobParameters,
+    pub parameters: Document,
     pub results: Option<Value>,
     pub error: Option<JobError>,
     pub created_at: DateTime<Utc>,
@@ -26,7 +26,7 @@ pub struct Job {
 }
 
 impl Job {
-    pub fn queued(id: JobId, parameters: JobParameters, now: DateTime<Utc>) -> Self {
+    pub fn queued(id: JobId, parameters: Document, now: DateTime<Utc>) -> Self {
         Self {
             id,
             status: JobStatus::Queued,
@@ -43,7 +43,7 @@ impl Job {
         JobView {
             id: self.id,
             status: self.status,
-            parameters: self.parameters,
+            parameters: self.parameters.clone(),
             results: self.results.clone(),
             error: self.error.clone(),
             created_at: self.created_at,
@@ -60,7 +60,7 @@ impl Job {
 pub struct JobView {
     pub id: JobId,
     pub status: JobStatus,
-    pub parameters: JobParameters,
+    pub parameters: Document,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -133,18 +133,22 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
+    fn params(n: u64) -> Document {
+        Document::from_value(serde_json::json!({ "n": n })).unwrap()
+    }
+
     #[test]
     fn view_has_the_contract_fields_and_omits_absent_ones() {
         let at = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
         let id: JobId = "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f".parse().unwrap();
-        let mut job = Job::queued(id, JobParameters { seconds: 3 }, at);
+        let mut job = Job::queued(id, params(3), at);
         let view = serde_json::to_value(job.to_view()).unwrap();
         assert_eq!(
             view,
             serde_json::json!({
                 "id": "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f",
                 "status": "Queued",
-                "parameters": {"seconds": 3},
+                "parameters": {"n": 3},
                 "createdAt": "2026-11-25T12:00:00.000Z",
                 "updatedAt": "2026-11-25T12:00:00.000Z",
             })
@@ -163,14 +167,14 @@ mod tests {
     fn the_view_reads_back_what_it_writes_in_the_contracts_key_order() {
         let at = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
         let id: JobId = "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f".parse().unwrap();
-        let mut job = Job::queued(id, JobParameters { seconds: 3 }, at);
+        let mut job = Job::queued(id, params(3), at);
         job.status = JobStatus::Success;
         job.results = Some(serde_json::json!({"message": "I slept for 3 seconds"}));
         job.updated_at = at + chrono::TimeDelta::milliseconds(3_004);
         let text = serde_json::to_string(&job.to_view()).unwrap();
         assert_eq!(
             text,
-            r#"{"id":"3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f","status":"Success","parameters":{"seconds":3},"results":{"message":"I slept for 3 seconds"},"createdAt":"2026-11-25T12:00:00.000Z","updatedAt":"2026-11-25T12:00:03.004Z"}"#
+            r#"{"id":"3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f","status":"Success","parameters":{"n":3},"results":{"message":"I slept for 3 seconds"},"createdAt":"2026-11-25T12:00:00.000Z","updatedAt":"2026-11-25T12:00:03.004Z"}"#
         );
         let back: JobView = serde_json::from_str(&text).unwrap();
         assert_eq!(back, job.to_view());
@@ -180,7 +184,7 @@ mod tests {
     fn a_view_with_a_bad_time_or_status_is_refused() {
         let good = serde_json::json!({
             "id": "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f", "status": "Queued",
-            "parameters": {"seconds": 1},
+            "parameters": {"n": 1},
             "createdAt": "2026-11-25T12:00:00.000Z", "updatedAt": "2026-11-25T12:00:00.000Z",
         });
         assert!(serde_json::from_value::<JobView>(good.clone()).is_ok());

@@ -2,8 +2,9 @@
 //! the ports in [`ports`], and every entrypoint (the Lambdas and the local stack)
 //! drives the same use cases in [`service`] and [`workflow`].
 //!
-//! Layout: the values are [`id`], [`idempotency`], [`job`], [`parameters`]
-//! and [`status`] (the transition rules); [`ports`] names what adapters
+//! Layout: the values are [`id`], [`idempotency`], [`job`] and [`status`]
+//! (the transition rules); [`work`] is the contract a job crate fulfils, and
+//! parameters and results travel as its JSON [`Document`]s; [`ports`] names what adapters
 //! provide (the store, the workflow starter, the clock). The use cases:
 //! [`service`] (submit and read, behind the API), [`workflow`] (the
 //! processor's and error handler's work), [`task`] (one workflow task as its
@@ -16,7 +17,6 @@
 pub mod id;
 pub mod idempotency;
 pub mod job;
-pub mod parameters;
 pub mod ports;
 pub mod service;
 pub mod status;
@@ -31,5 +31,5 @@ pub mod testing;
 pub use id::{InvalidJobId, JobId};
 pub use idempotency::{IdempotencyKey, IdempotencyRecord, InvalidIdempotencyKey};
 pub use job::{Job, JobError, JobView};
-pub use parameters::{InvalidParameters, JobParameters, MAX_RUNNABLE_SECONDS};
 pub use status::JobStatus;
+pub use work::{Document, DynWork, InvalidDocument, JobFailure, Limits, RunContext, Work};

@@ -23,6 +23,9 @@ pub enum StoreError {
     Unavailable(String),
     #[error("the job store holds an item it cannot read: {0}")]
     Corrupt(String),
+    /// A document the store cannot hold; nothing was written.
+    #[error("the job store cannot hold this document: {0}")]
+    Unstorable(String),
     #[error("the job store failed: {0}")]
     Other(String),
 }

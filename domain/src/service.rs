@@ -8,13 +8,13 @@ use crate::id::JobId;
 use crate::idempotency::{IdempotencyKey, IdempotencyRecord};
 use crate::job::Job;
 use crate::job::JobError;
-use crate::parameters::JobParameters;
 use crate::ports::{
     Clock, CreateOutcome, StartError, StatusChange, StoreError, TransitionError, WorkflowInput,
     WorkflowStarter,
 };
 use crate::status::Cause;
 use crate::status::JobStatus;
+use crate::work::{Document, DynWork, InvalidDocument};
 
 /// A submission the API accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +38,7 @@ pub enum SubmitError {
 
 #[derive(Clone)]
 pub struct JobService {
+    work: Arc<dyn DynWork>,
     store: Arc<dyn crate::ports::JobStore>,
     workflow: Arc<dyn WorkflowStarter>,
     clock: Arc<dyn Clock>,
@@ -45,15 +46,22 @@ pub struct JobService {
 
 impl JobService {
     pub fn new(
+        work: Arc<dyn DynWork>,
         store: Arc<dyn crate::ports::JobStore>,
         workflow: Arc<dyn WorkflowStarter>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
+            work,
             store,
             workflow,
             clock,
         }
+    }
+
+    /// Parses and checks a `POST /jobs` body by the job's rules.
+    pub fn parse(&self, body: &[u8]) -> Result<Document, InvalidDocument> {
+        self.work.parse_body(body)
     }
 
     /// Stores the job as `Queued`, then starts its execution. The order
@@ -61,13 +69,13 @@ impl JobService {
     /// fails is marked `Failure` rather than left `Queued` forever.
     pub async fn submit(
         &self,
-        parameters: JobParameters,
+        parameters: Document,
         key: Option<IdempotencyKey>,
     ) -> Result<Submitted, SubmitError> {
         let now = self.clock.now();
         let id = JobId::random();
-        let job = Job::queued(id, parameters, now);
         let record = key.map(|key| IdempotencyRecord::new(key, id, &parameters, now));
+        let job = Job::queued(id, parameters, now);
 
         match self
             .store
@@ -88,11 +96,11 @@ impl JobService {
                 });
             }
         }
-        info!(job_id = %id, seconds = parameters.seconds, "job queued");
+        info!(job_id = %id, "job queued");
 
         let input = WorkflowInput {
             id,
-            parameters: parameters.to_value(),
+            parameters: job.parameters.to_value(),
             replay: None,
             redrive: None,
         };
@@ -145,10 +153,11 @@ impl JobService {
 mod tests {
     use super::*;
     use crate::ports::JobStore as _;
-    use crate::testing::{FixedClock, MemoryStore, RecordingStarter};
+    use crate::testing::{FixedClock, MemoryStore, RecordingStarter, TestJob};
 
     fn service(store: &Arc<MemoryStore>, starter: &Arc<RecordingStarter>) -> JobService {
         JobService::new(
+            Arc::new(TestJob::default()),
             store.clone(),
             starter.clone(),
             Arc::new(FixedClock::default()),
@@ -160,7 +169,7 @@ mod tests {
         let store = Arc::new(MemoryStore::default());
         let starter = Arc::new(RecordingStarter::watching(store.clone()));
         let submitted = service(&store, &starter)
-            .submit(JobParameters { seconds: 2 }, None)
+            .submit(TestJob::params(2), None)
             .await
             .unwrap();
         assert!(submitted.created);
@@ -169,7 +178,7 @@ mod tests {
         let started = starter.started();
         assert_eq!(started.len(), 1);
         assert_eq!(started[0].id, submitted.id);
-        assert_eq!(started[0].parameters, serde_json::json!({"seconds": 2}));
+        assert_eq!(started[0].parameters, serde_json::json!({"n": 2}));
         assert_eq!(started[0].replay, None);
         // The job existed before the execution was asked for.
         assert_eq!(starter.jobs_seen_at_start(), vec![Some(JobStatus::Queued)]);
@@ -181,14 +190,8 @@ mod tests {
         let starter = Arc::new(RecordingStarter::default());
         let svc = service(&store, &starter);
         let key = || Some(IdempotencyKey::parse(b"order-1").unwrap());
-        let first = svc
-            .submit(JobParameters { seconds: 2 }, key())
-            .await
-            .unwrap();
-        let second = svc
-            .submit(JobParameters { seconds: 2 }, key())
-            .await
-            .unwrap();
+        let first = svc.submit(TestJob::params(2), key()).await.unwrap();
+        let second = svc.submit(TestJob::params(2), key()).await.unwrap();
         assert_eq!(first.id, second.id);
         assert!(!second.created);
         assert_eq!(starter.started().len(), 1);
@@ -201,13 +204,8 @@ mod tests {
         let starter = Arc::new(RecordingStarter::default());
         let svc = service(&store, &starter);
         let key = || Some(IdempotencyKey::parse(b"order-1").unwrap());
-        svc.submit(JobParameters { seconds: 2 }, key())
-            .await
-            .unwrap();
-        let err = svc
-            .submit(JobParameters { seconds: 3 }, key())
-            .await
-            .unwrap_err();
+        svc.submit(TestJob::params(2), key()).await.unwrap();
+        let err = svc.submit(TestJob::params(3), key()).await.unwrap_err();
         assert_eq!(err, SubmitError::IdempotencyConflict);
         assert_eq!(starter.started().len(), 1);
         assert_eq!(store.job_count(), 1);
@@ -221,10 +219,7 @@ mod tests {
         )));
         let svc = service(&store, &starter);
         let key = || Some(IdempotencyKey::parse(b"k").unwrap());
-        let err = svc
-            .submit(JobParameters { seconds: 2 }, key())
-            .await
-            .unwrap_err();
+        let err = svc.submit(TestJob::params(2), key()).await.unwrap_err();
         let SubmitError::StartFailed { id, .. } = err else {
             panic!("{err:?}")
         };
@@ -235,10 +230,7 @@ mod tests {
         assert!(error.cause.contains("throttled"), "{}", error.cause);
         // A retry with the same key is a new attempt, not the failed job.
         starter.stop_failing();
-        let retry = svc
-            .submit(JobParameters { seconds: 2 }, key())
-            .await
-            .unwrap();
+        let retry = svc.submit(TestJob::params(2), key()).await.unwrap();
         assert_ne!(retry.id, id);
         assert!(retry.created);
     }
@@ -248,7 +240,7 @@ mod tests {
         let store = Arc::new(MemoryStore::default());
         let starter = Arc::new(RecordingStarter::failing(StartError::AlreadyStarted));
         let submitted = service(&store, &starter)
-            .submit(JobParameters { seconds: 1 }, None)
+            .submit(TestJob::params(1), None)
             .await
             .unwrap();
         assert_eq!(
@@ -263,7 +255,7 @@ mod tests {
         store.fail_writes(true);
         let starter = Arc::new(RecordingStarter::default());
         let err = service(&store, &starter)
-            .submit(JobParameters { seconds: 1 }, None)
+            .submit(TestJob::params(1), None)
             .await
             .unwrap_err();
         assert!(matches!(

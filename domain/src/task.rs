@@ -83,7 +83,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_payload_of_another_shape_is_refused_before_the_work() {
-        let failure = run_task(json!({"seconds": 1}), |_: WorkflowInput| async {
+        let failure = run_task(json!({"n": 1}), |_: WorkflowInput| async {
             panic!("the work ran on a refused input")
         })
         .await

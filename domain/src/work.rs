@@ -10,7 +10,7 @@
 mod document;
 
 pub(crate) use document::kind;
-pub use document::{Document, InvalidDocument};
+pub use document::{Document, InvalidDocument, Unstorable, MAX_DEPTH};
 
 use std::future::Future;
 use std::time::Duration;
@@ -18,7 +18,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::JobId;
@@ -39,7 +39,8 @@ pub struct Limits {
 #[derive(Clone, Debug)]
 pub struct RunContext {
     pub id: JobId,
-    /// When the workflow stops waiting for this run (its task timeout).
+    /// When the run should be over: the job's time limit from its start. The
+    /// workflow's task timeout, a little later, is the hard stop.
     pub deadline: DateTime<Utc>,
     /// The span every line the job logs belongs to; it carries the job id.
     pub span: tracing::Span,
@@ -123,6 +124,7 @@ impl<W: Work> DynWork for W {
     fn check(&self, parameters: &Value) -> Result<Document, InvalidDocument> {
         let typed = typed::<W>(parameters)?;
         W::validate(&typed).map_err(InvalidDocument::Refused)?;
+        Document::storable(parameters).map_err(InvalidDocument::Unstorable)?;
         Document::from_value(parameters.clone())
     }
 
@@ -138,6 +140,7 @@ impl<W: Work> DynWork for W {
         let results = Work::run(self, context, typed).await?;
         let value =
             serde_json::to_value(results).map_err(|e| JobFailure::new("InvalidJobResults", e))?;
+        Document::storable(&value).map_err(|e| JobFailure::new("JobResultsUnstorable", e))?;
         let size = serde_json::to_vec(&value).map_or(0, |v| v.len());
         if size > W::LIMITS.result_bytes {
             return Err(JobFailure::new(
@@ -161,5 +164,14 @@ fn typed<W: Work>(parameters: &Value) -> Result<W::Parameters, InvalidDocument> 
     if !parameters.is_object() {
         return Err(InvalidDocument::NotAnObject(kind(parameters)));
     }
-    W::Parameters::deserialize(parameters).map_err(|e| InvalidDocument::Mismatch(e.to_string()))
+    // The path names the field at fault, which serde's own message does not.
+    serde_path_to_error::deserialize(parameters).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        InvalidDocument::Mismatch(if path == "." {
+            inner.to_string()
+        } else {
+            format!("{path}: {inner}")
+        })
+    })
 }

@@ -4,7 +4,6 @@
 //! duplicate from a stale execution.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -12,26 +11,35 @@ use tracing::{info, warn};
 
 use crate::id::JobId;
 use crate::job::{Job, JobError};
-use crate::parameters::JobParameters;
 use crate::ports::{
     Clock, JobStore, ReplayInfo, StatusChange, StoreError, TransitionError, WorkflowInput,
 };
 use crate::status::Cause;
 use crate::status::JobStatus;
+use crate::work::{DynWork, JobFailure, RunContext};
 
 /// A task failure as the workflow sees it: `error` becomes the Step Functions
 /// error name (what Catch and Retry match on), `message` its cause.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{error}: {message}")]
 pub struct TaskFailure {
-    pub error: &'static str,
+    pub error: String,
     pub message: String,
 }
 
-impl TaskFailure {
-    pub fn new(error: &'static str, message: impl ToString) -> Self {
+impl From<JobFailure> for TaskFailure {
+    fn from(failure: JobFailure) -> Self {
         Self {
-            error,
+            error: failure.error,
+            message: failure.message,
+        }
+    }
+}
+
+impl TaskFailure {
+    pub fn new(error: impl Into<String>, message: impl ToString) -> Self {
+        Self {
+            error: error.into(),
             message: message.to_string(),
         }
     }
@@ -39,6 +47,7 @@ impl TaskFailure {
     fn store(e: StoreError) -> Self {
         match e {
             StoreError::Unavailable(_) => Self::new("JobStoreUnavailable", e),
+            StoreError::Unstorable(_) => Self::new("JobResultsUnstorable", e),
             _ => Self::new("JobStoreFailed", e),
         }
     }
@@ -62,33 +71,29 @@ impl TaskFailure {
     }
 }
 
-/// How the sample job does its work. The processor waits; tests and the
-/// local stack may substitute.
-pub async fn sample_work(parameters: &JobParameters) -> Value {
-    tokio::time::sleep(Duration::from_secs(parameters.seconds)).await;
-    json!({ "message": format!("I slept for {} seconds", parameters.seconds) })
-}
-
 #[derive(Clone)]
 pub struct Processor {
+    work: Arc<dyn DynWork>,
     store: Arc<dyn JobStore>,
     clock: Arc<dyn Clock>,
 }
 
 impl Processor {
-    pub fn new(store: Arc<dyn JobStore>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+    pub fn new(work: Arc<dyn DynWork>, store: Arc<dyn JobStore>, clock: Arc<dyn Clock>) -> Self {
+        Self { work, store, clock }
     }
 
-    /// Checks the parameters again (typed), marks the job `Running`, works,
-    /// and records `Success` with the results. Returns the workflow's output.
+    /// Checks the parameters again with the job's type and its checks, asks
+    /// the job whether it can run them, marks the job `Running`, runs it, and
+    /// records `Success` with the results. Returns the workflow's output. A
+    /// job's failure keeps the error name it gave, for the workflow's Catch.
     pub async fn process(&self, input: &WorkflowInput) -> Result<Value, TaskFailure> {
         let id = input.id;
-        let parameters = JobParameters::from_value(&input.parameters)
+        let parameters = self
+            .work
+            .check(&input.parameters)
             .map_err(|e| TaskFailure::new("InvalidJobParameters", e))?;
-        parameters
-            .ensure_runnable()
-            .map_err(|e| TaskFailure::new("JobTooLong", e))?;
+        self.work.admit(&parameters)?;
 
         let running = StatusChange::new(id, JobStatus::Running, input.cause(), self.clock.now());
         match self.store.transition(&running).await {
@@ -107,7 +112,13 @@ impl Processor {
             Err(TransitionError::Store(e)) => return Err(TaskFailure::store(e)),
         }
 
-        let results = sample_work(&parameters).await;
+        let started = self.clock.now();
+        let context = RunContext {
+            id,
+            deadline: started + self.work.limits().time,
+            span: tracing::Span::current(),
+        };
+        let results = self.work.run(context, &parameters).await?;
 
         let success = StatusChange::new(id, JobStatus::Success, input.cause(), self.clock.now())
             .with_results(results);
@@ -223,63 +234,69 @@ pub fn job_error(step: Option<&StepError>) -> JobError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{FixedClock, MemoryStore};
+    use crate::testing::{FixedClock, MemoryStore, TestJob};
     use chrono::Utc;
 
-    async fn queued(store: &MemoryStore, seconds: u64) -> JobId {
-        let job = Job::queued(JobId::random(), JobParameters { seconds }, Utc::now());
+    async fn queued(store: &MemoryStore, n: u64) -> JobId {
+        let job = Job::queued(JobId::random(), TestJob::params(n), Utc::now());
         store.create(&job, None).await.unwrap();
         job.id
     }
 
-    fn input(id: JobId, seconds: Value) -> WorkflowInput {
+    fn input(id: JobId, n: Value) -> WorkflowInput {
         WorkflowInput {
             id,
-            parameters: json!({ "seconds": seconds }),
+            parameters: json!({ "n": n }),
             replay: None,
             redrive: None,
         }
     }
 
     fn processor(store: &Arc<MemoryStore>) -> Processor {
-        Processor::new(store.clone(), Arc::new(FixedClock::default()))
+        processor_of(store, TestJob::default())
+    }
+
+    fn processor_of(store: &Arc<MemoryStore>, job: TestJob) -> Processor {
+        Processor::new(
+            Arc::new(job),
+            store.clone(),
+            Arc::new(FixedClock::default()),
+        )
     }
 
     fn handler(store: &Arc<MemoryStore>) -> ErrorHandler {
         ErrorHandler::new(store.clone(), Arc::new(FixedClock::default()))
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn processing_runs_the_job_to_success() {
         let store = Arc::new(MemoryStore::default());
         let id = queued(&store, 3).await;
-        let started = tokio::time::Instant::now();
         let out = processor(&store)
             .process(&input(id, json!(3)))
             .await
             .unwrap();
-        assert_eq!(started.elapsed(), Duration::from_secs(3));
         assert_eq!(out["status"], "Success");
-        assert_eq!(out["results"]["message"], "I slept for 3 seconds");
+        assert_eq!(out["results"], json!({"doubled": 6}));
         let job = store.get(&id).await.unwrap().unwrap();
         assert_eq!(job.status, JobStatus::Success);
-        assert_eq!(job.results.unwrap()["message"], "I slept for 3 seconds");
+        assert_eq!(job.results.unwrap(), json!({"doubled": 6}));
         assert_eq!(
             store.statuses_written(&id),
             vec![JobStatus::Running, JobStatus::Success]
         );
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn too_long_fails_without_touching_the_job() {
+    #[tokio::test]
+    async fn a_job_the_job_refuses_to_run_fails_with_its_error_without_touching_the_job() {
         let store = Arc::new(MemoryStore::default());
-        let id = queued(&store, 1000).await;
+        let id = queued(&store, 500).await;
         let err = processor(&store)
-            .process(&input(id, json!(1000)))
+            .process(&input(id, json!(500)))
             .await
             .unwrap_err();
-        assert_eq!(err.error, "JobTooLong");
-        assert!(err.message.contains("at most 180"), "{}", err.message);
+        assert_eq!(err.error, "TooBig");
+        assert!(err.message.contains("at most 100"), "{}", err.message);
         assert_eq!(
             store.get(&id).await.unwrap().unwrap().status,
             JobStatus::Queued
@@ -290,7 +307,7 @@ mod tests {
     async fn invalid_parameters_are_refused_by_the_typed_parse() {
         let store = Arc::new(MemoryStore::default());
         let id = queued(&store, 1).await;
-        for bad in [json!("3"), json!(0), json!(1.5), json!(null)] {
+        for bad in [json!("3"), json!(-1), json!(1.5), json!(null), json!(1001)] {
             let err = processor(&store)
                 .process(&input(id, bad.clone()))
                 .await
@@ -299,7 +316,7 @@ mod tests {
         }
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn a_duplicate_after_success_does_no_work_and_keeps_the_results() {
         let store = Arc::new(MemoryStore::default());
         let id = queued(&store, 2).await;
@@ -308,23 +325,37 @@ mod tests {
             .await
             .unwrap();
         let before = store.get(&id).await.unwrap().unwrap();
-        let started = tokio::time::Instant::now();
-        let out = processor(&store)
-            .process(&input(id, json!(2)))
-            .await
-            .unwrap();
-        assert_eq!(started.elapsed(), Duration::ZERO);
+        // Told to fail if it ran: it must not run.
+        let mut again = input(id, json!(2));
+        again.parameters["fail"] = json!("RanTwice");
+        let out = processor(&store).process(&again).await.unwrap();
         assert_eq!(out["status"], "Success");
         assert_eq!(store.get(&id).await.unwrap().unwrap(), before);
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn concurrent_duplicates_both_finish_and_success_is_written_once() {
         let store = Arc::new(MemoryStore::default());
         let id = queued(&store, 2).await;
-        let (p1, p2) = (processor(&store), processor(&store));
-        let (i1, i2) = (input(id, json!(2)), input(id, json!(2)));
-        let (a, b) = tokio::join!(p1.process(&i1), p2.process(&i2));
+        let job = TestJob::default();
+        let p = processor_of(&store, job.clone());
+        let mut held = input(id, json!(2));
+        held.parameters["hold"] = json!(true);
+        let first = tokio::spawn({
+            let (p, held) = (p.clone(), held.clone());
+            async move { p.process(&held).await }
+        });
+        while store.get(&id).await.unwrap().unwrap().status != JobStatus::Running {
+            tokio::task::yield_now().await;
+        }
+        // The duplicate arrives while the first is Running: it may run too
+        // (Running -> Running is allowed for a redelivered execution).
+        let second = tokio::spawn({
+            let (p, held) = (p.clone(), held.clone());
+            async move { p.process(&held).await }
+        });
+        job.release();
+        let (a, b) = (first.await.unwrap(), second.await.unwrap());
         assert_eq!(a.unwrap()["status"], "Success");
         assert_eq!(b.unwrap()["status"], "Success");
         let writes = store.statuses_written(&id);
@@ -334,14 +365,28 @@ mod tests {
         );
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
+    async fn a_job_that_fails_keeps_its_error_name_and_stays_running_for_the_catch() {
+        let store = Arc::new(MemoryStore::default());
+        let id = queued(&store, 1).await;
+        let mut failing = input(id, json!(1));
+        failing.parameters["fail"] = json!("PaymentDeclined");
+        let err = processor(&store).process(&failing).await.unwrap_err();
+        assert_eq!(err.error, "PaymentDeclined");
+        assert_eq!(
+            store.get(&id).await.unwrap().unwrap().status,
+            JobStatus::Running
+        );
+    }
+
+    #[tokio::test]
     async fn a_stale_execution_cannot_revive_a_failed_job() {
         let store = Arc::new(MemoryStore::default());
         let id = queued(&store, 1).await;
         handler(&store)
             .record_failure(&FailureInput {
                 id,
-                parameters: json!({"seconds": 1}),
+                parameters: json!({"n": 1}),
                 processor_error: Some(StepError {
                     error: "States.Timeout".into(),
                     cause: String::new(),
@@ -362,14 +407,14 @@ mod tests {
         );
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn a_replay_revives_a_failed_job() {
         let store = Arc::new(MemoryStore::default());
         let id = queued(&store, 1).await;
         handler(&store)
             .record_failure(&FailureInput {
                 id,
-                parameters: json!({"seconds": 1}),
+                parameters: json!({"n": 1}),
                 processor_error: Some(StepError {
                     error: "Boom".into(),
                     cause: String::new(),
@@ -391,7 +436,7 @@ mod tests {
         );
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn success_recorded_elsewhere_wins_over_a_late_failure() {
         let store = Arc::new(MemoryStore::default());
         let id = queued(&store, 1).await;
@@ -402,7 +447,7 @@ mod tests {
         let out = handler(&store)
             .record_failure(&FailureInput {
                 id,
-                parameters: json!({"seconds": 1}),
+                parameters: json!({"n": 1}),
                 processor_error: Some(StepError {
                     error: "States.Timeout".into(),
                     cause: String::new(),
@@ -421,14 +466,13 @@ mod tests {
     async fn the_error_handler_stores_a_readable_error() {
         let store = Arc::new(MemoryStore::default());
         let id = queued(&store, 1000).await;
-        let cause = json!({"errorType": "JobTooLong", "errorMessage": "seconds is 1000, but..."})
-            .to_string();
+        let cause = json!({"errorType": "TooBig", "errorMessage": "n is 1000, but..."}).to_string();
         let out = handler(&store)
             .record_failure(&FailureInput {
                 id,
-                parameters: json!({"seconds": 1000}),
+                parameters: json!({"n": 1000}),
                 processor_error: Some(StepError {
-                    error: "JobTooLong".into(),
+                    error: "TooBig".into(),
                     cause,
                 }),
                 replay: None,
@@ -438,12 +482,12 @@ mod tests {
         assert_eq!(out["status"], "Failure");
         let job = store.get(&id).await.unwrap().unwrap();
         assert_eq!(job.status, JobStatus::Failure);
-        assert_eq!(job.parameters.seconds, 1000);
+        assert_eq!(job.parameters, TestJob::params(1000));
         assert_eq!(
             job.error.unwrap(),
             JobError {
-                error: "JobTooLong".into(),
-                cause: "seconds is 1000, but...".into()
+                error: "TooBig".into(),
+                cause: "n is 1000, but...".into()
             }
         );
     }
@@ -456,7 +500,7 @@ mod tests {
         let err = handler(&store)
             .record_failure(&FailureInput {
                 id,
-                parameters: json!({"seconds": 1}),
+                parameters: json!({"n": 1}),
                 processor_error: None,
                 replay: None,
             })
@@ -484,7 +528,7 @@ mod tests {
     fn failure_input_reads_the_catch_shape() {
         let input: FailureInput = serde_json::from_value(json!({
             "id": "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f",
-            "parameters": {"seconds": 3},
+            "parameters": {"n": 3},
             "processorError": {"Error": "States.Timeout", "Cause": "took too long"}
         }))
         .unwrap();

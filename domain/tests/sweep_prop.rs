@@ -10,9 +10,9 @@ use std::time::Duration;
 use jobs_domain::ports::{Clock, JobStore, ReplayInfo, StatusChange, WorkflowInput};
 use jobs_domain::status::Cause;
 use jobs_domain::sweep::{SweepPolicy, Sweeper};
-use jobs_domain::testing::{ManualClock, MemoryStore, RecordingStarter};
+use jobs_domain::testing::{ManualClock, MemoryStore, RecordingStarter, TestJob};
 use jobs_domain::workflow::{ErrorHandler, FailureInput, Processor, StepError};
-use jobs_domain::{Job, JobId, JobParameters, JobStatus};
+use jobs_domain::{Job, JobId, JobStatus};
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -45,7 +45,7 @@ fn step() -> impl Strategy<Value = Step> {
 }
 
 fn input(id: JobId, replay: bool) -> WorkflowInput {
-    let mut input = WorkflowInput::new(id, json!({"seconds": 1}));
+    let mut input = WorkflowInput::new(id, json!({"n": 1}));
     input.replay = replay.then(|| ReplayInfo { name: "r".into() });
     input
 }
@@ -73,9 +73,9 @@ proptest! {
             let policy = SweepPolicy::new(Duration::from_secs(TIMEOUT), Duration::from_secs(PERIOD), max_redrives, 10).unwrap();
             let bound = policy.bound().as_secs();
             let sweeper = Sweeper::new(store.clone(), Arc::new(RecordingStarter::default()), clock.clone(), policy);
-            let processor = Processor::new(store.clone(), clock.clone());
+            let processor = Processor::new(Arc::new(TestJob::default()), store.clone(), clock.clone());
             let handler = ErrorHandler::new(store.clone(), clock.clone());
-            let job = Job::queued(JobId::random(), JobParameters { seconds: 1 }, clock.now());
+            let job = Job::queued(JobId::random(), TestJob::params(1), clock.now());
             store.create(&job, None).await.unwrap();
 
             let (mut now, mut next_sweep, mut last_sign_of_life) = (0u64, phase, 0u64);
@@ -108,7 +108,7 @@ proptest! {
                     Step::RecordFailure => {
                         let _ = handler.record_failure(&FailureInput {
                             id: job.id,
-                            parameters: json!({"seconds": 1}),
+                            parameters: json!({"n": 1}),
                             processor_error: Some(StepError { error: "Boom".into(), cause: String::new() }),
                             replay: None,
                         }).await;

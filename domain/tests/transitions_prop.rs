@@ -7,9 +7,9 @@ use std::sync::Arc;
 use chrono::Utc;
 use jobs_domain::ports::{JobStore, ReplayInfo, WorkflowInput};
 use jobs_domain::status::Cause;
-use jobs_domain::testing::{FixedClock, MemoryStore};
+use jobs_domain::testing::{FixedClock, MemoryStore, TestJob};
 use jobs_domain::workflow::{ErrorHandler, FailureInput, Processor, StepError};
-use jobs_domain::{Job, JobId, JobParameters, JobStatus};
+use jobs_domain::{Job, JobId, JobStatus};
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -40,9 +40,9 @@ proptest! {
         runtime.block_on(async move {
             let store = Arc::new(MemoryStore::default());
             let clock = Arc::new(FixedClock::default());
-            let processor = Processor::new(store.clone(), clock.clone());
+            let processor = Processor::new(Arc::new(TestJob::default()), store.clone(), clock.clone());
             let handler = ErrorHandler::new(store.clone(), clock);
-            let job = Job::queued(JobId::random(), JobParameters { seconds: 1 }, Utc::now());
+            let job = Job::queued(JobId::random(), TestJob::params(1), Utc::now());
             store.create(&job, None).await.unwrap();
 
             let mut status = JobStatus::Queued;
@@ -58,7 +58,7 @@ proptest! {
                     Step::Process { replay } => {
                         let input = WorkflowInput {
                             id: job.id,
-                            parameters: json!({"seconds": 1}),
+                            parameters: json!({"n": 1}),
                             replay: replay.then(|| ReplayInfo { name: "r".into() }),
                             redrive: None,
                         };
@@ -67,7 +67,7 @@ proptest! {
                     Step::RecordFailure => {
                         let _ = handler.record_failure(&FailureInput {
                             id: job.id,
-                            parameters: json!({"seconds": 1}),
+                            parameters: json!({"n": 1}),
                             processor_error: Some(StepError { error: "Boom".into(), cause: String::new() }),
                             replay: None,
                         }).await;

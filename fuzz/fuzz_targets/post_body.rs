@@ -1,19 +1,20 @@
-//! `POST /jobs` body validation: never panics, and whatever it accepts is a
-//! runnable-or-failable job that survives a JSON round trip unchanged.
+//! `POST /jobs` body validation by the job's rules: never panics, and
+//! whatever it accepts survives a round trip through its canonical form and
+//! is a document every job store holds.
 #![no_main]
 
-use jobs_domain::JobParameters;
+use jobs_domain::{Document, DynWork};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|body: &[u8]| {
-    if let Ok(params) = JobParameters::from_body(body) {
-        assert!(
-            (1..=86_400).contains(&params.seconds),
-            "accepted seconds = {}",
-            params.seconds
-        );
-        let json = serde_json::to_vec(&params).expect("parameters serialize");
-        let again = JobParameters::from_body(&json).expect("own JSON is accepted");
-        assert_eq!(again, params);
+    if let Ok(params) = jobs_job::Job.parse_body(body) {
+        Document::storable(params.as_value()).expect("accepted documents are storable");
+        let canonical = params.canonical();
+        if canonical.len() <= jobs_job::Job.limits().body_bytes {
+            let again = jobs_job::Job
+                .parse_body(canonical.as_bytes())
+                .expect("own canonical form is accepted");
+            assert_eq!(again, params);
+        }
     }
 });

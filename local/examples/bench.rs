@@ -1,23 +1,31 @@
 //! Load generator for a running local stack. Every request is signed, one
 //! signature per request, as a real client does.
 //!
-//!   bench get   --url URL [--seconds 10] [--concurrency 64] [--rate R]
-//!   bench post  --url URL [--seconds 10] [--concurrency 64] [--rate R]
+//!   bench get   --url URL [--duration 10] [--concurrency 64] [--rate R]
+//!   bench post  --url URL [--duration 10] [--concurrency 64] [--rate R]
 //!   bench burst --url URL --data-dir DIR [--jobs 10000] [--concurrency 512] [--pid PID]
 //!   bench wrk-script --url URL (get|post)
 //!
-//! `get` and `post` report throughput and latency percentiles: in a closed
-//! loop (each connection sends its next request when the last is answered),
-//! or with `--rate` at R requests a second spread over the connections, each
-//! latency counted from when its request was due (so a stall that delays the
-//! requests behind it shows in their latency too). `burst` submits many
-//! one-second jobs at once and reports how long until all of them are
+//! `get` and `post` report throughput and latency percentiles over
+//! `--duration` seconds: in a closed loop (each connection sends its next
+//! request when the last is answered), or with `--rate` at R requests a
+//! second spread over the connections, each latency counted from when its
+//! request was due (so a stall that delays the requests behind it shows in
+//! their latency too). Every job posted is the job's own example. `burst`
+//! submits many jobs at once and reports how long until all of them are
 //! `Success` (read from the stack's SQLite file) and, with `--pid`, the
 //! server's peak resident memory. `wrk-script` prints a wrk Lua script that
 //! sends one request signed now: SigV4 accepts a signature for 15 minutes, so
 //! wrk can replay it (each POST still creates a new job).
 
 use jobs_wire as wire;
+
+/// The body every POST sends: the job's own example, made once.
+fn example_body() -> &'static str {
+    use jobs_domain::DynWork;
+    static BODY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BODY.get_or_init(|| jobs_job::Job.example().canonical())
+}
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -86,13 +94,9 @@ impl Client {
         (status, response.text().await.unwrap_or_default())
     }
 
-    async fn submit(&self, seconds: u64) -> String {
+    async fn submit(&self) -> String {
         let (status, body) = self
-            .send(
-                Method::POST,
-                wire::api::JOBS,
-                Some(&format!(r#"{{"seconds":{seconds}}}"#)),
-            )
+            .send(Method::POST, wire::api::JOBS, Some(example_body()))
             .await;
         assert_eq!(status, 202, "{body}");
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -126,7 +130,7 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 
 async fn load(client: Client, method: Method, seconds: u64, concurrency: usize, rate: Option<f64>) {
     let path = if method == Method::GET {
-        wire::api::job(client.submit(1).await)
+        wire::api::job(client.submit().await)
     } else {
         wire::api::JOBS.to_owned()
     };
@@ -149,7 +153,7 @@ async fn load(client: Client, method: Method, seconds: u64, concurrency: usize, 
                     p.mul_f64(worker as f64 / concurrency as f64)
                 });
             while !stop.load(Ordering::Relaxed) {
-                let body = (method == Method::POST).then_some(r#"{"seconds":1}"#);
+                let body = (method == Method::POST).then_some(example_body());
                 let t = match period {
                     Some(period) => {
                         tokio::time::sleep_until(due.into()).await;
@@ -199,9 +203,9 @@ async fn load(client: Client, method: Method, seconds: u64, concurrency: usize, 
 /// A wrk script sending one request, signed now, with its body.
 async fn wrk_script(client: Client, method: Method) {
     let (path, body) = if method == Method::GET {
-        (wire::api::job(client.submit(1).await), None)
+        (wire::api::job(client.submit().await), None)
     } else {
-        (wire::api::JOBS.to_owned(), Some(r#"{"seconds":1}"#))
+        (wire::api::JOBS.to_owned(), Some(example_body()))
     };
     let request = client.signed(method.clone(), &path, body);
     let lua = |s: &str| format!("{s:?}");
@@ -259,7 +263,7 @@ async fn burst(
         let permit = semaphore.clone().acquire_owned().await.unwrap();
         let client = client.clone();
         tasks.push(tokio::spawn(async move {
-            let id = client.submit(1).await;
+            let id = client.submit().await;
             drop(permit);
             id
         }));
@@ -309,7 +313,7 @@ async fn main() {
                 } else {
                     Method::POST
                 },
-                arg(&args, "--seconds", Some(10)),
+                arg(&args, "--duration", Some(10)),
                 arg(&args, "--concurrency", Some(64)),
                 optional_arg(&args, "--rate"),
             )
@@ -334,7 +338,7 @@ async fn main() {
             }
         },
         _ => {
-            eprintln!("usage: bench get|post|burst|wrk-script --url URL [--seconds N] [--concurrency N] [--rate R] [--jobs N --data-dir DIR --pid PID]");
+            eprintln!("usage: bench get|post|burst|wrk-script --url URL [--duration SECONDS] [--concurrency N] [--rate R] [--jobs N --data-dir DIR --pid PID]");
             std::process::exit(2);
         }
     }

@@ -27,7 +27,8 @@ pub struct StartArgs {
     /// Make the error handler's job-store writes fail (fault injection).
     #[arg(long)]
     pub fail_error_handler_writes: bool,
-    /// Faults to inject at start, comma-separated: error-handler-writes, processor-writes.
+    /// Faults to inject at start, comma-separated: error-handler-writes, processor-writes,
+    /// hold-runs (jobs stay Running until `jobs faults --job-runs run`).
     #[arg(long, env = "JOBS_LOCAL_FAULTS", default_value = "")]
     pub faults: String,
     /// A workflow definition to run instead of statemachine/jobs.asl.json (JSONPath or

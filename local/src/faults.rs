@@ -1,6 +1,7 @@
 //! Fault injection: make the error handler's (or the processor's) job-store
 //! writes fail as if the store were down, so the archive and replay path can
-//! be tried by hand and in tests.
+//! be tried by hand and in tests; or hold every job in `Running` before its
+//! work starts, so a job stays unfinished whatever the job does.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -9,28 +10,43 @@ use async_trait::async_trait;
 use jobs_domain::ports::{
     CreateOutcome, JobStore, StaleClaim, StaleJob, StatusChange, StoreError, TransitionError,
 };
+use jobs_domain::work::{Document, DynWork, InvalidDocument, JobFailure, Limits, RunContext};
 use jobs_domain::{IdempotencyKey, IdempotencyRecord, Job, JobId};
+use serde_json::Value;
+use tokio::sync::watch;
 
-pub(crate) use jobs_wire::faults::{FaultSettings, FaultUpdate, Switch};
+pub(crate) use jobs_wire::faults::{FaultSettings, FaultUpdate, Runs, Switch};
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Faults {
     error_handler_writes: AtomicBool,
     processor_writes: AtomicBool,
+    hold_runs: watch::Sender<bool>,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Self {
+            error_handler_writes: AtomicBool::default(),
+            processor_writes: AtomicBool::default(),
+            hold_runs: watch::channel(false).0,
+        }
+    }
 }
 
 impl Faults {
     /// Reads `JOBS_LOCAL_FAULTS`-style lists: `error-handler-writes`,
-    /// `processor-writes`, comma-separated.
+    /// `processor-writes`, `hold-runs`, comma-separated.
     pub fn parse_list(list: &str) -> Result<Self, String> {
         let faults = Self::default();
         for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             match name {
                 "error-handler-writes" => faults.set_error_handler_writes(true),
                 "processor-writes" => faults.set_processor_writes(true),
+                "hold-runs" => faults.set_hold_runs(true),
                 other => {
                     return Err(format!(
-                        "unknown fault {other:?}; known: error-handler-writes, processor-writes"
+                        "unknown fault {other:?}; known: error-handler-writes, processor-writes, hold-runs"
                     ))
                 }
             }
@@ -46,12 +62,28 @@ impl Faults {
         self.processor_writes.store(fail, Ordering::SeqCst);
     }
 
+    pub fn set_hold_runs(&self, hold: bool) {
+        self.hold_runs.send_replace(hold);
+    }
+
+    /// Returns once runs are not held (at once when they are not).
+    async fn runs_allowed(&self) {
+        let mut held = self.hold_runs.subscribe();
+        // The sender lives as long as `self`: the wait cannot fail.
+        let _ = held.wait_for(|hold| !*hold).await;
+    }
+
     pub fn settings(&self) -> FaultSettings {
         FaultSettings {
             error_handler_store_writes: Switch::from_bool(
                 self.error_handler_writes.load(Ordering::SeqCst),
             ),
             processor_store_writes: Switch::from_bool(self.processor_writes.load(Ordering::SeqCst)),
+            job_runs: if *self.hold_runs.borrow() {
+                Runs::Hold
+            } else {
+                Runs::Run
+            },
         }
     }
 
@@ -61,6 +93,9 @@ impl Faults {
         }
         if let Some(s) = update.processor_store_writes {
             self.set_processor_writes(s == Switch::Fail);
+        }
+        if let Some(runs) = update.job_runs {
+            self.set_hold_runs(runs == Runs::Hold);
         }
         self.settings()
     }
@@ -155,13 +190,55 @@ impl JobStore for FaultyStore {
     }
 }
 
+/// The job as the local processor runs it: the job itself, except that
+/// `run` waits while runs are held (the job is `Running` by then).
+pub(crate) struct HeldWork {
+    inner: Arc<dyn DynWork>,
+    faults: Arc<Faults>,
+}
+
+impl HeldWork {
+    pub(crate) fn new(inner: Arc<dyn DynWork>, faults: Arc<Faults>) -> Self {
+        Self { inner, faults }
+    }
+}
+
+#[async_trait]
+impl DynWork for HeldWork {
+    fn limits(&self) -> Limits {
+        self.inner.limits()
+    }
+
+    fn parse_body(&self, body: &[u8]) -> Result<Document, InvalidDocument> {
+        self.inner.parse_body(body)
+    }
+
+    fn check(&self, parameters: &Value) -> Result<Document, InvalidDocument> {
+        self.inner.check(parameters)
+    }
+
+    fn admit(&self, parameters: &Document) -> Result<(), JobFailure> {
+        self.inner.admit(parameters)
+    }
+
+    async fn run(&self, context: RunContext, parameters: &Document) -> Result<Value, JobFailure> {
+        self.faults.runs_allowed().await;
+        self.inner.run(context, parameters).await
+    }
+
+    fn example(&self) -> Document {
+        self.inner.example()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::Utc;
     use jobs_domain::status::Cause;
     use jobs_domain::testing::MemoryStore;
-    use jobs_domain::{JobParameters, JobStatus};
+    use jobs_domain::testing::TestJob;
+    use jobs_domain::JobStatus;
 
     #[tokio::test]
     async fn writes_fail_only_for_the_faulted_role_and_only_while_on() {
@@ -169,7 +246,7 @@ mod tests {
         let faults = Arc::new(Faults::parse_list("error-handler-writes").unwrap());
         let handler = FaultyStore::new(store.clone(), faults.clone(), Role::ErrorHandler);
         let processor = FaultyStore::new(store.clone(), faults.clone(), Role::Processor);
-        let job = Job::queued(JobId::random(), JobParameters { seconds: 1 }, Utc::now());
+        let job = Job::queued(JobId::random(), TestJob::params(1), Utc::now());
         store.create(&job, None).await.unwrap();
         let change = StatusChange::new(job.id, JobStatus::Failure, Cause::Execution, Utc::now());
 
@@ -188,6 +265,7 @@ mod tests {
         faults.apply(FaultUpdate {
             error_handler_store_writes: Some(Switch::Ok),
             processor_store_writes: Some(Switch::Fail),
+            job_runs: None,
         });
         assert!(handler.transition(&change).await.is_ok());
         assert!(processor.transition(&running).await.is_err());
@@ -198,7 +276,7 @@ mod tests {
         let faults = Faults::default();
         assert_eq!(
             serde_json::to_value(faults.settings()).unwrap(),
-            serde_json::json!({"errorHandlerStoreWrites": "ok", "processorStoreWrites": "ok"})
+            serde_json::json!({"errorHandlerStoreWrites": "ok", "processorStoreWrites": "ok", "jobRuns": "run"})
         );
         let update: FaultUpdate =
             serde_json::from_value(serde_json::json!({"errorHandlerStoreWrites": "fail"})).unwrap();
@@ -210,5 +288,32 @@ mod tests {
         );
         assert!(Faults::parse_list("nope").is_err());
         assert!(Faults::parse_list("").is_ok());
+        assert_eq!(
+            Faults::parse_list("hold-runs").unwrap().settings().job_runs,
+            Runs::Hold
+        );
+    }
+
+    #[tokio::test]
+    async fn held_runs_wait_in_run_until_runs_go_on() {
+        let faults = Arc::new(Faults::parse_list("hold-runs").unwrap());
+        let work = HeldWork::new(Arc::new(TestJob::default()), faults.clone());
+        let context = || RunContext {
+            id: JobId::random(),
+            deadline: Utc::now(),
+            span: tracing::Span::none(),
+        };
+        let parameters = TestJob::params(2);
+        // The checks are the job's own and are not held.
+        assert!(work.admit(&TestJob::params(500)).is_err());
+        let mut run = Box::pin(work.run(context(), &parameters));
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_millis(50), &mut run)
+                .await
+                .is_err(),
+            "a held run finished"
+        );
+        faults.set_hold_runs(false);
+        assert_eq!(run.await.unwrap(), serde_json::json!({"doubled": 4}));
     }
 }

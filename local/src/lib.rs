@@ -24,6 +24,8 @@ mod local_api;
 pub mod runtime;
 mod server;
 pub mod store;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 
 pub use config::{Config, StartArgs};
 pub use server::Stack;

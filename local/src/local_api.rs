@@ -166,7 +166,7 @@ async fn put_faults(State(state): State<LocalState>, body: Bytes) -> Response {
         Err(e) => message(
             StatusCode::BAD_REQUEST,
             format!(
-                "the body must be {{\"errorHandlerStoreWrites\": \"fail\"|\"ok\", \"processorStoreWrites\": \"fail\"|\"ok\"}}: {e}"
+                "the body must be {{\"errorHandlerStoreWrites\": \"fail\"|\"ok\", \"processorStoreWrites\": \"fail\"|\"ok\", \"jobRuns\": \"hold\"|\"run\"}}, each optional: {e}"
             ),
         ),
     }

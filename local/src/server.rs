@@ -12,6 +12,7 @@ use jobs_domain::ports::{Clock, JobStore, SystemClock};
 use jobs_domain::service::JobService;
 use jobs_domain::sweep::{SweepPolicy, Sweeper, DEFAULT_BATCH, DEFAULT_MAX_REDRIVES};
 use jobs_domain::workflow::{ErrorHandler, Processor};
+use jobs_domain::DynWork;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
@@ -19,7 +20,7 @@ use tracing::{info, warn};
 use crate::bus::Bus;
 use crate::config::Config;
 use crate::console::{self, ConsoleState, Token};
-use crate::faults::{Faults, FaultyStore, Role};
+use crate::faults::{Faults, FaultyStore, HeldWork, Role};
 use crate::gateway::sigv4::{Credentials, Verifier};
 use crate::gateway::Gateway;
 use crate::local_api::LocalState;
@@ -67,7 +68,9 @@ impl Stack {
         let faulty = |role| -> Arc<dyn JobStore> {
             Arc::new(FaultyStore::new(store.clone(), faults.clone(), role))
         };
-        let processor = Processor::new(faulty(Role::Processor), clock.clone());
+        let work: Arc<dyn DynWork> = Arc::new(jobs_job::Job);
+        let held: Arc<dyn DynWork> = Arc::new(HeldWork::new(work.clone(), faults.clone()));
+        let processor = Processor::new(held, faulty(Role::Processor), clock.clone());
         let error_handler = ErrorHandler::new(faulty(Role::ErrorHandler), clock.clone());
 
         let bus = Arc::new(Bus::new(archive, clock.clone()));
@@ -107,7 +110,7 @@ impl Stack {
             clock.clone(),
             policy,
         );
-        let service = JobService::new(store, Arc::new(runtime.clone()), clock);
+        let service = JobService::new(work, store, Arc::new(runtime.clone()), clock);
         let console_token = Token::random();
 
         let verifier = Verifier::new(

@@ -6,10 +6,10 @@ mod common;
 use jobs_wire as wire;
 use std::time::{Duration, SystemTime};
 
-use common::{count, Api, Signing, QUICK};
+use common::{count, example, other_than_example, Api, Signing, QUICK};
 use http::{Method, StatusCode};
 use jobs_client::signing::Credentials;
-use serde_json::{json, Value};
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_job_runs_to_success_with_its_history() {
@@ -21,7 +21,7 @@ async fn a_signed_job_runs_to_success_with_its_history() {
         .call(
             Method::POST,
             wire::api::JOBS,
-            Some(r#"{"seconds": 1}"#),
+            Some(&example().to_string()),
             &[],
         )
         .await;
@@ -31,8 +31,8 @@ async fn a_signed_job_runs_to_success_with_its_history() {
     assert!(reply.headers.contains_key("x-amzn-requestid"));
 
     let job = api.wait_for(&id, "Success", QUICK).await;
-    assert_eq!(job["results"]["message"], "I slept for 1 seconds");
-    assert_eq!(job["parameters"], json!({"seconds": 1}));
+    assert_eq!(job["parameters"], example());
+    assert!(job["results"].is_object(), "{job}");
 
     let execution = api
         .wait_for_execution(&id, QUICK, |e| e["status"] == "SUCCEEDED")
@@ -59,38 +59,25 @@ async fn a_signed_job_runs_to_success_with_its_history() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_job_too_long_for_the_workflow_fails_with_job_too_long() {
-    let dir = tempfile::tempdir().unwrap();
-    let stack = common::start(dir.path()).await;
-    let api = Api::of(&stack);
-    let id = api.submit(1000).await;
-    let job = api.wait_for(&id, "Failure", QUICK).await;
-    assert_eq!(job["error"]["error"], "JobTooLong");
-    assert!(job["error"]["cause"].as_str().unwrap().contains("180"));
-    let execution = api
-        .wait_for_execution(&id, QUICK, |e| e["status"] == "FAILED")
-        .await;
-    assert_eq!(execution["error"], "JobFailed");
-    stack.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_bodies_are_refused_by_the_gateway_and_create_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let stack = common::start(dir.path()).await;
     let api = Api::of(&stack);
-    for body in [
-        "",
-        "nope",
-        "[]",
-        "{}",
-        r#"{"seconds": 0}"#,
-        r#"{"seconds": -1}"#,
-        r#"{"seconds": 1.5}"#,
-        r#"{"seconds": "3"}"#,
-        r#"{"seconds": 86401}"#,
-        r#"{"seconds": 1, "priority": "high"}"#,
-    ] {
+    let mut unknown_key = example();
+    unknown_key["surely_not_a_parameter"] = json!("high");
+    let mut bodies: Vec<String> = ["", "nope", "[]", "3", "null"].map(str::to_owned).into();
+    bodies.push(unknown_key.to_string());
+    // Each parameter of the example with a value of another JSON type.
+    for (name, value) in example().as_object().unwrap() {
+        let mut wrong = example();
+        wrong[name] = if value.is_object() {
+            json!([])
+        } else {
+            json!({"x": 1})
+        };
+        bodies.push(wrong.to_string());
+    }
+    for body in &bodies {
         let reply = api
             .call(Method::POST, wire::api::JOBS, Some(body), &[])
             .await;
@@ -126,7 +113,8 @@ async fn unsigned_or_wrongly_signed_requests_get_403_and_create_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let stack = common::start(dir.path()).await;
     let api = Api::of(&stack);
-    let body: &[u8] = br#"{"seconds": 1}"#;
+    let text = example().to_string();
+    let body: &[u8] = text.as_bytes();
     let post = |signing| api.request(Method::POST, wire::api::JOBS, Some(body), &[], signing);
 
     let unsigned = api.send(post(Signing::Unsigned)).await;
@@ -162,7 +150,7 @@ async fn unsigned_or_wrongly_signed_requests_get_403_and_create_nothing() {
         .starts_with("Signature expired"));
 
     let mut tampered = post(Signing::Signed);
-    *tampered.body_mut() = br#"{"seconds": 2}"#.to_vec();
+    *tampered.body_mut() = other_than_example().to_string().into_bytes();
     let reply = api.send(tampered).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
 
@@ -203,7 +191,7 @@ async fn idempotency_keys_replay_and_conflict() {
         .call(
             Method::POST,
             wire::api::JOBS,
-            Some(r#"{"seconds": 1}"#),
+            Some(&example().to_string()),
             &key,
         )
         .await;
@@ -213,7 +201,7 @@ async fn idempotency_keys_replay_and_conflict() {
         .call(
             Method::POST,
             wire::api::JOBS,
-            Some(r#"{ "seconds" : 1 }"#),
+            Some(&serde_json::to_string_pretty(&example()).unwrap()),
             &key,
         )
         .await;
@@ -223,7 +211,7 @@ async fn idempotency_keys_replay_and_conflict() {
         .call(
             Method::POST,
             wire::api::JOBS,
-            Some(r#"{"seconds": 2}"#),
+            Some(&other_than_example().to_string()),
             &key,
         )
         .await;
@@ -236,7 +224,7 @@ async fn idempotency_keys_replay_and_conflict() {
         .call(
             Method::POST,
             wire::api::JOBS,
-            Some(r#"{"seconds": 2}"#),
+            Some(&other_than_example().to_string()),
             &[(wire::api::IDEMPOTENCY_KEY, "order-43")],
         )
         .await;
@@ -246,190 +234,33 @@ async fn idempotency_keys_replay_and_conflict() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failure_the_error_handler_cannot_record_is_archived_and_a_replay_finishes_the_job() {
-    let dir = tempfile::tempdir().unwrap();
-    let stack = common::start(dir.path()).await;
-    let api = Api::of(&stack);
-    let window_start = chrono::Utc::now() - chrono::TimeDelta::seconds(1);
-
-    let faults = api
-        .call(
-            Method::PUT,
-            wire::local::FAULTS,
-            Some(r#"{"errorHandlerStoreWrites": "fail", "processorStoreWrites": "fail"}"#),
-            &[],
-        )
-        .await;
-    assert_eq!(faults.status, StatusCode::OK);
-    assert_eq!(faults.body["errorHandlerStoreWrites"], "fail");
-
-    let id = api.submit(1).await;
-    let failed = api
-        .wait_for_execution(&id, QUICK, |e| e["status"] == "FAILED")
-        .await;
-    assert_eq!(failed["error"], "JobArchived");
-    // Nothing could be written: the job is still Queued.
-    assert_eq!(api.job(&id).await.body["status"], "Queued");
-
-    let archive = api.call(Method::GET, wire::local::ARCHIVE, None, &[]).await;
-    assert_eq!(archive.body["archiveName"], "failed-jobs-archive");
-    let events: Vec<Value> = archive.body["events"].as_array().unwrap().clone();
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0]["detail"]["id"], id.as_str());
-    assert_eq!(events[0]["detailType"], "JobFailed");
-    assert_eq!(
-        events[0]["detail"]["errorHandlerError"]["Error"],
-        "JobStoreUnavailable"
-    );
-
-    api.call(
-        Method::PUT,
-        wire::local::FAULTS,
-        Some(r#"{"errorHandlerStoreWrites": "ok", "processorStoreWrites": "ok"}"#),
-        &[],
-    )
-    .await;
-    let to = chrono::Utc::now() + chrono::TimeDelta::seconds(1);
-    let replay = api
-        .call(
-            Method::POST,
-            wire::local::REPLAYS,
-            Some(
-                &json!({"name": "again", "from": window_start.to_rfc3339(), "to": to.to_rfc3339()})
-                    .to_string(),
-            ),
-            &[],
-        )
-        .await;
-    assert_eq!(replay.status, StatusCode::ACCEPTED, "{:?}", replay.body);
-    assert_eq!(
-        replay.body,
-        json!({"replayName": "again", "state": "COMPLETED", "eventsReplayed": 1})
-    );
-
-    let job = api.wait_for(&id, "Success", QUICK).await;
-    assert_eq!(job["results"]["message"], "I slept for 1 seconds");
-    let replayed = api
-        .wait_for_execution(&id, QUICK, |e| e["replayName"] == "again")
-        .await;
-    assert_eq!(replayed["input"]["replay"]["name"], "again");
-
-    // The replayed event was not archived again: replays never loop.
-    let archive = api.call(Method::GET, wire::local::ARCHIVE, None, &[]).await;
-    assert_eq!(archive.body["events"].as_array().unwrap().len(), 1);
-
-    let taken = api
-        .call(
-            Method::POST,
-            wire::local::REPLAYS,
-            Some(
-                &json!({"name": "again", "from": window_start.to_rfc3339(), "to": to.to_rfc3339()})
-                    .to_string(),
-            ),
-            &[],
-        )
-        .await;
-    assert_eq!(taken.status, StatusCode::CONFLICT);
-    stack.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_error_handler_fault_alone_archives_a_failing_job() {
+async fn faults_given_at_start_are_on_from_the_first_job() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = jobs_local::Config::ephemeral(dir.path().to_path_buf());
-    config.faults = vec!["error-handler-writes".into()];
+    config.faults = vec!["error-handler-writes".into(), "hold-runs".into()];
     let stack = common::start_with(config).await;
     let api = Api::of(&stack);
     let faults = api.call(Method::GET, wire::local::FAULTS, None, &[]).await;
     assert_eq!(
         faults.body,
-        json!({"errorHandlerStoreWrites": "fail", "processorStoreWrites": "ok"})
+        json!({"errorHandlerStoreWrites": "fail", "processorStoreWrites": "ok", "jobRuns": "hold"})
     );
-    let id = api.submit(1000).await;
-    api.wait_for_execution(&id, QUICK, |e| e["error"] == "JobArchived")
-        .await;
-    let archive = api.call(Method::GET, wire::local::ARCHIVE, None, &[]).await;
-    let detail = &archive.body["events"][0]["detail"];
-    assert_eq!(detail["id"], id.as_str());
-    assert_eq!(detail["processorError"]["Error"], "JobTooLong");
-    stack.stop().await;
-}
-
-/// Each job reached Success, and the replay started exactly one execution
-/// for it.
-async fn replayed_once(api: &Api, ids: &[String], replay: &str) {
-    for id in ids {
-        api.wait_for(id, "Success", QUICK).await;
-        let all = api.executions(id).await.body["executions"].clone();
-        let replays: Vec<&Value> = all
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["replayName"] == replay)
-            .collect();
-        assert_eq!(replays.len(), 1, "job {id}: {all:?}");
-        assert_eq!(replays[0]["status"], "SUCCEEDED");
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_replay_cut_off_by_a_stop_is_finished_at_the_next_start_and_starts_each_job_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = jobs_local::Config::ephemeral(dir.path().to_path_buf());
-    config.faults = vec!["processor-writes".into(), "error-handler-writes".into()];
-    let stack = common::start_with(config).await;
-    let api = Api::of(&stack);
-    let from = chrono::Utc::now() - chrono::TimeDelta::seconds(1);
-    let ids = [api.submit(1).await, api.submit(1).await];
-    for id in &ids {
-        api.wait_for_execution(id, QUICK, |e| e["error"] == "JobArchived")
-            .await;
-    }
-    let to = chrono::Utc::now() + chrono::TimeDelta::seconds(1);
-    stack.stop().await;
-
-    // As a stop leaves a replay it cut off: recorded, not all events sent.
-    {
-        let db = rusqlite::Connection::open(dir.path().join("jobs.sqlite3")).unwrap();
-        db.execute(
-            "INSERT INTO replays (name, event_start, event_end, started_at, events_replayed, state)
-             VALUES ('cut-off', ?1, ?2, ?2, 2, 'RUNNING')",
-            rusqlite::params![
-                jobs_domain::job::timestamp(&from),
-                jobs_domain::job::timestamp(&to)
-            ],
+    // Held: the job stays Running, whatever it does, until runs go on.
+    let id = api.submit_example().await;
+    api.wait_for(&id, "Running", QUICK).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(api.job(&id).await.body["status"], "Running");
+    let faults = api
+        .call(
+            Method::PUT,
+            wire::local::FAULTS,
+            Some(r#"{"jobRuns": "run"}"#),
+            &[],
         )
-        .unwrap();
-    }
-    let stack = common::start(dir.path()).await;
-    replayed_once(&Api::of(&stack), &ids, "cut-off").await;
-    stack.stop().await;
-
-    // Cut off again after every event was sent: nothing starts twice.
-    {
-        let db = rusqlite::Connection::open(dir.path().join("jobs.sqlite3")).unwrap();
-        let n = db
-            .execute(
-                "UPDATE replays SET state = 'RUNNING' WHERE name = 'cut-off' AND state = 'COMPLETED'",
-                [],
-            )
-            .unwrap();
-        assert_eq!(n, 1, "the first restart marked the replay completed");
-    }
-    let stack = common::start(dir.path()).await;
-    replayed_once(&Api::of(&stack), &ids, "cut-off").await;
-    let left: i64 = stack
-        .db
-        .read(|c| {
-            Ok(c.query_row(
-                "SELECT count(*) FROM replays WHERE state = 'RUNNING'",
-                [],
-                |r| r.get(0),
-            )?)
-        })
-        .await
-        .unwrap();
-    assert_eq!(left, 0);
+        .await;
+    assert_eq!(faults.body["jobRuns"], "run");
+    assert_eq!(faults.body["errorHandlerStoreWrites"], "fail");
+    api.wait_for(&id, "Success", QUICK).await;
     stack.stop().await;
 }
 
@@ -438,9 +269,12 @@ async fn jobs_and_unfinished_executions_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let stack = common::start(dir.path()).await;
     let api = Api::of(&stack);
-    let done = api.submit(1).await;
+    let done = api.submit_example().await;
     let before = api.wait_for(&done, "Success", QUICK).await;
-    let running = api.submit(2).await;
+    // Held in Running by the local fault, so the stop finds it unfinished
+    // whatever the job does; the restarted stack does not hold runs.
+    stack.faults.set_hold_runs(true);
+    let running = api.submit_example().await;
     api.wait_for(&running, "Running", QUICK).await;
     stack.stop().await;
 
@@ -449,7 +283,7 @@ async fn jobs_and_unfinished_executions_survive_a_restart() {
     let api = Api::of(&stack);
     assert_eq!(api.job(&done).await.body, before);
     let finished = api.wait_for(&running, "Success", QUICK).await;
-    assert_eq!(finished["results"]["message"], "I slept for 2 seconds");
+    assert_eq!(finished["results"], before["results"]);
     let execution = api
         .wait_for_execution(&running, QUICK, |e| e["status"] == "SUCCEEDED")
         .await;
@@ -480,18 +314,20 @@ async fn the_stack_runs_the_jsonata_workflow_to_success_failure_and_the_archive(
     let stack = common::start_with(config).await;
     let api = Api::of(&stack);
 
-    let ok = api.submit(1).await;
+    let ok = api.submit_example().await;
     let job = api.wait_for(&ok, "Success", QUICK).await;
-    assert_eq!(job["results"]["message"], "I slept for 1 seconds");
+    assert!(job["results"].is_object(), "{job}");
     let execution = api
         .wait_for_execution(&ok, QUICK, |e| e["status"] == "SUCCEEDED")
         .await;
     assert_eq!(execution["output"]["status"], "Success");
 
-    let too_long = api.submit(1000).await;
-    let job = api.wait_for(&too_long, "Failure", QUICK).await;
-    assert_eq!(job["error"]["error"], "JobTooLong");
-    api.wait_for_execution(&too_long, QUICK, |e| e["error"] == "JobFailed")
+    // The processor's writes fail: the failure path records the job's error.
+    stack.faults.set_processor_writes(true);
+    let failing = api.submit(&other_than_example()).await;
+    let job = api.wait_for(&failing, "Failure", QUICK).await;
+    assert_eq!(job["error"]["error"], "JobStoreUnavailable");
+    api.wait_for_execution(&failing, QUICK, |e| e["error"] == "JobFailed")
         .await;
 
     let faults = api
@@ -503,13 +339,13 @@ async fn the_stack_runs_the_jsonata_workflow_to_success_failure_and_the_archive(
         )
         .await;
     assert_eq!(faults.status, StatusCode::OK, "{:?}", faults.body);
-    let archived = api.submit(1000).await;
+    let archived = api.submit_example().await;
     api.wait_for_execution(&archived, QUICK, |e| e["error"] == "JobArchived")
         .await;
     let archive = api.call(Method::GET, wire::local::ARCHIVE, None, &[]).await;
     let detail = &archive.body["events"][0]["detail"];
     assert_eq!(detail["id"], archived.as_str());
-    assert_eq!(detail["processorError"]["Error"], "JobTooLong");
+    assert_eq!(detail["processorError"]["Error"], "JobStoreUnavailable");
     assert!(detail["executionId"].as_str().unwrap().ends_with(&archived));
     stack.stop().await;
 }
@@ -568,7 +404,7 @@ async fn the_console_url_is_given_only_to_a_signed_request_and_the_console_keeps
 async fn the_local_sweep_redrives_a_job_whose_execution_was_lost() {
     use jobs_domain::ports::{JobStore, StatusChange};
     use jobs_domain::status::Cause;
-    use jobs_domain::{Job, JobId, JobParameters, JobStatus};
+    use jobs_domain::{Document, Job, JobId, JobStatus};
 
     let dir = tempfile::tempdir().unwrap();
     let mut config = jobs_local::config::Config::ephemeral(dir.path().to_path_buf());
@@ -578,14 +414,15 @@ async fn the_local_sweep_redrives_a_job_whose_execution_was_lost() {
     // A job an execution marked Running an hour ago and then lost: nothing
     // records it as running now, so only the sweep can find it.
     let hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
-    let job = Job::queued(JobId::random(), JobParameters { seconds: 1 }, hour_ago);
+    let parameters = Document::from_value(example()).unwrap();
+    let job = Job::queued(JobId::random(), parameters, hour_ago);
     stack.jobs.create(&job, None).await.unwrap();
     let running = StatusChange::new(job.id, JobStatus::Running, Cause::Execution, hour_ago);
     stack.jobs.transition(&running).await.unwrap();
 
     let id = job.id.to_string();
     let done = api.wait_for(&id, "Success", QUICK).await;
-    assert_eq!(done["results"]["message"], "I slept for 1 seconds");
+    assert!(done["results"].is_object(), "{done}");
     let executions = api.executions(&id).await.body["executions"].clone();
     let names: Vec<&str> = executions
         .as_array()

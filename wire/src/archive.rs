@@ -73,7 +73,7 @@ mod tests {
             "detailType": "JobFailed",
             "detail": {
                 "id": "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f",
-                "parameters": {"seconds": 1000},
+                "parameters": {"n": 1000},
                 "processorError": {"Error": "JobTooLong", "Cause": "too long"},
                 "errorHandlerError": {"error": "StoreUnavailable", "cause": "injected"},
                 "executionId": "arn:aws:states:us-east-1:0:execution:jobs:x"

@@ -23,12 +23,23 @@ impl Switch {
     }
 }
 
+/// Whether the processor runs jobs or holds them, `Running`, until switched
+/// back: how a test or a demo keeps a job in `Running` whatever the job does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Runs {
+    #[default]
+    Run,
+    Hold,
+}
+
 /// The `/local/faults` document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FaultSettings {
     pub error_handler_store_writes: Switch,
     pub processor_store_writes: Switch,
+    pub job_runs: Runs,
 }
 
 /// A `PUT /local/faults` body: absent fields keep their value.
@@ -39,11 +50,15 @@ pub struct FaultUpdate {
     pub error_handler_store_writes: Option<Switch>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub processor_store_writes: Option<Switch>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_runs: Option<Runs>,
 }
 
 impl FaultUpdate {
     pub fn is_empty(&self) -> bool {
-        self.error_handler_store_writes.is_none() && self.processor_store_writes.is_none()
+        self.error_handler_store_writes.is_none()
+            && self.processor_store_writes.is_none()
+            && self.job_runs.is_none()
     }
 }
 
@@ -56,6 +71,7 @@ mod tests {
         let update = FaultUpdate {
             error_handler_store_writes: Some(Switch::Fail),
             processor_store_writes: None,
+            job_runs: None,
         };
         assert_eq!(
             serde_json::to_string(&update).unwrap(),
@@ -67,5 +83,8 @@ mod tests {
         assert!(err.is_err());
         let err = serde_json::from_str::<FaultUpdate>(r#"{"other":"fail"}"#);
         assert!(err.is_err());
+        let hold: FaultUpdate = serde_json::from_str(r#"{"jobRuns":"hold"}"#).unwrap();
+        assert_eq!(hold.job_runs, Some(Runs::Hold));
+        assert!(serde_json::from_str::<FaultUpdate>(r#"{"jobRuns":"pause"}"#).is_err());
     }
 }

@@ -30,5 +30,5 @@ pub use archive::{ArchiveListing, ArchivedEvent, FailedJobDetail, StateError};
 pub use console::ConsoleLink;
 #[cfg(feature = "history")]
 pub use executions::{ExecutionView, JobExecutions};
-pub use faults::{FaultSettings, FaultUpdate, Switch};
+pub use faults::{FaultSettings, FaultUpdate, Runs, Switch};
 pub use replay::{ReplayRequest, ReplayState, ReplayView};

@@ -114,6 +114,10 @@ pub enum ClientCommand {
         /// Make the processor's store writes fail
         #[arg(long, value_enum)]
         processor_writes: Option<Switch>,
+        /// Hold every job in Running before its work starts, or run them
+        /// again (held jobs then go on)
+        #[arg(long, value_enum)]
+        job_runs: Option<JobRuns>,
     },
 }
 
@@ -196,6 +200,21 @@ impl From<Switch> for jobs_wire::Switch {
         match switch {
             Switch::Fail => Self::Fail,
             Switch::Ok => Self::Ok,
+        }
+    }
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobRuns {
+    Hold,
+    Run,
+}
+
+impl From<JobRuns> for jobs_wire::Runs {
+    fn from(runs: JobRuns) -> Self {
+        match runs {
+            JobRuns::Hold => Self::Hold,
+            JobRuns::Run => Self::Run,
         }
     }
 }

@@ -196,12 +196,12 @@ mod tests {
             LOCAL,
             api::JOBS,
             400,
-            r#"{"message":"Invalid request body","details":"/seconds: must be >=1, but got 0"}"#,
+            r#"{"message":"Invalid request body","details":"/n: must be >=1, but got 0"}"#,
         );
         assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
         assert_eq!(
             err.to_string(),
-            "Invalid request body: /seconds: must be >=1, but got 0"
+            "Invalid request body: /n: must be >=1, but got 0"
         );
         let err = error_for(
             LOCAL,

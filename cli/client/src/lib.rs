@@ -45,7 +45,9 @@ mod target;
 mod when;
 
 pub use api::{resolve_region, ApiClient};
-pub use args::{ClientArgs, ClientCommand, ReplayArgs, SubmitArgs, Switch, CREDENTIALS_HELP};
+pub use args::{
+    ClientArgs, ClientCommand, JobRuns, ReplayArgs, SubmitArgs, Switch, CREDENTIALS_HELP,
+};
 pub use commands::console::print_url as print_console_url;
 pub use commands::{run_and_report, run_with};
 pub use endpoint::Endpoint;

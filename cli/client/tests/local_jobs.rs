@@ -6,15 +6,16 @@ mod local_support;
 
 use std::process::ExitCode;
 
-use jobs_client::{ClientCommand, SubmitArgs, Switch};
+use jobs_client::{ClientCommand, JobRuns, SubmitArgs, Switch};
 use jobs_domain::JobView;
+use jobs_local::testing::{example, other_than_example};
 use local_support::*;
-use serde_json::json;
+use serde_json::Value;
 
 #[tokio::test]
 async fn submit_prints_the_id_and_the_location() {
     let local = Local::start().await;
-    let ran = run(&local.target(), ClientCommand::Submit(submit(1, false))).await;
+    let ran = run(&local.target(), ClientCommand::Submit(submit(false))).await;
     assert_eq!(ran.result.unwrap(), ExitCode::SUCCESS);
     let id = ran.out.trim();
     assert!(id.parse::<uuid::Uuid>().is_ok(), "{:?}", ran.out);
@@ -28,7 +29,7 @@ async fn submit_prints_the_id_and_the_location() {
 #[tokio::test]
 async fn submit_wait_follows_the_job_to_success_and_exits_0() {
     let local = Local::start().await;
-    let ran = run(&local.target(), ClientCommand::Submit(submit(1, true))).await;
+    let ran = run(&local.target(), ClientCommand::Submit(submit(true))).await;
     assert_eq!(ran.result.unwrap(), ExitCode::SUCCESS, "{}", ran.err);
     let mut lines = ran.err.lines();
     let job_id = ran.out.split('"').nth(3).unwrap_or_default();
@@ -52,10 +53,8 @@ async fn submit_wait_follows_the_job_to_success_and_exits_0() {
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{}", ran.err);
     assert!(!ran.err.contains('\r'), "no spinner off a terminal");
     let job: JobView = serde_json::from_str(&ran.out).unwrap();
-    assert_eq!(
-        job.results,
-        Some(json!({"message": "I slept for 1 seconds"}))
-    );
+    assert_eq!(job.parameters.to_value(), example());
+    assert!(job.results.is_some_and(|r| r.is_object()));
     assert!(
         ran.out.starts_with("{\n  \"id\""),
         "pretty, id first: {}",
@@ -66,11 +65,22 @@ async fn submit_wait_follows_the_job_to_success_and_exits_0() {
 #[tokio::test]
 async fn submit_wait_on_a_terminal_spins_between_polls_and_clears_the_line() {
     let local = Local::start().await;
+    // Held in Running for a while, whatever the job does, so there are
+    // polls to spin between.
+    run(&local.target(), job_runs(JobRuns::Hold))
+        .await
+        .result
+        .unwrap();
+    let faults = local.stack.faults.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+        faults.set_hold_runs(false);
+    });
     let ran = run_on(
         &local.target(),
         ClientCommand::Submit(SubmitArgs {
             poll_interval_ms: 250,
-            ..submit(1, true)
+            ..submit(true)
         }),
         true,
     )
@@ -84,11 +94,16 @@ async fn submit_wait_on_a_terminal_spins_between_polls_and_clears_the_line() {
 #[tokio::test]
 async fn submit_wait_on_a_failing_job_exits_1_and_prints_the_error() {
     let local = Local::start().await;
-    let ran = run(&local.target(), ClientCommand::Submit(submit(1000, true))).await;
+    // The processor cannot write: the workflow's failure path records why.
+    run(&local.target(), faults(None, Some(Switch::Fail)))
+        .await
+        .result
+        .unwrap();
+    let ran = run(&local.target(), ClientCommand::Submit(submit(true))).await;
     assert_eq!(ran.result.unwrap(), ExitCode::FAILURE, "{}", ran.err);
     let job: JobView = serde_json::from_str(&ran.out).unwrap();
     assert_eq!(job.status.as_str(), "Failure");
-    assert_eq!(job.error.unwrap().error, "JobTooLong");
+    assert_eq!(job.error.unwrap().error, "JobStoreUnavailable");
     assert!(
         ran.err.lines().last().unwrap().ends_with("Failure"),
         "{}",
@@ -104,7 +119,7 @@ async fn submit_wait_stops_when_the_workflow_ended_but_the_job_never_will() {
         .await
         .result
         .unwrap();
-    let ran = run(&target, ClientCommand::Submit(submit(1, true))).await;
+    let ran = run(&target, ClientCommand::Submit(submit(true))).await;
     let err = ran.result.unwrap_err().to_string();
     assert!(
         err.contains("is still Queued but its workflow has ended (FAILED JobArchived)"),
@@ -118,17 +133,17 @@ async fn submit_wait_stops_when_the_workflow_ended_but_the_job_never_will() {
 async fn an_idempotency_key_returns_the_same_job_and_refuses_another_body() {
     let local = Local::start().await;
     let target = local.target();
-    let keyed = |seconds| {
+    let keyed = |parameters: Value| {
         ClientCommand::Submit(SubmitArgs {
             idempotency_key: Some("key-1".into()),
-            ..submit(seconds, false)
+            ..submit_params(&parameters, false)
         })
     };
-    let first = run(&target, keyed(1)).await;
-    let second = run(&target, keyed(1)).await;
+    let first = run(&target, keyed(example())).await;
+    let second = run(&target, keyed(example())).await;
     assert_eq!(first.out, second.out);
     assert_eq!(local.job_rows().await, 1);
-    let conflict = api_error(run(&target, keyed(2)).await.result);
+    let conflict = api_error(run(&target, keyed(other_than_example())).await.result);
     assert_eq!(
         conflict.status(),
         Some(http::StatusCode::UNPROCESSABLE_ENTITY)
@@ -150,13 +165,18 @@ async fn rejected_input_is_refused_before_sending_and_creates_nothing() {
     let local = Local::start().await;
     let target = local.target();
     // The request model refuses it on this side: nothing reaches the server.
-    let err = run(&target, ClientCommand::Submit(submit(0, false)))
-        .await
-        .result
-        .unwrap_err();
+    let mut unknown_key = example();
+    unknown_key["surely_not_a_parameter"] = 1.into();
+    let err = run(
+        &target,
+        ClientCommand::Submit(submit_params(&unknown_key, false)),
+    )
+    .await
+    .result
+    .unwrap_err();
     let text = format!("{err:#}");
     assert!(
-        text.contains("do not fit the job") && text.contains("/seconds"),
+        text.contains("do not fit the job") && text.contains("surely_not_a_parameter"),
         "{text}"
     );
     assert_eq!(local.job_rows().await, 0);
@@ -206,7 +226,7 @@ async fn a_wrong_secret_gets_the_gateways_403_and_a_hint() {
     let err = api_error(
         run(
             &target(&local.stack.base_url(), "not-the-secret"),
-            ClientCommand::Submit(submit(1, false)),
+            ClientCommand::Submit(submit(false)),
         )
         .await
         .result,
@@ -231,7 +251,7 @@ async fn no_server_says_how_to_start_the_local_stack() {
     };
     let url = format!("http://127.0.0.1:{port}");
     let err = api_error(
-        run(&target(&url, "s"), ClientCommand::Submit(submit(1, false)))
+        run(&target(&url, "s"), ClientCommand::Submit(submit(false)))
             .await
             .result,
     );
@@ -242,4 +262,32 @@ async fn no_server_says_how_to_start_the_local_stack() {
              `cargo run --profile local -p jobs -- local start` or pass --url"
         )
     );
+}
+
+/// `key=value` pairs, each typed by the request model, make the same job as
+/// its JSON: the example written as pairs is the example.
+#[tokio::test]
+async fn key_value_pairs_are_typed_by_the_request_model() {
+    let local = Local::start().await;
+    let pairs = example()
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => format!("{k}={s}"),
+            other => format!("{k}={other}"),
+        })
+        .collect();
+    let ran = run(
+        &local.target(),
+        ClientCommand::Submit(SubmitArgs {
+            pairs,
+            params: None,
+            ..submit(true)
+        }),
+    )
+    .await;
+    assert_eq!(ran.result.unwrap(), ExitCode::SUCCESS, "{}", ran.err);
+    let job: JobView = serde_json::from_str(&ran.out).unwrap();
+    assert_eq!(job.parameters.to_value(), example());
 }

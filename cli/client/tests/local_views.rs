@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 async fn history_renders_the_timeline_or_the_raw_json() {
     let local = Local::start().await;
     let target = local.target();
-    let id = submitted(&target, 1).await;
+    let id = submitted(&target).await;
     job_reaches(&target, &id, "Success").await;
     let ran = run(
         &target,
@@ -168,7 +168,7 @@ async fn replay_defaults_to_the_last_24_hours() {
         time: Utc::now() - chrono::Duration::days(2),
         source: "jobs.workflow".into(),
         detail_type: "JobFailed".into(),
-        detail: json!({"id": "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f", "parameters": {"seconds": 1}}),
+        detail: json!({"id": "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f", "parameters": {"n": 1}}),
     };
     ArchiveStore::new(local.stack.db.clone())
         .insert(&old)

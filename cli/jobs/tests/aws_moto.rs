@@ -132,10 +132,11 @@ async fn submit_and_get_find_the_api_in_the_stacks_outputs_and_sign_with_the_cha
     let local = local_stack().await;
     let name = stack_with_outputs(&[("ApiEndpoint", format!("{}/", local.stack.base_url()))]).await;
     let home = tempfile::tempdir().unwrap();
+    let example = jobs_local::testing::example().to_string();
     let ran = jobs(
         home.path(),
         &aws_env(),
-        &["--stack", &name, "submit", "seconds=1", "--wait"],
+        &["--stack", &name, "submit", "--params", &example, "--wait"],
     )
     .await;
     assert_eq!(ran.code, Some(0), "{}", ran.err);
@@ -198,7 +199,14 @@ async fn assume_role_signs_the_api_call_as_the_stacks_invoke_role() {
     let ran = jobs(
         home.path(),
         &aws_env(),
-        &["--stack", &name, "--assume-role", "submit", "seconds=1"],
+        &[
+            "--stack",
+            &name,
+            "--assume-role",
+            "submit",
+            "--params",
+            &jobs_local::testing::example().to_string(),
+        ],
     )
     .await;
     // STS (moto) handed out credentials for the role; the local stack knows
@@ -297,7 +305,7 @@ async fn failed_jobs_bus() -> Bus {
                 .event_bus_name(&bus_name)
                 .source("jobs.workflow")
                 .detail_type("JobFailed")
-                .detail(json!({"id": JOB, "parameters": {"seconds": 1}}).to_string())
+                .detail(json!({"id": JOB, "parameters": {"n": 1}}).to_string())
                 .build(),
         )
         .send()

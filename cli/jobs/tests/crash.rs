@@ -22,10 +22,12 @@ struct Server {
 }
 
 impl Server {
-    fn start(data_dir: &Path) -> Self {
+    /// `faults` as `--faults` takes them ("" for none).
+    fn start(data_dir: &Path, faults: &str) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_jobs"))
             .args(["local", "start", "--addr", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
+            .args(["--faults", faults])
             .env("RUST_LOG", "warn")
             .env_remove("JOBS_LOCAL_FAULTS")
             .stdout(Stdio::piped())
@@ -67,13 +69,14 @@ impl Drop for Server {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_kill_9_and_a_restart_every_accepted_job_finishes() {
     let dir = tempfile::tempdir().unwrap();
-    let first = Server::start(dir.path());
+    // Runs are held: executions are under way, jobs Running, when the
+    // process dies, whatever the job does and however fast.
+    let first = Server::start(dir.path(), "hold-runs");
     let api = Api::new(&first.url);
     let mut ids = Vec::new();
     for _ in 0..6 {
-        ids.push(api.submit(2).await);
+        ids.push(api.submit_example().await);
     }
-    // Some executions are under way when the process dies.
     api.wait_for(&ids[0], "Running", common::QUICK).await;
     first.kill9();
 
@@ -83,26 +86,34 @@ async fn after_kill_9_and_a_restart_every_accepted_job_finishes() {
         let db = rusqlite::Connection::open(dir.path().join("jobs.sqlite3")).unwrap();
         db.execute(
             "INSERT INTO jobs (id, status, parameters, created_at, updated_at)
-             VALUES (?1, 'Queued', '{\"seconds\":1}', ?2, ?2)",
-            rusqlite::params![orphan, jobs_domain::job::timestamp(&chrono::Utc::now())],
+             VALUES (?1, 'Queued', ?2, ?3, ?3)",
+            rusqlite::params![
+                orphan,
+                common::example().to_string(),
+                jobs_domain::job::timestamp(&chrono::Utc::now())
+            ],
         )
         .unwrap();
     }
     ids.push(orphan.clone());
 
-    let second = Server::start(dir.path());
+    let second = Server::start(dir.path(), "");
     let api = Api::new(&second.url);
+    let mut results = Vec::new();
     for id in &ids {
-        let job = api.wait_for(id, "Success", Duration::from_secs(30)).await;
-        assert!(job["results"]["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("I slept for"));
+        let job = api.wait_for(id, "Success", Duration::from_secs(60)).await;
+        assert_eq!(job["parameters"], common::example());
+        results.push(job["results"].clone());
         let executions = api
             .wait_for_execution(id, common::QUICK, |e| e["status"] == "SUCCEEDED")
             .await;
         assert_eq!(executions["name"], id.as_str());
     }
+    // The same parameters, the same results: none was cut short.
+    assert!(
+        results.iter().all(|r| r.is_object() && *r == results[0]),
+        "{results:?}"
+    );
     // No execution is left RUNNING once every job is done.
     for id in &ids {
         let all = api.executions(id).await.body["executions"].clone();

@@ -18,8 +18,7 @@ const SUBS: [&str; 6] = [
     "FailedJobsEventBusName=failed-jobs",
 ];
 
-const INPUT: &str =
-    r#"{"id": "0b8f2d4e-1c3a-4f5b-9d6e-7a8b9c0d1e2f", "parameters": {"seconds": 1}}"#;
+const INPUT: &str = r#"{"id": "0b8f2d4e-1c3a-4f5b-9d6e-7a8b9c0d1e2f", "parameters": {"n": 1}}"#;
 
 fn jobs(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_jobs"))

@@ -1,10 +1,10 @@
 use std::time::Duration;
 
 use super::*;
-use crate::parameters::JobParameters;
 use crate::ports::StatusChange;
 use crate::status::Cause;
 use crate::status::JobStatus;
+use crate::testing::TestJob;
 use crate::testing::{ManualClock, MemoryStore, RecordingStarter};
 
 const TIMEOUT: Duration = Duration::from_secs(290);
@@ -33,11 +33,7 @@ fn world(max_redrives: u32) -> World {
 
 impl World {
     async fn submit(&self) -> JobId {
-        let job = Job::queued(
-            JobId::random(),
-            JobParameters { seconds: 2 },
-            self.clock.now(),
-        );
+        let job = Job::queued(JobId::random(), TestJob::params(2), self.clock.now());
         self.store.create(&job, None).await.unwrap();
         job.id
     }
@@ -71,7 +67,7 @@ async fn a_job_is_redriven_once_it_would_be_stale_by_the_next_sweep() {
     assert_eq!(started.len(), 1);
     assert_eq!(started[0].redrive, Some(1));
     assert_eq!(started[0].execution_name(), format!("{id}-redrive-1"));
-    assert_eq!(started[0].parameters, serde_json::json!({"seconds": 2}));
+    assert_eq!(started[0].parameters, serde_json::json!({"n": 2}));
     let job = w.job(&id).await;
     assert_eq!(
         job.status,

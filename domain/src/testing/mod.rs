@@ -10,8 +10,10 @@ use crate::ports::{Clock, JobStore, StartError, WorkflowInput, WorkflowStarter};
 use crate::status::JobStatus;
 
 pub mod contract;
+mod job;
 mod memory;
 
+pub use job::{TestJob, TestParameters, TEST_MAX_N, TEST_RUNNABLE_N};
 pub use memory::MemoryStore;
 
 /// Records what it was asked to start; can be told to fail.

@@ -30,7 +30,24 @@ pub enum InvalidDocument {
     /// The job's own checks refused it.
     #[error("{0}")]
     Refused(String),
+    /// Valid JSON that the job store cannot hold (see [`Document::storable`]).
+    #[error("{0}")]
+    Unstorable(Unstorable),
 }
+
+/// What no job store of this system holds, whichever one runs: DynamoDB's
+/// limits, applied everywhere so that the local stack refuses what the
+/// deployed one would.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unstorable {
+    #[error("{path} is {number}, a number the job store cannot hold (magnitudes from 1e-130 to below 1e126, at most 38 significant digits)")]
+    Number { path: String, number: String },
+    #[error("{path} is nested {depth} levels deep; the job store holds at most {MAX_DEPTH}")]
+    TooDeep { path: String, depth: usize },
+}
+
+/// DynamoDB's nesting limit for maps and lists.
+pub const MAX_DEPTH: usize = 32;
 
 impl Document {
     /// The body-level checks of `POST /jobs`: size, emptiness, JSON, an
@@ -54,6 +71,14 @@ impl Document {
             Value::Object(_) => Ok(Self(value)),
             other => Err(InvalidDocument::NotAnObject(kind(&other))),
         }
+    }
+
+    /// Whether every job store can hold this document as it is: numbers in
+    /// DynamoDB's range and precision, nesting within its 32 levels (the
+    /// document itself is the first). Checked at submit for parameters (a 400)
+    /// and before recording results (a failed job), never silently dropped.
+    pub fn storable(value: &Value) -> Result<(), Unstorable> {
+        storable(value, "$", 1)
     }
 
     pub fn as_value(&self) -> &Value {
@@ -105,6 +130,52 @@ fn canonical(value: &Value, out: &mut String) {
     }
 }
 
+fn storable(value: &Value, path: &str, depth: usize) -> Result<(), Unstorable> {
+    let nested = |depth: usize| {
+        if depth > MAX_DEPTH {
+            Err(Unstorable::TooDeep {
+                path: path.to_owned(),
+                depth,
+            })
+        } else {
+            Ok(())
+        }
+    };
+    match value {
+        Value::Object(map) => {
+            nested(depth)?;
+            for (key, item) in map {
+                storable(item, &format!("{path}.{key}"), depth + 1)?;
+            }
+            Ok(())
+        }
+        Value::Array(items) => {
+            nested(depth)?;
+            for (i, item) in items.iter().enumerate() {
+                storable(item, &format!("{path}[{i}]"), depth + 1)?;
+            }
+            Ok(())
+        }
+        Value::Number(number) if !number_fits(number) => Err(Unstorable::Number {
+            path: path.to_owned(),
+            number: number.to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// DynamoDB numbers: zero, or a magnitude from 1e-130 to below 1e126 with at
+/// most 38 significant digits. Integers and doubles always fit the digits
+/// (at most 20 and 17); only a double's magnitude can fall outside.
+fn number_fits(number: &serde_json::Number) -> bool {
+    if number.is_i64() || number.is_u64() {
+        return true;
+    }
+    number
+        .as_f64()
+        .is_some_and(|x| x == 0.0 || (1e-130..1e126).contains(&x.abs()))
+}
+
 /// How a message names a JSON value's type.
 pub(crate) fn kind(value: &Value) -> &'static str {
     match value {
@@ -144,6 +215,37 @@ mod tests {
         assert!(parse(&at_limit).is_ok());
         let over = format!("{at_limit} ");
         assert_eq!(parse(&over), Err(InvalidDocument::TooLarge(65, 64)));
+    }
+
+    #[test]
+    fn only_what_every_store_holds_is_storable() {
+        assert!(
+            Document::storable(&json!({"a": [1, -2, 0.5, 1e125, -1e-130, 0.0, u64::MAX]})).is_ok()
+        );
+        let err = Document::storable(&json!({"a": {"b": [1e200]}})).unwrap_err();
+        assert_eq!(
+            err,
+            Unstorable::Number {
+                path: "$.a.b[0]".into(),
+                number: "1e+200".into()
+            }
+        );
+        assert!(err.to_string().contains("cannot hold"), "{err}");
+        assert!(Document::storable(&json!({"tiny": 1e-131})).is_err());
+        assert!(Document::storable(&json!({"big": 1e126})).is_err());
+
+        let mut deep = json!(1);
+        for _ in 0..MAX_DEPTH {
+            deep = json!([deep]);
+        }
+        assert!(Document::storable(&deep).is_ok());
+        let deeper = json!({ "x": deep });
+        let err = Document::storable(&deeper).unwrap_err();
+        assert!(
+            matches!(&err, Unstorable::TooDeep { depth: 33, .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("at most 32"), "{err}");
     }
 
     #[test]

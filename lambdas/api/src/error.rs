@@ -6,10 +6,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use jobs_domain::id::InvalidJobId;
 use jobs_domain::idempotency::InvalidIdempotencyKey;
-use jobs_domain::parameters::InvalidParameters;
 use jobs_domain::ports::{StartError, StoreError};
 use jobs_domain::service::SubmitError;
-use jobs_domain::JobId;
+use jobs_domain::{InvalidDocument, JobId};
 use jobs_wire::api::{self, ErrorBody};
 use tracing::{error, warn};
 
@@ -18,7 +17,7 @@ use tracing::{error, warn};
 #[derive(Debug)]
 pub(crate) enum ApiError {
     InvalidIdempotencyKey(InvalidIdempotencyKey),
-    InvalidBody(InvalidParameters),
+    InvalidBody(InvalidDocument),
     InvalidJobId(InvalidJobId),
     JobNotFound(JobId),
     /// The key was sent before with another body.
@@ -94,6 +93,13 @@ impl IntoResponse for ApiError {
                 response.extensions_mut().insert(id);
                 return response;
             }
+            // The domain refuses these before the store is asked; a store
+            // that refuses one anyway still gets the client a 400.
+            Self::Store(StoreError::Unstorable(e)) => (
+                StatusCode::BAD_REQUEST,
+                "Invalid request body".into(),
+                Some(e),
+            ),
             Self::Store(e @ StoreError::Unavailable(_)) => {
                 warn!(error = %e, "job store unavailable");
                 (

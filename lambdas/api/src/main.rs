@@ -17,6 +17,11 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = jobs_aws::load_config().await;
     let store = jobs_aws::job_store_from_env(&config)?;
     let starter = SfnWorkflowStarter::new(aws_sdk_sfn::Client::new(&config), state_machine);
-    let service = JobService::new(Arc::new(store), Arc::new(starter), Arc::new(SystemClock));
+    let service = JobService::new(
+        Arc::new(jobs_job::Job),
+        Arc::new(store),
+        Arc::new(starter),
+        Arc::new(SystemClock),
+    );
     lambda_http::run(jobs_api::lambda_router(service)).await
 }

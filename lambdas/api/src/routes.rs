@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use jobs_domain::service::JobService;
-use jobs_domain::{IdempotencyKey, JobId, JobParameters};
+use jobs_domain::{IdempotencyKey, JobId};
 use jobs_wire::api::{self, Accepted};
 use tracing::error;
 
@@ -46,7 +46,7 @@ async fn create_job(
         .map(|v| IdempotencyKey::parse(v.as_bytes()))
         .transpose()
         .map_err(ApiError::InvalidIdempotencyKey)?;
-    let parameters = JobParameters::from_body(&body).map_err(ApiError::InvalidBody)?;
+    let parameters = service.parse(&body).map_err(ApiError::InvalidBody)?;
     let submitted = service.submit(parameters, key).await?;
     let prefix = base.map(|Extension(BasePath(p))| p).unwrap_or_default();
     let location = format!("{}{}", prefix.trim_end_matches('/'), api::job(submitted.id));

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use axum::Router;
 use jobs_domain::service::JobService;
-use jobs_domain::testing::{FixedClock, MemoryStore, RecordingStarter};
+use jobs_domain::testing::{FixedClock, MemoryStore, RecordingStarter, TestJob};
 use jobs_domain::JobId;
 use jobs_wire::api;
 use serde_json::{json, Value};
@@ -20,6 +20,7 @@ fn app() -> (Arc<MemoryStore>, Arc<RecordingStarter>, Router) {
     let store = Arc::new(MemoryStore::default());
     let starter = Arc::new(RecordingStarter::default());
     let service = JobService::new(
+        Arc::new(TestJob::default()),
         store.clone(),
         starter.clone(),
         Arc::new(FixedClock::default()),
@@ -69,7 +70,7 @@ async fn post_through_the_stage_url_points_location_at_the_stage() {
     let id: JobId = body["id"].as_str().unwrap().parse().unwrap();
     assert_eq!(headers["location"], format!("/prod{}", api::job(id)));
     assert_eq!(store.job_count(), 1);
-    assert_eq!(starter.started()[0].parameters, json!({"seconds": 4}));
+    assert_eq!(starter.started()[0].parameters, json!({"n": 4}));
 }
 
 #[tokio::test]
@@ -87,11 +88,11 @@ async fn post_through_a_custom_domain_keeps_location_at_the_root() {
 #[tokio::test]
 async fn a_base64_body_is_decoded() {
     let (store, _, app) = app();
-    // {"seconds": 4} in base64, as API Gateway sends binary media types.
+    // {"n": 4} in base64, as API Gateway sends binary media types.
     let (status, _, _) = call(
         &app,
         event(|e| {
-            e["body"] = json!("eyJzZWNvbmRzIjogNH0=");
+            e["body"] = json!("eyJuIjogNH0=");
             e["isBase64Encoded"] = json!(true);
         }),
     )
@@ -104,8 +105,8 @@ async fn a_base64_body_is_decoded() {
 async fn an_invalid_body_is_400_and_creates_nothing() {
     let (store, starter, app) = app();
     for body in [
-        json!("{\"seconds\": 0}"),
-        json!("{\"seconds\": \"3\"}"),
+        json!("{\"n\": -1}"),
+        json!("{\"n\": \"3\"}"),
         json!(""),
         Value::Null,
     ] {
@@ -126,7 +127,7 @@ async fn get_reads_the_job_back() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["id"], id);
     assert_eq!(body["status"], "Queued");
-    assert_eq!(body["parameters"], json!({"seconds": 4}));
+    assert_eq!(body["parameters"], json!({"n": 4}));
 }
 
 #[tokio::test]
@@ -149,12 +150,12 @@ async fn idempotency_key_header_from_api_gateway() {
             e["body"] = json!(body);
         })
     };
-    let (_, _, first) = call(&app, with_key("{\"seconds\": 4}")).await;
-    let (status, headers, second) = call(&app, with_key("{\"seconds\": 4}")).await;
+    let (_, _, first) = call(&app, with_key("{\"n\": 4}")).await;
+    let (status, headers, second) = call(&app, with_key("{\"n\": 4}")).await;
     assert_eq!(status, StatusCode::ACCEPTED);
     assert_eq!(first["id"], second["id"]);
     assert_eq!(headers[api::IDEMPOTENT_REPLAYED], "true");
-    let (status, _, _) = call(&app, with_key("{\"seconds\": 9}")).await;
+    let (status, _, _) = call(&app, with_key("{\"n\": 9}")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(store.job_count(), 1);
     assert_eq!(starter.started().len(), 1);

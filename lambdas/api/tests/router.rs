@@ -8,7 +8,7 @@ use axum::http::{Request, StatusCode};
 use axum::Router;
 use jobs_domain::ports::{JobStore, StartError};
 use jobs_domain::service::JobService;
-use jobs_domain::testing::{FixedClock, MemoryStore, RecordingStarter};
+use jobs_domain::testing::{FixedClock, MemoryStore, RecordingStarter, TestJob};
 use jobs_domain::{JobId, JobStatus};
 use jobs_wire::api;
 use serde_json::{json, Value};
@@ -26,6 +26,7 @@ fn harness_with(starter: RecordingStarter) -> Harness {
     let store = Arc::new(MemoryStore::default());
     let starter = Arc::new(starter);
     let service = JobService::new(
+        Arc::new(TestJob::default()),
         store.clone(),
         starter.clone(),
         Arc::new(FixedClock::default()),
@@ -78,7 +79,7 @@ fn get(path: &str) -> Request<Body> {
 #[tokio::test]
 async fn post_accepts_a_job_with_202_location_and_id() {
     let h = harness();
-    let reply = send(&h.app, post(r#"{"seconds": 3}"#)).await;
+    let reply = send(&h.app, post(r#"{"n": 3}"#)).await;
     assert_eq!(reply.status, StatusCode::ACCEPTED);
     let id = reply.body["id"].as_str().unwrap();
     let parsed: JobId = id.parse().unwrap();
@@ -88,7 +89,7 @@ async fn post_accepts_a_job_with_202_location_and_id() {
     assert!(reply.headers.get(api::IDEMPOTENT_REPLAYED).is_none());
     let job = h.store.get(&parsed).await.unwrap().unwrap();
     assert_eq!(job.status, JobStatus::Queued);
-    assert_eq!(job.parameters.seconds, 3);
+    assert_eq!(job.parameters, TestJob::params(3));
     let started = h.starter.started();
     assert_eq!(started.len(), 1);
     assert_eq!(started[0].id, parsed);
@@ -97,17 +98,26 @@ async fn post_accepts_a_job_with_202_location_and_id() {
 #[tokio::test]
 async fn invalid_bodies_get_400_and_change_nothing() {
     let h = harness();
-    let oversized = format!(r#"{{"seconds": 3, "pad": "{}"}}"#, "x".repeat(2000));
+    let oversized = format!(r#"{{"n": 3, "data": "{}"}}"#, "x".repeat(2000));
+    let too_deep = format!(
+        r#"{{"n": 3, "data": {}1{}}}"#,
+        "[".repeat(32),
+        "]".repeat(32)
+    );
     let cases: Vec<(&str, String)> = vec![
-        ("missing seconds", "{}".into()),
-        ("zero", r#"{"seconds": 0}"#.into()),
-        ("negative", r#"{"seconds": -1}"#.into()),
-        ("fraction", r#"{"seconds": 1.5}"#.into()),
-        ("string", r#"{"seconds": "3"}"#.into()),
-        ("huge", r#"{"seconds": 99999999999999999999999}"#.into()),
-        ("above the maximum", r#"{"seconds": 86401}"#.into()),
-        ("extra key", r#"{"seconds": 3, "extra": true}"#.into()),
-        ("not json", "seconds=3".into()),
+        ("missing n", "{}".into()),
+        ("negative", r#"{"n": -1}"#.into()),
+        ("fraction", r#"{"n": 1.5}"#.into()),
+        ("string", r#"{"n": "3"}"#.into()),
+        ("huge", r#"{"n": 99999999999999999999999}"#.into()),
+        ("above the job's maximum", r#"{"n": 1001}"#.into()),
+        ("extra key", r#"{"n": 3, "extra": true}"#.into()),
+        (
+            "a number no store holds",
+            r#"{"n": 3, "data": 1e300}"#.into(),
+        ),
+        ("nested past what a store holds", too_deep),
+        ("not json", "n=3".into()),
         ("empty", String::new()),
         ("array", "[3]".into()),
         ("oversized", oversized),
@@ -128,9 +138,31 @@ async fn invalid_bodies_get_400_and_change_nothing() {
 }
 
 #[tokio::test]
+async fn a_refusal_names_the_field_and_what_is_wrong() {
+    let h = harness();
+    for (body, words) in [
+        (r#"{"n": "3"}"#, ["n:", "invalid type"]),
+        (r#"{"n": 3, "hold": 1}"#, ["hold:", "expected a boolean"]),
+        ("{}", ["missing field", "n"]),
+        (r#"{"n": 1001}"#, ["n must be at most 1000", "1001"]),
+        (
+            r#"{"n": 1, "data": {"x": [1e300]}}"#,
+            ["$.data.x[0]", "cannot hold"],
+        ),
+    ] {
+        let reply = send(&h.app, post(body)).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
+        let details = reply.body["details"].as_str().unwrap();
+        for word in words {
+            assert!(details.contains(word), "{body}: {details}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn get_returns_the_job_in_the_contract_shape() {
     let h = harness();
-    let id = send(&h.app, post(r#"{"seconds": 2}"#)).await.body["id"]
+    let id = send(&h.app, post(r#"{"n": 2}"#)).await.body["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -141,7 +173,7 @@ async fn get_returns_the_job_in_the_contract_shape() {
         json!({
             "id": id,
             "status": "Queued",
-            "parameters": {"seconds": 2},
+            "parameters": {"n": 2},
             "createdAt": "2026-11-25T12:00:00.000Z",
             "updatedAt": "2026-11-25T12:00:00.000Z",
         })
@@ -169,15 +201,15 @@ async fn unknown_job_is_404_and_a_malformed_id_is_400() {
 #[tokio::test]
 async fn idempotency_key_returns_the_same_job_and_refuses_another_body() {
     let h = harness();
-    let first = send(&h.app, post_with_key(r#"{"seconds": 2}"#, "order-7")).await;
+    let first = send(&h.app, post_with_key(r#"{"n": 2}"#, "order-7")).await;
     assert_eq!(first.status, StatusCode::ACCEPTED);
     // Same parameters, other spelling: the same request.
-    let again = send(&h.app, post_with_key(r#"{ "seconds" : 2 }"#, "order-7")).await;
+    let again = send(&h.app, post_with_key(r#"{ "n" : 2 }"#, "order-7")).await;
     assert_eq!(again.status, StatusCode::ACCEPTED);
     assert_eq!(again.body["id"], first.body["id"]);
     assert_eq!(again.headers["location"], first.headers["location"]);
     assert_eq!(again.headers[api::IDEMPOTENT_REPLAYED], "true");
-    let other = send(&h.app, post_with_key(r#"{"seconds": 5}"#, "order-7")).await;
+    let other = send(&h.app, post_with_key(r#"{"n": 5}"#, "order-7")).await;
     assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(other.body["message"]
         .as_str()
@@ -186,7 +218,7 @@ async fn idempotency_key_returns_the_same_job_and_refuses_another_body() {
     assert_eq!(h.starter.started().len(), 1);
     assert_eq!(h.store.job_count(), 1);
     // A different key is a different job.
-    let fresh = send(&h.app, post_with_key(r#"{"seconds": 2}"#, "order-8")).await;
+    let fresh = send(&h.app, post_with_key(r#"{"n": 2}"#, "order-8")).await;
     assert_ne!(fresh.body["id"], first.body["id"]);
 }
 
@@ -194,7 +226,7 @@ async fn idempotency_key_returns_the_same_job_and_refuses_another_body() {
 async fn a_malformed_idempotency_key_is_400() {
     let h = harness();
     let long = "k".repeat(300);
-    let reply = send(&h.app, post_with_key(r#"{"seconds": 2}"#, &long)).await;
+    let reply = send(&h.app, post_with_key(r#"{"n": 2}"#, &long)).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(h.store.job_count(), 0);
 }
@@ -204,7 +236,7 @@ async fn a_failed_start_is_5xx_and_the_job_is_not_left_queued() {
     let h = harness_with(RecordingStarter::failing(StartError::Unavailable(
         "throttled".into(),
     )));
-    let reply = send(&h.app, post(r#"{"seconds": 2}"#)).await;
+    let reply = send(&h.app, post(r#"{"n": 2}"#)).await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
     let id: JobId = reply.headers[api::JOB_ID]
         .to_str()
@@ -220,7 +252,7 @@ async fn a_failed_start_is_5xx_and_the_job_is_not_left_queued() {
 async fn a_store_outage_is_503_and_starts_nothing() {
     let h = harness();
     h.store.fail_writes(true);
-    let reply = send(&h.app, post(r#"{"seconds": 2}"#)).await;
+    let reply = send(&h.app, post(r#"{"n": 2}"#)).await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(h.starter.started().is_empty());
 }

@@ -12,8 +12,6 @@
 //! `updatedAt`: the index holds only unfinished jobs, spread over 16
 //! partitions so its writes never throttle the table's (see `sweep`).
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -21,26 +19,25 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 use aws_sdk_dynamodb::Client;
-use chrono::{DateTime, TimeZone, Utc};
-use serde_json::Value;
+use chrono::{DateTime, Utc};
 
-use jobs_domain::job::{parse_timestamp, timestamp};
+use jobs_domain::job::timestamp;
 use jobs_domain::ports::{
     CreateOutcome, JobStore, StaleClaim, StaleJob, StatusChange, StoreError, TransitionError,
 };
-use jobs_domain::{
-    IdempotencyKey, IdempotencyRecord, Job, JobError, JobId, JobParameters, JobStatus,
-};
-
-pub const IDEMPOTENCY_PREFIX: &str = "idempotency#";
+use jobs_domain::{IdempotencyKey, IdempotencyRecord, Job, JobId, JobStatus};
 
 mod index;
+mod item;
 mod sweep;
 
 use index::shard;
 pub use index::{SHARD_ATTRIBUTE, UNFINISHED_INDEX};
-
-type Item = HashMap<String, AttributeValue>;
+use item::{
+    document_to_attribute, error_to_attribute, idempotency_id, record_from_item, record_to_item,
+    Item,
+};
+pub use item::{job_from_item, job_to_item, IDEMPOTENCY_PREFIX};
 
 #[derive(Clone, Debug)]
 pub struct DynamoJobStore {
@@ -91,7 +88,7 @@ impl DynamoJobStore {
     ) -> Result<CreateOutcome, StoreError> {
         let put_job = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(job_to_item(job)))
+            .set_item(Some(job_to_item(job)?))
             .condition_expression("attribute_not_exists(id)")
             .build()
             .map_err(|e| StoreError::Other(e.to_string()))?;
@@ -172,7 +169,7 @@ impl JobStore for DynamoJobStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(job_to_item(job)))
+            .set_item(Some(job_to_item(job)?))
             .condition_expression("attribute_not_exists(id)")
             .send()
             .await;
@@ -223,7 +220,10 @@ impl JobStore for DynamoJobStore {
         let shed = change.to == JobStatus::Running;
         if let Some(results) = &change.results {
             set.push("results = :results");
-            request = request.expression_attribute_values(":results", json_to_attribute(results)?);
+            request = request.expression_attribute_values(
+                ":results",
+                document_to_attribute("results", results)?,
+            );
         } else if shed {
             remove.push("results");
         }
@@ -393,170 +393,4 @@ fn describe_service<E: ProvideErrorMetadata>(e: &E) -> String {
         e.code().unwrap_or("UnknownError"),
         e.message().unwrap_or("no message")
     )
-}
-
-fn idempotency_id(key: &IdempotencyKey) -> String {
-    format!("{IDEMPOTENCY_PREFIX}{}", key.as_str())
-}
-
-pub fn job_to_item(job: &Job) -> Item {
-    let mut item = HashMap::from([
-        ("id".to_owned(), AttributeValue::S(job.id.to_string())),
-        (
-            "status".to_owned(),
-            AttributeValue::S(job.status.to_string()),
-        ),
-        (
-            "parameters".to_owned(),
-            AttributeValue::M(HashMap::from([(
-                "seconds".to_owned(),
-                AttributeValue::N(job.parameters.seconds.to_string()),
-            )])),
-        ),
-        (
-            "createdAt".to_owned(),
-            AttributeValue::S(timestamp(&job.created_at)),
-        ),
-        (
-            "updatedAt".to_owned(),
-            AttributeValue::S(timestamp(&job.updated_at)),
-        ),
-    ]);
-    if let Some(results) = &job.results {
-        if let Ok(value) = json_to_attribute(results) {
-            item.insert("results".to_owned(), value);
-        }
-    }
-    if let Some(error) = &job.error {
-        item.insert("error".to_owned(), error_to_attribute(error));
-    }
-    if !job.status.is_final() {
-        item.insert(SHARD_ATTRIBUTE.to_owned(), shard(&job.id));
-    }
-    item
-}
-
-pub fn job_from_item(item: &Item) -> Result<Job, StoreError> {
-    let text = |name: &str| -> Result<&str, StoreError> {
-        match item.get(name) {
-            Some(AttributeValue::S(s)) => Ok(s.as_str()),
-            _ => Err(StoreError::Corrupt(format!(
-                "job item has no string attribute {name:?}"
-            ))),
-        }
-    };
-    let id: JobId = text("id")?
-        .parse()
-        .map_err(|e: jobs_domain::InvalidJobId| StoreError::Corrupt(e.to_string()))?;
-    let status: JobStatus =
-        text("status")?
-            .parse()
-            .map_err(|e: jobs_domain::status::UnknownStatus| {
-                StoreError::Corrupt(format!("job {id}: {e}"))
-            })?;
-    let seconds = match item.get("parameters") {
-        Some(AttributeValue::M(m)) => match m.get("seconds") {
-            Some(AttributeValue::N(n)) => n.parse::<u64>().ok(),
-            _ => None,
-        },
-        _ => None,
-    }
-    .ok_or_else(|| StoreError::Corrupt(format!("job {id} has no parameters.seconds")))?;
-    let time = |name: &str| -> Result<DateTime<Utc>, StoreError> {
-        parse_timestamp(text(name)?)
-            .ok_or_else(|| StoreError::Corrupt(format!("job {id}: {name} is not a timestamp")))
-    };
-    let results = item
-        .get("results")
-        .map(|v| {
-            serde_dynamo::from_attribute_value::<_, Value>(v.clone())
-                .map_err(|e| StoreError::Corrupt(format!("job {id}: results: {e}")))
-        })
-        .transpose()?;
-    let error = match item.get("error") {
-        Some(AttributeValue::M(m)) => {
-            let field = |name: &str| match m.get(name) {
-                Some(AttributeValue::S(s)) => s.clone(),
-                _ => String::new(),
-            };
-            Some(JobError {
-                error: field("error"),
-                cause: field("cause"),
-            })
-        }
-        _ => None,
-    };
-    Ok(Job {
-        id,
-        status,
-        parameters: JobParameters { seconds },
-        results,
-        error,
-        created_at: time("createdAt")?,
-        updated_at: time("updatedAt")?,
-    })
-}
-
-fn record_to_item(record: &IdempotencyRecord) -> Item {
-    HashMap::from([
-        (
-            "id".to_owned(),
-            AttributeValue::S(idempotency_id(&record.key)),
-        ),
-        (
-            "jobId".to_owned(),
-            AttributeValue::S(record.job_id.to_string()),
-        ),
-        (
-            "requestHash".to_owned(),
-            AttributeValue::S(record.request_hash.clone()),
-        ),
-        (
-            "expiresAt".to_owned(),
-            AttributeValue::N(record.expires_at.timestamp().to_string()),
-        ),
-    ])
-}
-
-fn record_from_item(key: &IdempotencyKey, item: &Item) -> Result<IdempotencyRecord, StoreError> {
-    let corrupt = || {
-        StoreError::Corrupt(format!(
-            "idempotency item for key {:?} is malformed",
-            key.as_str()
-        ))
-    };
-    let job_id = match item.get("jobId") {
-        Some(AttributeValue::S(s)) => s.parse().map_err(|_| corrupt())?,
-        _ => return Err(corrupt()),
-    };
-    let request_hash = match item.get("requestHash") {
-        Some(AttributeValue::S(s)) => s.clone(),
-        _ => return Err(corrupt()),
-    };
-    let expires_at = match item.get("expiresAt") {
-        Some(AttributeValue::N(n)) => n
-            .parse::<i64>()
-            .ok()
-            .and_then(|secs| Utc.timestamp_opt(secs, 0).single())
-            .ok_or_else(corrupt)?,
-        _ => return Err(corrupt()),
-    };
-    Ok(IdempotencyRecord {
-        key: key.clone(),
-        job_id,
-        request_hash,
-        expires_at,
-    })
-}
-
-fn json_to_attribute(value: &Value) -> Result<AttributeValue, StoreError> {
-    serde_dynamo::to_attribute_value(value)
-        .map_err(|e| StoreError::Other(format!("results cannot be stored: {e}")))
-}
-
-pub(crate) fn error_to_attribute(error: &JobError) -> AttributeValue {
-    AttributeValue::M(HashMap::from([
-        ("error".to_owned(), AttributeValue::S(error.error.clone())),
-        ("cause".to_owned(), AttributeValue::S(error.cause.clone())),
-    ]))
 }

@@ -23,7 +23,7 @@ where
 
 pub fn diagnostic(failure: TaskFailure) -> Diagnostic {
     Diagnostic {
-        error_type: failure.error.into(),
+        error_type: failure.error,
         error_message: failure.message,
     }
 }

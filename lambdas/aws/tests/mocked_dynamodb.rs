@@ -24,9 +24,7 @@ use jobs_aws::dynamodb::{job_from_item, job_to_item};
 use jobs_aws::DynamoJobStore;
 use jobs_domain::ports::{CreateOutcome, JobStore, StatusChange, StoreError, TransitionError};
 use jobs_domain::status::Cause;
-use jobs_domain::{
-    IdempotencyKey, IdempotencyRecord, Job, JobError, JobId, JobParameters, JobStatus,
-};
+use jobs_domain::{Document, IdempotencyKey, IdempotencyRecord, Job, JobError, JobId, JobStatus};
 
 const TABLE: &str = "jobs-table";
 
@@ -40,7 +38,7 @@ fn job() -> Job {
     let at = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
     Job::queued(
         "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f".parse().unwrap(),
-        JobParameters { seconds: 3 },
+        Document::from_value(json!({"n": 3})).unwrap(),
         at,
     )
 }
@@ -78,10 +76,7 @@ async fn create_puts_a_queued_job_only_if_its_id_is_new() {
     assert_eq!(item["status"], AttributeValue::S("Queued".into()));
     assert_eq!(
         item["parameters"],
-        AttributeValue::M(HashMap::from([(
-            "seconds".into(),
-            AttributeValue::N("3".into())
-        )]))
+        AttributeValue::M(HashMap::from([("n".into(), AttributeValue::N("3".into()))]))
     );
     assert_eq!(
         item["createdAt"],
@@ -221,10 +216,10 @@ async fn get_reads_consistently_and_maps_the_item() {
     let stored = {
         let mut j = job();
         j.status = JobStatus::Success;
-        j.results = Some(json!({"message": "I slept for 3 seconds"}));
+        j.results = Some(json!({"message": "done in 3"}));
         j
     };
-    let item = job_to_item(&stored);
+    let item = job_to_item(&stored).unwrap();
     let seen = captured::<GetItemInput>();
     let s = seen.clone();
     let rule = mock!(Client::get_item).then_compute_output(move |req| {
@@ -272,7 +267,7 @@ fn update_rule(seen: Arc<Mutex<Vec<UpdateItemInput>>>, returned: Job) -> Rule {
     mock!(Client::update_item).then_compute_output(move |req| {
         seen.lock().unwrap().push(req.clone());
         UpdateItemOutput::builder()
-            .set_attributes(Some(job_to_item(&returned)))
+            .set_attributes(Some(job_to_item(&returned).unwrap()))
             .build()
     })
 }
@@ -330,7 +325,7 @@ async fn success_is_written_only_from_running_with_its_results() {
     let seen = captured::<UpdateItemInput>();
     let mut done = job();
     done.status = JobStatus::Success;
-    done.results = Some(json!({"message": "I slept for 3 seconds"}));
+    done.results = Some(json!({"message": "done in 3"}));
     let rule = update_rule(seen.clone(), done.clone());
     let change = StatusChange::new(
         done.id,
@@ -338,7 +333,7 @@ async fn success_is_written_only_from_running_with_its_results() {
         Cause::Execution,
         done.updated_at,
     )
-    .with_results(json!({"message": "I slept for 3 seconds"}));
+    .with_results(json!({"message": "done in 3"}));
     assert_eq!(store(&[&rule]).transition(&change).await.unwrap(), done);
     let req = seen.lock().unwrap()[0].clone();
     assert_eq!(
@@ -352,7 +347,7 @@ async fn success_is_written_only_from_running_with_its_results() {
         values[":results"],
         AttributeValue::M(HashMap::from([(
             "message".into(),
-            AttributeValue::S("I slept for 3 seconds".into())
+            AttributeValue::S("done in 3".into())
         )]))
     );
 }
@@ -400,7 +395,7 @@ async fn failure_is_written_from_queued_or_running_with_its_error() {
 async fn a_refused_write_reports_the_current_job_from_the_error() {
     let mut current = job();
     current.status = JobStatus::Success;
-    let item = job_to_item(&current);
+    let item = job_to_item(&current).unwrap();
     let body = json!({
         "__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
         "message": "The conditional request failed",
@@ -452,7 +447,7 @@ async fn nothing_may_move_a_job_back_to_queued() {
         let mut j = job();
         j.status = JobStatus::Running;
         GetItemOutput::builder()
-            .set_item(Some(job_to_item(&j)))
+            .set_item(Some(job_to_item(&j).unwrap()))
             .build()
     });
     let change = StatusChange::new(job().id, JobStatus::Queued, Cause::Replay, Utc::now());
@@ -571,7 +566,7 @@ fn items_round_trip() {
         cause: "C".into(),
     });
     j.results = Some(json!({"nested": {"list": [1, "two", true, null]}}));
-    assert_eq!(job_from_item(&job_to_item(&j)).unwrap(), j);
+    assert_eq!(job_from_item(&job_to_item(&j).unwrap()).unwrap(), j);
 }
 
 /// The DynamoDB JSON form of an attribute, as it travels on the wire.

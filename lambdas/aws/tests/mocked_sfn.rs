@@ -28,7 +28,7 @@ fn input() -> WorkflowInput {
         id: "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f"
             .parse::<JobId>()
             .unwrap(),
-        parameters: json!({"seconds": 3}),
+        parameters: json!({"n": 3}),
         replay: None,
         redrive: None,
     }
@@ -59,7 +59,7 @@ async fn starts_one_execution_named_with_the_job_id() {
     let body: Value = serde_json::from_str(req.input().unwrap()).unwrap();
     assert_eq!(
         body,
-        json!({"id": "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f", "parameters": {"seconds": 3}})
+        json!({"id": "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f", "parameters": {"n": 3}})
     );
     assert_eq!(rule.num_calls(), 1);
 }

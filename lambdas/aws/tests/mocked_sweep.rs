@@ -15,11 +15,15 @@ use chrono::{TimeZone, Utc};
 use jobs_aws::dynamodb::{job_to_item, SHARD_ATTRIBUTE, UNFINISHED_INDEX};
 use jobs_aws::DynamoJobStore;
 use jobs_domain::ports::{JobStore, StaleAction, StaleClaim};
-use jobs_domain::{Job, JobError, JobId, JobParameters, JobStatus};
+use jobs_domain::{Document, Job, JobError, JobId, JobStatus};
 
 fn job(id: &str, minute: u32) -> Job {
     let at = Utc.with_ymd_and_hms(2026, 11, 25, 12, minute, 0).unwrap();
-    Job::queued(id.parse().unwrap(), JobParameters { seconds: 1 }, at)
+    Job::queued(
+        id.parse().unwrap(),
+        Document::from_value(serde_json::json!({"n": 1})).unwrap(),
+        at,
+    )
 }
 
 #[tokio::test]
@@ -34,7 +38,7 @@ async fn unfinished_jobs_are_queried_from_each_shard_of_the_index() {
         let shard = req.expression_attribute_values().unwrap()[":shard"].clone();
         let items: Vec<_> = [&o1, &o2]
             .into_iter()
-            .map(job_to_item)
+            .map(|j| job_to_item(j).unwrap())
             .filter(|i| i[SHARD_ATTRIBUTE] == shard)
             .collect();
         QueryOutput::builder().set_items(Some(items)).build()
@@ -82,7 +86,7 @@ async fn a_give_up_is_one_conditional_write_that_leaves_the_index() {
     let returned = lost.clone();
     let rule = mock!(Client::update_item).then_compute_output(move |req| {
         s.lock().unwrap().push(req.clone());
-        let mut item = job_to_item(&returned);
+        let mut item = job_to_item(&returned).unwrap();
         item.insert("redrives".into(), AttributeValue::N("2".into()));
         UpdateItemOutput::builder()
             .set_attributes(Some(item))

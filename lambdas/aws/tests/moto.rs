@@ -132,7 +132,7 @@ async fn executions_are_named_with_the_job_id_and_started_once() {
     let starter = SfnWorkflowStarter::new(client.clone(), &arn);
     let input = WorkflowInput {
         id: JobId::random(),
-        parameters: json!({"seconds": 2}),
+        parameters: json!({"n": 2}),
         replay: None,
         redrive: None,
     };
@@ -156,13 +156,13 @@ async fn executions_are_named_with_the_job_id_and_started_once() {
         .await
         .unwrap();
     let sent: serde_json::Value = serde_json::from_str(described.input().unwrap()).unwrap();
-    assert_eq!(sent, json!({"id": input.id, "parameters": {"seconds": 2}}));
+    assert_eq!(sent, json!({"id": input.id, "parameters": {"n": 2}}));
     // Starting the same job again never makes a second execution: with the
     // same input, Step Functions answers as for the first call; with another,
     // it refuses the name.
     let _ = starter.start(&input).await;
     let mut other = input.clone();
-    other.parameters = json!({"seconds": 3});
+    other.parameters = json!({"n": 3});
     assert_eq!(
         starter.start(&other).await.unwrap_err(),
         StartError::AlreadyStarted

@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use jobs_domain::ports::JobStore;
-use jobs_domain::testing::{FixedClock, MemoryStore};
+use jobs_domain::testing::{FixedClock, MemoryStore, TestJob};
 use jobs_domain::workflow::ErrorHandler;
-use jobs_domain::{Job, JobError, JobId, JobParameters, JobStatus};
+use jobs_domain::{Job, JobError, JobId, JobStatus};
 use serde_json::{json, Value};
 
 async fn setup(status: JobStatus) -> (Arc<MemoryStore>, ErrorHandler, JobId) {
     let store = Arc::new(MemoryStore::default());
-    let job = Job::queued(JobId::random(), JobParameters { seconds: 500 }, Utc::now());
+    let job = Job::queued(JobId::random(), TestJob::params(500), Utc::now());
     store.create(&job, None).await.unwrap();
     store.force_status(&job.id, status);
     let handler = ErrorHandler::new(store.clone(), Arc::new(FixedClock::default()));
@@ -24,10 +24,10 @@ async fn setup(status: JobStatus) -> (Arc<MemoryStore>, ErrorHandler, JobId) {
 fn task_input(id: JobId) -> Value {
     json!({
         "id": id,
-        "parameters": {"seconds": 500},
+        "parameters": {"n": 500},
         "processorError": {
-            "Error": "JobTooLong",
-            "Cause": "{\"errorType\":\"JobTooLong\",\"errorMessage\":\"seconds is 500, but a job can run for at most 180 seconds\"}"
+            "Error": "TooBig",
+            "Cause": "{\"errorType\":\"TooBig\",\"errorMessage\":\"n is 500; at most 100 runs\"}"
         }
     })
 }
@@ -41,12 +41,12 @@ async fn the_processor_error_is_recorded_as_the_job_failure() {
     assert_eq!(output["status"], "Failure");
     let job = store.get(&id).await.unwrap().unwrap();
     assert_eq!(job.status, JobStatus::Failure);
-    assert_eq!(job.parameters.seconds, 500);
+    assert_eq!(job.parameters, TestJob::params(500));
     assert_eq!(
         job.error.unwrap(),
         JobError {
-            error: "JobTooLong".into(),
-            cause: "seconds is 500, but a job can run for at most 180 seconds".into()
+            error: "TooBig".into(),
+            cause: "n is 500; at most 100 runs".into()
         }
     );
 }

@@ -6,8 +6,8 @@ use std::time::Duration;
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use jobs_domain::ports::{Clock as _, JobStore};
 use jobs_domain::sweep::{SweepPolicy, Sweeper, EXECUTION_LOST};
-use jobs_domain::testing::{ManualClock, MemoryStore, RecordingStarter};
-use jobs_domain::{Job, JobId, JobParameters, JobStatus};
+use jobs_domain::testing::{ManualClock, MemoryStore, RecordingStarter, TestJob};
+use jobs_domain::{Job, JobId, JobStatus};
 use jobs_sweeper::{handle, metrics_line, policy_from_env, BadSetting, SweepSummary};
 use serde_json::Value;
 
@@ -25,7 +25,7 @@ async fn a_scheduled_sweep_redrives_then_gives_up_a_lost_job() {
     let policy =
         SweepPolicy::new(Duration::from_secs(290), Duration::from_secs(60), 1, 50).unwrap();
     let sweeper = Sweeper::new(store.clone(), starter.clone(), clock.clone(), policy);
-    let job = Job::queued(JobId::random(), JobParameters { seconds: 1 }, clock.now());
+    let job = Job::queued(JobId::random(), TestJob::params(1), clock.now());
     store.create(&job, None).await.unwrap();
 
     clock.advance(Duration::from_secs(290));
@@ -54,7 +54,7 @@ async fn a_scheduled_sweep_redrives_then_gives_up_a_lost_job() {
 async fn a_store_failure_fails_the_invocation() {
     let store = Arc::new(MemoryStore::default());
     let clock = Arc::new(ManualClock::default());
-    let job = Job::queued(JobId::random(), JobParameters { seconds: 1 }, clock.now());
+    let job = Job::queued(JobId::random(), TestJob::params(1), clock.now());
     store.create(&job, None).await.unwrap();
     store.fail_writes(true);
     let policy =

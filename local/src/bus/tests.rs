@@ -34,7 +34,7 @@ fn failed_entry(id: &JobId) -> Value {
         "DetailType": "JobFailed",
         "Detail": {
             "id": id,
-            "parameters": {"seconds": 1},
+            "parameters": {"n": 1},
             "processorError": {"Error": "JobStoreUnavailable", "Cause": "{}"},
             "errorHandlerError": {"Error": "JobStoreUnavailable", "Cause": "{}"}
         }
@@ -110,7 +110,7 @@ async fn a_replay_starts_the_workflow_once_per_event_and_archives_nothing_new() 
     expected.sort();
     assert_eq!(ids, expected);
     for s in &started {
-        assert_eq!(s.parameters, json!({"seconds": 1}));
+        assert_eq!(s.parameters, json!({"n": 1}));
         assert_eq!(
             s.replay,
             Some(ReplayInfo {

@@ -79,7 +79,7 @@ fn summary(job: &Job) -> Markup {
             div { span class="label" { @if finished { "Took" } @else { "Running for" } } span class="value" { (duration(&job.created_at, &if finished { job.updated_at } else { chrono::Utc::now() })) } }
         }
         div class="columns" {
-            section class="card grow" { h2 { "Parameters" } (json_block(&serde_json::to_value(job.parameters).unwrap_or_default())) }
+            section class="card grow" { h2 { "Parameters" } (json_block(job.parameters.as_value())) }
             @if let Some(results) = &job.results {
                 section class="card grow ok" { h2 { "Results" } (json_block(results)) }
             }
@@ -90,7 +90,6 @@ fn summary(job: &Job) -> Markup {
                     (maybe_json(&error.cause))
                 }
             }
-            section class="card grow" { h2 { "Parameters" } (json_block(&job.parameters.to_value())) }
         }
     }
 }

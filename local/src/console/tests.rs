@@ -3,12 +3,16 @@
 
 use std::time::Duration;
 
+use crate::testing::{example, other_than_example};
 use axum::body::Body;
 use axum::Router;
 use chrono::{TimeZone, Utc};
 use http::{Request, StatusCode};
 use jobs_domain::ports::JobStore;
-use jobs_domain::{Job, JobId, JobParameters};
+use jobs_domain::testing::TestJob;
+use jobs_domain::{Job, JobId};
+use jobs_wire::model::{fields, request_model, Kind};
+use serde_json::Value;
 use tower::ServiceExt as _;
 
 use crate::{Config, Stack};
@@ -86,6 +90,23 @@ impl Console {
     async fn post_same_origin(&self, path: &str, form: &str) -> Reply {
         self.post(path, form, Some(&format!("http://{HOST}"))).await
     }
+}
+
+/// Parameters as the submit form sends them: each field's text.
+fn form_of(parameters: &Value) -> String {
+    let pairs: Vec<(String, String)> = parameters
+        .as_object()
+        .expect("parameters are an object")
+        .iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (k.clone(), text)
+        })
+        .collect();
+    serde_urlencoded::to_string(pairs).unwrap()
 }
 
 fn location(reply: &Reply) -> &str {
@@ -175,7 +196,7 @@ async fn a_post_from_another_origin_or_none_changes_nothing() {
             .post("/console/faults", "role=processor&writes=fail", origin)
             .await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{origin:?}");
-        let reply = c.post("/console/jobs", "seconds=1", origin).await;
+        let reply = c.post("/console/jobs", &form_of(&example()), origin).await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{origin:?}");
     }
     assert_eq!(
@@ -202,15 +223,31 @@ async fn a_post_from_another_origin_or_none_changes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_form_submits_through_the_api_and_bad_input_creates_nothing() {
     let c = console().await;
-    for (form, says) in [
-        ("seconds=0", "/seconds: must be &gt;=1, but got 0"),
-        ("seconds=1.5", "integer"),
-        ("seconds=", "seconds"),
-        (
-            "seconds=86401",
-            "/seconds: must be &lt;=86400, but got 86401",
-        ),
-    ] {
+    // Values past each bound the request model states, and a fraction where
+    // it wants an integer: the gateway's refusal shows on the form.
+    let mut probes = Vec::new();
+    for field in fields(request_model()) {
+        let with = |value: Value| {
+            let mut body = example();
+            body[&field.name] = value;
+            form_of(&body)
+        };
+        let at = format!("/{}: ", field.name);
+        if matches!(field.kind, Kind::Integer) {
+            probes.push((with(1.5.into()), format!("{at}want integer")));
+            if let Some(min) = field.minimum.as_ref().and_then(Value::as_i64) {
+                probes.push((with((min - 1).into()), format!("{at}must be &gt;={min}")));
+            }
+            if let Some(max) = field.maximum.as_ref().and_then(Value::as_i64) {
+                probes.push((with((max + 1).into()), format!("{at}must be &lt;={max}")));
+            }
+        }
+    }
+    assert!(
+        !probes.is_empty(),
+        "the job's model states no bound to probe"
+    );
+    for (form, says) in &probes {
         let reply = c.post_same_origin("/console/jobs", form).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{form}");
         assert!(
@@ -221,8 +258,9 @@ async fn the_form_submits_through_the_api_and_bad_input_creates_nothing() {
     }
     assert_eq!(c.stack.jobs.counts().await.unwrap().total(), 0);
 
+    let keyed = |parameters: &Value| format!("{}&idempotency_key=order-42", form_of(parameters));
     let reply = c
-        .post_same_origin("/console/jobs", "seconds=1&idempotency_key=order-42")
+        .post_same_origin("/console/jobs", &keyed(&example()))
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     let id: JobId = location(&reply)
@@ -231,7 +269,7 @@ async fn the_form_submits_through_the_api_and_bad_input_creates_nothing() {
         .parse()
         .unwrap();
     let again = c
-        .post_same_origin("/console/jobs", "seconds=1&idempotency_key=order-42")
+        .post_same_origin("/console/jobs", &keyed(&example()))
         .await;
     assert_eq!(
         location(&again),
@@ -239,7 +277,7 @@ async fn the_form_submits_through_the_api_and_bad_input_creates_nothing() {
         "the same key and body give the same job"
     );
     let conflict = c
-        .post_same_origin("/console/jobs", "seconds=2&idempotency_key=order-42")
+        .post_same_origin("/console/jobs", &keyed(&other_than_example()))
         .await;
     assert_eq!(conflict.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(conflict
@@ -247,20 +285,24 @@ async fn the_form_submits_through_the_api_and_bad_input_creates_nothing() {
         .contains(jobs_wire::api::IDEMPOTENCY_KEY_TITLE));
     assert_eq!(c.stack.jobs.counts().await.unwrap().total(), 1);
 
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let job = loop {
         let job = c.stack.jobs.get(&id).await.unwrap().unwrap();
         if job.status == jobs_domain::JobStatus::Success {
-            break;
+            break job;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
             "the job did not finish"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    };
+    assert_eq!(job.parameters.to_value(), example());
     let page = c.get(&format!("/console/jobs/{id}")).await;
-    assert!(page.body.contains("I slept for 1 seconds"), "{}", page.body);
+    let results = job.results.expect("a job that succeeded has results");
+    for key in results.as_object().expect("results are an object").keys() {
+        assert!(page.body.contains(key.as_str()), "{key}: {}", page.body);
+    }
     assert!(page.body.contains(&format!("/console/executions/{id}")));
     c.stack.stop().await;
 }
@@ -271,7 +313,7 @@ async fn seed(c: &Console, n: usize) -> Vec<Job> {
     for i in 0..n {
         let job = Job::queued(
             JobId::random(),
-            JobParameters { seconds: 1 },
+            TestJob::params(1),
             t0 + chrono::Duration::seconds(i as i64),
         );
         c.stack.jobs.create(&job, None).await.unwrap();
@@ -348,8 +390,11 @@ async fn an_execution_page_colours_its_graph_from_its_history() {
     c.stack.faults.apply(crate::faults::FaultUpdate {
         processor_store_writes: Some(crate::faults::Switch::Fail),
         error_handler_store_writes: Some(crate::faults::Switch::Fail),
+        job_runs: None,
     });
-    let reply = c.post_same_origin("/console/jobs", "seconds=1").await;
+    let reply = c
+        .post_same_origin("/console/jobs", &form_of(&example()))
+        .await;
     let id = location(&reply)
         .strip_prefix("/console/jobs/")
         .unwrap()
@@ -393,6 +438,7 @@ async fn an_execution_page_colours_its_graph_from_its_history() {
     c.stack.faults.apply(crate::faults::FaultUpdate {
         processor_store_writes: Some(crate::faults::Switch::Ok),
         error_handler_store_writes: Some(crate::faults::Switch::Ok),
+        job_runs: None,
     });
     let replayed = c
         .post_same_origin("/console/replays", "from=&to=&name=from-console")

@@ -409,8 +409,8 @@ mod tests {
 
     #[test]
     fn resume_picks_the_last_state_entered_with_its_input() {
-        let input = json!({"id": "x", "parameters": {"seconds": 1}});
-        let failure_input = json!({"id": "x", "parameters": {"seconds": 1}, "processorError": {"Error": "E", "Cause": ""}});
+        let input = json!({"id": "x", "parameters": {"n": 1}});
+        let failure_input = json!({"id": "x", "parameters": {"n": 1}, "processorError": {"Error": "E", "Cause": ""}});
         let event = |id, event_type, details: Option<(&str, &Value)>| HistoryEvent {
             id,
             state_entered_event_details: details.map(|(name, input)| StateEnteredEventDetails {

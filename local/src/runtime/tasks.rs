@@ -126,7 +126,7 @@ pub fn lambda_output(payload: Value) -> Value {
 /// failure becomes a Step Functions error locally.
 pub fn function_error(failure: &TaskFailure) -> TaskError {
     TaskError::new(
-        failure.error,
+        failure.error.clone(),
         json!({ "errorType": failure.error, "errorMessage": failure.message }).to_string(),
     )
 }
@@ -151,14 +151,14 @@ mod tests {
     #[test]
     fn a_failure_becomes_a_lambda_function_error() {
         let e = function_error(&TaskFailure {
-            error: "JobTooLong",
-            message: "seconds is 1000".into(),
+            error: "JobTooLong".into(),
+            message: "too long by 1000".into(),
         });
         assert_eq!(e.error, "JobTooLong");
         let cause: Value = serde_json::from_str(&e.cause).unwrap();
         assert_eq!(
             cause,
-            json!({"errorType": "JobTooLong", "errorMessage": "seconds is 1000"})
+            json!({"errorType": "JobTooLong", "errorMessage": "too long by 1000"})
         );
     }
 }

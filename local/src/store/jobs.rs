@@ -8,9 +8,7 @@ use jobs_domain::ports::{
     CreateOutcome, JobStore, StaleAction, StaleClaim, StaleJob, StatusChange, StoreError,
     TransitionError,
 };
-use jobs_domain::{
-    IdempotencyKey, IdempotencyRecord, Job, JobError, JobId, JobParameters, JobStatus,
-};
+use jobs_domain::{Document, IdempotencyKey, IdempotencyRecord, Job, JobError, JobId, JobStatus};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::db_error::DbError;
@@ -108,8 +106,10 @@ impl RawJob {
                 .status
                 .parse::<JobStatus>()
                 .map_err(|_| corrupt("status"))?,
-            parameters: serde_json::from_str::<JobParameters>(&self.parameters)
-                .map_err(|_| corrupt("parameters"))?,
+            parameters: serde_json::from_str::<serde_json::Value>(&self.parameters)
+                .ok()
+                .and_then(|value| Document::from_value(value).ok())
+                .ok_or_else(|| corrupt("parameters"))?,
             results: match &self.results {
                 Some(r) => Some(serde_json::from_str(r).map_err(|_| corrupt("results"))?),
                 None => None,

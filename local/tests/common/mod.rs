@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests: a stack on 127.0.0.1 with a
 //! random port and a temporary data directory, and a signing HTTP client
 //! that shows every response, errors included.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use jobs_wire as wire;
 use std::time::{Duration, SystemTime};
@@ -125,12 +125,17 @@ impl Api {
         self.send(request).await
     }
 
-    pub async fn submit(&self, seconds: u64) -> String {
+    /// Submits the job's own example: a body any job accepts.
+    pub async fn submit_example(&self) -> String {
+        self.submit(&example()).await
+    }
+
+    pub async fn submit(&self, parameters: &Value) -> String {
         let reply = self
             .call(
                 Method::POST,
                 wire::api::JOBS,
-                Some(&format!(r#"{{"seconds": {seconds}}}"#)),
+                Some(&parameters.to_string()),
                 &[],
             )
             .await;
@@ -202,4 +207,7 @@ pub async fn count(stack: &Stack, table: &'static str) -> i64 {
         .unwrap()
 }
 
-pub const QUICK: Duration = Duration::from_secs(15);
+/// Long enough for the job's example to run, with room for a slow machine.
+pub const QUICK: Duration = Duration::from_secs(30);
+
+pub use jobs_local::testing::{example, other_than_example};

@@ -19,7 +19,7 @@ fn client_for(url: &str, credentials: Credentials) -> ApiClient {
 #[test]
 fn api_requests_are_signed_for_execute_api_over_host_path_and_body() {
     let client = client_for("http://127.0.0.1:3000", Credentials::local_default());
-    let body = json!({"seconds": 2});
+    let body = json!({"n": 2});
     let request = client
         .signed_request(
             Method::POST,
@@ -32,7 +32,7 @@ fn api_requests_are_signed_for_execute_api_over_host_path_and_body() {
         .unwrap();
     assert_eq!(request.uri(), "http://127.0.0.1:3000/jobs");
     assert_eq!(request.headers()["host"], "127.0.0.1:3000");
-    assert_eq!(request.body(), br#"{"seconds":2}"#);
+    assert_eq!(request.body(), br#"{"n":2}"#);
     let auth = authorization(&request);
     let expected = format!(
         "AWS4-HMAC-SHA256 Credential=AKIDLOCALJOBS0000000/20150830/us-east-1/execute-api/aws4_request, \
@@ -46,7 +46,7 @@ fn api_requests_are_signed_for_execute_api_over_host_path_and_body() {
             Method::POST,
             api::JOBS,
             &[],
-            json_body(&json!({"seconds": 3})),
+            json_body(&json!({"n": 3})),
             &[(api::IDEMPOTENCY_KEY, "k1")],
             doc_time(),
         )
@@ -164,7 +164,7 @@ fn a_stage_in_the_base_url_is_part_of_the_signed_canonical_path() {
             Method::POST,
             api::JOBS,
             &[],
-            json_body(&json!({"seconds": 2})),
+            json_body(&json!({"n": 2})),
             &[],
             SystemTime::now(),
         )

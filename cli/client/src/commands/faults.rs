@@ -7,7 +7,6 @@ use http::Method;
 use jobs_wire::{local, FaultSettings, FaultUpdate};
 
 use crate::api::json_body;
-use crate::args::Switch;
 use crate::errors::local_only;
 use crate::output::Output;
 use crate::render;
@@ -15,18 +14,13 @@ use crate::target::Target;
 
 pub(super) async fn run(
     target: &Target,
-    error_handler_writes: Option<Switch>,
-    processor_writes: Option<Switch>,
+    update: FaultUpdate,
     output: &mut Output<'_>,
 ) -> anyhow::Result<ExitCode> {
     if !target.is_local() {
         return Err(local_only("faults", target.api.endpoint()).into());
     }
-    let update = FaultUpdate {
-        error_handler_store_writes: error_handler_writes.map(Into::into),
-        processor_store_writes: processor_writes.map(Into::into),
-    };
-    // The stack takes either switch alone; the other keeps its value.
+    // The stack takes any switch alone; the others keep their value.
     let response = if update.is_empty() {
         target
             .api

@@ -45,7 +45,15 @@ pub async fn run_with(
         ClientCommand::Faults {
             error_handler_writes,
             processor_writes,
-        } => faults::run(target, error_handler_writes, processor_writes, output).await,
+            job_runs,
+        } => {
+            let update = jobs_wire::FaultUpdate {
+                error_handler_store_writes: error_handler_writes.map(Into::into),
+                processor_store_writes: processor_writes.map(Into::into),
+                job_runs: job_runs.map(Into::into),
+            };
+            faults::run(target, update, output).await
+        }
     }
 }
 

@@ -93,8 +93,8 @@ fn the_archive_table_lists_time_job_and_both_errors() {
             "detailType": "JobFailed",
             "detail": {
                 "id": "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f",
-                "parameters": {"seconds": 1000},
-                "processorError": {"Error": "JobTooLong", "Cause": "{\"errorMessage\":\"seconds is 1000, the most is 180\"}"},
+                "parameters": {"n": 1000},
+                "processorError": {"Error": "JobTooLong", "Cause": "{\"errorMessage\":\"n is 1000, the most is 180\"}"},
                 "errorHandlerError": {"Error": "StoreUnavailable", "Cause": "injected"}
             }
         }]
@@ -105,7 +105,7 @@ fn the_archive_table_lists_time_job_and_both_errors() {
     assert_eq!(lines.len(), 3, "{text}");
     assert!(lines[0].starts_with("TIME"), "{text}");
     assert!(lines[0].contains("PROCESSOR ERROR") && lines[0].contains("ERROR HANDLER ERROR"));
-    assert!(lines[1].starts_with("2026-11-25T12:00:00.060Z  3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f  JobTooLong: seconds is 1000, the most is 180  StoreUnavailable: injected"), "{text}");
+    assert!(lines[1].starts_with("2026-11-25T12:00:00.060Z  3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f  JobTooLong: n is 1000, the most is 180  StoreUnavailable: injected"), "{text}");
     assert_eq!(lines[2], "1 archived event in failed-jobs-archive");
     let empty = ArchiveListing {
         archive_name: "a".into(),
@@ -119,7 +119,7 @@ fn a_job_prints_in_the_contracts_key_order() {
     let job: jobs_domain::JobView = serde_json::from_value(json!({
         "updatedAt": "2026-11-25T12:00:03.000Z", "status": "Success",
         "results": {"message": "m"}, "id": "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f",
-        "createdAt": "2026-11-25T12:00:00.000Z", "parameters": {"seconds": 1}
+        "createdAt": "2026-11-25T12:00:00.000Z", "parameters": {"n": 1}
     }))
     .unwrap();
     let text = job_json(&job);

@@ -86,10 +86,16 @@ pub async fn run_on(target: &Target, cmd: ClientCommand, err_is_tty: bool) -> Ra
     }
 }
 
-pub fn submit(seconds: u64, wait: bool) -> SubmitArgs {
+/// Submits the job's own example, whatever the job.
+pub fn submit(wait: bool) -> SubmitArgs {
+    submit_params(&jobs_local::testing::example(), wait)
+}
+
+/// Submits these parameters as `--params` JSON.
+pub fn submit_params(parameters: &serde_json::Value, wait: bool) -> SubmitArgs {
     SubmitArgs {
-        pairs: vec![format!("seconds={seconds}")],
-        params: None,
+        pairs: Vec::new(),
+        params: Some(parameters.to_string()),
         params_file: None,
         help_params: false,
         idempotency_key: None,
@@ -112,6 +118,17 @@ pub fn faults(error_handler: Option<Switch>, processor: Option<Switch>) -> Clien
     ClientCommand::Faults {
         error_handler_writes: error_handler,
         processor_writes: processor,
+        job_runs: None,
+    }
+}
+
+/// Holds every job in Running before its work starts (`hold`), or lets them
+/// go on (`run`).
+pub fn job_runs(runs: jobs_client::JobRuns) -> ClientCommand {
+    ClientCommand::Faults {
+        error_handler_writes: None,
+        processor_writes: None,
+        job_runs: Some(runs),
     }
 }
 
@@ -122,8 +139,9 @@ pub fn api_error(result: anyhow::Result<ExitCode>) -> ApiError {
         .expect("an API error")
 }
 
-pub async fn submitted(target: &Target, seconds: u64) -> String {
-    let ran = run(target, ClientCommand::Submit(submit(seconds, false))).await;
+/// Submits the job's example and returns its id.
+pub async fn submitted(target: &Target) -> String {
+    let ran = run(target, ClientCommand::Submit(submit(false))).await;
     assert_eq!(ran.result.unwrap(), ExitCode::SUCCESS, "{}", ran.err);
     ran.out.trim().to_owned()
 }
@@ -146,7 +164,7 @@ pub async fn job_reaches(target: &Target, id: &str, status: &str) -> JobView {
 pub async fn archived_job(target: &Target) -> String {
     let set = run(target, faults(Some(Switch::Fail), Some(Switch::Fail))).await;
     set.result.unwrap();
-    let id = submitted(target, 1).await;
+    let id = submitted(target).await;
     let history = ClientCommand::History {
         job_id: id.clone(),
         json: true,

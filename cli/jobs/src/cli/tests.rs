@@ -65,7 +65,16 @@ fn faults_take_fail_or_ok() {
         cli.command,
         Command::Client(ClientCommand::Faults {
             error_handler_writes: Some(Switch::Fail),
-            processor_writes: None
+            processor_writes: None,
+            job_runs: None,
+        })
+    ));
+    let cli = parse(&["faults", "--job-runs", "hold"]).unwrap();
+    assert!(matches!(
+        cli.command,
+        Command::Client(ClientCommand::Faults {
+            job_runs: Some(jobs_client::JobRuns::Hold),
+            ..
         })
     ));
     assert!(parse(&["faults", "--error-handler-writes", "maybe"]).is_err());

@@ -1,13 +1,16 @@
 //! The shape of the house, checked: every workspace member lives in the
 //! folder named after it, no crate imports in a circle, the wire contract is
 //! spelled only in the wire crate, no source file is too long to read in a
-//! sitting, and the local stack's crates carry no AWS SDK.
+//! sitting, the local stack's crates carry no AWS SDK, and nothing outside
+//! the job crates names the sample job's field.
 //!
 //! Layout: `lexer` cleans Rust source and cuts it into tokens; `modules`
-//! builds one crate's file-level import graph and finds its circles.
+//! builds one crate's file-level import graph and finds its circles;
+//! `sample_field` looks for the sample's field.
 
 mod lexer;
 mod modules;
+mod sample_field;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

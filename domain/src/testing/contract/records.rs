@@ -17,8 +17,8 @@ fn key(text: &str) -> IdempotencyKey {
     IdempotencyKey::parse(text.as_bytes()).expect("a valid key")
 }
 
-fn keyed(text: &str, seconds: u64, at: chrono::DateTime<Utc>) -> (Job, IdempotencyRecord) {
-    let job = new_job(seconds, at);
+fn keyed(text: &str, n: u64, at: chrono::DateTime<Utc>) -> (Job, IdempotencyRecord) {
+    let job = new_job(n, at);
     let record = IdempotencyRecord::new(key(text), job.id, &job.parameters, at);
     (job, record)
 }
@@ -104,8 +104,8 @@ pub async fn a_taken_idempotency_key_returns_its_record_and_writes_nothing(subje
         CreateOutcome::Created
     );
     // Another job with the same key, whatever its body, is not written.
-    for seconds in [2, 3] {
-        let (second, again) = keyed("order-1", seconds, start() + Duration::seconds(1));
+    for n in [2, 3] {
+        let (second, again) = keyed("order-1", n, start() + Duration::seconds(1));
         assert_eq!(
             store.create(&second, Some(&again)).await.unwrap(),
             CreateOutcome::IdempotencyKeyTaken(record.clone())

@@ -9,10 +9,10 @@ use serde_json::{json, Value};
 
 use crate::id::JobId;
 use crate::job::{Job, JobError};
-use crate::parameters::JobParameters;
 use crate::ports::{JobStore, StatusChange, TransitionError};
 use crate::status::Cause;
 use crate::status::JobStatus;
+use crate::work::Document;
 
 /// A store under test, with whatever must live as long as it (a temporary
 /// directory, a server handle).
@@ -84,8 +84,25 @@ pub(crate) fn start() -> DateTime<Utc> {
         + Duration::milliseconds(250)
 }
 
-pub(crate) fn new_job(seconds: u64, at: DateTime<Utc>) -> Job {
-    Job::queued(JobId::random(), JobParameters { seconds }, at)
+/// Parameters of several JSON kinds, so a store that flattens, retypes or
+/// drops one shows; `n` tells jobs apart.
+pub(crate) fn new_job(n: u64, at: DateTime<Utc>) -> Job {
+    let parameters = json!({
+        "n": n,
+        "label": "café ☕",
+        "ratio": 0.25,
+        "negative": -7,
+        "big": u64::MAX,
+        "flag": false,
+        "nothing": null,
+        "list": [1, "two", [3.5], {"four": 4}],
+        "nested": {"a": {"b": {"c": []}}, "empty": {}},
+    });
+    Job::queued(
+        JobId::random(),
+        Document::from_value(parameters).expect("an object"),
+        at,
+    )
 }
 
 pub(crate) async fn create(store: &dyn JobStore, job: &Job) {
@@ -98,7 +115,7 @@ pub(crate) async fn create(store: &dyn JobStore, job: &Job) {
 /// Results of several JSON kinds, so a store that flattens or drops one shows.
 pub(crate) fn results(tag: &str) -> Value {
     json!({
-        "message": format!("I slept for {tag} seconds"),
+        "message": format!("done: {tag}"),
         "count": 3,
         "ratio": 0.5,
         "flags": [true, false],

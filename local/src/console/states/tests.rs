@@ -77,7 +77,7 @@ async fn run(definition: &str, script: Script, input: Value) -> Ran {
 }
 
 fn job_input() -> Value {
-    json!({"id": "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f", "parameters": {"seconds": 1}})
+    json!({"id": "3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f", "parameters": {"n": 1}})
 }
 
 const JOBS: &str = crate::runtime::workflow::JOBS_DEFINITION;

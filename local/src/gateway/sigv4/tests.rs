@@ -157,7 +157,7 @@ fn sdk(method: &str, path_and_query: &str, body: &[u8]) -> Signed {
 fn sdk_signed_requests_verify() {
     let verifier = local_verifier();
     for signed in [
-        sdk("POST", "/things", br#"{"seconds": 3}"#),
+        sdk("POST", "/things", br#"{"n": 3}"#),
         sdk("GET", "/things/3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f", b""),
         sdk(
             "GET",
@@ -188,8 +188,8 @@ fn sdk_signed_requests_verify() {
 
 #[test]
 fn a_tampered_body_fails() {
-    let mut signed = sdk("POST", "/things", br#"{"seconds": 3}"#);
-    signed.body = br#"{"seconds": 4}"#.to_vec();
+    let mut signed = sdk("POST", "/things", br#"{"n": 3}"#);
+    signed.body = br#"{"n": 4}"#.to_vec();
     assert_eq!(
         signed.verify(&local_verifier()),
         Err(AuthError::BadSignature)
@@ -198,7 +198,7 @@ fn a_tampered_body_fails() {
 
 #[test]
 fn a_tampered_signed_header_fails() {
-    let mut signed = sdk("POST", "/things", br#"{"seconds": 3}"#);
+    let mut signed = sdk("POST", "/things", br#"{"n": 3}"#);
     signed
         .headers
         .insert("content-type", HeaderValue::from_static("text/plain"));
@@ -207,14 +207,14 @@ fn a_tampered_signed_header_fails() {
         Err(AuthError::BadSignature)
     );
 
-    let mut signed = sdk("POST", "/things", br#"{"seconds": 3}"#);
+    let mut signed = sdk("POST", "/things", br#"{"n": 3}"#);
     signed.headers.remove("content-type");
     assert_eq!(
         signed.verify(&local_verifier()),
         Err(AuthError::BadSignature)
     );
 
-    let mut signed = sdk("POST", "/things", br#"{"seconds": 3}"#);
+    let mut signed = sdk("POST", "/things", br#"{"n": 3}"#);
     let moved = (Utc::now() - TimeDelta::seconds(30))
         .format(AMZ_DATE_FORMAT)
         .to_string();
@@ -227,7 +227,7 @@ fn a_tampered_signed_header_fails() {
 
 #[test]
 fn an_added_unsigned_header_does_not_matter() {
-    let mut signed = sdk("POST", "/things", br#"{"seconds": 3}"#);
+    let mut signed = sdk("POST", "/things", br#"{"n": 3}"#);
     signed
         .headers
         .insert("user-agent", HeaderValue::from_static("curl/8"));

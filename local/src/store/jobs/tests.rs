@@ -3,6 +3,7 @@
 
 use chrono::{TimeZone, Utc};
 use jobs_domain::status::Cause;
+use jobs_domain::testing::TestJob;
 
 use super::*;
 
@@ -27,8 +28,8 @@ fn at() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()
 }
 
-fn job(seconds: u64) -> Job {
-    Job::queued(JobId::random(), JobParameters { seconds }, at())
+fn job(n: u64) -> Job {
+    Job::queued(JobId::random(), TestJob::params(n), at())
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 use chrono::{Duration, TimeZone, Utc};
 use jobs_domain::ports::{JobStore, StatusChange};
 use jobs_domain::status::Cause;
-use jobs_domain::{Job, JobId, JobParameters, JobStatus};
+use jobs_domain::testing::TestJob;
+use jobs_domain::{Job, JobId, JobStatus};
 
 use super::*;
 use crate::store::Db;
@@ -19,7 +20,7 @@ async fn seed(store: &SqliteJobStore, n: usize) -> Vec<Job> {
     let mut jobs = Vec::new();
     for i in 0..n {
         let at = t0 + Duration::seconds(i as i64);
-        let job = Job::queued(JobId::random(), JobParameters { seconds: 1 }, at);
+        let job = Job::queued(JobId::random(), TestJob::params(1), at);
         store.create(&job, None).await.unwrap();
         if i % 3 == 0 {
             let change = StatusChange::new(job.id, JobStatus::Running, Cause::Execution, at);
@@ -83,7 +84,7 @@ async fn jobs_created_in_the_same_millisecond_are_ordered_by_id_and_all_shown() 
     let at = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
     let mut made = Vec::new();
     for _ in 0..5 {
-        let job = Job::queued(JobId::random(), JobParameters { seconds: 1 }, at);
+        let job = Job::queued(JobId::random(), TestJob::params(1), at);
         store.create(&job, None).await.unwrap();
         made.push(job.id);
     }
@@ -131,7 +132,7 @@ async fn a_status_filter_and_an_id_prefix_narrow_the_list() {
 fn cursors_round_trip_and_refuse_what_is_not_one() {
     let job = Job::queued(
         JobId::random(),
-        JobParameters { seconds: 1 },
+        TestJob::params(1),
         Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap(),
     );
     let c = Cursor::of(&job);

@@ -117,10 +117,7 @@ fn executions_read_back_with_status_times_input_error_and_replay() {
     assert_eq!(first.error.as_deref(), Some("JobArchived"));
     assert_eq!(first.events.len(), 18);
     assert_eq!(first.replay_name, None);
-    assert_eq!(
-        first.input,
-        json!({"id": JOB, "parameters": {"seconds": 1}})
-    );
+    assert_eq!(first.input, json!({"id": JOB, "parameters": {"n": 1}}));
     assert_eq!(
         first.stop_date.unwrap() - first.start_date,
         chrono::TimeDelta::milliseconds(868)
