@@ -86,7 +86,8 @@ fn openapi_written(text: &str, model: &Value, example: &Value) -> Result<String,
         "CreateJobRequest".into(),
         openapi::schema_object(model, "CreateJobRequest")?,
     );
-    let results = match (&Probe::<Results>(std::marker::PhantomData)).schema() {
+    let probe = &Probe::<Results>(std::marker::PhantomData);
+    let results = match probe.schema() {
         Some(schema) => {
             let converted = model::convert_schema(schema)?;
             openapi::schema_object(&converted, "JobResults")?
@@ -166,3 +167,6 @@ pub fn run(args: GenerateArgs) -> ExitCode {
         ExitCode::FAILURE
     }
 }
+
+#[cfg(test)]
+mod tests;

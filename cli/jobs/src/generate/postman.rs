@@ -142,8 +142,11 @@ fn wrong_types(schema: &Value) -> Vec<Value> {
     ];
     candidates
         .into_iter()
+        // An integer is a number: it is no wrong type where numbers go.
         .filter(|(kind, _)| {
-            !allowed.contains(kind) && !(*kind == "integer" && allowed.contains(&"number"))
+            let fits =
+                allowed.contains(kind) || (*kind == "integer" && allowed.contains(&"number"));
+            !fits
         })
         .map(|(_, value)| value)
         .collect()
