@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the Postman collection against a running jobs API and fails if any
-# check fails.
+# Runs the Postman collections against a running jobs API and fails if any
+# check fails: postman/jobs-api.postman_collection.json (the contract, for
+# any job; its bodies come from `jobs generate`), then the job crate's own
+# cases, job/postman/*.postman_collection.json, when there are any.
 #
 #   scripts/newman.sh [BASE_URL] [NEWMAN_OPTIONS...]
 #
@@ -47,9 +49,17 @@ if command -v curl >/dev/null 2>&1; then
   fi
 fi
 
+collections=("$postman/jobs-api.postman_collection.json")
+shopt -s nullglob
+collections+=("$root"/job/postman/*.postman_collection.json)
+shopt -u nullglob
+
 cd "$postman"
-exec node_modules/.bin/newman run jobs-api.postman_collection.json \
-  --environment "$environment" \
-  --env-var "baseUrl=$base_url" \
-  --color off \
-  "$@"
+for collection in "${collections[@]}"; do
+  echo "==> newman: ${collection#"$root"/}" >&2
+  node_modules/.bin/newman run "$collection" \
+    --environment "$environment" \
+    --env-var "baseUrl=$base_url" \
+    --color off \
+    "$@"
+done

@@ -15,8 +15,8 @@
 #   JOBS_LOCAL_ACCESS_KEY_ID, JOBS_LOCAL_SECRET_ACCESS_KEY, JOBS_LOCAL_REGION, AWS_SESSION_TOKEN
 #                                the credentials to sign with (default: the local stack's)
 #
-# Every job it creates runs: one of up to 180 seconds sleeps that long, a longer one fails with
-# JobTooLong. Point it at a stack with a throwaway data dir, not one whose jobs matter.
+# Every job it creates runs, for as long as the job takes with the parameters it was given. Point
+# it at a stack with a throwaway data dir, not one whose jobs matter.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -5,16 +5,21 @@
 //!
 //! Layout: `model` turns the parameters type's JSON Schema into the draft-04
 //! request model API Gateway and the local gateway load; `timeouts` writes
-//! the job's time limit into the workflow definitions.
+//! the job's time limit into the workflow definitions; `openapi` writes the
+//! job's schemas and example into the OpenAPI description; `postman` the
+//! bodies the Postman collection sends.
 
 mod model;
+mod openapi;
+mod postman;
 mod timeouts;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use jobs_domain::work::Work;
+use jobs_domain::work::{DynWork, Work};
+use serde_json::{json, Map, Value};
 
 /// The request model, relative to the repository root.
 pub(crate) const MODEL: &str = "lambdas/api/schema/create-job.json";
@@ -23,6 +28,12 @@ pub(crate) const DEFINITIONS: [&str; 2] = [
     "statemachine/jobs.asl.json",
     "statemachine/jobs.jsonata.asl.json",
 ];
+/// The OpenAPI description, whose job-specific parts sit between markers.
+pub(crate) const OPENAPI: &str = "openapi/jobs-api.yaml";
+pub(crate) use postman::COLLECTION;
+
+type Parameters = <jobs_job::Job as Work>::Parameters;
+type Results = <jobs_job::Job as Work>::Results;
 
 #[derive(Args, Debug)]
 pub struct GenerateArgs {
@@ -36,20 +47,87 @@ pub struct GenerateArgs {
 
 /// Every derived file: (path relative to the root, its content).
 fn derived(root: &Path) -> Result<Vec<(String, String)>, String> {
-    let schema = schemars::schema_for!(<jobs_job::Job as Work>::Parameters);
+    let read = |relative: &str| {
+        let path = root.join(relative);
+        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let schema = schemars::schema_for!(Parameters);
     let model = model::request_model(schema.to_value())?;
     let mut files = vec![(MODEL.to_owned(), model::pretty(&model))];
     let limits = timeouts::Timeouts::for_limit(jobs_job::Job::LIMITS.time);
     for definition in DEFINITIONS {
-        let path = root.join(definition);
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let written = limits
-            .write_into(&text)
+            .write_into(&read(definition)?)
             .map_err(|e| format!("{definition}: {e}"))?;
         files.push((definition.to_owned(), written));
     }
+    let example = DynWork::example(&jobs_job::Job).to_value();
+    files.push((
+        OPENAPI.to_owned(),
+        openapi_written(&read(OPENAPI)?, &model, &example)
+            .map_err(|e| format!("{OPENAPI}: {e}"))?,
+    ));
+    let validator = model::Validator::new(&model)?;
+    let judge = postman::Judge {
+        model: &|body| validator.accepts(body),
+        job: &|body| jobs_job::Job.check(body).is_ok(),
+    };
+    let variables =
+        postman::variables(&model, &example, &judge).map_err(|e| format!("{COLLECTION}: {e}"))?;
+    let collection = postman::write_variables(&read(COLLECTION)?, &variables)
+        .map_err(|e| format!("{COLLECTION}: {e}"))?;
+    files.push((COLLECTION.to_owned(), collection));
     Ok(files)
+}
+
+fn openapi_written(text: &str, model: &Value, example: &Value) -> Result<String, String> {
+    let mut schemas = Map::new();
+    schemas.insert(
+        "CreateJobRequest".into(),
+        openapi::schema_object(model, "CreateJobRequest")?,
+    );
+    let probe = &Probe::<Results>(std::marker::PhantomData);
+    let results = match probe.schema() {
+        Some(schema) => {
+            let converted = model::convert_schema(schema)?;
+            openapi::schema_object(&converted, "JobResults")?
+        }
+        // The results type derives no schema: say only that it is an object.
+        None => json!({"type": "object"}),
+    };
+    schemas.insert("JobResults".into(), results);
+    let text = openapi::write_region(text, "schemas", &schemas)?;
+    let mut request = Map::new();
+    request.insert("example".into(), example.clone());
+    openapi::write_region(&text, "request example", &request)
+}
+
+/// Tells whether a type derives a JSON Schema, at a concrete type: the
+/// job crate need not derive one for its results, and the OpenAPI
+/// description then says less. (Method resolution prefers `Derived`, which
+/// takes `&Probe`, over `NotDerived`, which takes `&&Probe`, when it applies.)
+struct Probe<T>(std::marker::PhantomData<T>);
+
+trait Derived {
+    fn schema(&self) -> Option<Value>;
+}
+
+impl<T: schemars::JsonSchema> Derived for Probe<T> {
+    fn schema(&self) -> Option<Value> {
+        Some(schemars::schema_for!(T).to_value())
+    }
+}
+
+// Unused while the job's results derive a schema.
+#[allow(dead_code)]
+trait NotDerived {
+    fn schema(&self) -> Option<Value>;
+}
+
+impl<T> NotDerived for &Probe<T> {
+    fn schema(&self) -> Option<Value> {
+        None
+    }
 }
 
 pub fn run(args: GenerateArgs) -> ExitCode {
@@ -89,3 +167,6 @@ pub fn run(args: GenerateArgs) -> ExitCode {
         ExitCode::FAILURE
     }
 }
+
+#[cfg(test)]
+mod tests;

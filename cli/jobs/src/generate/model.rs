@@ -49,6 +49,37 @@ pub(super) fn request_model(schema: Value) -> Result<Value, String> {
     Ok(model)
 }
 
+/// Any schemars schema in the draft-04 dialect (the results' schema, for
+/// OpenAPI), without the request model's checks.
+pub(super) fn convert_schema(schema: Value) -> Result<Value, String> {
+    convert(schema, "")
+}
+
+/// The request model compiled, to try bodies against it as the gateway would.
+pub(super) struct Validator {
+    schemas: boon::Schemas,
+    index: boon::SchemaIndex,
+}
+
+impl Validator {
+    pub(super) fn new(model: &Value) -> Result<Self, String> {
+        let mut schemas = boon::Schemas::new();
+        let mut compiler = boon::Compiler::new();
+        compiler.set_default_draft(boon::Draft::V4);
+        compiler
+            .add_resource("model.json", model.clone())
+            .map_err(|e| e.to_string())?;
+        let index = compiler
+            .compile("model.json", &mut schemas)
+            .map_err(|e| format!("the request model does not compile as draft 04: {e}"))?;
+        Ok(Self { schemas, index })
+    }
+
+    pub(super) fn accepts(&self, body: &Value) -> bool {
+        self.schemas.validate(body, self.index).is_ok()
+    }
+}
+
 fn convert(schema: Value, at: &str) -> Result<Value, String> {
     match schema {
         // Draft 04 has no boolean schemas.
