@@ -27,6 +27,12 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 RUNS = 20
 
+# Bodies derived from the job's types by `jobs generate`: the job's example is
+# what every request here submits, whatever the job.
+with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                       "lambdas/api/schema/create-job.bodies.json")) as _f:
+    EXAMPLE = json.load(_f)["example"]
+
 
 def seed(db_path, n):
     c = sqlite3.connect(db_path)
@@ -35,12 +41,12 @@ def seed(db_path, n):
     for i in range(n):
         created = t0 + timedelta(milliseconds=6 * i)
         status = random.choices(["Success", "Failure", "Running", "Queued"], [90, 6, 3, 1])[0]
-        seconds = random.randint(1, 30)
-        results = json.dumps({"message": f"I slept for {seconds} seconds"}) if status == "Success" else None
-        error = json.dumps({"error": "JobTooLong", "cause": "seconds is too long"}) if status == "Failure" else None
+        took = random.randint(1, 30)
+        results = json.dumps({"message": f"done in {took} s"}) if status == "Success" else None
+        error = json.dumps({"error": "JobFailed", "cause": "the job failed"}) if status == "Failure" else None
         at = lambda t: t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
-        rows.append((str(uuid.uuid4()), status, json.dumps({"seconds": seconds}), results, error,
-                     at(created), at(created + timedelta(seconds=seconds))))
+        rows.append((str(uuid.uuid4()), status, json.dumps(EXAMPLE), results, error,
+                     at(created), at(created + timedelta(seconds=took))))
     c.executemany("INSERT INTO jobs (id, status, parameters, results, error, created_at, updated_at)"
                   " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     c.commit()
@@ -97,7 +103,7 @@ def main():
             context = browser.new_context(viewport={"width": 1440, "height": 900})
             page = context.new_page()
             page.goto(stack.console_url)
-            job = submit(page, stack.base, 1)
+            job = submit(page, stack.base)
             page.goto(f"{stack.base}/console/executions/{job}")
             page.wait_for_selector('svg.graph .node.s-succeeded[data-state="ProcessJob"]', timeout=20_000)
             page.close()

@@ -2,7 +2,7 @@
 """Crash-under-load run of the local stack: kill -9 while jobs are being submitted.
 
 It starts `jobs local start` on a free 127.0.0.1 port with a temporary data directory, and
-keeps several submitters posting signed `{"seconds": 1..3}` jobs. Every few seconds the stack
+keeps several submitters posting signed jobs (the job's example). Every few seconds the stack
 is killed with SIGKILL (by pid) and started again on the same port and data directory. After
 the last round the load stops, the run waits (bounded) until every job is final, stops the
 stack and reads `jobs.sqlite3` read-only. It fails (exit 1) if:
@@ -42,6 +42,13 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+# Bodies derived from the job's types by `jobs generate`: the job's example is
+# what every request here submits, whatever the job.
+with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                       "lambdas/api/schema/create-job.bodies.json")) as _f:
+    EXAMPLE = json.load(_f)["example"]
+
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_BINARY = REPO / "target-robust" / "local" / "jobs"
@@ -197,7 +204,7 @@ class Submitter(threading.Thread):
 
     def run(self) -> None:
         while not self.stop_event.is_set():
-            body = json.dumps({"seconds": self.rng.randint(1, 3)}).encode()
+            body = json.dumps(EXAMPLE).encode()
             try:
                 self.client.connect()
             except OSError:

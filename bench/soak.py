@@ -35,6 +35,14 @@ import threading
 import time
 from pathlib import Path
 
+# Bodies derived from the job's types by `jobs generate`: the job's example is
+# what every request here submits, whatever the job.
+with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                       "lambdas/api/schema/create-job.bodies.json")) as _f:
+    EXAMPLE = json.load(_f)["example"]
+EXAMPLE_BODY = json.dumps(EXAMPLE).encode()
+
+
 from crash_under_load import DEFAULT_BINARY, Client, Stack, free_port
 
 
@@ -81,7 +89,7 @@ class Worker(threading.Thread):
                 known = len(self.ids)
                 job_id = self.ids[self.rng.randrange(known)] if known else None
             if job_id is None or self.rng.random() < self.post_ratio:
-                method, path, body, want = "POST", "/jobs", b'{"seconds": 1}', 202
+                method, path, body, want = "POST", "/jobs", EXAMPLE_BODY, 202
             else:
                 method, path, body, want = "GET", f"/jobs/{job_id}", b"", 200
             t0 = time.perf_counter()
@@ -119,7 +127,7 @@ def preload(port: int, count: int, workers: int, ids: list[str]) -> list[str]:
                     return
                 remaining[0] -= 1
             try:
-                status, payload = client.request("POST", "/jobs", b'{"seconds": 1}')
+                status, payload = client.request("POST", "/jobs", EXAMPLE_BODY)
             except (OSError, http.client.HTTPException) as e:
                 with lock:
                     errors.append(repr(e))

@@ -61,7 +61,10 @@ def expect(what: str, got: int, want: int, body: object) -> None:
 def main() -> None:
     base = (sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:3000").rstrip("/")
 
-    status, body = header_signed("POST", f"{base}/jobs", b'{"seconds": 1}')
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "lambdas/api/schema/create-job.bodies.json")) as f:
+        example = json.dumps(json.load(f)["example"]).encode()
+    status, body = header_signed("POST", f"{base}/jobs", example)
     expect("POST /jobs signed by SigV4Auth", status, 202, body)
     job_id = body["id"]
 

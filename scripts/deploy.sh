@@ -56,7 +56,7 @@ case "$command" in
     step "cdk deploy $STACK (outputs in $root/outputs.json)"
     cdk deploy "$STACK" --outputs-file "$root/outputs.json" "$@"
     echo
-    echo "Deployed. Try it: jobs --stack $STACK submit seconds=3 --wait (docs/deploy.md)"
+    echo "Deployed. Try it: jobs --stack $STACK submit --help-params lists the job's parameters; then jobs --stack $STACK submit KEY=VALUE... --wait (docs/deploy.md)"
     ;;
   *)
     step "cdk $command $STACK"

@@ -20,6 +20,18 @@ pub(crate) const ARCHIVE_NAME: &str = "failed-jobs-archive";
 pub(crate) const SOURCE: &str = "jobs.workflow";
 pub(crate) const DETAIL_TYPE: &str = "JobFailed";
 
+/// The largest PutEvents entry EventBridge takes (256 KiB).
+pub const MAX_ENTRY_BYTES: usize = 256 * 1024;
+
+/// An entry's size as EventBridge counts it: the UTF-8 bytes of its Source,
+/// DetailType and Detail text, 14 for its Time, and each of its Resources.
+pub fn entry_size(source: &str, detail_type: &str, detail: &str, resources: &[&str]) -> usize {
+    14 + source.len()
+        + detail_type.len()
+        + detail.len()
+        + resources.iter().map(|r| r.len()).sum::<usize>()
+}
+
 /// One event on the bus.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct BusEvent {
@@ -113,21 +125,31 @@ impl Bus {
             }
         }
         // The SDK sends Detail as JSON text; Step Functions may pass an object.
-        let detail = match entry.get("Detail") {
-            Some(Value::String(text)) => serde_json::from_str(text)
-                .map_err(|e| BusError::InvalidEntry(format!("Detail is not JSON: {e}")))?,
-            Some(v @ Value::Object(_)) => v.clone(),
+        let (detail, text) = match entry.get("Detail") {
+            Some(Value::String(text)) => (
+                serde_json::from_str(text)
+                    .map_err(|e| BusError::InvalidEntry(format!("Detail is not JSON: {e}")))?,
+                text.clone(),
+            ),
+            Some(v @ Value::Object(_)) => (v.clone(), v.to_string()),
             _ => {
                 return Err(BusError::InvalidEntry(
                     "Detail must be a JSON object".into(),
                 ))
             }
         };
+        let (source, detail_type) = (field("Source")?, field("DetailType")?);
+        let size = entry_size(&source, &detail_type, &text, &[]);
+        if size > MAX_ENTRY_BYTES {
+            return Err(BusError::InvalidEntry(format!(
+                "the entry is {size} bytes; EventBridge takes at most {MAX_ENTRY_BYTES}"
+            )));
+        }
         Ok(BusEvent {
             event_id: uuid::Uuid::new_v4().to_string(),
             time: self.clock.now(),
-            source: field("Source")?,
-            detail_type: field("DetailType")?,
+            source,
+            detail_type,
             detail,
             replay_name: None,
         })

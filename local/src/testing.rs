@@ -1,31 +1,31 @@
-//! What the tests of anything built on the local stack submit: the job's own
-//! example, and a variation of it, so the tests hold for whatever job the
-//! workspace builds.
+//! What the tests of anything built on the local stack submit: the bodies
+//! `jobs generate` derives from the job's types (its example, another valid
+//! body, ...), so the tests hold for whatever job the workspace builds.
 
-use jobs_domain::DynWork;
-use jobs_wire::model::{fields, request_model, Kind};
 use serde_json::Value;
+
+const BODIES: &str = include_str!("../../lambdas/api/schema/create-job.bodies.json");
+
+fn bodies() -> Value {
+    serde_json::from_str(BODIES).expect("create-job.bodies.json is JSON")
+}
 
 /// The job's example parameters.
 pub fn example() -> Value {
-    jobs_job::Job.example().to_value()
+    bodies()["example"].clone()
 }
 
-/// The example with one integer parameter moved by one within its bounds:
-/// another request the job accepts. Panics for a job without one, whose
-/// tests need a variation of their own.
+/// Another body the job accepts, one field away from the example.
 pub fn other_than_example() -> Value {
-    let mut other = example();
-    let field = fields(request_model())
-        .into_iter()
-        .find(|f| matches!(f.kind, Kind::Integer) && other.get(&f.name).is_some())
-        .expect("the job's example has an integer parameter");
-    let n = other[&field.name].as_i64().expect("an integer");
-    let max = field
-        .maximum
-        .as_ref()
-        .and_then(Value::as_i64)
-        .unwrap_or(i64::MAX);
-    other[&field.name] = (if n < max { n + 1 } else { n - 1 }).into();
-    other
+    bodies()["other"].clone()
+}
+
+/// The example with one field of the wrong type, and that field's name.
+pub fn wrong_type() -> (Value, String) {
+    let bodies = bodies();
+    let field = bodies["wrongTypeField"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    (bodies["wrongType"].clone(), field)
 }

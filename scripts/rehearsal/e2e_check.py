@@ -32,6 +32,13 @@ REGION = os.environ.get("AWS_REGION", "us-east-1")
 # `<id>.execute-api.<region>.amazonaws.com` host that the ApiEndpoint output names.
 API_ENDPOINT_RE = re.compile(r"^https://([a-z0-9]+)\.execute-api\.([a-z0-9-]+)\.amazonaws\.com/([^/]+)/$")
 FINAL = ("Success", "Failure")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Bodies `jobs generate` derives from the job's types: whatever the job, its
+# example, another valid body, one of the wrong type, one with an unknown key.
+with open(os.path.join(ROOT, "lambdas/api/schema/create-job.bodies.json")) as f:
+    BODIES = json.load(f)
+# A request the job accepts and then fails, if the job crate names one.
+FAILING = os.path.join(ROOT, "job/fixtures/failing.json")
 
 
 def fail(message: str) -> None:
@@ -169,41 +176,43 @@ def check_stack(stack: Stack, template_path: str) -> str:
 def check_api(stack: Stack, api: Api) -> None:
     table = stack.one("AWS::DynamoDB::Table")
 
-    body, headers = api.expect("signed POST /jobs", 202, "POST", "/jobs", body={"seconds": 1})
+    body, headers = api.expect("signed POST /jobs", 202, "POST", "/jobs", body=BODIES["example"])
     job_id = body["id"]
     uuid.UUID(job_id)
     location = headers.get("Location") or headers.get("location") or ""
     if not location.endswith(f"/jobs/{job_id}"):
         fail(f"Location {location!r} does not point at /jobs/{job_id}")
     job = api.wait_final(job_id)
-    if job["status"] != "Success" or job.get("results", {}).get("message") != "I slept for 1 seconds":
-        fail(f"job {job_id} ended {job}, want Success with the processor's result")
+    if job["status"] != "Success" or job.get("parameters") != BODIES["example"] or not isinstance(job.get("results"), dict):
+        fail(f"job {job_id} ended {job}, want Success with its parameters and the processor's results")
     ok(f"job {job_id} polled to Success: {job['results']}")
     item = stack.dynamodb.get_item(TableName=table, Key={"id": {"S": job_id}}).get("Item")
     if not item or item["status"]["S"] != "Success" or "unfinishedShard" in item:
         fail(f"the table holds {item} for {job_id}, want a Success job out of the unfinished index")
     ok("the table holds the job as Success, out of the index of unfinished jobs")
 
-    body, _ = api.expect("a 3-second job", 202, "POST", "/jobs", body={"seconds": 3})
+    body, _ = api.expect("another job", 202, "POST", "/jobs", body=BODIES["other"])
     running = body["id"]
-    in_index = [i["id"]["S"] for i in stack.items(table, "unfinished")]
-    if running not in in_index:
-        fail(f"job {running} is not in the index of unfinished jobs while it runs: {in_index}")
-    ok("a job still running is in the index of unfinished jobs")
+    # Read the index first: a job it lacks must then be final in the table.
+    in_index = {i["id"]["S"] for i in stack.items(table, "unfinished")}
+    item = stack.dynamodb.get_item(TableName=table, Key={"id": {"S": running}}, ConsistentRead=True).get("Item")
+    if running not in in_index and item["status"]["S"] not in FINAL:
+        fail(f"job {running} is {item['status']['S']} but not in the index of unfinished jobs: {in_index}")
+    ok(f"a job just submitted is in the index of unfinished jobs, or already final ({item['status']['S']})")
 
     key = {"Idempotency-Key": f"rehearsal-{uuid.uuid4()}"}
-    first, _ = api.expect("POST with an Idempotency-Key", 202, "POST", "/jobs", body={"seconds": 1}, headers=key)
+    first, _ = api.expect("POST with an Idempotency-Key", 202, "POST", "/jobs", body=BODIES["example"], headers=key)
     started = stack.executions()
-    again, _ = api.expect("the same key and body again", 202, "POST", "/jobs", body={"seconds": 1}, headers=key)
+    again, _ = api.expect("the same key and body again", 202, "POST", "/jobs", body=BODIES["example"], headers=key)
     if again["id"] != first["id"]:
         fail(f"the same Idempotency-Key gave job {again['id']}, then {first['id']}")
     if stack.executions() != started:
         fail("repeating an idempotent POST started another execution")
     ok(f"the same key gives the same job {first['id']} and starts nothing")
-    body, _ = api.expect("the same key with another body", 422, "POST", "/jobs", body={"seconds": 2}, headers=key)
+    body, _ = api.expect("the same key with another body", 422, "POST", "/jobs", body=BODIES["other"], headers=key)
 
     items, started = len(stack.items(table)), stack.executions()
-    for bad in ({}, {"seconds": 0}, {"seconds": 1, "x": 1}, b"not json"):
+    for bad in (BODIES["wrongType"], BODIES["unknownKey"], [BODIES["example"]], b"not json"):
         body, _ = api.expect(f"bad body {bad!r}", 400, "POST", "/jobs", body=bad)
     if stack.executions() != started or len(stack.items(table)) != items:
         fail("a rejected body started an execution or wrote to the table")
@@ -212,11 +221,16 @@ def check_api(stack: Stack, api: Api) -> None:
     api.expect("an unknown id", 404, "GET", f"/jobs/{uuid.uuid4()}")
     api.expect("an id that cannot be one", 400, "GET", "/jobs/not-a-job-id")
 
-    body, _ = api.expect("a job over the limit", 202, "POST", "/jobs", body={"seconds": 1000})
-    job = api.wait_final(body["id"])
-    if job["status"] != "Failure" or job.get("error", {}).get("error") != "JobTooLong":
-        fail(f"job {body['id']} over the limit ended {job}, want Failure with JobTooLong")
-    ok(f"the job over the limit ended in Failure: {job['error']['error']}")
+    if os.path.exists(FAILING):
+        with open(FAILING) as f:
+            failing = json.load(f)
+        body, _ = api.expect("a job the job fails", 202, "POST", "/jobs", body=failing["parameters"])
+        job = api.wait_final(body["id"])
+        if job["status"] != "Failure" or job.get("error", {}).get("error") != failing["error"]:
+            fail(f"job {body['id']} ended {job}, want Failure with {failing['error']}")
+        ok(f"a job the job fails took the failure path: {job['error']['error']}")
+    else:
+        ok(f"no {os.path.relpath(FAILING, ROOT)}: the failure path is not exercised")
 
     check_unsigned(api, job_id)
 
@@ -269,10 +283,10 @@ def check_cli(jobs: str, stack_name: str, url: str) -> None:
             fail(f"jobs {' '.join(args)} exited {done.returncode}, want {want}:\n{done.stdout}{done.stderr}")
         return json.loads(done.stdout)
 
-    job = run("submit", "seconds=1", "--wait")
+    job = run("submit", "--params", json.dumps(BODIES["example"]), "--wait")
     if job.get("status") != "Success":
         fail(f"jobs submit --wait ended {job}")
-    ok(f"jobs --stack {stack_name} submit seconds=1 --wait: {job['id']} Success")
+    ok(f"jobs --stack {stack_name} submit --params EXAMPLE --wait: {job['id']} Success")
     got = run("get", job["id"])
     if got != job:
         fail(f"jobs get {job['id']} printed {got}, not the job submit --wait ended with")
@@ -282,10 +296,13 @@ def check_cli(jobs: str, stack_name: str, url: str) -> None:
     if got != job:
         fail(f"jobs --assume-role get printed {got}")
     ok("jobs --assume-role get (the invoke role from the outputs, assumed through STS)")
-    failed = run("submit", "seconds=1000", "--wait", want=1)
-    if failed.get("error", {}).get("error") != "JobTooLong":
-        fail(f"jobs submit seconds=1000 --wait printed {failed}")
-    ok("jobs submit seconds=1000 --wait exits 1 with JobTooLong")
+    if os.path.exists(FAILING):
+        with open(FAILING) as f:
+            failing = json.load(f)
+        failed = run("submit", "--params", json.dumps(failing["parameters"]), "--wait", want=1)
+        if failed.get("error", {}).get("error") != failing["error"]:
+            fail(f"jobs submit --wait of a failing job printed {failed}")
+        ok(f"jobs submit --wait of a failing job exits 1 with {failing['error']}")
 
 
 def main() -> None:

@@ -28,6 +28,9 @@ pub(crate) const DEFINITIONS: [&str; 2] = [
     "statemachine/jobs.asl.json",
     "statemachine/jobs.jsonata.asl.json",
 ];
+/// Bodies for the tests and scripts of any job: its example, another valid
+/// one, one with a value of the wrong type, one with an unknown key.
+pub(crate) const BODIES: &str = "lambdas/api/schema/create-job.bodies.json";
 /// The OpenAPI description, whose job-specific parts sit between markers.
 pub(crate) const OPENAPI: &str = "openapi/jobs-api.yaml";
 pub(crate) use postman::COLLECTION;
@@ -77,7 +80,20 @@ fn derived(root: &Path) -> Result<Vec<(String, String)>, String> {
     let collection = postman::write_variables(&read(COLLECTION)?, &variables)
         .map_err(|e| format!("{COLLECTION}: {e}"))?;
     files.push((COLLECTION.to_owned(), collection));
+    files.push((BODIES.to_owned(), bodies(&variables)?));
     Ok(files)
+}
+
+/// The Postman variables as one JSON document (`exampleBody` as `example`,
+/// and so on), for tests and scripts that are not Postman.
+fn bodies(variables: &[(&str, String)]) -> Result<String, String> {
+    let mut out = Map::new();
+    for (name, text) in variables {
+        let key = name.strip_suffix("Body").unwrap_or(name);
+        let value = serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.clone()));
+        out.insert(key.to_owned(), value);
+    }
+    Ok(model::pretty(&Value::Object(out)))
 }
 
 fn openapi_written(text: &str, model: &Value, example: &Value) -> Result<String, String> {

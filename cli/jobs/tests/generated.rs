@@ -27,6 +27,7 @@ fn copy_of_derived_files() -> tempfile::TempDir {
         "statemachine/jobs.jsonata.asl.json",
         "openapi/jobs-api.yaml",
         "postman/jobs-api.postman_collection.json",
+        "lambdas/api/schema/create-job.bodies.json",
     ] {
         let to = dir.path().join(file);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();

@@ -75,6 +75,23 @@ async fn detail_sent_as_json_text_is_read_too() {
 }
 
 #[tokio::test]
+async fn an_entry_past_what_eventbridge_takes_is_refused_and_nothing_is_archived() {
+    let (_d, bus, _) = bus();
+    let id = JobId::random();
+    let mut entry = failed_entry(&id);
+    let fixed = entry_size(SOURCE, DETAIL_TYPE, &entry["Detail"].to_string(), &[]);
+    // The padding's JSON text is its length plus two quotes and `,"pad":`.
+    let room = MAX_ENTRY_BYTES - fixed - r#","pad":"""#.len();
+    entry["Detail"]["pad"] = Value::String("x".repeat(room));
+    bus.put_events(std::slice::from_ref(&entry)).await.unwrap();
+    entry["Detail"]["pad"] = Value::String("x".repeat(room + 1));
+    let err = bus.put_events(&[entry]).await.unwrap_err();
+    assert!(err.to_string().contains("at most 262144"), "{err}");
+    let (from, to) = window();
+    assert_eq!(bus.archive().between(from, to).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn other_events_are_not_archived() {
     let (_d, bus, _) = bus();
     let mut entry = failed_entry(&JobId::random());

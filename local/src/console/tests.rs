@@ -217,6 +217,23 @@ async fn a_post_from_another_origin_or_none_changes_nothing() {
         .post_same_origin("/console/faults", "role=processor&writes=maybe")
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let reply = c
+        .post_same_origin("/console/faults", "role=runs&writes=hold")
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        c.stack.faults.settings().job_runs,
+        crate::faults::Runs::Hold
+    );
+    assert!(c
+        .get("/console/faults")
+        .await
+        .body
+        .contains("Release: runs go on"));
+    let reply = c
+        .post_same_origin("/console/faults", "role=runs&writes=pause")
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     c.stack.stop().await;
 }
 
