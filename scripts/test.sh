@@ -144,4 +144,8 @@ step "deploy rehearsal: cdk deploy on MiniStack, the real Lambdas end to end"
 # binaries and the jobs CLI, and its emulator is a server of its own.
 scripts/rehearse-deploy.sh
 
+step "make it yours: README's steps on a copy of the tree, with the digest job in place of the sample"
+# Last: it builds the copy into target/make-it-yours and starts servers of its own.
+scripts/make-it-yours-test.sh
+
 step "all checks passed in $((SECONDS - started)) s"

@@ -88,7 +88,9 @@ mod contract {
     use jobs_domain::testing::contract::Subject;
 
     async fn subject() -> Subject {
-        Subject::new(super::fresh_table().await).taking_turns()
+        Subject::new(super::fresh_table().await)
+            .taking_turns()
+            .with_job(jobs_job::Job)
     }
 
     jobs_domain::job_store_contract!(

@@ -34,6 +34,7 @@ macro_rules! job_store_contract {
             create_then_get_reads_back_what_was_written,
             timestamps_are_kept_to_the_millisecond,
             results_and_error_read_back_as_written,
+            the_jobs_own_documents_read_back,
             create_of_an_existing_id_is_refused_and_changes_nothing,
             a_taken_idempotency_key_returns_its_record_and_writes_nothing,
             an_idempotency_key_is_free_again_once_it_expires,

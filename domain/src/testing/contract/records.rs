@@ -182,3 +182,35 @@ pub async fn a_released_key_is_free_again_but_only_for_its_own_job(subject: &Sub
     );
     assert_eq!(stored(store, &first.id).await, first, "the job stays");
 }
+
+/// The job's own example and the results its run gives read back as they
+/// were written: the suite holds for the job the adapter serves, not only
+/// for documents of its own making.
+pub async fn the_jobs_own_documents_read_back(subject: &Subject) {
+    let store = subject.store().as_ref();
+    let work = subject.work();
+    let parameters = work.example();
+    let job = Job::queued(JobId::random(), parameters.clone(), start());
+    store.create(&job, None).await.unwrap();
+    let context = crate::work::RunContext {
+        id: job.id,
+        deadline: Utc::now() + work.limits().time,
+        span: tracing::Span::none(),
+    };
+    let results = work
+        .run(context, &parameters)
+        .await
+        .expect("the job runs its own example");
+    let at = job.created_at + Duration::seconds(1);
+    for (to, with) in [
+        (JobStatus::Running, None),
+        (JobStatus::Success, Some(results.clone())),
+    ] {
+        let mut change = StatusChange::new(job.id, to, Cause::Execution, at);
+        change.results = with;
+        store.transition(&change).await.unwrap();
+    }
+    let back = stored(store, &job.id).await;
+    assert_eq!(back.parameters, parameters);
+    assert_eq!(back.results, Some(results));
+}

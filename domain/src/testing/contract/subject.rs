@@ -12,7 +12,8 @@ use crate::job::{Job, JobError};
 use crate::ports::{JobStore, StatusChange, TransitionError};
 use crate::status::Cause;
 use crate::status::JobStatus;
-use crate::work::Document;
+use crate::testing::TestJob;
+use crate::work::{Document, DynWork};
 
 /// A store under test, with whatever must live as long as it (a temporary
 /// directory, a server handle).
@@ -20,6 +21,7 @@ pub struct Subject {
     store: Arc<dyn JobStore>,
     _keep: Option<Box<dyn Any + Send + Sync>>,
     concurrent: bool,
+    work: Arc<dyn DynWork>,
 }
 
 impl Subject {
@@ -28,6 +30,7 @@ impl Subject {
             store: Arc::new(store),
             _keep: None,
             concurrent: true,
+            work: Arc::new(TestJob::default()),
         }
     }
 
@@ -36,6 +39,7 @@ impl Subject {
             store: Arc::new(store),
             _keep: Some(Box::new(keep)),
             concurrent: true,
+            work: Arc::new(TestJob::default()),
         }
     }
 
@@ -47,6 +51,17 @@ impl Subject {
     pub fn taking_turns(mut self) -> Self {
         self.concurrent = false;
         self
+    }
+
+    /// The job whose own documents the suite also stores: the one the
+    /// adapter serves (the test job otherwise).
+    pub fn with_job(mut self, work: impl DynWork) -> Self {
+        self.work = Arc::new(work);
+        self
+    }
+
+    pub(crate) fn work(&self) -> &Arc<dyn DynWork> {
+        &self.work
     }
 
     pub fn store(&self) -> &Arc<dyn JobStore> {

@@ -18,7 +18,7 @@ mod contract {
 
     async fn subject() -> Subject {
         let (dir, store) = super::store();
-        Subject::keeping(store, dir)
+        Subject::keeping(store, dir).with_job(jobs_job::Job)
     }
 
     jobs_domain::job_store_contract!(subject());
