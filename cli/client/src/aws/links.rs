@@ -47,8 +47,14 @@ mod tests {
                  ?startDate=1795608000123"
             )
         );
-        assert_eq!(execution("arn:aws:states:us-east-1:1:stateMachine:M", at), None);
-        assert_eq!(execution("arn:aws:lambda:us-east-1:1:function:f:x", at), None);
+        assert_eq!(
+            execution("arn:aws:states:us-east-1:1:stateMachine:M", at),
+            None
+        );
+        assert_eq!(
+            execution("arn:aws:lambda:us-east-1:1:function:f:x", at),
+            None
+        );
         assert_eq!(execution("job-1", at), None);
     }
 }

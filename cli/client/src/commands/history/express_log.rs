@@ -78,8 +78,7 @@ impl ExpressLogEvent {
     /// The event as GetExecutionHistory shapes it, or why it cannot be (an
     /// event type this build does not know).
     pub(crate) fn to_history_event(&self) -> Result<HistoryEvent, String> {
-        serde_json::from_value(self.wire())
-            .map_err(|e| format!("{} event: {e}", self.event_type))
+        serde_json::from_value(self.wire()).map_err(|e| format!("{} event: {e}", self.event_type))
     }
 
     /// The event as GetExecutionHistory's JSON has it, whatever its type.

@@ -48,7 +48,9 @@ fn text(value: Option<&str>) -> Option<Value> {
     value.map(|v| Value::String(v.to_owned()))
 }
 
-fn truncated(value: Option<&aws_sdk_sfn::types::HistoryEventExecutionDataDetails>) -> Option<Value> {
+fn truncated(
+    value: Option<&aws_sdk_sfn::types::HistoryEventExecutionDataDetails>,
+) -> Option<Value> {
     value.map(|d| json!({ "truncated": d.truncated() }))
 }
 
@@ -85,8 +87,16 @@ fn details(e: &SdkEvent) -> Option<Value> {
         put(&mut d, "resource", text(Some(x.resource())));
         put(&mut d, "region", text(Some(x.region())));
         put(&mut d, "parameters", text(Some(x.parameters())));
-        put(&mut d, "timeoutInSeconds", x.timeout_in_seconds().map(Value::from));
-        put(&mut d, "heartbeatInSeconds", x.heartbeat_in_seconds().map(Value::from));
+        put(
+            &mut d,
+            "timeoutInSeconds",
+            x.timeout_in_seconds().map(Value::from),
+        );
+        put(
+            &mut d,
+            "heartbeatInSeconds",
+            x.heartbeat_in_seconds().map(Value::from),
+        );
     } else if let Some(x) = e.task_started_event_details() {
         put(&mut d, "resourceType", text(Some(x.resource_type())));
         put(&mut d, "resource", text(Some(x.resource())));
@@ -127,8 +137,9 @@ pub(crate) fn as_log_event(arn: &str, e: &SdkEvent) -> ExpressLogEvent {
     ExpressLogEvent {
         id: Num(u64::try_from(e.id()).unwrap_or_default()),
         previous_event_id: Num(u64::try_from(e.previous_event_id()).unwrap_or_default()),
-        event_timestamp: Num(u64::try_from(e.timestamp().to_millis().unwrap_or_default())
-            .unwrap_or_default()),
+        event_timestamp: Num(
+            u64::try_from(e.timestamp().to_millis().unwrap_or_default()).unwrap_or_default()
+        ),
         event_type: e.r#type().as_str().to_owned(),
         execution_arn: arn.to_owned(),
         details: details(e),
@@ -153,7 +164,10 @@ pub(crate) async fn history(
             .await
         {
             Ok(page) => page,
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_execution_does_not_exist()) => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_execution_does_not_exist()) =>
+            {
                 return Ok(None)
             }
             Err(e) => return Err(errors::from_sdk("states:GetExecutionHistory", arn, e)),
@@ -291,6 +305,9 @@ mod tests {
             execution_arn(machine, &named(&id, 2)).as_deref(),
             Some("arn:aws:states:eu-west-1:123456789012:execution:Jobs:3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f-redrive-2")
         );
-        assert_eq!(execution_arn("arn:aws:lambda:eu-west-1:1:function:f", "x"), None);
+        assert_eq!(
+            execution_arn("arn:aws:lambda:eu-west-1:1:function:f", "x"),
+            None
+        );
     }
 }
