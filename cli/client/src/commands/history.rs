@@ -8,6 +8,8 @@
 #[cfg(feature = "aws")]
 mod express_log;
 #[cfg(feature = "aws")]
+mod log_group;
+#[cfg(feature = "aws")]
 mod standard;
 
 use std::process::ExitCode;
@@ -84,39 +86,11 @@ pub mod aws {
     use aws_sdk_sfn::types::StateMachineType;
 
     use super::express_log::Executions;
+    use super::log_group::{filter_all, term};
     use crate::aws::errors::{self, AwsError};
     use crate::aws::{links, outputs, Deployed};
     use crate::output::Output;
     use crate::render;
-
-    /// The log events matching `pattern`, every page.
-    pub(super) async fn filter_all(
-        logs: &aws_sdk_cloudwatchlogs::Client,
-        group: &str,
-        pattern: &str,
-    ) -> Result<Vec<String>, AwsError> {
-        let mut messages = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let page = logs
-                .filter_log_events()
-                .log_group_name(group)
-                .filter_pattern(pattern)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| errors::from_sdk("logs:FilterLogEvents", group, e))?;
-            messages.extend(
-                page.events()
-                    .iter()
-                    .filter_map(|e| e.message().map(str::to_owned)),
-            );
-            match page.next_token() {
-                Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-                _ => return Ok(messages),
-            }
-        }
-    }
 
     /// How long the log group keeps events: `None` for ever.
     async fn retention_days(
@@ -153,11 +127,6 @@ pub mod aws {
             Some(days) => format!("{days} days"),
             None => "for ever (no retention set)".to_owned(),
         }
-    }
-
-    /// A quoted term matches the text exactly, hyphens and colons included.
-    pub(super) fn term(text: &str) -> String {
-        format!("\"{text}\"")
     }
 
     /// The raw events, for `--json`.

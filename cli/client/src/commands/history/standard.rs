@@ -16,8 +16,8 @@ use jobs_domain::JobId;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use super::aws::{filter_all, term};
 use super::express_log::{Executions, ExpressLogEvent, Num};
+use super::log_group::{filter_all, term};
 use crate::aws::errors::{self, AwsError};
 use crate::aws::{links, outputs, Deployed};
 use crate::output::Output;
