@@ -212,6 +212,19 @@ mod tests {
     }
 
     #[test]
+    fn cdk_states_the_same_windows() {
+        let cdk = include_str!("../../cdk/lib/jobs-workflow.ts");
+        assert!(
+            cdk.contains(&format!(
+                "export const EXPRESS_LIMIT_SECONDS = {EXPRESS_MAX_SECONDS};"
+            )),
+            "cdk/lib/jobs-workflow.ts and this file disagree on the Express window"
+        );
+        assert!(cdk.contains("export const STANDARD_LIMIT_SECONDS = 365 * 24 * 3600;"));
+        assert_eq!(STANDARD_MAX_SECONDS, 365 * 24 * 3600);
+    }
+
+    #[test]
     fn the_timeout_must_stay_under_the_window_of_the_type() {
         let at = |t: u64| json!({"TimeoutSeconds": t, "StartAt": "A", "States": {"A": {"Type": "Succeed"}}});
         assert!(WorkflowType::Express.refusals(&at(299)).is_empty());
