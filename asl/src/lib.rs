@@ -8,7 +8,8 @@
 //! `path` (JSONPath), `intrinsics` (`States.*` functions), `template` (Parameters and
 //! ResultSelector) and `choice` (Choice rules) are the JSONPath language; `jsonata` is the
 //! JSONata one; `retry` holds back-off; `error` the error names and types; `history`
-//! Step Functions' history events; `mock` the mocked tasks of `jobs workflow run`.
+//! Step Functions' history events; `mock` the mocked tasks of `jobs workflow run`;
+//! `workflow_type` what EXPRESS and STANDARD state machines may hold.
 //!
 //! ```
 //! use jobs_asl::{ExecutionSpec, ExecutionStatus, Executor, StateMachine, TaskContext, TaskError, TaskHandler};
@@ -54,6 +55,7 @@ pub mod mock;
 mod path;
 mod retry;
 mod template;
+mod workflow_type;
 
 pub use definition::{substitute, StateMachine};
 pub use error::{DefinitionError, Failure, TaskError};
@@ -62,6 +64,9 @@ pub use executor::{
     TaskHandler,
 };
 pub use history::{EventType, HistoryEvent, HistorySink};
+pub use workflow_type::{
+    Refusal, RefusalKind, WorkflowType, EXPRESS_MAX_SECONDS, STANDARD_MAX_SECONDS,
+};
 
 /// The parsers and evaluators under the executor, for the fuzz targets and the differential
 /// tests: not a stable interface.

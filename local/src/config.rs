@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Args;
+use jobs_asl::WorkflowType;
 
 pub const DEFAULT_ACCESS_KEY_ID: &str = "AKIDLOCALJOBS0000000";
 pub const DEFAULT_SECRET_ACCESS_KEY: &str = "local-jobs-secret-do-not-use-in-production";
@@ -35,6 +36,15 @@ pub struct StartArgs {
     /// JSONata, with the same ${...} placeholders), e.g. statemachine/jobs.jsonata.asl.json.
     #[arg(long, env = "JOBS_LOCAL_WORKFLOW", value_name = "PATH")]
     pub workflow: Option<PathBuf>,
+    /// The workflow type to run as, the deployed stack's (`-c workflowType=...`): EXPRESS or
+    /// STANDARD. What AWS refuses for that type, the stack refuses at start.
+    #[arg(
+        long,
+        env = "JOBS_LOCAL_WORKFLOW_TYPE",
+        default_value = "EXPRESS",
+        value_name = "EXPRESS|STANDARD"
+    )]
+    pub workflow_type: WorkflowType,
     /// Seconds between two sweeps for jobs whose execution was lost; shorter
     /// than the workflow's TimeoutSeconds.
     #[arg(long, env = "JOBS_LOCAL_SWEEP_PERIOD_SECONDS", default_value_t = DEFAULT_SWEEP_PERIOD_SECONDS)]
@@ -56,6 +66,7 @@ pub struct Config {
     pub faults: Vec<String>,
     /// The workflow definition file; the project's own when `None`.
     pub workflow: Option<PathBuf>,
+    pub workflow_type: WorkflowType,
     pub sweep_period: std::time::Duration,
 }
 
@@ -89,6 +100,7 @@ impl Config {
             region,
             faults,
             workflow: args.workflow.clone(),
+            workflow_type: args.workflow_type,
             sweep_period: std::time::Duration::from_secs(args.sweep_period_seconds),
         }
     }
@@ -103,6 +115,7 @@ impl Config {
             region: DEFAULT_REGION.into(),
             faults: Vec::new(),
             workflow: None,
+            workflow_type: WorkflowType::Express,
             sweep_period: std::time::Duration::from_secs(DEFAULT_SWEEP_PERIOD_SECONDS),
         }
     }
@@ -136,6 +149,25 @@ mod tests {
         );
         assert_eq!(config.region, "eu-west-1");
         assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn the_workflow_type_is_express_unless_asked_and_nothing_else_is_taken() {
+        let cli = Cli::parse_from(["jobs-local"]);
+        assert_eq!(
+            Config::from_args(&cli.start, None).workflow_type,
+            WorkflowType::Express
+        );
+        let cli = Cli::parse_from(["jobs-local", "--workflow-type", "STANDARD"]);
+        assert_eq!(
+            Config::from_args(&cli.start, None).workflow_type,
+            WorkflowType::Standard
+        );
+        let err = Cli::try_parse_from(["jobs-local", "--workflow-type", "FAST"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("EXPRESS or STANDARD"), "{err}");
     }
 
     #[test]

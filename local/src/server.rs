@@ -75,16 +75,23 @@ impl Stack {
 
         let bus = Arc::new(Bus::new(archive, clock.clone()));
         let tasks = Arc::new(LocalTasks::new(processor, error_handler, bus.clone()));
-        let workflow = match &config.workflow {
-            None => Workflow::jobs(&config.region),
+        let (workflow, file) = match &config.workflow {
+            None => (
+                Workflow::jobs(&config.region),
+                "statemachine/jobs.asl.json".to_owned(),
+            ),
             Some(path) => {
                 let source = std::fs::read_to_string(path)
                     .with_context(|| format!("reading the definition {}", path.display()))?;
-                Workflow::load(&source, &config.region).map_err(|e| {
+                let workflow = Workflow::load(&source, &config.region).map_err(|e| {
                     anyhow::anyhow!("the definition {} is not valid: {e}", path.display())
-                })?
+                })?;
+                (workflow, path.display().to_string())
             }
         };
+        let workflow = workflow
+            .run_as(config.workflow_type)
+            .map_err(|e| anyhow::anyhow!("the workflow {file}: {e}"))?;
         let runtime = Runtime::new(
             tasks,
             executions.clone(),

@@ -11,6 +11,7 @@ use aws_sdk_cloudwatchlogs::types::{FilteredLogEvent, LogGroup};
 use aws_sdk_eventbridge::operation::describe_archive::DescribeArchiveOutput;
 use aws_sdk_eventbridge::primitives::DateTime as SdkTime;
 use aws_sdk_eventbridge::types::ArchiveState;
+use aws_sdk_sfn::types::StateMachineType;
 use aws_smithy_mocks::{mock, Rule};
 use aws_support::*;
 use jobs_client::aws::errors::AwsErrorKind;
@@ -116,6 +117,7 @@ fn events(messages: Vec<Value>) -> Vec<FilteredLogEvent> {
         .collect()
 }
 
+const FIRST_ARN: &str = "arn:aws:states:eu-west-1:123456789012:express:WorkflowStateMachineA1B2C3D4:3f2c9a4e-8d1b-4c6a-9e2f-0b7d5a1c3e9f:0d6c2c5e-6f63-4c4e-9b0e-2f1f7f0a9e11";
 const REPLAY_ARN: &str = "arn:aws:states:eu-west-1:123456789012:express:WorkflowStateMachineA1B2C3D4:b8f04a52-77e1-4d0c-8d43-5c1e9a7f2b60:c93e1f0a-2b4d-4e8f-a6c7-1d2e3f4a5b6c";
 
 /// The log service as it answers the two reads of `history`: the events that
@@ -185,8 +187,10 @@ fn log_rules() -> (Rule, Rule, Rule) {
 #[tokio::test]
 async fn history_reads_the_jobs_executions_from_the_log_group_as_a_timeline() {
     let (groups, by_job, by_replay) = log_rules();
+    let express = state_machine(StateMachineType::Express);
     let deployed = Rules {
         logs: vec![&groups, &by_job, &by_replay],
+        sfn: vec![&express],
         ..Rules::default()
     }
     .deployed();
@@ -223,15 +227,23 @@ async fn history_reads_the_jobs_executions_from_the_log_group_as_a_timeline() {
     );
     assert_eq!(
         c.err(),
-        format!("from the log group {LOG_GROUP}, which keeps events 30 days: older executions are gone\n")
+        format!(
+            "from the log group {LOG_GROUP}, which keeps events 30 days: older executions are gone\n\
+             console: https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1\
+             #/express-executions/details/{FIRST_ARN}?startDate=1795608000000\n\
+             console: https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1\
+             #/express-executions/details/{REPLAY_ARN}?startDate=1795611605000\n"
+        )
     );
 }
 
 #[tokio::test]
 async fn history_json_gives_each_raw_log_event_once() {
     let (groups, by_job, by_replay) = log_rules();
+    let express = state_machine(StateMachineType::Express);
     let deployed = Rules {
         logs: vec![&groups, &by_job, &by_replay],
+        sfn: vec![&express],
         ..Rules::default()
     }
     .deployed();
@@ -257,6 +269,7 @@ async fn history_json_gives_each_raw_log_event_once() {
 
 #[tokio::test]
 async fn history_of_a_job_without_logs_says_how_far_back_the_logs_go() {
+    let express = state_machine(StateMachineType::Express);
     let groups = mock!(aws_sdk_cloudwatchlogs::Client::describe_log_groups).then_output(|| {
         DescribeLogGroupsOutput::builder()
             .log_groups(LogGroup::builder().log_group_name(LOG_GROUP).build())
@@ -266,6 +279,7 @@ async fn history_of_a_job_without_logs_says_how_far_back_the_logs_go() {
         .then_output(|| FilterLogEventsOutput::builder().build());
     let deployed = Rules {
         logs: vec![&groups, &nothing],
+        sfn: vec![&express],
         ..Rules::default()
     }
     .deployed();
@@ -290,6 +304,7 @@ async fn history_of_a_job_without_logs_says_how_far_back_the_logs_go() {
 
 #[tokio::test]
 async fn logs_errors_say_what_to_do() {
+    let express = state_machine(StateMachineType::Express);
     let groups =
         mock!(aws_sdk_cloudwatchlogs::Client::describe_log_groups).then_http_response(|| {
             json_error(
@@ -300,6 +315,7 @@ async fn logs_errors_say_what_to_do() {
         });
     let deployed = Rules {
         logs: vec![&groups],
+        sfn: vec![&express],
         ..Rules::default()
     }
     .deployed();
@@ -324,6 +340,7 @@ async fn logs_errors_say_what_to_do() {
         .then_output(|| DescribeLogGroupsOutput::builder().build());
     let deployed = Rules {
         logs: vec![&no_group],
+        sfn: vec![&express],
         ..Rules::default()
     }
     .deployed();

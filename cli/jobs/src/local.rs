@@ -74,6 +74,7 @@ The local jobs stack is running
   Access key    {key}
   Secret key    {secret}
   Data          {data} (SQLite: {db})
+  Workflow      {workflow_type}
   Faults        {faults}
 {recovered}
 Every request must be signed with AWS Signature V4 (service execute-api), e.g.:
@@ -86,6 +87,7 @@ Stop with Ctrl-C.
         pairs = example_pairs(),
         console = stack.console_url(),
         region = c.region,
+        workflow_type = c.workflow_type,
         key = c.access_key_id,
         secret = c.secret_access_key,
         data = stack.data_dir.display(),

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use jobs_asl::StateMachine;
+use jobs_asl::{RefusalKind, StateMachine, WorkflowType};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -25,6 +25,8 @@ pub struct Workflow {
     pub text: Arc<str>,
     pub hash: String,
     pub machine: Arc<StateMachine>,
+    /// The type it runs as: EXPRESS unless [`Workflow::run_as`] says otherwise.
+    pub kind: WorkflowType,
 }
 
 impl std::fmt::Debug for Workflow {
@@ -65,7 +67,39 @@ impl Workflow {
             hash: hash_of(&text),
             text: text.into(),
             machine: Arc::new(machine),
+            kind: WorkflowType::default(),
         })
+    }
+
+    /// The definition, to run as a `kind` workflow; refused, with what to change, when a state
+    /// machine of that type on AWS could not hold it.
+    pub fn run_as(mut self, kind: WorkflowType) -> Result<Self, String> {
+        let refusals = kind.refusals(&self.json());
+        if refusals.is_empty() {
+            self.kind = kind;
+            return Ok(self);
+        }
+        let mut message = format!("it cannot run as {kind}:");
+        for refusal in &refusals {
+            message.push_str(&format!("\n  - {refusal}"));
+        }
+        if kind == WorkflowType::Express {
+            message.push_str(
+                "\nrun it as STANDARD, as a stack deployed with -c workflowType=STANDARD does: \
+                 --workflow-type STANDARD (or JOBS_LOCAL_WORKFLOW_TYPE=STANDARD)",
+            );
+        }
+        if refusals
+            .iter()
+            .any(|r| matches!(r.kind, RefusalKind::Timeout { .. }))
+        {
+            message.push_str(
+                "\nor lower TimeoutSeconds: for statemachine/jobs.asl.json, shorten the job's \
+                 time limit (LIMITS.time in job/src/lib.rs) and run `jobs generate`, which \
+                 writes it",
+            );
+        }
+        Err(message)
     }
 
     /// `statemachine/jobs.asl.json` for `region`.
@@ -76,11 +110,11 @@ impl Workflow {
 
     /// The definition's `TimeoutSeconds`: no execution runs longer, and the
     /// sweep's bound is derived from it, as on AWS (where CDK reads the same
-    /// file). A definition without one gets Express's 5 minutes.
+    /// file). A definition without one gets the longest run of its type.
     pub fn timeout(&self) -> std::time::Duration {
         self.machine
             .timeout()
-            .unwrap_or(std::time::Duration::from_secs(300))
+            .unwrap_or_else(|| self.kind.max_duration())
     }
 
     pub fn start_at(&self) -> &str {
@@ -108,6 +142,56 @@ mod tests {
         assert_eq!(w.hash, Workflow::jobs("eu-west-1").hash);
         assert_ne!(w.hash, Workflow::jobs("us-east-1").hash);
         assert_eq!(w.hash.len(), 64);
+    }
+
+    #[test]
+    fn the_jobs_definition_runs_as_either_type_and_its_timeout_is_its_own() {
+        let express = Workflow::jobs("us-east-1")
+            .run_as(WorkflowType::Express)
+            .unwrap();
+        assert_eq!(express.kind, WorkflowType::Express);
+        let standard = Workflow::jobs("us-east-1")
+            .run_as(WorkflowType::Standard)
+            .unwrap();
+        assert_eq!(standard.kind, WorkflowType::Standard);
+        assert_eq!(express.timeout(), standard.timeout());
+        assert!(express.timeout() < WorkflowType::Express.max_duration());
+    }
+
+    #[test]
+    fn without_a_timeout_a_definition_gets_the_longest_run_of_its_type() {
+        let open = r#"{"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}"#;
+        let as_type = |kind| {
+            Workflow::load(open, "us-east-1")
+                .unwrap()
+                .run_as(kind)
+                .unwrap()
+        };
+        assert_eq!(as_type(WorkflowType::Express).timeout().as_secs(), 300);
+        assert_eq!(
+            as_type(WorkflowType::Standard).timeout().as_secs(),
+            365 * 24 * 3600
+        );
+    }
+
+    #[test]
+    fn a_refusal_lists_each_reason_and_what_to_change() {
+        let text = r#"{"TimeoutSeconds": 600, "StartAt": "A", "States": {
+            "A": {"Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync", "End": true}}}"#;
+        let e = Workflow::load(text, "us-east-1")
+            .unwrap()
+            .run_as(WorkflowType::Express)
+            .unwrap_err();
+        assert!(
+            e.starts_with("it cannot run as EXPRESS:\n  - the workflow may run 600 s"),
+            "{e}"
+        );
+        assert!(
+            e.contains("\n  - state A: Resource arn:aws:states:::glue:startJobRun.sync"),
+            "{e}"
+        );
+        assert!(e.contains("--workflow-type STANDARD"), "{e}");
+        assert!(e.contains("jobs generate"), "{e}");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 mod credentials;
 pub mod errors;
+pub(crate) mod links;
 pub(crate) mod outputs;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -26,6 +27,7 @@ pub struct AwsClients {
     pub cloudformation: aws_sdk_cloudformation::Client,
     pub events: aws_sdk_eventbridge::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub sfn: aws_sdk_sfn::Client,
     pub sts: aws_sdk_sts::Client,
 }
 
@@ -35,6 +37,7 @@ impl AwsClients {
             cloudformation: aws_sdk_cloudformation::Client::new(config),
             events: aws_sdk_eventbridge::Client::new(config),
             logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            sfn: aws_sdk_sfn::Client::new(config),
             sts: aws_sdk_sts::Client::new(config),
         }
     }

@@ -1,5 +1,5 @@
 //! The stack's CloudFormation outputs: where its API, archive, bus, replay
-//! rule and log group are (cdk/lib/jobs-stack.ts declares them).
+//! rule, state machine and log group are (cdk/lib/jobs-stack.ts declares them).
 
 use std::collections::BTreeMap;
 
@@ -7,6 +7,7 @@ use super::errors::{self, AwsError, AwsErrorKind};
 
 pub(crate) const API_ENDPOINT: &str = "ApiEndpoint";
 pub(crate) const INVOKE_ROLE_ARN: &str = "JobsAPIInvokeRoleArn";
+pub(crate) const STATE_MACHINE_ARN: &str = "StateMachineArn";
 pub(crate) const LOG_GROUP: &str = "StateMachineLogGroupName";
 pub(crate) const ARCHIVE_NAME: &str = "FailedJobsArchiveName";
 pub(crate) const ARCHIVE_ARN: &str = "FailedJobsArchiveArn";

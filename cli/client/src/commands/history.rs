@@ -1,11 +1,16 @@
 //! `history JOB_ID`: the job's workflow executions as a timeline, or the
-//! raw events with `--json`. The local stack serves them with their history;
-//! on AWS, Express executions have no GetExecutionHistory, so the job's
-//! executions are read from the workflow's log group, where the state
-//! machine logs every event (level ALL, with execution data).
+//! raw events with `--json`. The local stack serves them with their history.
+//! On AWS the state machine's type decides: EXPRESS executions have no
+//! GetExecutionHistory, so they are read from the workflow's log group, where
+//! the state machine logs every event (level ALL, with execution data);
+//! STANDARD ones are read with GetExecutionHistory (`standard`).
 
 #[cfg(feature = "aws")]
 mod express_log;
+#[cfg(feature = "aws")]
+mod log_group;
+#[cfg(feature = "aws")]
+mod standard;
 
 use std::process::ExitCode;
 
@@ -68,7 +73,8 @@ pub(super) async fn local_executions(
     Ok(history.executions)
 }
 
-/// The AWS side: the workflow's CloudWatch log group.
+/// The AWS side: the workflow's CloudWatch log group, or, on a STANDARD
+/// state machine, its executions' histories.
 #[cfg(feature = "aws")]
 pub mod aws {
     use std::process::ExitCode;
@@ -77,40 +83,14 @@ pub mod aws {
     use serde::Serialize;
     use serde_json::Value;
 
+    use aws_sdk_sfn::types::StateMachineType;
+
     use super::express_log::Executions;
+    use super::log_group::{filter_all, term};
     use crate::aws::errors::{self, AwsError};
-    use crate::aws::{outputs, Deployed};
+    use crate::aws::{links, outputs, Deployed};
     use crate::output::Output;
     use crate::render;
-
-    /// The log events matching `pattern`, every page.
-    async fn filter_all(
-        logs: &aws_sdk_cloudwatchlogs::Client,
-        group: &str,
-        pattern: &str,
-    ) -> Result<Vec<String>, AwsError> {
-        let mut messages = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let page = logs
-                .filter_log_events()
-                .log_group_name(group)
-                .filter_pattern(pattern)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| errors::from_sdk("logs:FilterLogEvents", group, e))?;
-            messages.extend(
-                page.events()
-                    .iter()
-                    .filter_map(|e| e.message().map(str::to_owned)),
-            );
-            match page.next_token() {
-                Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-                _ => return Ok(messages),
-            }
-        }
-    }
 
     /// How long the log group keeps events: `None` for ever.
     async fn retention_days(
@@ -149,11 +129,6 @@ pub mod aws {
         }
     }
 
-    /// A quoted term matches the text exactly, hyphens and colons included.
-    fn term(text: &str) -> String {
-        format!("\"{text}\"")
-    }
-
     /// The raw events, for `--json`.
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
@@ -163,7 +138,51 @@ pub mod aws {
         events: Vec<Value>,
     }
 
+    /// The state machine's type, as Step Functions describes it: the stack
+    /// option that chose it may have been changed since the CLI was built.
+    async fn workflow_type(
+        sfn: &aws_sdk_sfn::Client,
+        machine: &str,
+    ) -> Result<StateMachineType, AwsError> {
+        let described = sfn
+            .describe_state_machine()
+            .state_machine_arn(machine)
+            .send()
+            .await
+            .map_err(|e| {
+                let missing = e
+                    .as_service_error()
+                    .is_some_and(|e| e.is_state_machine_does_not_exist());
+                let mut error = errors::from_sdk("states:DescribeStateMachine", machine, e);
+                if missing {
+                    error.kind = errors::AwsErrorKind::NotFound;
+                    error.hint = Some(
+                        "the stack's StateMachineArn output names it; check the region, or \
+                         deploy the stack again with scripts/deploy.sh"
+                            .to_owned(),
+                    );
+                }
+                error
+            })?;
+        Ok(described.r#type().clone())
+    }
+
     pub async fn run(
+        deployed: &Deployed,
+        id: JobId,
+        json: bool,
+        output: &mut Output<'_>,
+    ) -> anyhow::Result<ExitCode> {
+        let machine = deployed.outputs.get(outputs::STATE_MACHINE_ARN)?;
+        match workflow_type(&deployed.clients.sfn, machine).await? {
+            StateMachineType::Standard => {
+                super::standard::run(deployed, machine, id, json, output).await
+            }
+            _ => run_express(deployed, id, json, output).await,
+        }
+    }
+
+    async fn run_express(
         deployed: &Deployed,
         id: JobId,
         json: bool,
@@ -230,6 +249,11 @@ pub mod aws {
             output.err,
             "from the log group {group}, which keeps events {kept}: older executions are gone"
         )?;
+        for view in &views {
+            if let Some(link) = links::execution(&view.execution_arn, view.start_date) {
+                writeln!(output.err, "console: {link}")?;
+            }
+        }
         if !executions.unreadable.is_empty() {
             writeln!(
                 output.err,

@@ -2,7 +2,9 @@
 //! only the rules it is given, so an unexpected call fails the test.
 #![allow(dead_code)]
 
-use aws_smithy_mocks::{mock_client, Rule, RuleMode};
+use aws_sdk_sfn::operation::describe_state_machine::DescribeStateMachineOutput;
+use aws_sdk_sfn::types::StateMachineType;
+use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
@@ -20,6 +22,8 @@ pub const BUS_ARN: &str =
     "arn:aws:events:eu-west-1:123456789012:event-bus/JobsApiFailedJobsBus1A2B3C4D";
 pub const RULE_ARN: &str =
     "arn:aws:events:eu-west-1:123456789012:rule/JobsApiFailedJobsBus1A2B3C4D/JobsApi-FailedJobsReplayRule-XYZ";
+pub const STATE_MACHINE: &str =
+    "arn:aws:states:eu-west-1:123456789012:stateMachine:WorkflowStateMachineA1B2C3D4";
 pub const LOG_GROUP: &str = "/aws/vendedlogs/states/JobsApi-jobs";
 
 /// Every output the CLI reads, as the CDK stack declares them.
@@ -27,10 +31,7 @@ pub fn outputs() -> Vec<(String, String)> {
     [
         ("ApiEndpoint", API),
         ("JobsAPIInvokeRoleArn", ROLE),
-        (
-            "StateMachineArn",
-            "arn:aws:states:eu-west-1:123456789012:stateMachine:WorkflowStateMachineA1B2C3D4",
-        ),
+        ("StateMachineArn", STATE_MACHINE),
         ("StateMachineLogGroupName", LOG_GROUP),
         ("FailedJobsArchiveName", ARCHIVE_NAME),
         ("FailedJobsArchiveArn", ARCHIVE_ARN),
@@ -40,6 +41,23 @@ pub fn outputs() -> Vec<(String, String)> {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect()
+}
+
+/// DescribeStateMachine of the stack's state machine, of type `kind`.
+pub fn state_machine(kind: StateMachineType) -> Rule {
+    mock!(aws_sdk_sfn::Client::describe_state_machine)
+        .match_requests(|r| r.state_machine_arn() == Some(STATE_MACHINE))
+        .then_output(move || {
+            DescribeStateMachineOutput::builder()
+                .state_machine_arn(STATE_MACHINE)
+                .name("WorkflowStateMachineA1B2C3D4")
+                .definition("{}")
+                .role_arn("arn:aws:iam::123456789012:role/JobsApi-WorkflowRole")
+                .r#type(kind.clone())
+                .creation_date(aws_smithy_types::DateTime::from_secs(1_795_000_000))
+                .build()
+                .unwrap()
+        })
 }
 
 /// The caller's own settings: the region and the credentials of its
@@ -62,6 +80,7 @@ pub struct Rules<'a> {
     pub cloudformation: Vec<&'a Rule>,
     pub events: Vec<&'a Rule>,
     pub logs: Vec<&'a Rule>,
+    pub sfn: Vec<&'a Rule>,
     pub sts: Vec<&'a Rule>,
 }
 
@@ -75,6 +94,7 @@ impl Rules<'_> {
             ),
             events: mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, &self.events),
             logs: mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &self.logs),
+            sfn: mock_client!(aws_sdk_sfn, RuleMode::MatchAny, &self.sfn),
             sts: mock_client!(aws_sdk_sts, RuleMode::MatchAny, &self.sts),
         }
     }
@@ -91,7 +111,8 @@ impl Rules<'_> {
     }
 }
 
-/// An error answer in the JSON protocols (EventBridge, CloudWatch Logs).
+/// An error answer in the JSON protocols (EventBridge, CloudWatch Logs, Step
+/// Functions).
 pub fn json_error(status: u16, code: &str, message: &str) -> HttpResponse {
     HttpResponse::new(
         StatusCode::try_from(status).unwrap(),

@@ -54,6 +54,13 @@ fn local_start_takes_the_stacks_options_and_the_global_region() {
     };
     assert_eq!(start.addr.to_string(), "127.0.0.1:0");
     assert_eq!(start.data_dir, std::path::PathBuf::from("/tmp/x"));
+    assert_eq!(start.workflow_type, jobs_asl::WorkflowType::Express);
+    let cli = parse(&["local", "start", "--workflow-type", "STANDARD"]).unwrap();
+    let Command::Local(LocalCommand::Start(start)) = cli.command else {
+        panic!("not local start");
+    };
+    assert_eq!(start.workflow_type, jobs_asl::WorkflowType::Standard);
+    assert!(parse(&["local", "start", "--workflow-type", "SLOW"]).is_err());
     // `start` belongs under `local`.
     assert!(parse(&["start"]).is_err());
 }

@@ -78,6 +78,11 @@ impl ExpressLogEvent {
     /// The event as GetExecutionHistory shapes it, or why it cannot be (an
     /// event type this build does not know).
     pub(crate) fn to_history_event(&self) -> Result<HistoryEvent, String> {
+        serde_json::from_value(self.wire()).map_err(|e| format!("{} event: {e}", self.event_type))
+    }
+
+    /// The event as GetExecutionHistory's JSON has it, whatever its type.
+    pub(crate) fn wire(&self) -> Value {
         let mut event = json!({
             "id": self.id.0,
             "previousEventId": self.previous_event_id.0,
@@ -87,11 +92,12 @@ impl ExpressLogEvent {
         if let Some(details) = self.details.as_ref().filter(|d| d.is_object()) {
             event[details_field(&self.event_type)] = details.clone();
         }
-        serde_json::from_value(event).map_err(|e| format!("{} event: {e}", self.event_type))
+        event
     }
 
     /// The execution's name: the part of the ARN after the state machine's
-    /// (`arn:aws:states:REGION:ACCOUNT:express:MACHINE:NAME:RUN`).
+    /// (`arn:aws:states:REGION:ACCOUNT:express:MACHINE:NAME:RUN`, or
+    /// `...:execution:MACHINE:NAME` for a STANDARD execution).
     pub(crate) fn execution_name(&self) -> &str {
         self.execution_arn
             .split(':')
