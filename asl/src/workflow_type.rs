@@ -54,7 +54,7 @@ impl WorkflowType {
                 out.push(Refusal {
                     state: None,
                     kind: RefusalKind::Timeout {
-                        seconds: t,
+                        timeout_seconds: t,
                         of: self,
                     },
                 });
@@ -101,7 +101,10 @@ pub struct Refusal {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefusalKind {
     /// The definition's TimeoutSeconds reaches the longest run of the type `of`.
-    Timeout { seconds: u64, of: WorkflowType },
+    Timeout {
+        timeout_seconds: u64,
+        of: WorkflowType,
+    },
     /// A Task whose Resource waits for a job (`.sync`, `.sync:2`) or a task token.
     IntegrationPattern { resource: String },
     /// A Map whose ItemProcessor runs in DISTRIBUTED mode.
@@ -111,9 +114,9 @@ pub enum RefusalKind {
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.kind, &self.state) {
-            (RefusalKind::Timeout { seconds, of }, _) => write!(
+            (RefusalKind::Timeout { timeout_seconds, of }, _) => write!(
                 f,
-                "the workflow may run {seconds} s (TimeoutSeconds), but a {of} execution is \
+                "the workflow may run {timeout_seconds} s (TimeoutSeconds), but a {of} execution is \
                  stopped at {} s",
                 of.max_duration().as_secs()
             ),
@@ -233,7 +236,7 @@ mod tests {
             vec![Refusal {
                 state: None,
                 kind: RefusalKind::Timeout {
-                    seconds: 300,
+                    timeout_seconds: 300,
                     of: WorkflowType::Express
                 }
             }]
