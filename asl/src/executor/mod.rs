@@ -4,7 +4,8 @@
 //! runs the states that do no work (Pass, Choice, Wait, Succeed, Fail); `retry_catch` runs the
 //! work of Task, Parallel and Map states under their Retry and Catch; `task`, `parallel` and
 //! `map` are those three kinds; `dataflow` applies InputPath, ResultPath and OutputPath;
-//! `jsonata` evaluates the fields of JSONata states; `vars` holds the workflow variables.
+//! `jsonata` evaluates the fields of JSONata states; `vars` holds the workflow variables;
+//! `size` measures a state's data against the 256 KiB AWS allows it.
 
 mod dataflow;
 mod jsonata;
@@ -13,6 +14,7 @@ mod parallel;
 mod retry_catch;
 mod run;
 mod scope;
+mod size;
 mod states;
 mod task;
 mod vars;

@@ -4,6 +4,7 @@
 use super::dataflow::{apply_io, apply_result_path, resolve_seconds, select_io};
 use super::jsonata as js;
 use super::scope::Scope;
+use super::size;
 use super::vars::{eval_assign, Assigned, Vars};
 use super::Executor;
 use crate::definition::{Catcher, Kind, QueryLanguage, Seconds, State};
@@ -116,10 +117,16 @@ impl Executor {
             let r = match self.effective_input(st, raw, &env) {
                 Ok((eff, timeout)) => match &st.kind {
                     Kind::Task { .. } => self.attempt_task(sc, st, eff, timeout, retries).await,
-                    Kind::Parallel { branches } => {
-                        self.attempt_parallel(sc, branches, eff, vars).await
-                    }
-                    Kind::Map { .. } => self.attempt_map(sc, st, eff, &env, vars).await,
+                    // Their results are held to the limit as a task's are (the task checks
+                    // its own, naming its service).
+                    Kind::Parallel { branches } => self
+                        .attempt_parallel(sc, branches, eff, vars)
+                        .await
+                        .and_then(|v| size::returned(v, &st.name)),
+                    Kind::Map { .. } => self
+                        .attempt_map(sc, st, eff, &env, vars)
+                        .await
+                        .and_then(|v| size::returned(v, &st.name)),
                     _ => unreachable!("only work states retry"),
                 },
                 Err(f) => Err(f),
@@ -183,7 +190,9 @@ impl Executor {
             QueryLanguage::JsonPath => {
                 let eff = select_io(&st.input_path, raw, env)?;
                 let eff = match &st.parameters {
-                    Some(t) => t.eval_in(&eff, env)?,
+                    Some(t) => {
+                        size::effective_input(t.eval_in(&eff, env)?, &st.name, "Parameters")?
+                    }
                     None => eff.into_owned(),
                 };
                 // TimeoutSecondsPath reads the state's input, not what Parameters made of it.
@@ -193,7 +202,11 @@ impl Executor {
             QueryLanguage::Jsonata => {
                 let states = js::states(st, raw, env.context, None, None);
                 let eff = match &st.arguments {
-                    Some(t) => t.eval(&states, env.vars, &st.name, "Arguments")?,
+                    Some(t) => size::effective_input(
+                        t.eval(&states, env.vars, &st.name, "Arguments")?,
+                        &st.name,
+                        "Arguments",
+                    )?,
                     None => raw.clone(),
                 };
                 let timeout = timeout_of(raw, Some(&states))?;

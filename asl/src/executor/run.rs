@@ -4,6 +4,7 @@
 use super::dataflow::no_data;
 use super::retry_catch::Outcome;
 use super::scope::{Boxed, Exec, Scope};
+use super::size;
 use super::states;
 use super::vars::{Assigned, Vars};
 use super::{state_machine_name, ExecutionResult, ExecutionSpec, ExecutionStatus, Executor};
@@ -384,10 +385,17 @@ impl Executor {
         let env = Env { context: ctx, vars };
         let (out, next, assigned) = match self.dispatch(sc, st, raw, &env, vars, entered).await {
             Ok(Ended::Next(out, next, assigned)) => (out, next, assigned),
-            Ok(Ended::Caught(step)) => return Ok(step),
+            Ok(Ended::Caught(step)) => {
+                return Ok(Step {
+                    out: size::returned(step.out, &st.name)?,
+                    ..step
+                })
+            }
             Ok(Ended::Failed(f)) => return Err(f),
             Err(f) => return Err(located(f, st, entered_id)),
         };
+        // Past the state's Catch: an output over the limit fails the state set.
+        let out = size::returned(out, &st.name)?;
         sc.emit(|| {
             let mut e = HistoryEvent::new(exited_type(&st.kind));
             e.state_exited_event_details = Some(StateExitedEventDetails {

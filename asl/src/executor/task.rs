@@ -3,6 +3,7 @@
 
 use super::dataflow::no_data;
 use super::scope::Scope;
+use super::size;
 use super::{Executor, TaskContext};
 use crate::definition::{Kind, Seconds, State};
 use crate::error::{names, Failure, TaskError};
@@ -129,37 +130,13 @@ impl Executor {
     }
 }
 
-/// The most a task may return, serialized, as for every state's data in Step Functions.
-const MAX_RESULT: usize = 256 * 1024;
-
-/// A task result over [`MAX_RESULT`] fails the task as AWS fails it, naming the integration's
+/// A task result over the limit fails the task as AWS fails it, naming the integration's
 /// service (`lambda` for `arn:aws:states:::lambda:invoke`) or else the resource ARN.
 fn within_limit(out: Value, resource: &str, resource_type: &str) -> Result<Value, Failure> {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0 += b.len();
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut n = Count(0);
-    serde_json::to_writer(&mut n, &out).expect("a JSON value serializes");
-    if n.0 <= MAX_RESULT {
-        return Ok(out);
-    }
     let name = if resource.starts_with("arn:aws:states:::") {
         resource_type
     } else {
         resource
     };
-    Err(Failure::new(
-        names::DATA_LIMIT_EXCEEDED,
-        format!(
-            "The state/task '{name}' returned a result with a size exceeding the maximum number \
-             of bytes service limit."
-        ),
-    ))
+    size::returned(out, name)
 }
