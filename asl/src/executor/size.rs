@@ -45,8 +45,34 @@ pub(super) fn effective_input(v: Value, state: &str, field: &str) -> Result<Valu
 /// Whether `v`, written as compact JSON, takes more than `limit` bytes; counting stops as soon
 /// as it does.
 pub(super) fn over(v: &Value, limit: usize) -> bool {
+    // Most data is far under the limit: a bound that reads no string's bytes settles it, and
+    // only data near the limit is counted exactly.
+    let mut left = limit;
+    if bound_fits(v, &mut left) {
+        return false;
+    }
     let mut left = limit;
     !fits(v, &mut left)
+}
+
+/// As [`fits`], with each string counted as if every byte needed the longest escape and each
+/// number as long as any: never less than the exact length.
+fn bound_fits(v: &Value, left: &mut usize) -> bool {
+    match v {
+        Value::Null | Value::Bool(_) => take(left, 5),
+        // i64::MIN takes 20 bytes; a float as serde_json writes it at most 24.
+        Value::Number(_) => take(left, 24),
+        Value::String(s) => take(left, 2 + 6 * s.len()),
+        Value::Array(items) => {
+            take(left, 2 + items.len()) && items.iter().all(|i| bound_fits(i, left))
+        }
+        Value::Object(map) => {
+            take(left, 2 + 2 * map.len())
+                && map
+                    .iter()
+                    .all(|(k, v)| take(left, 2 + 6 * k.len()) && bound_fits(v, left))
+        }
+    }
 }
 
 /// Takes `v`'s length from `left`; false once the budget runs out.
@@ -154,6 +180,20 @@ mod tests {
             json!({"k\"ey": {"nested": [true, false, {"x": "y\n"}]}, "b": -12}),
         ] {
             exact(&v);
+        }
+    }
+
+    #[test]
+    fn the_bound_is_never_under_the_count() {
+        for v in [
+            json!(i64::MIN),
+            json!(-1.2345678901234567e-300),
+            json!("\u{1}\u{2}\u{3}"),
+            json!({"\u{1f}": [null, false, "\"\\"]}),
+        ] {
+            let len = v.to_string().len();
+            let mut left = len - 1;
+            assert!(!bound_fits(&v, &mut left), "{v}: the bound is under {len}");
         }
     }
 
