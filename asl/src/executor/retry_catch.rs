@@ -122,11 +122,11 @@ impl Executor {
                     Kind::Parallel { branches } => self
                         .attempt_parallel(sc, branches, eff, vars)
                         .await
-                        .and_then(|v| size::returned(v, &st.name)),
+                        .and_then(|v| size::check_returned(&v, &st.name).map(|()| v)),
                     Kind::Map { .. } => self
                         .attempt_map(sc, st, eff, &env, vars)
                         .await
-                        .and_then(|v| size::returned(v, &st.name)),
+                        .and_then(|v| size::check_returned(&v, &st.name).map(|()| v)),
                     _ => unreachable!("only work states retry"),
                 },
                 Err(f) => Err(f),
@@ -191,7 +191,9 @@ impl Executor {
                 let eff = select_io(&st.input_path, raw, env)?;
                 let eff = match &st.parameters {
                     Some(t) => {
-                        size::effective_input(t.eval_in(&eff, env)?, &st.name, "Parameters")?
+                        let eff = t.eval_in(&eff, env)?;
+                        size::check_effective_input(&eff, &st.name, "Parameters")?;
+                        eff
                     }
                     None => eff.into_owned(),
                 };
@@ -202,11 +204,11 @@ impl Executor {
             QueryLanguage::Jsonata => {
                 let states = js::states(st, raw, env.context, None, None);
                 let eff = match &st.arguments {
-                    Some(t) => size::effective_input(
-                        t.eval(&states, env.vars, &st.name, "Arguments")?,
-                        &st.name,
-                        "Arguments",
-                    )?,
+                    Some(t) => {
+                        let eff = t.eval(&states, env.vars, &st.name, "Arguments")?;
+                        size::check_effective_input(&eff, &st.name, "Arguments")?;
+                        eff
+                    }
                     None => raw.clone(),
                 };
                 let timeout = timeout_of(raw, Some(&states))?;

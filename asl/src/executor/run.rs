@@ -386,16 +386,14 @@ impl Executor {
         let (out, next, assigned) = match self.dispatch(sc, st, raw, &env, vars, entered).await {
             Ok(Ended::Next(out, next, assigned)) => (out, next, assigned),
             Ok(Ended::Caught(step)) => {
-                return Ok(Step {
-                    out: size::returned(step.out, &st.name)?,
-                    ..step
-                })
+                size::check_returned(&step.out, &st.name)?;
+                return Ok(step);
             }
             Ok(Ended::Failed(f)) => return Err(f),
             Err(f) => return Err(located(f, st, entered_id)),
         };
         // Past the state's Catch: an output over the limit fails the state set.
-        let out = size::returned(out, &st.name)?;
+        size::check_returned(&out, &st.name)?;
         sc.emit(|| {
             let mut e = HistoryEvent::new(exited_type(&st.kind));
             e.state_exited_event_details = Some(StateExitedEventDetails {

@@ -14,36 +14,49 @@ pub(super) const MAX_DATA: usize = 256 * 1024;
 /// A result or output over the limit, in AWS's words: `name` is the task's service or
 /// resource for a task's result, and the state's name for a Parallel's or Map's result and
 /// for a state's output (as AWS names a Parallel whose branches return too much).
-pub(super) fn returned(v: Value, name: &str) -> Result<Value, Failure> {
-    if !over(&v, MAX_DATA) {
-        return Ok(v);
+#[inline]
+pub(super) fn check_returned(v: &Value, name: &str) -> Result<(), Failure> {
+    if over(v, MAX_DATA) {
+        return Err(returned_too_much(name));
     }
-    Err(Failure::new(
+    Ok(())
+}
+
+#[cold]
+fn returned_too_much(name: &str) -> Failure {
+    Failure::new(
         names::DATA_LIMIT_EXCEEDED,
         format!(
             "The state/task '{name}' returned a result with a size exceeding the maximum number \
              of bytes service limit."
         ),
-    ))
+    )
 }
 
 /// The input a work state hands its task or branches, after InputPath and Parameters (or
 /// Arguments), over the limit.
-pub(super) fn effective_input(v: Value, state: &str, field: &str) -> Result<Value, Failure> {
-    if !over(&v, MAX_DATA) {
-        return Ok(v);
+#[inline]
+pub(super) fn check_effective_input(v: &Value, state: &str, field: &str) -> Result<(), Failure> {
+    if over(v, MAX_DATA) {
+        return Err(input_too_big(state, field));
     }
-    Err(Failure::new(
+    Ok(())
+}
+
+#[cold]
+fn input_too_big(state: &str, field: &str) -> Failure {
+    Failure::new(
         names::DATA_LIMIT_EXCEEDED,
         format!(
             "The input of the state '{state}' after {field} is more than the maximum number of \
              bytes service limit ({MAX_DATA} bytes)."
         ),
-    ))
+    )
 }
 
 /// Whether `v`, written as compact JSON, takes more than `limit` bytes; counting stops as soon
 /// as it does.
+#[inline]
 pub(super) fn over(v: &Value, limit: usize) -> bool {
     // Most data is far under the limit: a bound that reads no string's bytes settles it, and
     // only data near the limit is counted exactly.

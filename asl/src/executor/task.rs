@@ -138,5 +138,5 @@ fn within_limit(out: Value, resource: &str, resource_type: &str) -> Result<Value
     } else {
         resource
     };
-    size::returned(out, name)
+    size::check_returned(&out, name).map(|()| out)
 }
