@@ -8,7 +8,8 @@
 # on 127.0.0.1 with a fresh data directory, then stops it by its pid:
 #   - wrk POST /jobs at 4, 5 and 8 connections, and GET /jobs/{id} at 8;
 #   - the bench's POST at a fixed 2,000 a second and GET at 5,000 a second;
-#   - 10,000 one-second jobs submitted at once, until all are Success.
+#   - 10,000 jobs submitted at once, until all are Success: the job's example, or the
+#     parameters in BURST_PARAMS (JSON), e.g. to compare with a version whose example differs.
 set -euo pipefail
 
 seconds="${1:-15}"
@@ -81,5 +82,6 @@ start_stack
 "$bench" get --url "$url" --duration "$seconds" --concurrency 8 --rate 5000
 stop_stack
 start_stack
-"$bench" burst --url "$url" --data-dir "$work/data" --jobs 10000 --concurrency 256 --pid "$pid"
+"$bench" burst --url "$url" --data-dir "$work/data" --jobs 10000 --concurrency 256 --pid "$pid" \
+    ${BURST_PARAMS:+--params "$BURST_PARAMS"}
 stop_stack

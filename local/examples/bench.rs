@@ -11,7 +11,8 @@
 //! request when the last is answered), or with `--rate` at R requests a
 //! second spread over the connections, each latency counted from when its
 //! request was due (so a stall that delays the requests behind it shows in
-//! their latency too). Every job posted is the job's own example. `burst`
+//! their latency too). Every job posted is the job's own example, or the
+//! parameters given with `--params JSON` (any mode). `burst`
 //! submits many jobs at once and reports how long until all of them are
 //! `Success` (read from the stack's SQLite file) and, with `--pid`, the
 //! server's peak resident memory. `wrk-script` prints a wrk Lua script that
@@ -20,11 +21,26 @@
 
 use jobs_wire as wire;
 
-/// The body every POST sends: the job's own example, made once.
+static BODY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// The body every POST sends: `--params` if given, else the job's own example.
 fn example_body() -> &'static str {
     use jobs_domain::DynWork;
-    static BODY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     BODY.get_or_init(|| jobs_job::Job.example().canonical())
+}
+
+/// `--params JSON` replaces the job's example, for instance to compare with a run of another
+/// version whose example differs; the stack still validates it.
+fn set_body(params: Option<String>) {
+    if let Some(params) = params {
+        let parsed: serde_json::Value = serde_json::from_str(&params)
+            .unwrap_or_else(|e| panic!("--params is not JSON ({e}): {params}"));
+        assert!(
+            parsed.is_object(),
+            "--params must be a JSON object: {params}"
+        );
+        BODY.set(parsed.to_string()).expect("the body is set once");
+    }
 }
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -285,7 +301,7 @@ async fn burst(
     }
     let all_done = started.elapsed();
     println!(
-        "burst: {jobs} one-second jobs: all accepted in {:.2} s, all Success after {:.2} s wall{}",
+        "burst: {jobs} jobs: all accepted in {:.2} s, all Success after {:.2} s wall{}",
         submitted.as_secs_f64(),
         all_done.as_secs_f64(),
         match pid.and_then(peak_rss_kib) {
@@ -299,6 +315,7 @@ async fn burst(
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let mode = args.get(1).cloned().unwrap_or_default();
+    set_body(optional_arg(&args, "--params"));
     let client = Client::new(&arg::<String>(
         &args,
         "--url",
@@ -338,7 +355,7 @@ async fn main() {
             }
         },
         _ => {
-            eprintln!("usage: bench get|post|burst|wrk-script --url URL [--duration SECONDS] [--concurrency N] [--rate R] [--jobs N --data-dir DIR --pid PID]");
+            eprintln!("usage: bench get|post|burst|wrk-script --url URL [--duration SECONDS] [--concurrency N] [--rate R] [--jobs N --data-dir DIR --pid PID] [--params JSON]");
             std::process::exit(2);
         }
     }
