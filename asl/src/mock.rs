@@ -306,12 +306,13 @@ pub fn offline(
 }
 
 /// Serves a test case's mocked responses to Task states, counting each state's invocations
-/// (retries and re-entries included). A Task with no mock, or invoked more often than its
-/// mocked response says, fails the execution with `States.Runtime`, which no Retry or Catch
-/// takes, and a cause that says what to add to the file.
+/// in each execution (retries and re-entries included). A Task with no mock, or invoked more
+/// often than its mocked response says, fails the execution with `States.Runtime`, which no
+/// Retry or Catch takes, and a cause that says what to add to the file.
 pub struct MockTasks {
     case: TestCase,
-    calls: Mutex<HashMap<String, u32>>,
+    /// Invocations so far, by execution ARN and state name; dropped when the execution ends.
+    calls: Mutex<HashMap<Arc<str>, HashMap<String, u32>>>,
 }
 
 impl MockTasks {
@@ -324,6 +325,11 @@ impl MockTasks {
 
     pub fn test_case(&self) -> &TestCase {
         &self.case
+    }
+
+    /// Whether the test case answers the Task state `state`.
+    pub fn mocks(&self, state: &str) -> bool {
+        self.case.mocks.contains_key(state)
     }
 }
 
@@ -348,7 +354,11 @@ impl TaskHandler for MockTasks {
         };
         let n = {
             let mut calls = self.calls.lock().expect("mock calls lock");
-            let c = calls.entry(state.to_owned()).or_default();
+            let c = calls
+                .entry(ctx.execution_arn.clone())
+                .or_default()
+                .entry(state.to_owned())
+                .or_default();
             *c += 1;
             *c - 1
         };
@@ -366,6 +376,13 @@ impl TaskHandler for MockTasks {
                 ),
             )),
         }
+    }
+
+    fn execution_ended(&self, execution_arn: &str) {
+        self.calls
+            .lock()
+            .expect("mock calls lock")
+            .remove(execution_arn);
     }
 }
 
@@ -424,6 +441,34 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("no state machine \"X\""));
+    }
+
+    #[tokio::test]
+    async fn each_execution_counts_its_own_invocations() {
+        let cfg = MockConfig::from_json(&doc()).unwrap();
+        let tasks = Arc::new(MockTasks::new(cfg.test_case(None, Some("Happy")).unwrap()));
+        let machine = crate::definition::StateMachine::from_value(&json!({
+            "StartAt": "A",
+            "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish", "End": true}}
+        }))
+        .unwrap();
+        let executor = crate::Executor::new(Arc::new(machine), tasks.clone());
+        // "Ok" answers invocation 0 only: each execution's first call is its own 0.
+        for name in ["one", "two"] {
+            let r = executor
+                .run(crate::ExecutionSpec::new(
+                    name,
+                    format!("arn:aws:states:r:1:execution:M:{name}"),
+                    json!({}),
+                ))
+                .await;
+            assert_eq!(r.output, Some(json!({"v": 1})), "{name}: {:?}", r.cause);
+        }
+        assert!(
+            tasks.calls.lock().unwrap().is_empty(),
+            "counts outlive their executions"
+        );
+        assert!(tasks.mocks("A") && !tasks.mocks("B"));
     }
 
     #[test]

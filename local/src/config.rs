@@ -45,6 +45,27 @@ pub struct StartArgs {
         value_name = "EXPRESS|STANDARD"
     )]
     pub workflow_type: WorkflowType,
+    /// A mock file in Step Functions Local's format (as `jobs workflow run --mocks` reads it):
+    /// it answers the Task states the stack does not run itself (anything but the processor,
+    /// the error handler and events:putEvents), by state name.
+    #[arg(long, env = "JOBS_LOCAL_MOCKS", value_name = "FILE")]
+    pub mocks: Option<PathBuf>,
+    /// The state machine of the mock file to use, when it has several.
+    #[arg(
+        long,
+        env = "JOBS_LOCAL_STATE_MACHINE",
+        value_name = "NAME",
+        requires = "mocks"
+    )]
+    pub state_machine: Option<String>,
+    /// The test case of that state machine to use, when it has several.
+    #[arg(
+        long,
+        env = "JOBS_LOCAL_TEST_CASE",
+        value_name = "NAME",
+        requires = "mocks"
+    )]
+    pub test_case: Option<String>,
     /// Seconds between two sweeps for jobs whose execution was lost; shorter
     /// than the workflow's TimeoutSeconds.
     #[arg(long, env = "JOBS_LOCAL_SWEEP_PERIOD_SECONDS", default_value_t = DEFAULT_SWEEP_PERIOD_SECONDS)]
@@ -67,7 +88,17 @@ pub struct Config {
     /// The workflow definition file; the project's own when `None`.
     pub workflow: Option<PathBuf>,
     pub workflow_type: WorkflowType,
+    /// The mock file and the state machine and test case chosen in it.
+    pub mocks: Option<Mocks>,
     pub sweep_period: std::time::Duration,
+}
+
+/// `--mocks FILE [--state-machine NAME] [--test-case NAME]`.
+#[derive(Debug, Clone)]
+pub struct Mocks {
+    pub file: PathBuf,
+    pub state_machine: Option<String>,
+    pub test_case: Option<String>,
 }
 
 impl Config {
@@ -101,6 +132,11 @@ impl Config {
             faults,
             workflow: args.workflow.clone(),
             workflow_type: args.workflow_type,
+            mocks: args.mocks.clone().map(|file| Mocks {
+                file,
+                state_machine: args.state_machine.clone(),
+                test_case: args.test_case.clone(),
+            }),
             sweep_period: std::time::Duration::from_secs(args.sweep_period_seconds),
         }
     }
@@ -116,6 +152,7 @@ impl Config {
             faults: Vec::new(),
             workflow: None,
             workflow_type: WorkflowType::Express,
+            mocks: None,
             sweep_period: std::time::Duration::from_secs(DEFAULT_SWEEP_PERIOD_SECONDS),
         }
     }
@@ -149,6 +186,25 @@ mod tests {
         );
         assert_eq!(config.region, "eu-west-1");
         assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn a_test_case_is_chosen_only_with_a_mock_file() {
+        let cli = Cli::parse_from(["jobs-local", "--mocks", "m.json", "--test-case", "Happy"]);
+        let mocks = Config::from_args(&cli.start, None).mocks.unwrap();
+        assert_eq!(mocks.file, PathBuf::from("m.json"));
+        assert_eq!(mocks.test_case.as_deref(), Some("Happy"));
+        assert_eq!(mocks.state_machine, None);
+        assert!(
+            Config::from_args(&Cli::parse_from(["jobs-local"]).start, None)
+                .mocks
+                .is_none()
+        );
+        let err = Cli::try_parse_from(["jobs-local", "--test-case", "Happy"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("--mocks"), "{err}");
     }
 
     #[test]

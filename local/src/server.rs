@@ -50,6 +50,8 @@ impl Stack {
     pub async fn start(config: Config) -> anyhow::Result<Self> {
         let faults =
             Arc::new(Faults::parse_list(&config.faults.join(",")).map_err(anyhow::Error::msg)?);
+        // Before anything is written: a mock file that cannot serve changes nothing.
+        let mocks = config.mocks.as_ref().map(load_mocks).transpose()?;
         std::fs::create_dir_all(&config.data_dir).with_context(|| {
             format!("creating the data directory {}", config.data_dir.display())
         })?;
@@ -74,7 +76,11 @@ impl Stack {
         let error_handler = ErrorHandler::new(faulty(Role::ErrorHandler), clock.clone());
 
         let bus = Arc::new(Bus::new(archive, clock.clone()));
-        let tasks = Arc::new(LocalTasks::new(processor, error_handler, bus.clone()));
+        let mut tasks = LocalTasks::new(processor, error_handler, bus.clone());
+        if let Some(mocks) = mocks {
+            tasks = tasks.with_mocks(mocks);
+        }
+        let tasks = Arc::new(tasks);
         let (workflow, file) = match &config.workflow {
             None => (
                 Workflow::jobs(&config.region),
@@ -263,4 +269,18 @@ async fn sweep_lost_jobs(sweeper: Sweeper, stopping: CancellationToken) {
             Err(e) => warn!(error = %e, "the sweep failed; the next one tries again"),
         }
     }
+}
+
+/// The test case of `--mocks` that answers the Task states the stack does not run; a file that
+/// cannot serve stops the start with the reader's words.
+fn load_mocks(mocks: &crate::config::Mocks) -> anyhow::Result<jobs_asl::mock::MockTasks> {
+    let file = mocks.file.display();
+    let text = std::fs::read_to_string(&mocks.file)
+        .with_context(|| format!("reading the mock file {file}"))?;
+    let config = jobs_asl::mock::MockConfig::from_json(&text)
+        .map_err(|e| anyhow::anyhow!("the mock file {file}: {e}"))?;
+    let case = config
+        .test_case(mocks.state_machine.as_deref(), mocks.test_case.as_deref())
+        .map_err(|e| anyhow::anyhow!("the mock file {file}: {e}"))?;
+    Ok(jobs_asl::mock::MockTasks::new(case))
 }

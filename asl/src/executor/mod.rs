@@ -38,6 +38,10 @@ pub trait TaskHandler: Send + Sync {
         input: Value,
         ctx: &TaskContext,
     ) -> Result<Value, TaskError>;
+
+    /// Told when an execution ends, so a handler that keeps something per execution (a mock's
+    /// invocation counts) can let it go.
+    fn execution_ended(&self, _execution_arn: &str) {}
 }
 
 /// What a task handler knows about the task it runs.

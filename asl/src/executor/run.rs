@@ -119,6 +119,7 @@ impl Executor {
             Ok(start) => self.drive(&scope, start, input, &spec.abort).await,
         };
         let (status, output, error, cause) = self.finish(&scope, end, &spec.abort);
+        self.handler.execution_ended(&ex.arn);
         let history = ex.recorder.as_ref().map(Recorder::take).unwrap_or_default();
         let path = std::mem::take(&mut *ex.path.lock().expect("path lock"))
             .into_iter()

@@ -10,7 +10,7 @@ use tracing_subscriber::EnvFilter;
 #[derive(Subcommand, Debug)]
 pub enum LocalCommand {
     /// Start the local stack: gateway, API, workflow runtime, SQLite store and failed-jobs bus
-    Start(StartArgs),
+    Start(Box<StartArgs>),
     /// Print the URL that opens the running local stack's console in a
     /// browser (asked of the stack with the local credentials)
     Console,
@@ -76,7 +76,7 @@ The local jobs stack is running
   Data          {data} (SQLite: {db})
   Workflow      {workflow_type}
   Faults        {faults}
-{recovered}
+{mocks}{recovered}
 Every request must be signed with AWS Signature V4 (service execute-api), e.g.:
   curl --aws-sigv4 'aws:amz:{region}:execute-api' --user '{key}:{secret}' \\
        -H 'content-type: application/json' -d '{example}' {url}/jobs
@@ -88,6 +88,13 @@ Stop with Ctrl-C.
         console = stack.console_url(),
         region = c.region,
         workflow_type = c.workflow_type,
+        mocks = match &c.mocks {
+            Some(m) => format!(
+                "  Mocks         {} (the Task states the stack does not run)\n",
+                m.file.display()
+            ),
+            None => String::new(),
+        },
         key = c.access_key_id,
         secret = c.secret_access_key,
         data = stack.data_dir.display(),

@@ -2,11 +2,14 @@
 //! processor's or the error handler's `handle`, the very functions the
 //! Lambdas run, with the payload Lambda would deliver; `events:putEvents`
 //! puts events on the local bus. Results and errors have the shapes Step
-//! Functions gives them on AWS.
+//! Functions gives them on AWS. Every other Task state (another function, a
+//! service integration, `aws-sdk:*`, `.sync`) is answered by the mock file of
+//! `--mocks`, by state name, or fails saying so.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use jobs_asl::mock::MockTasks;
 use jobs_asl::{TaskContext, TaskError, TaskHandler};
 use jobs_domain::workflow::{ErrorHandler, Processor, TaskFailure};
 use serde_json::{json, Value};
@@ -23,6 +26,7 @@ pub struct LocalTasks {
     processor: Processor,
     error_handler: ErrorHandler,
     bus: Arc<Bus>,
+    mocks: Option<MockTasks>,
 }
 
 impl LocalTasks {
@@ -31,6 +35,62 @@ impl LocalTasks {
             processor,
             error_handler,
             bus,
+            mocks: None,
+        }
+    }
+
+    /// Answers the Task states the stack does not run from a mock file's test case.
+    pub fn with_mocks(mut self, mocks: MockTasks) -> Self {
+        self.mocks = Some(mocks);
+        self
+    }
+
+    /// Whether a `lambda:invoke` names one of the functions the stack runs in-process.
+    fn runs(input: &Value) -> bool {
+        input
+            .get("FunctionName")
+            .and_then(Value::as_str)
+            .is_some_and(|f| {
+                matches!(
+                    function_name(f),
+                    PROCESSOR_FUNCTION | ERROR_HANDLER_FUNCTION
+                )
+            })
+    }
+
+    async fn mocked(
+        &self,
+        resource: &str,
+        input: Value,
+        ctx: &TaskContext,
+    ) -> Result<Value, TaskError> {
+        let state = &*ctx.state_name;
+        match &self.mocks {
+            Some(mocks) if mocks.mocks(state) => {
+                info!(state, resource, "task answered by the mock file");
+                mocks.invoke(resource, input, ctx).await
+            }
+            Some(mocks) => {
+                let case = mocks.test_case();
+                Err(TaskError::new(
+                    "States.Runtime",
+                    format!(
+                        "the local stack does not run {resource} (Task state \"{state}\"), and test \
+                         case \"{}\" of state machine \"{}\" in the --mocks file has no response for \
+                         it: add \"{state}\": \"<MockedResponseName>\" to that test case",
+                        case.name, case.machine
+                    ),
+                ))
+            }
+            None => Err(TaskError::new(
+                "States.Runtime",
+                format!(
+                    "the local stack does not run {resource} (Task state \"{state}\"): start it with \
+                     --mocks FILE, a mock file (Step Functions Local's format) whose test case maps \
+                     \"{state}\" to a mocked response; it runs {PROCESSOR_FUNCTION}, \
+                     {ERROR_HANDLER_FUNCTION} and events:putEvents itself"
+                ),
+            )),
         }
     }
 
@@ -97,12 +157,15 @@ impl TaskHandler for LocalTasks {
         ctx: &TaskContext,
     ) -> Result<Value, TaskError> {
         match resource {
-            LAMBDA_INVOKE => self.invoke_lambda(input, ctx).await,
+            LAMBDA_INVOKE if Self::runs(&input) => self.invoke_lambda(input, ctx).await,
             PUT_EVENTS => self.put_events(input, ctx).await,
-            other => Err(TaskError::new(
-                "States.Runtime",
-                format!("the local stack does not run the resource {other}"),
-            )),
+            other => self.mocked(other, input, ctx).await,
+        }
+    }
+
+    fn execution_ended(&self, execution_arn: &str) {
+        if let Some(mocks) = &self.mocks {
+            mocks.execution_ended(execution_arn);
         }
     }
 }
