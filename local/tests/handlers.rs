@@ -155,22 +155,44 @@ async fn the_error_handler_answers_alike_in_both_homes() {
 }
 
 #[tokio::test]
-async fn a_function_the_stack_does_not_run_is_not_found() {
+async fn a_function_the_stack_does_not_run_needs_a_mock_and_gets_its_answer() {
     let dir = tempfile::tempdir().unwrap();
-    let bus = Arc::new(Bus::new(
-        ArchiveStore::new(Db::open(dir.path()).unwrap()),
-        Arc::new(FixedClock::default()),
-    ));
+    let bus = || {
+        Arc::new(Bus::new(
+            ArchiveStore::new(Db::open(dir.path()).unwrap()),
+            Arc::new(FixedClock::default()),
+        ))
+    };
+    let call = json!({"FunctionName": "jobs-something-else", "Payload": {}});
     let h = home(JobId::random(), 1, JobStatus::Queued).await;
-    let tasks = LocalTasks::new(h.processor, h.error_handler, bus);
+    let tasks = LocalTasks::new(h.processor, h.error_handler, bus());
     let err = tasks
-        .invoke(
-            LAMBDA_INVOKE,
-            json!({"FunctionName": "jobs-something-else", "Payload": {}}),
-            &context(),
-        )
+        .invoke(LAMBDA_INVOKE, call.clone(), &context())
         .await
         .unwrap_err();
-    assert_eq!(err.error, "Lambda.ResourceNotFoundException");
-    assert!(err.cause.contains(PROCESSOR_FUNCTION), "{}", err.cause);
+    assert_eq!(err.error, "States.Runtime");
+    assert!(
+        err.cause.contains(PROCESSOR_FUNCTION)
+            && err.cause.contains("--mocks FILE")
+            && err.cause.contains("\"ProcessJob\""),
+        "{}",
+        err.cause
+    );
+
+    // With a mock file, its test case answers the state.
+    let mocks = jobs_asl::mock::MockConfig::from_json(
+        &json!({
+            "StateMachines": {"Jobs": {"TestCases": {"T": {"ProcessJob": "Done"}}}},
+            "MockedResponses": {"Done": {"0": {"Return": {"StatusCode": 200, "Payload": {"ok": 1}}}}}
+        })
+        .to_string(),
+    )
+    .unwrap()
+    .test_case(None, None)
+    .unwrap();
+    let h = home(JobId::random(), 1, JobStatus::Queued).await;
+    let tasks = LocalTasks::new(h.processor, h.error_handler, bus())
+        .with_mocks(jobs_asl::mock::MockTasks::new(mocks));
+    let out = tasks.invoke(LAMBDA_INVOKE, call, &context()).await.unwrap();
+    assert_eq!(out["Payload"], json!({"ok": 1}));
 }

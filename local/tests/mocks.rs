@@ -22,6 +22,13 @@ fn with_notify(dir: &Path) -> PathBuf {
         "Resource": "arn:aws:states:::sns:publish",
         "Parameters": {"TopicArn": "arn:aws:sns:us-east-1:000000000000:jobs-done", "Message.$": "$.id"},
         "ResultPath": "$.notified",
+        "Credentials": {"RoleArn": "arn:aws:iam::000000000000:role/publisher"},
+        "Next": "Context"
+    });
+    def["States"]["Context"] = json!({
+        "Type": "Pass",
+        "Parameters": {"role.$": "$$.Execution.RoleArn", "redrives.$": "$$.Execution.RedriveCount"},
+        "ResultPath": "$.context",
         "End": true
     });
     let file = dir.join("notify.asl.json");
@@ -69,6 +76,18 @@ async fn a_mocked_step_runs_after_the_job_in_every_execution() {
             .await;
         assert_eq!(execution["output"]["notified"], json!({"MessageId": "m-1"}));
         assert_eq!(execution["output"]["id"], id.as_str());
+        // The context carries the workflow's role and no redrive; the started event the role.
+        let role = jobs_local::runtime::WORKFLOW_ROLE_ARN;
+        assert_eq!(
+            execution["output"]["context"],
+            json!({"role": role, "redrives": 0})
+        );
+        let started = &execution["events"][0];
+        assert_eq!(started["type"], "ExecutionStarted");
+        assert_eq!(
+            started["executionStartedEventDetails"]["roleArn"], role,
+            "{started}"
+        );
     }
     stack.stop().await;
 }

@@ -107,7 +107,7 @@ impl Executor {
                     e.execution_started_event_details = Some(ExecutionStartedEventDetails {
                         input: Some(input.to_string()),
                         input_details: no_data(),
-                        role_arn: None,
+                        role_arn: ex.role_arn.as_deref().map(str::to_owned),
                     });
                     e
                 });

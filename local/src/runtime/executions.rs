@@ -21,6 +21,9 @@ use tokio_util::task::TaskTracker;
 use tracing::{error, info, Instrument};
 
 use crate::runtime::workflow::{Workflow, ACCOUNT};
+
+/// The local stand-in for the workflow's IAM role.
+pub const WORKFLOW_ROLE_ARN: &str = "arn:aws:iam::000000000000:role/jobs-local-workflow";
 use crate::store::{Ending, ExecutionRecord, ExecutionStatus, ExecutionStore, SqliteJobStore};
 
 pub(crate) const STATE_MACHINE_NAME: &str = "jobs-workflow";
@@ -269,6 +272,9 @@ impl Runtime {
                         seq: record.seq,
                     }));
                 spec.state_machine_arn = Some(sm_arn);
+                // The role the deployed state machine runs as, for $$.Execution.RoleArn and
+                // the started event; nothing here assumes it.
+                spec = spec.with_role_arn(WORKFLOW_ROLE_ARN);
                 if let Some(resume) = resume {
                     spec = spec.with_resume(resume);
                 }

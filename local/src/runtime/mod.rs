@@ -7,5 +7,6 @@ pub mod tasks;
 pub(crate) mod workflow;
 
 pub(crate) use executions::Runtime;
+pub use executions::WORKFLOW_ROLE_ARN;
 pub use tasks::LocalTasks;
 pub(crate) use workflow::Workflow;
