@@ -61,6 +61,7 @@ fn view(record: ExecutionRecord, events: Vec<HistoryEvent>) -> ExecutionView {
         error: record.error,
         cause: record.cause,
         replay_name: record.replay_name,
+        mocked_states: crate::runtime::tasks::mocked_states(&events),
         events,
     }
 }

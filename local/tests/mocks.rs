@@ -8,50 +8,18 @@ use std::path::{Path, PathBuf};
 
 use common::{Api, QUICK};
 use jobs_local::config::Mocks;
+use jobs_local::testing::{notify_mocks, workflow_with_notify};
 use serde_json::{json, Value};
 
-/// The project's workflow with a Notify step (an SNS publish of the job's id) after the job.
-fn with_notify(dir: &Path) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../statemachine/jobs.asl.json");
-    let mut def: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let process = &mut def["States"]["ProcessJob"];
-    process.as_object_mut().unwrap().remove("End");
-    process["Next"] = json!("Notify");
-    def["States"]["Notify"] = json!({
-        "Type": "Task",
-        "Resource": "arn:aws:states:::sns:publish",
-        "Parameters": {"TopicArn": "arn:aws:sns:us-east-1:000000000000:jobs-done", "Message.$": "$.id"},
-        "ResultPath": "$.notified",
-        "Credentials": {"RoleArn": "arn:aws:iam::000000000000:role/publisher"},
-        "Next": "Context"
-    });
-    def["States"]["Context"] = json!({
-        "Type": "Pass",
-        "Parameters": {"role.$": "$$.Execution.RoleArn", "redrives.$": "$$.Execution.RedriveCount"},
-        "ResultPath": "$.context",
-        "End": true
-    });
-    let file = dir.join("notify.asl.json");
-    std::fs::write(&file, def.to_string()).unwrap();
-    file
-}
-
 fn mock_file(dir: &Path, doc: Value) -> PathBuf {
-    let file = dir.join("mocks.json");
+    let file = dir.join("bad-mocks.json");
     std::fs::write(&file, doc.to_string()).unwrap();
     file
 }
 
-fn published() -> Value {
-    json!({
-        "StateMachines": {"Jobs": {"TestCases": {"Notify": {"Notify": "Published"}}}},
-        "MockedResponses": {"Published": {"0": {"Return": {"MessageId": "m-1"}}}}
-    })
-}
-
 fn config(dir: &Path, mocks: Option<Mocks>) -> jobs_local::Config {
     let mut config = jobs_local::Config::ephemeral(dir.join("data"));
-    config.workflow = Some(with_notify(dir));
+    config.workflow = Some(workflow_with_notify(dir).0);
     config.mocks = mocks;
     config
 }
@@ -60,7 +28,7 @@ fn config(dir: &Path, mocks: Option<Mocks>) -> jobs_local::Config {
 async fn a_mocked_step_runs_after_the_job_in_every_execution() {
     let dir = tempfile::tempdir().unwrap();
     let mocks = Mocks {
-        file: mock_file(dir.path(), published()),
+        file: workflow_with_notify(dir.path()).1,
         state_machine: None,
         test_case: None,
     };
@@ -76,6 +44,7 @@ async fn a_mocked_step_runs_after_the_job_in_every_execution() {
             .await;
         assert_eq!(execution["output"]["notified"], json!({"MessageId": "m-1"}));
         assert_eq!(execution["output"]["id"], id.as_str());
+        assert_eq!(execution["mockedStates"], json!(["Notify"]));
         // The context carries the workflow's role and no redrive; the started event the role.
         let role = jobs_local::runtime::WORKFLOW_ROLE_ARN;
         assert_eq!(
@@ -105,6 +74,8 @@ async fn without_a_mock_the_step_fails_naming_the_state_the_resource_and_the_fla
         .wait_for_execution(&id, QUICK, |e| e["status"] == "FAILED")
         .await;
     assert_eq!(execution["error"], "States.Runtime");
+    // Nothing answered the step: it is not marked as mocked.
+    assert!(execution.get("mockedStates").is_none(), "{execution}");
     let cause = execution["cause"].as_str().unwrap();
     assert!(
         cause.contains("arn:aws:states:::sns:publish")
@@ -131,7 +102,7 @@ async fn a_mock_file_that_cannot_serve_stops_the_start_with_the_reason() {
         Err(e) => e.to_string(),
     };
 
-    let e = refused(start_with(published(), Some("Nope")).await);
+    let e = refused(start_with(notify_mocks(), Some("Nope")).await);
     assert!(
         e.contains("mocks.json") && e.contains("no test case \"Nope\"") && e.contains("\"Notify\""),
         "{e}"

@@ -39,6 +39,9 @@ pub struct ExecutionView {
     pub replay_name: Option<String>,
     #[serde(default)]
     pub events: Vec<HistoryEvent>,
+    /// The Task states the local stack's mock file (`--mocks`) answered.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mocked_states: Vec<String>,
 }
 
 #[cfg(test)]

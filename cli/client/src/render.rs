@@ -146,8 +146,14 @@ fn render_execution(out: &mut String, execution: &ExecutionView) {
             event.state_name().or(state)
         };
         let failure = event_failure(event).and_then(|(e, c)| error_and_cause(e, c, 240));
+        // The task events (not the state's own) of a state the mock file answered.
+        let mocked = (kind.starts_with("Task") && !kind.starts_with("TaskState"))
+            .then_some(state_name)
+            .flatten()
+            .filter(|s| execution.mocked_states.iter().any(|m| m == s))
+            .map(|_| "(mocked)".to_owned());
         let mut line = format!("  {at:>10}  {kind:<type_width$}");
-        for part in [state_name.map(str::to_owned), failure]
+        for part in [state_name.map(str::to_owned), mocked, failure]
             .into_iter()
             .flatten()
         {

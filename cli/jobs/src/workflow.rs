@@ -166,6 +166,7 @@ fn report(args: &RunArgs, r: &ExecutionResult, input: Value) -> String {
             cause: r.cause.clone(),
             replay_name: None,
             events: r.history.clone(),
+            mocked_states: Vec::new(),
         };
         out += "\n";
         out += &jobs_client::render::timeline(&[view]);

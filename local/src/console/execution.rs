@@ -31,6 +31,8 @@ struct Seen {
     own_definition: bool,
     outline: Option<Outline>,
     hash: String,
+    /// The Task states the mock file (`--mocks`) answered.
+    mocked: Vec<String>,
 }
 
 fn ended(status: ExecutionStatus) -> Ended {
@@ -73,7 +75,9 @@ async fn read(state: &ConsoleState, name: &str) -> Result<Option<Seen>, Response
     let definition: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     let outline = Outline::from_definition(&definition);
     let runs = states::read(&events, outline.as_ref(), ended(record.status));
+    let mocked = crate::runtime::tasks::mocked_states(&events);
     Ok(Some(Seen {
+        mocked,
         record,
         events,
         runs,
@@ -352,7 +356,12 @@ fn events(seen: &Seen) -> Markup {
                     summary {
                         span class="num" { (e.id) }
                         span class={ "etype e-" (event_class(&kind)) } { (kind) }
-                        span { (step) }
+                        span {
+                            (step)
+                            @if kind.starts_with("Task") && !kind.starts_with("TaskState") && seen.mocked.contains(&step) {
+                                " " (badge("not-reached", "mocked"))
+                            }
+                        }
                         span class="num" { (offset(&start, &e.timestamp)) }
                         span { (when(&e.timestamp)) }
                     }

@@ -28,9 +28,12 @@ struct Console {
 
 async fn console() -> Console {
     let dir = tempfile::tempdir().unwrap();
-    let stack = Stack::start(Config::ephemeral(dir.path().to_path_buf()))
-        .await
-        .unwrap();
+    let config = Config::ephemeral(dir.path().join("data"));
+    console_with(dir, config).await
+}
+
+async fn console_with(dir: tempfile::TempDir, config: Config) -> Console {
+    let stack = Stack::start(config).await.unwrap();
     let router = stack.console_router();
     let cookie = format!(
         "{}={}",
@@ -495,4 +498,46 @@ async fn unknown_jobs_and_executions_are_answered_plainly() {
         StatusCode::NOT_FOUND
     );
     c.stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_event_view_marks_the_tasks_the_mock_file_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let (workflow, mocks) = crate::testing::workflow_with_notify(dir.path());
+    let mut config = Config::ephemeral(dir.path().join("data"));
+    config.workflow = Some(workflow);
+    config.mocks = Some(crate::config::Mocks {
+        file: mocks,
+        state_machine: None,
+        test_case: None,
+    });
+    let c = console_with(dir, config).await;
+    let reply = c
+        .post_same_origin("/console/jobs", &form_of(&example()))
+        .await;
+    let id = location(&reply)
+        .strip_prefix("/console/jobs/")
+        .unwrap()
+        .to_owned();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while c
+        .get(&format!("/console/executions/{id}?live=1"))
+        .await
+        .body
+        .contains(r#""live":true"#)
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the execution did not end"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let page = c.get(&format!("/console/executions/{id}")).await;
+    let mark = r#"Notify <span class="badge s-not-reached">mocked</span>"#;
+    // Notify's scheduled, started and succeeded events; not its entered and exited ones, and
+    // no task of the processor.
+    assert_eq!(page.body.matches(mark).count(), 3, "{}", page.body);
+    assert!(!page
+        .body
+        .contains(r#"ProcessJob <span class="badge s-not-reached">mocked"#));
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use jobs_asl::mock::MockTasks;
-use jobs_asl::{TaskContext, TaskError, TaskHandler};
+use jobs_asl::{EventType, HistoryEvent, TaskContext, TaskError, TaskHandler};
 use jobs_domain::workflow::{ErrorHandler, Processor, TaskFailure};
 use serde_json::{json, Value};
 use tracing::{info, warn};
@@ -168,6 +168,45 @@ impl TaskHandler for LocalTasks {
             mocks.execution_ended(execution_arn);
         }
     }
+}
+
+/// The Task states of a history that the mock file answered: those whose resource the stack
+/// does not run and whose task ended other than with the `States.Runtime` of a missing mock.
+/// The console and `history` mark them. A task event belongs to the state entered last.
+pub(crate) fn mocked_states(events: &[HistoryEvent]) -> Vec<String> {
+    let mut mocked = std::collections::BTreeSet::new();
+    let mut state: Option<&str> = None;
+    let mut answered_by_mock = false;
+    for e in events {
+        if let Some(d) = &e.state_entered_event_details {
+            state = Some(&d.name);
+        }
+        match e.event_type {
+            EventType::TaskScheduled => {
+                answered_by_mock = e.task_scheduled_event_details.as_ref().is_some_and(|d| {
+                    let runs = match (d.resource_type.as_str(), d.resource.as_str()) {
+                        ("lambda", "invoke") => serde_json::from_str(&d.parameters)
+                            .is_ok_and(|p: Value| LocalTasks::runs(&p)),
+                        ("events", "putEvents") => true,
+                        _ => false,
+                    };
+                    !runs
+                });
+            }
+            EventType::TaskSucceeded | EventType::TaskFailed | EventType::TaskTimedOut => {
+                let missing = e
+                    .task_failed_event_details
+                    .as_ref()
+                    .is_some_and(|d| d.error.as_deref() == Some("States.Runtime"));
+                if answered_by_mock && !missing {
+                    mocked.extend(state.map(str::to_owned));
+                }
+                answered_by_mock = false;
+            }
+            _ => {}
+        }
+    }
+    mocked.into_iter().collect()
 }
 
 /// `arn:aws:lambda:r:a:function:name[:qualifier]`, `name:qualifier` or `name`.

@@ -74,14 +74,27 @@ fn a_running_execution_has_no_stop_and_events_belong_to_the_state_entered_last()
             entered,
             event(3, 1_700, EventType::TaskScheduled),
         ],
+        mocked_states: Vec::new(),
     };
-    let text = timeline(&[execution]);
+    let text = timeline(std::slice::from_ref(&execution));
     assert!(text.starts_with("Execution n  RUNNING\n"), "{text}");
     assert!(text.contains("stopped -\n"), "{text}");
     assert!(text.contains("     +0.000s  ExecutionStarted\n"), "{text}");
     assert!(text.contains("+1.500s  TaskStateEntered  Work\n"), "{text}");
     assert!(text.contains("+1.700s  TaskScheduled     Work\n"), "{text}");
     assert_eq!(timeline(&[]), "no executions\n");
+
+    // A state the local stack's mock file answered: its task events say so, not its own.
+    let mocked = ExecutionView {
+        mocked_states: vec!["Work".into()],
+        ..execution
+    };
+    let text = timeline(&[mocked]);
+    assert!(
+        text.contains("+1.700s  TaskScheduled     Work  (mocked)\n"),
+        "{text}"
+    );
+    assert!(text.contains("+1.500s  TaskStateEntered  Work\n"), "{text}");
 }
 
 #[test]

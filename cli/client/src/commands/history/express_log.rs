@@ -226,6 +226,7 @@ fn view_of(arn: &str, events: &[HistoryEvent]) -> Option<ExecutionView> {
         cause: failure.and_then(|f| f.cause.clone()),
         replay_name,
         events: events.to_vec(),
+        mocked_states: Vec::new(),
     })
 }
 
