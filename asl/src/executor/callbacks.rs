@@ -40,9 +40,11 @@ impl CallbackError {
 
     pub fn message(&self) -> &'static str {
         match self {
-            CallbackError::InvalidToken => "Invalid Token: the task token is malformed or unknown",
-            CallbackError::TaskTimedOut => "Task Timed Out: the task of this token has ended",
-            CallbackError::InvalidOutput => "Invalid Output: the output is not JSON",
+            CallbackError::InvalidToken => "the task token is malformed or was never issued",
+            CallbackError::TaskTimedOut => {
+                "the task of this token has already ended (completed, timed out or stopped)"
+            }
+            CallbackError::InvalidOutput => "the output is not JSON",
         }
     }
 }
