@@ -66,6 +66,7 @@ pub(crate) mod names {
     pub(crate) const ALL: &str = "States.ALL";
     pub(crate) const TASK_FAILED: &str = "States.TaskFailed";
     pub(crate) const TIMEOUT: &str = "States.Timeout";
+    pub(crate) const HEARTBEAT_TIMEOUT: &str = "States.HeartbeatTimeout";
     pub(crate) const RUNTIME: &str = "States.Runtime";
     pub(crate) const NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
     pub(crate) const QUERY_EVALUATION_ERROR: &str = "States.QueryEvaluationError";

@@ -60,8 +60,8 @@ mod workflow_type;
 pub use definition::{substitute, StateMachine};
 pub use error::{DefinitionError, Failure, TaskError};
 pub use executor::{
-    AbortHandle, ExecutionResult, ExecutionSpec, ExecutionStatus, Executor, Resume, TaskContext,
-    TaskHandler,
+    AbortHandle, CallbackError, Callbacks, ExecutionResult, ExecutionSpec, ExecutionStatus,
+    Executor, MemoryCallbacks, Resume, Signal, TaskContext, TaskHandler,
 };
 pub use history::{EventType, HistoryEvent, HistorySink};
 pub use workflow_type::{

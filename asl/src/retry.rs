@@ -29,13 +29,18 @@ impl Retrier {
 
 /// Whether an `ErrorEquals` list takes `error`. `States.ALL` takes everything but
 /// `States.Runtime` (which no retrier or catcher takes, as in Step Functions);
-/// `States.TaskFailed` takes everything but `States.Timeout`.
+/// `States.TaskFailed` takes everything but the timeouts; `States.Timeout` also takes
+/// `States.HeartbeatTimeout`, which the task timeout covered before it had its own name.
 pub(crate) fn matches(error_equals: &[String], error: &str) -> bool {
     if error == names::RUNTIME {
         return false;
     }
+    let timeout = error == names::TIMEOUT || error == names::HEARTBEAT_TIMEOUT;
     error_equals.iter().any(|e| {
-        e == error || e == names::ALL || (e == names::TASK_FAILED && error != names::TIMEOUT)
+        e == error
+            || e == names::ALL
+            || (e == names::TASK_FAILED && !timeout)
+            || (e == names::TIMEOUT && error == names::HEARTBEAT_TIMEOUT)
     })
 }
 
@@ -80,6 +85,16 @@ mod tests {
         assert!(matches(&l(&["States.TaskFailed"]), "Lambda.Unknown"));
         assert!(!matches(&l(&["States.TaskFailed"]), "States.Timeout"));
         assert!(matches(&l(&["A", "States.Timeout"]), "States.Timeout"));
+        assert!(matches(&l(&["States.Timeout"]), "States.HeartbeatTimeout"));
+        assert!(matches(
+            &l(&["States.HeartbeatTimeout"]),
+            "States.HeartbeatTimeout"
+        ));
+        assert!(!matches(&l(&["States.HeartbeatTimeout"]), "States.Timeout"));
+        assert!(!matches(
+            &l(&["States.TaskFailed"]),
+            "States.HeartbeatTimeout"
+        ));
         assert!(!matches(&l(&["A", "B"]), "C"));
     }
 }

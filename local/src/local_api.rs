@@ -2,6 +2,8 @@
 //! EventBridge consoles show on AWS (executions with their history, the
 //! archive, replays), plus fault injection.
 
+mod tasks;
+
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -36,6 +38,8 @@ pub(crate) struct LocalState {
     /// The console's token, which `GET /local/console` hands to whoever
     /// holds the stack's credentials.
     pub console: Token,
+    /// The tokens of waiting callback tasks.
+    pub callbacks: Arc<jobs_asl::MemoryCallbacks>,
 }
 
 pub(crate) fn router(state: LocalState) -> Router {
@@ -45,6 +49,20 @@ pub(crate) fn router(state: LocalState) -> Router {
         .route(routes::REPLAYS, post(replay))
         .route(routes::FAULTS, get(get_faults).put(put_faults))
         .route(routes::CONSOLE, get(console_url))
+        .route(
+            routes::TASK_SUCCESS,
+            post(|s: State<LocalState>, b: Bytes| async move { tasks::success(&s.callbacks, &b) }),
+        )
+        .route(
+            routes::TASK_FAILURE,
+            post(|s: State<LocalState>, b: Bytes| async move { tasks::failure(&s.callbacks, &b) }),
+        )
+        .route(
+            routes::TASK_HEARTBEAT,
+            post(
+                |s: State<LocalState>, b: Bytes| async move { tasks::heartbeat(&s.callbacks, &b) },
+            ),
+        )
         .with_state(state)
 }
 

@@ -152,6 +152,7 @@ impl Stack {
                 bus: bus.clone(),
                 faults: faults.clone(),
                 console: console_token.clone(),
+                callbacks: runtime.callbacks().clone(),
             },
             console.clone(),
         );

@@ -20,3 +20,36 @@ pub const CONSOLE: &str = "/local/console";
 pub fn executions(id: impl Display) -> String {
     format!("{PREFIX}jobs/{id}/executions")
 }
+
+/// `POST` [`TaskSuccess`]: a waiting callback task succeeds (SendTaskSuccess).
+pub const TASK_SUCCESS: &str = "/local/tasks/success";
+/// `POST` [`TaskFailure`]: a waiting callback task fails (SendTaskFailure).
+pub const TASK_FAILURE: &str = "/local/tasks/failure";
+/// `POST` [`TaskHeartbeat`]: a waiting callback task is alive (SendTaskHeartbeat).
+pub const TASK_HEARTBEAT: &str = "/local/tasks/heartbeat";
+
+/// The body of [`TASK_SUCCESS`]; `output` is JSON text, as SendTaskSuccess takes it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskSuccess {
+    pub task_token: String,
+    pub output: String,
+}
+
+/// The body of [`TASK_FAILURE`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskFailure {
+    pub task_token: String,
+    #[serde(default)]
+    pub error: String,
+    #[serde(default)]
+    pub cause: String,
+}
+
+/// The body of [`TASK_HEARTBEAT`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskHeartbeat {
+    pub task_token: String,
+}

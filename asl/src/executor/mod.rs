@@ -5,7 +5,10 @@
 //! work of Task, Parallel and Map states under their Retry and Catch; `task`, `parallel` and
 //! `map` are those three kinds; `dataflow` applies InputPath, ResultPath and OutputPath;
 //! `jsonata` evaluates the fields of JSONata states; `vars` holds the workflow variables;
-//! `size` measures a state's data against the 256 KiB AWS allows it.
+//! `size` measures a state's data against the 256 KiB AWS allows it; `callbacks` is the port
+//! through which `.waitForTaskToken` tasks are completed.
+
+mod callbacks;
 
 mod dataflow;
 mod jsonata;
@@ -18,6 +21,8 @@ mod size;
 mod states;
 mod task;
 mod vars;
+
+pub use callbacks::{CallbackError, Callbacks, MemoryCallbacks, Signal};
 
 use crate::definition::StateMachine;
 use crate::error::TaskError;
@@ -208,6 +213,9 @@ pub struct Executor {
     /// The state machine ARN derived for the first execution; executions of one machine
     /// share it instead of each building its own.
     derived_arn: std::sync::OnceLock<Arc<str>>,
+    /// Where `.waitForTaskToken` tasks wait for their token; without it such a task ends
+    /// with its resource's result, as a mock that answers the callback does.
+    callbacks: Option<Arc<dyn Callbacks>>,
 }
 
 impl Executor {
@@ -217,6 +225,7 @@ impl Executor {
             handler,
             region: Arc::from("local"),
             derived_arn: std::sync::OnceLock::new(),
+            callbacks: None,
         }
     }
 
@@ -241,6 +250,12 @@ impl Executor {
     /// The region reported in TaskScheduled events.
     pub fn with_region(mut self, region: &str) -> Self {
         self.region = Arc::from(region);
+        self
+    }
+
+    /// Callback tasks wait for their token to be completed through `callbacks`.
+    pub fn with_callbacks(mut self, callbacks: Arc<dyn Callbacks>) -> Self {
+        self.callbacks = Some(callbacks);
         self
     }
 

@@ -115,8 +115,11 @@ impl Executor {
                 vars,
             };
             let r = match self.effective_input(st, raw, &env) {
-                Ok((eff, timeout)) => match &st.kind {
-                    Kind::Task { .. } => self.attempt_task(sc, st, eff, timeout, retries).await,
+                Ok((eff, timing)) => match &st.kind {
+                    Kind::Task { .. } => {
+                        let token = ctx.pointer("/Task/Token").and_then(Value::as_str);
+                        self.attempt_task(sc, st, eff, timing, retries, token).await
+                    }
                     // Their results are held to the limit as a task's are (the task checks
                     // its own, naming its service).
                     Kind::Parallel { branches } => self
@@ -160,30 +163,25 @@ impl Executor {
         st: &State,
         raw: &Value,
         env: &Env<'_>,
-    ) -> Result<(Value, Option<Duration>), Failure> {
-        let timeout_of = |input: &Value, states| -> Result<Option<Duration>, Failure> {
-            // Heartbeats have no effect here, but a HeartbeatSecondsPath that finds nothing
-            // fails the state as it does on AWS.
-            if let Kind::Task {
-                heartbeat: Some(h @ Seconds::Path(_)),
-                ..
-            } = &st.kind
-            {
-                resolve_seconds(h, input, env, "HeartbeatSeconds", states, &st.name, false)?;
-            }
+    ) -> Result<(Value, Timing), Failure> {
+        let timeout_of = |input: &Value, states| -> Result<Timing, Failure> {
+            let secs = |s: &Option<Seconds>, field| {
+                s.as_ref()
+                    .map(|s| {
+                        resolve_seconds(s, input, env, field, states, &st.name, false)
+                            .map(Duration::from_secs)
+                    })
+                    .transpose()
+            };
             match &st.kind {
                 Kind::Task {
-                    timeout: Some(t), ..
-                } => Ok(Some(Duration::from_secs(resolve_seconds(
-                    t,
-                    input,
-                    env,
-                    "TimeoutSeconds",
-                    states,
-                    &st.name,
-                    false,
-                )?))),
-                _ => Ok(None),
+                    timeout, heartbeat, ..
+                } => Ok(Timing {
+                    // A HeartbeatSecondsPath that finds nothing fails the state as on AWS.
+                    heartbeat: secs(heartbeat, "HeartbeatSeconds")?,
+                    timeout: secs(timeout, "TimeoutSeconds")?,
+                }),
+                _ => Ok(Timing::default()),
             }
         };
         match st.ql {
@@ -216,6 +214,13 @@ impl Executor {
             }
         }
     }
+}
+
+/// A Task attempt's time limits: the whole task's, and between heartbeats of a callback.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Timing {
+    pub(super) timeout: Option<Duration>,
+    pub(super) heartbeat: Option<Duration>,
 }
 
 /// A JSONata work state's output and assignments from its result.

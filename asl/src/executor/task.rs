@@ -2,9 +2,10 @@
 //! task handler, under the task's timeout.
 
 use super::dataflow::no_data;
+use super::retry_catch::Timing;
 use super::scope::Scope;
 use super::size;
-use super::{Executor, TaskContext};
+use super::{Callbacks, Executor, Signal, TaskContext};
 use crate::definition::{Kind, Seconds, State};
 use crate::error::{names, Failure, TaskError};
 use crate::history::*;
@@ -19,9 +20,11 @@ impl Executor {
         sc: &Scope<'_>,
         st: &State,
         params: Value,
-        timeout: Option<Duration>,
+        timing: Timing,
         retries: u32,
+        token: Option<&str>,
     ) -> Result<Value, Failure> {
+        let timeout = timing.timeout;
         let Kind::Task {
             resource,
             resource_type,
@@ -32,8 +35,8 @@ impl Executor {
         else {
             unreachable!("a Task state")
         };
-        // Heartbeats have no effect here; a fixed value is reported as Step Functions does.
-        let heartbeat = match heartbeat {
+        // A fixed heartbeat is reported as Step Functions does.
+        let heartbeat_reported = match heartbeat {
             Some(Seconds::Fixed(n)) => Some(*n),
             _ => None,
         };
@@ -45,7 +48,7 @@ impl Executor {
                 region: self.region.to_string(),
                 parameters: params.to_string(),
                 timeout_in_seconds: timeout.map(|d| d.as_secs()),
-                heartbeat_in_seconds: heartbeat,
+                heartbeat_in_seconds: heartbeat_reported,
             });
             e
         });
@@ -67,6 +70,19 @@ impl Executor {
         };
         // A handler that panics fails its task, like a crashed function, instead of taking the
         // whole execution (and whoever awaits it) down.
+        // The token opens before the call, so a resource that answers at once is heard.
+        let waiting = match &self.callbacks {
+            Some(cb) if resource.ends_with(".waitForTaskToken") => {
+                let token = token.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+                let rx = cb.open(&token);
+                Some(Waiting {
+                    callbacks: cb.as_ref(),
+                    token,
+                    rx,
+                })
+            }
+            _ => None,
+        };
         let call = std::panic::AssertUnwindSafe(self.handler.invoke(resource, params, &tctx))
             .catch_unwind()
             .map(|r| {
@@ -79,15 +95,22 @@ impl Executor {
                     Err(TaskError::new(names::TASK_FAILED, msg))
                 })
             });
+        let call = async {
+            let out = call.await.map_err(Failure::from)?;
+            match waiting {
+                Some(w) => w.wait(timing.heartbeat).await,
+                None => Ok(out),
+            }
+        };
         let r = match timeout {
             Some(d) => match tokio::time::timeout(d, call).await {
-                Ok(r) => r.map_err(Failure::from),
+                Ok(r) => r,
                 Err(_) => Err(Failure::new(
                     names::TIMEOUT,
                     format!("The task did not finish within {} seconds", d.as_secs()),
                 )),
             },
-            None => call.await.map_err(Failure::from),
+            None => call.await,
         };
         let r = r.and_then(|out| within_limit(out, resource, resource_type));
         match &r {
@@ -105,7 +128,8 @@ impl Executor {
             }
             Err(f) => {
                 sc.emit(|| {
-                    let timed_out = f.error == names::TIMEOUT;
+                    let timed_out =
+                        f.error == names::TIMEOUT || f.error == names::HEARTBEAT_TIMEOUT;
                     let mut e = HistoryEvent::new(if timed_out {
                         EventType::TaskTimedOut
                     } else {
@@ -127,6 +151,49 @@ impl Executor {
             }
         }
         r
+    }
+}
+
+/// A callback task's open token; closed however the wait ends (also when it is dropped on
+/// a timeout or an abort), so a late completion gets `TaskTimedOut`.
+struct Waiting<'a> {
+    callbacks: &'a dyn Callbacks,
+    token: String,
+    rx: tokio::sync::mpsc::UnboundedReceiver<Signal>,
+}
+
+impl Waiting<'_> {
+    async fn wait(mut self, heartbeat: Option<Duration>) -> Result<Value, Failure> {
+        loop {
+            let next = match heartbeat {
+                Some(h) => match tokio::time::timeout(h, self.rx.recv()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        return Err(Failure::new(
+                            names::HEARTBEAT_TIMEOUT,
+                            format!("No heartbeat was received within {} seconds", h.as_secs()),
+                        ))
+                    }
+                },
+                None => self.rx.recv().await,
+            };
+            match next {
+                Some(Signal::Heartbeat) => continue,
+                Some(Signal::Success(out)) => return Ok(out),
+                Some(Signal::Failure { error, cause }) => return Err(Failure::new(error, cause)),
+                None => {
+                    return Err(Failure::runtime(
+                        "The task token was closed before the task was completed",
+                    ))
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.callbacks.close(&self.token);
     }
 }
 

@@ -213,3 +213,52 @@ fn the_jsonata_rendering_of_the_workflow_takes_the_same_paths() {
         }
     }
 }
+
+#[test]
+fn a_mock_answers_a_callback_task_with_the_callback_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = dir.path().join("def.json");
+    let mocks = dir.path().join("mocks.json");
+    std::fs::write(
+        &def,
+        json!({"StartAt": "Approve", "States": {
+            "Approve": {"Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}},
+                "HeartbeatSeconds": 60, "TimeoutSeconds": 3600,
+                "Catch": [{"ErrorEquals": ["Rejected"], "Next": "Denied"}],
+                "End": true},
+            "Denied": {"Type": "Fail", "Error": "Denied"}}})
+        .to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        &mocks,
+        json!({"StateMachines": {"Approval": {"TestCases": {
+                "Yes": {"Approve": "Approved"}, "No": {"Approve": "Refused"}}}},
+               "MockedResponses": {
+                "Approved": {"0": {"Return": {"approved": true, "by": "ops"}}},
+                "Refused": {"0": {"Throw": {"Error": "Rejected", "Cause": "no"}}}}})
+        .to_string(),
+    )
+    .unwrap();
+    let (def, mocks) = (def.to_str().unwrap(), mocks.to_str().unwrap());
+    let out = jobs(&[def, "--mocks", mocks, "--test-case", "Yes", "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The mocked response is what the token's holder sent back, not the queue's answer.
+    assert_eq!(
+        json_of(&out)["output"],
+        json!({"approved": true, "by": "ops"})
+    );
+
+    let out = jobs(&[def, "--mocks", mocks, "--test-case", "No", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let r = json_of(&out);
+    assert_eq!(r["error"], "Denied");
+    assert_eq!(r["states"], json!(["Approve", "Denied"]));
+}

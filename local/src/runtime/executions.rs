@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use jobs_asl::{
-    EventType, ExecutionSpec, Executor, HistoryEvent, HistorySink, Resume, TaskHandler,
+    EventType, ExecutionSpec, Executor, HistoryEvent, HistorySink, MemoryCallbacks, Resume,
+    TaskHandler,
 };
 use jobs_domain::ports::{Clock, StartError, StoreError, WorkflowInput, WorkflowStarter};
 use jobs_domain::sweep::{Decision, Sweeper};
@@ -40,6 +41,8 @@ struct Inner {
     /// when one of them is resumed.
     earlier: Mutex<HashMap<String, Arc<Loaded>>>,
     handler: Arc<dyn TaskHandler>,
+    /// The tokens of waiting callback tasks, which `/local/tasks/*` complete.
+    callbacks: Arc<MemoryCallbacks>,
     executions: ExecutionStore,
     clock: Arc<dyn Clock>,
     region: String,
@@ -53,8 +56,15 @@ struct Loaded {
 }
 
 impl Loaded {
-    fn new(workflow: Workflow, handler: Arc<dyn TaskHandler>, region: &str) -> Arc<Self> {
-        let executor = Executor::new(workflow.machine.clone(), handler).with_region(region);
+    fn new(
+        workflow: Workflow,
+        handler: Arc<dyn TaskHandler>,
+        callbacks: Arc<MemoryCallbacks>,
+        region: &str,
+    ) -> Arc<Self> {
+        let executor = Executor::new(workflow.machine.clone(), handler)
+            .with_region(region)
+            .with_callbacks(callbacks);
         Arc::new(Self { workflow, executor })
     }
 }
@@ -92,9 +102,11 @@ impl Runtime {
         region: &str,
         workflow: Workflow,
     ) -> Self {
+        let callbacks = Arc::new(MemoryCallbacks::new());
         Self {
             inner: Arc::new(Inner {
-                current: Loaded::new(workflow, handler.clone(), region),
+                current: Loaded::new(workflow, handler.clone(), callbacks.clone(), region),
+                callbacks,
                 earlier: Mutex::new(HashMap::new()),
                 handler,
                 executions,
@@ -104,6 +116,11 @@ impl Runtime {
                 stopping: CancellationToken::new(),
             }),
         }
+    }
+
+    /// Where waiting callback tasks' tokens are completed.
+    pub fn callbacks(&self) -> &Arc<MemoryCallbacks> {
+        &self.inner.callbacks
     }
 
     /// The definition new executions run.
@@ -149,7 +166,12 @@ impl Runtime {
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("its definition {hash} is not in the store"))?;
         let workflow = Workflow::from_text(text)?;
-        let loaded = Loaded::new(workflow, self.inner.handler.clone(), &self.inner.region);
+        let loaded = Loaded::new(
+            workflow,
+            self.inner.handler.clone(),
+            self.inner.callbacks.clone(),
+            &self.inner.region,
+        );
         self.inner
             .earlier
             .lock()

@@ -195,6 +195,26 @@ mod tests {
     }
 
     #[test]
+    fn a_callback_task_is_refused_on_express_and_runs_on_standard() {
+        let text = r#"{"StartAt": "Approve", "States": {"Approve": {"Type": "Task",
+            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": true}}}"#;
+        let e = Workflow::load(text, "us-east-1")
+            .unwrap()
+            .run_as(WorkflowType::Express)
+            .unwrap_err();
+        assert!(
+            e.contains("state Approve: Resource arn:aws:states:::sqs:sendMessage.waitForTaskToken waits for a job or a task token, and EXPRESS workflows support only the Request Response pattern"),
+            "{e}"
+        );
+        assert!(e.contains("--workflow-type STANDARD"), "{e}");
+        let standard = Workflow::load(text, "us-east-1")
+            .unwrap()
+            .run_as(WorkflowType::Standard)
+            .unwrap();
+        assert_eq!(standard.kind, WorkflowType::Standard);
+    }
+
+    #[test]
     fn an_invalid_definition_is_refused_with_the_reason() {
         let err = Workflow::load(
             r#"{"StartAt": "Nope", "States": {"A": {"Type": "Succeed"}}}"#,

@@ -1,0 +1,110 @@
+//! `/local/tasks/*` on the whole local stack: a token the stack's executions wait on is
+//! completed there, with the errors SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat
+//! give.
+
+mod common;
+
+use jobs_asl::{Callbacks, Signal};
+use jobs_wire as wire;
+
+use common::Api;
+use http::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_completed_once_and_bad_requests_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let stack = common::start(dir.path()).await;
+    let api = Api::of(&stack);
+    // The registry the stack's executors wait on, as a callback task opens its token.
+    let mut waiting = stack.runtime.callbacks().open("token-1");
+    let post = |path: &'static str, body: serde_json::Value| {
+        let api = api.clone();
+        async move {
+            api.call(Method::POST, path, Some(&body.to_string()), &[])
+                .await
+        }
+    };
+
+    let r = post(wire::local::TASK_HEARTBEAT, json!({"taskToken": "nope"})).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("InvalidToken: "),
+        "{}",
+        r.body
+    );
+
+    let r = post(
+        wire::local::TASK_SUCCESS,
+        json!({"taskToken": "token-1", "output": "{not json"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("InvalidOutput: "),
+        "{}",
+        r.body
+    );
+
+    let r = post(wire::local::TASK_SUCCESS, json!({"output": "{}"})).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body["message"].as_str().unwrap().contains("taskToken"),
+        "{}",
+        r.body
+    );
+    // None of the refused requests reached the task.
+    assert!(waiting.try_recv().is_err());
+
+    let r = post(wire::local::TASK_HEARTBEAT, json!({"taskToken": "token-1"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = post(
+        wire::local::TASK_SUCCESS,
+        json!({"taskToken": "token-1", "output": "{\"approved\": true}"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(waiting.try_recv().unwrap(), Signal::Heartbeat);
+    assert_eq!(
+        waiting.try_recv().unwrap(),
+        Signal::Success(json!({"approved": true}))
+    );
+
+    // Completed once: a second answer finds the task over.
+    let r = post(
+        wire::local::TASK_FAILURE,
+        json!({"taskToken": "token-1", "error": "Rejected", "cause": "late"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("TaskTimedOut: "),
+        "{}",
+        r.body
+    );
+
+    let mut other = stack.runtime.callbacks().open("token-2");
+    let r = post(
+        wire::local::TASK_FAILURE,
+        json!({"taskToken": "token-2", "error": "Rejected", "cause": "no"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        other.try_recv().unwrap(),
+        Signal::Failure {
+            error: "Rejected".into(),
+            cause: "no".into()
+        }
+    );
+    stack.stop().await;
+}
