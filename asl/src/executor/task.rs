@@ -68,8 +68,6 @@ impl Executor {
             retry_count: retries,
             timeout,
         };
-        // A handler that panics fails its task, like a crashed function, instead of taking the
-        // whole execution (and whoever awaits it) down.
         // The token opens before the call, so a resource that answers at once is heard.
         let waiting = match &self.callbacks {
             Some(cb) if resource.ends_with(".waitForTaskToken") => {
@@ -83,6 +81,8 @@ impl Executor {
             }
             _ => None,
         };
+        // A handler that panics fails its task, like a crashed function, instead of taking the
+        // whole execution (and whoever awaits it) down.
         let call = std::panic::AssertUnwindSafe(self.handler.invoke(resource, params, &tctx))
             .catch_unwind()
             .map(|r| {

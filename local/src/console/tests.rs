@@ -112,6 +112,31 @@ fn form_of(parameters: &Value) -> String {
     serde_urlencoded::to_string(pairs).unwrap()
 }
 
+/// Submits the job's example through the form and waits until its execution ends; returns
+/// the job id and the execution page's last live update.
+async fn run_example(c: &Console) -> (String, Value) {
+    let reply = c
+        .post_same_origin("/console/jobs", &form_of(&example()))
+        .await;
+    let id = location(&reply)
+        .strip_prefix("/console/jobs/")
+        .unwrap()
+        .to_owned();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let reply = c.get(&format!("/console/executions/{id}?live=1")).await;
+        let v: Value = serde_json::from_str(&reply.body).unwrap();
+        if v["live"] == false {
+            return (id, v);
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the execution did not end"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn location(reply: &Reply) -> &str {
     reply
         .headers
@@ -412,26 +437,7 @@ async fn an_execution_page_colours_its_graph_from_its_history() {
         error_handler_store_writes: Some(crate::faults::Switch::Fail),
         job_runs: None,
     });
-    let reply = c
-        .post_same_origin("/console/jobs", &form_of(&example()))
-        .await;
-    let id = location(&reply)
-        .strip_prefix("/console/jobs/")
-        .unwrap()
-        .to_owned();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    let live = loop {
-        let reply = c.get(&format!("/console/executions/{id}?live=1")).await;
-        let v: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
-        if v["live"] == false {
-            break v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the execution did not end"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let (id, live) = run_example(&c).await;
     let graph = live["regions"]["graph"].as_str().unwrap();
     for (state, class) in [
         ("ProcessJob", "s-caught"),
@@ -512,26 +518,7 @@ async fn the_event_view_marks_the_tasks_the_mock_file_answered() {
         test_case: None,
     });
     let c = console_with(dir, config).await;
-    let reply = c
-        .post_same_origin("/console/jobs", &form_of(&example()))
-        .await;
-    let id = location(&reply)
-        .strip_prefix("/console/jobs/")
-        .unwrap()
-        .to_owned();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    while c
-        .get(&format!("/console/executions/{id}?live=1"))
-        .await
-        .body
-        .contains(r#""live":true"#)
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the execution did not end"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let (id, _) = run_example(&c).await;
     let page = c.get(&format!("/console/executions/{id}")).await;
     let mark = r#"Notify <span class="badge s-not-reached">mocked</span>"#;
     // Notify's scheduled, started and succeeded events; not its entered and exited ones, and

@@ -22,10 +22,10 @@ use tokio_util::task::TaskTracker;
 use tracing::{error, info, Instrument};
 
 use crate::runtime::workflow::{Workflow, ACCOUNT};
-
-/// The local stand-in for the workflow's IAM role.
-pub const WORKFLOW_ROLE_ARN: &str = "arn:aws:iam::000000000000:role/jobs-local-workflow";
 use crate::store::{Ending, ExecutionRecord, ExecutionStatus, ExecutionStore, SqliteJobStore};
+
+/// The local stand-in for the workflow's IAM role, in the account every local ARN carries.
+pub const WORKFLOW_ROLE_ARN: &str = "arn:aws:iam::000000000000:role/jobs-local-workflow";
 
 pub(crate) const STATE_MACHINE_NAME: &str = "jobs-workflow";
 
