@@ -2,8 +2,10 @@
 //! choose the stack, and the commands. The `jobs` binary flattens both into
 //! its own command line.
 
+use std::path::PathBuf;
+
 use chrono::{DateTime, Utc};
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Subcommand, ValueEnum};
 
 use crate::when;
 
@@ -119,6 +121,65 @@ pub enum ClientCommand {
         #[arg(long, value_enum)]
         job_runs: Option<JobRuns>,
     },
+    /// Answer a task that waits for its token (a `.waitForTaskToken` callback
+    /// of a STANDARD workflow): success, failure or heartbeat (on AWS: Step
+    /// Functions SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat)
+    #[command(subcommand)]
+    Task(TaskCommand),
+}
+
+/// Where a task token comes from, for the help of each `task` command.
+const TASK_TOKEN_HELP: &str = "\
+TOKEN is the task's `$$.Task.Token`, which the task hands on (in the message it publishes, say). \
+Locally, `jobs history JOB_ID --json` shows it in the parameters of the task's TaskScheduled \
+event. A token is answered once: after a success or a failure, or once the task timed out, \
+it is refused with TaskTimedOut.";
+
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum TaskCommand {
+    /// The task succeeded: its execution goes on with OUTPUT as the task's
+    /// result (SendTaskSuccess)
+    #[command(after_help = TASK_TOKEN_HELP)]
+    Success(TaskSuccessArgs),
+    /// The task failed with ERROR: its Retry and Catch see it, else the
+    /// execution fails (SendTaskFailure)
+    #[command(after_help = TASK_TOKEN_HELP)]
+    Failure(TaskFailureArgs),
+    /// The task is still at work: its HeartbeatSeconds count again from now
+    /// (SendTaskHeartbeat)
+    #[command(after_help = TASK_TOKEN_HELP)]
+    Heartbeat {
+        /// The task token
+        token: String,
+    },
+}
+
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+#[command(group(ArgGroup::new("task_output").required(true).args(["output", "output_file"])))]
+pub struct TaskSuccessArgs {
+    /// The task token
+    pub token: String,
+    /// The task's output, as JSON text: an object ('{"approved": true}') or
+    /// any JSON value (a string is quoted: '"done"'); checked before it is sent
+    #[arg(long, value_name = "JSON")]
+    pub output: Option<String>,
+    /// Read the task's output (JSON) from a file, for outputs too long for a
+    /// command line; `-` reads stdin
+    #[arg(long, value_name = "PATH")]
+    pub output_file: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct TaskFailureArgs {
+    /// The task token
+    pub token: String,
+    /// The error's name, which the task's Retry and Catch match
+    /// (ErrorEquals) and the execution fails with when none does
+    #[arg(long, value_name = "E")]
+    pub error: Option<String>,
+    /// What went wrong, in words
+    #[arg(long, value_name = "C")]
+    pub cause: Option<String>,
 }
 
 #[derive(Args, Debug, Clone, PartialEq, Eq)]

@@ -96,6 +96,19 @@ fn not_a_local_stack(ctx: &ErrorContext<'_>) -> ApiError {
     if ctx.path.starts_with(local::FAULTS) {
         return local_only("faults", ctx.endpoint);
     }
+    if [
+        local::TASK_SUCCESS,
+        local::TASK_FAILURE,
+        local::TASK_HEARTBEAT,
+    ]
+    .contains(&ctx.path)
+    {
+        return ApiError::LocalOnly(format!(
+            "{} is not a local stack: for a deployed stack, pass --stack NAME (its \
+             CloudFormation stack) so that jobs sends the task's answer to Step Functions",
+            ctx.endpoint
+        ));
+    }
     ApiError::LocalOnly(format!(
         "{} is not a local stack: for a deployed stack, pass --stack NAME (its CloudFormation \
          stack) so that jobs reads the archive and the workflow's logs from AWS",
@@ -302,6 +315,17 @@ mod tests {
                 .to_string()
                 .contains("exists only in the local stack"),
             "{faults}"
+        );
+        let task = error_for(
+            "https://api.example.com/prod",
+            local::TASK_HEARTBEAT,
+            403,
+            r#"{"message":"Missing Authentication Token"}"#,
+        );
+        assert!(
+            task.to_string()
+                .contains("sends the task's answer to Step Functions"),
+            "{task}"
         );
     }
 

@@ -46,7 +46,8 @@ mod when;
 
 pub use api::{resolve_region, ApiClient};
 pub use args::{
-    ClientArgs, ClientCommand, JobRuns, ReplayArgs, SubmitArgs, Switch, CREDENTIALS_HELP,
+    ClientArgs, ClientCommand, JobRuns, ReplayArgs, SubmitArgs, Switch, TaskCommand,
+    TaskFailureArgs, TaskSuccessArgs, CREDENTIALS_HELP,
 };
 pub use commands::console::print_url as print_console_url;
 pub use commands::{run_and_report, run_with};

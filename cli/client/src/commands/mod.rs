@@ -1,6 +1,6 @@
 //! The commands, one file each, with the local stack's version and the AWS
 //! one side by side: `submit`, `get`, `history`, `archive`, `replay`,
-//! `faults`, and `console` (`jobs local console`). This module routes a
+//! `faults`, `task`, and `console` (`jobs local console`). This module routes a
 //! parsed command to its file, and runs one from the command line.
 
 pub mod archive;
@@ -10,6 +10,7 @@ mod get;
 pub mod history;
 pub mod replay;
 mod submit;
+pub mod task;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -54,6 +55,7 @@ pub async fn run_with(
             };
             faults::run(target, update, output).await
         }
+        ClientCommand::Task(command) => task::run(target, command, output).await,
     }
 }
 

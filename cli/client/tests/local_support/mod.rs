@@ -22,8 +22,14 @@ pub struct Local {
 
 impl Local {
     pub async fn start() -> Self {
+        Self::start_with(|dir| Config::ephemeral(dir.to_path_buf())).await
+    }
+
+    /// A stack with the configuration `configure` makes in its temporary
+    /// directory (where it may write a workflow or a mock file).
+    pub async fn start_with(configure: impl FnOnce(&std::path::Path) -> Config) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let stack = Stack::start(Config::ephemeral(dir.path().to_path_buf()))
+        let stack = Stack::start(configure(dir.path()))
             .await
             .expect("the local stack starts");
         Self { stack, _dir: dir }

@@ -148,3 +148,83 @@ fn the_replay_help_states_its_defaults() {
     assert!(help.contains("[default: now]"), "{help}");
     assert!(help.contains("Ctrl-C cancels it"), "{help}");
 }
+
+#[test]
+fn task_success_takes_exactly_one_of_output_and_output_file() {
+    let cli = parse(&["task", "success", "tok", "--output", r#"{"ok": 1}"#]).unwrap();
+    let Command::Client(ClientCommand::Task(jobs_client::TaskCommand::Success(success))) =
+        cli.command
+    else {
+        panic!("not task success");
+    };
+    assert_eq!(success.token, "tok");
+    assert_eq!(success.output.as_deref(), Some(r#"{"ok": 1}"#));
+    assert_eq!(success.output_file, None);
+    let cli = parse(&["task", "success", "tok", "--output-file", "-"]).unwrap();
+    assert!(matches!(
+        cli.command,
+        Command::Client(ClientCommand::Task(jobs_client::TaskCommand::Success(ref s)))
+            if s.output.is_none() && s.output_file.as_deref() == Some(std::path::Path::new("-"))
+    ));
+    assert!(parse(&["task", "success", "tok"]).is_err());
+    assert!(parse(&[
+        "task",
+        "success",
+        "tok",
+        "--output",
+        "1",
+        "--output-file",
+        "f"
+    ])
+    .is_err());
+    assert!(
+        parse(&["task", "success", "--output", "1"]).is_err(),
+        "no token"
+    );
+}
+
+#[test]
+fn task_failure_and_heartbeat_take_the_token_and_the_error_and_cause() {
+    let cli = parse(&[
+        "task", "failure", "tok", "--error", "Rejected", "--cause", "no",
+    ])
+    .unwrap();
+    assert!(matches!(
+        cli.command,
+        Command::Client(ClientCommand::Task(jobs_client::TaskCommand::Failure(ref f)))
+            if f.token == "tok" && f.error.as_deref() == Some("Rejected")
+                && f.cause.as_deref() == Some("no")
+    ));
+    let cli = parse(&["task", "failure", "tok"]).unwrap();
+    assert!(matches!(
+        cli.command,
+        Command::Client(ClientCommand::Task(jobs_client::TaskCommand::Failure(ref f)))
+            if f.error.is_none() && f.cause.is_none()
+    ));
+    let cli = parse(&["--stack", "JobsApi", "task", "heartbeat", "tok"]).unwrap();
+    assert_eq!(cli.client.stack.as_deref(), Some("JobsApi"));
+    assert!(matches!(
+        cli.command,
+        Command::Client(ClientCommand::Task(jobs_client::TaskCommand::Heartbeat { ref token }))
+            if token == "tok"
+    ));
+    assert!(parse(&["task", "heartbeat", "tok", "--output", "{}"]).is_err());
+}
+
+#[test]
+fn the_task_help_says_where_the_token_comes_from() {
+    let mut command = Cli::command();
+    let task = command.find_subcommand_mut("task").unwrap();
+    for name in ["success", "failure", "heartbeat"] {
+        let help = task
+            .find_subcommand_mut(name)
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        assert!(help.contains("`$$.Task.Token`"), "{name}: {help}");
+        assert!(
+            help.contains("`jobs history JOB_ID --json`"),
+            "{name}: {help}"
+        );
+    }
+}
