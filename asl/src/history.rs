@@ -24,6 +24,8 @@ pub enum EventType {
     TaskStateExited,
     TaskScheduled,
     TaskStarted,
+    /// A callback (`.waitForTaskToken`) task's call returned; the task now waits for its token.
+    TaskSubmitted,
     TaskSucceeded,
     TaskFailed,
     TaskTimedOut,
@@ -119,6 +121,15 @@ pub struct TaskScheduledEventDetails {
     pub timeout_in_seconds: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub heartbeat_in_seconds: Option<u64>,
+    /// The role of the task's `Credentials`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_credentials: Option<TaskCredentials>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskCredentials {
+    pub role_arn: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,6 +206,8 @@ pub struct HistoryEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_started_event_details: Option<TaskStartedEventDetails>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_submitted_event_details: Option<TaskSucceededEventDetails>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_succeeded_event_details: Option<TaskSucceededEventDetails>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_failed_event_details: Option<TaskFailedEventDetails>,
@@ -228,6 +241,7 @@ impl HistoryEvent {
             state_exited_event_details: None,
             task_scheduled_event_details: None,
             task_started_event_details: None,
+            task_submitted_event_details: None,
             task_succeeded_event_details: None,
             task_failed_event_details: None,
             task_timed_out_event_details: None,

@@ -61,7 +61,8 @@ pub use definition::{substitute, StateMachine};
 pub use error::{DefinitionError, Failure, TaskError};
 pub use executor::{
     AbortHandle, CallbackError, Callbacks, ExecutionResult, ExecutionSpec, ExecutionStatus,
-    Executor, MemoryCallbacks, Resume, Signal, TaskContext, TaskHandler,
+    Executor, MemoryCallbacks, Resume, ResumedWait, Signal, TaskContext, TaskHandler, TokenOwner,
+    WaitingTask, ENDED_TOKENS_KEPT,
 };
 pub use history::{EventType, HistoryEvent, HistorySink};
 pub use workflow_type::{

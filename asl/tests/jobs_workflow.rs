@@ -282,6 +282,7 @@ async fn resume_redrives_from_a_given_state() {
             state: "RecordFailure".into(),
             input,
             after_event_id: 7,
+            wait: None,
         }))
         .await;
     assert_eq!(r.path, vec!["RecordFailure", "JobFailed"]);

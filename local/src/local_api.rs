@@ -39,7 +39,7 @@ pub(crate) struct LocalState {
     /// holds the stack's credentials.
     pub console: Token,
     /// The tokens of waiting callback tasks.
-    pub callbacks: Arc<jobs_asl::MemoryCallbacks>,
+    pub callbacks: Arc<crate::runtime::StackCallbacks>,
 }
 
 pub(crate) fn router(state: LocalState) -> Router {
@@ -51,16 +51,16 @@ pub(crate) fn router(state: LocalState) -> Router {
         .route(routes::CONSOLE, get(console_url))
         .route(
             routes::TASK_SUCCESS,
-            post(|s: State<LocalState>, b: Bytes| async move { tasks::success(&s.callbacks, &b) }),
+            post(|s: State<LocalState>, b: Bytes| async move { tasks::success(&s.callbacks, &b).await }),
         )
         .route(
             routes::TASK_FAILURE,
-            post(|s: State<LocalState>, b: Bytes| async move { tasks::failure(&s.callbacks, &b) }),
+            post(|s: State<LocalState>, b: Bytes| async move { tasks::failure(&s.callbacks, &b).await }),
         )
         .route(
             routes::TASK_HEARTBEAT,
             post(
-                |s: State<LocalState>, b: Bytes| async move { tasks::heartbeat(&s.callbacks, &b) },
+                |s: State<LocalState>, b: Bytes| async move { tasks::heartbeat(&s.callbacks, &b).await },
             ),
         )
         .with_state(state)

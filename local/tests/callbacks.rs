@@ -4,12 +4,19 @@
 
 mod common;
 
-use jobs_asl::{Callbacks, Signal};
+use jobs_asl::{Callbacks, Signal, TokenOwner};
 use jobs_wire as wire;
 
 use common::Api;
 use http::{Method, StatusCode};
 use serde_json::json;
+
+fn owner() -> TokenOwner {
+    TokenOwner {
+        execution_arn: "arn:aws:states:us-east-1:000000000000:execution:jobs-workflow:x".into(),
+        state_name: "Approve".into(),
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_are_completed_once_and_bad_requests_change_nothing() {
@@ -17,7 +24,7 @@ async fn tokens_are_completed_once_and_bad_requests_change_nothing() {
     let stack = common::start(dir.path()).await;
     let api = Api::of(&stack);
     // The registry the stack's executors wait on, as a callback task opens its token.
-    let mut waiting = stack.runtime.callbacks().open("token-1");
+    let mut waiting = stack.runtime.callbacks().open("token-1", &owner());
     let post = |path: &'static str, body: serde_json::Value| {
         let api = api.clone();
         async move {
@@ -92,7 +99,7 @@ async fn tokens_are_completed_once_and_bad_requests_change_nothing() {
         r.body
     );
 
-    let mut other = stack.runtime.callbacks().open("token-2");
+    let mut other = stack.runtime.callbacks().open("token-2", &owner());
     let r = post(
         wire::local::TASK_FAILURE,
         json!({"taskToken": "token-2", "error": "Rejected", "cause": "no"}),

@@ -1,7 +1,7 @@
 //! One parser per state kind: the fields only that kind has, in either query language.
 
 use super::fields::Raw;
-use super::model::{Amount, Choice, Cond, Kind, Seconds, Selector, Text, WaitFor};
+use super::model::{Amount, Choice, Cond, Credentials, Kind, Seconds, Selector, Text, WaitFor};
 use crate::choice::{parse_timestamp, Rule};
 use crate::error::DefinitionError;
 use crate::intrinsics::Intrinsic;
@@ -51,13 +51,40 @@ pub(super) fn task(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
             })
             .transpose()?,
     };
+    let credentials = match s.get("Credentials") {
+        None => None,
+        Some(v) => {
+            credentials_shape(v).map_err(|e| s.err("Credentials", e))?;
+            Some(if s.jsonata() {
+                Credentials::Jsonata(s.jtemplate_of("Credentials", v)?)
+            } else {
+                Credentials::Path(s.template("Credentials")?.expect("Credentials is present"))
+            })
+        }
+    };
     Ok(Kind::Task {
         resource: resource.into(),
         resource_type: rt.into(),
         resource_name: rn.into(),
         timeout,
         heartbeat,
+        credentials,
     })
+}
+
+/// `Credentials` holds exactly a role: `RoleArn`, or `RoleArn.$` with a path (JSONPath).
+fn credentials_shape(v: &Value) -> Result<(), String> {
+    let m = v
+        .as_object()
+        .ok_or("must be an object with a RoleArn field")?;
+    let keys: Vec<&str> = m.keys().map(String::as_str).collect();
+    match keys.as_slice() {
+        ["RoleArn"] | ["RoleArn.$"] => Ok(()),
+        _ => Err(format!(
+            "must have exactly one field, RoleArn (or RoleArn.$), not {}",
+            keys.join(", ")
+        )),
+    }
 }
 
 /// The optimized integrations of a few services, whose actions AWS checks when it takes the

@@ -13,8 +13,8 @@ mod scope;
 mod state;
 
 pub(crate) use model::{
-    Amount, Assign, Catcher, Choice, Cond, IoPath, Kind, QueryLanguage, ResultPath, Seconds,
-    Selector, State, StateSet, Text, WaitFor,
+    Amount, Assign, Catcher, Choice, Cond, Credentials, IoPath, Kind, QueryLanguage, ResultPath,
+    Seconds, Selector, State, StateSet, Text, WaitFor,
 };
 
 use crate::error::DefinitionError;

@@ -144,6 +144,8 @@ pub(crate) enum Kind {
         resource_name: Arc<str>,
         timeout: Option<Seconds>,
         heartbeat: Option<Seconds>,
+        /// `Credentials`: the role the task would run as, recorded in its TaskScheduled event.
+        credentials: Option<Credentials>,
     },
     Choice {
         choices: Vec<Choice>,
@@ -168,6 +170,13 @@ pub(crate) enum Kind {
         tolerated_percentage: Option<Box<Amount>>,
         processor: Box<StateSet>,
     },
+}
+
+/// A Task's `Credentials` (`{"RoleArn": ...}`), a template of either query language.
+#[derive(Debug)]
+pub(crate) enum Credentials {
+    Path(Template),
+    Jsonata(JTemplate),
 }
 
 #[derive(Debug)]

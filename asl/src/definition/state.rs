@@ -3,7 +3,8 @@
 use super::fields::{self, Raw};
 use super::kinds;
 use super::model::{
-    Amount, Assign, Cond, IoPath, Kind, QueryLanguage, Seconds, Selector, State, Text, WaitFor,
+    Amount, Assign, Cond, Credentials, IoPath, Kind, QueryLanguage, Seconds, Selector, State, Text,
+    WaitFor,
 };
 use super::retry_catch::{parse_catch, parse_retry};
 use crate::error::DefinitionError;
@@ -204,10 +205,16 @@ impl State {
         };
         match &self.kind {
             Kind::Task {
-                timeout, heartbeat, ..
+                timeout,
+                heartbeat,
+                credentials,
+                ..
             } => {
                 secs(timeout, out);
                 secs(heartbeat, out);
+                if let Some(Credentials::Jsonata(t)) = credentials {
+                    t.exprs(out);
+                }
             }
             Kind::Choice { choices, .. } => {
                 for c in choices {
@@ -289,10 +296,16 @@ impl State {
         };
         match &self.kind {
             Kind::Task {
-                timeout, heartbeat, ..
+                timeout,
+                heartbeat,
+                credentials,
+                ..
             } => {
                 secs(timeout, out);
                 secs(heartbeat, out);
+                if let Some(Credentials::Path(t)) = credentials {
+                    t.paths(out);
+                }
             }
             Kind::Choice { choices, .. } => {
                 for c in choices {

@@ -22,7 +22,9 @@ mod states;
 mod task;
 mod vars;
 
-pub use callbacks::{CallbackError, Callbacks, MemoryCallbacks, Signal};
+pub use callbacks::{
+    CallbackError, Callbacks, MemoryCallbacks, Signal, TokenOwner, WaitingTask, ENDED_TOKENS_KEPT,
+};
 
 use crate::definition::StateMachine;
 use crate::error::TaskError;
@@ -68,6 +70,18 @@ pub struct Resume {
     pub state: String,
     pub input: Value,
     pub after_event_id: u64,
+    /// `state` is a callback task whose call was made and which was waiting for `token`: the
+    /// resumed execution waits for it again without entering the state or calling anything.
+    pub wait: Option<ResumedWait>,
+}
+
+/// A callback task's wait, picked up again after the process that ran it stopped.
+#[derive(Debug, Clone)]
+pub struct ResumedWait {
+    pub token: String,
+    /// How long the task had run: its timeout counts on from there. Heartbeats are not
+    /// recorded, so the heartbeat interval starts afresh.
+    pub elapsed: Duration,
 }
 
 /// Stops a running execution; it then ends ABORTED.

@@ -7,7 +7,7 @@ use super::scope::Scope;
 use super::size;
 use super::vars::{eval_assign, Assigned, Vars};
 use super::Executor;
-use crate::definition::{Catcher, Kind, QueryLanguage, Seconds, State};
+use crate::definition::{Catcher, Credentials, Kind, QueryLanguage, Seconds, State};
 use crate::error::Failure;
 use crate::path::Env;
 use crate::retry;
@@ -175,11 +175,18 @@ impl Executor {
             };
             match &st.kind {
                 Kind::Task {
-                    timeout, heartbeat, ..
+                    timeout,
+                    heartbeat,
+                    credentials,
+                    ..
                 } => Ok(Timing {
                     // A HeartbeatSecondsPath that finds nothing fails the state as on AWS.
                     heartbeat: secs(heartbeat, "HeartbeatSeconds")?,
                     timeout: secs(timeout, "TimeoutSeconds")?,
+                    role_arn: credentials
+                        .as_ref()
+                        .map(|c| role_arn(c, input, env, states, &st.name))
+                        .transpose()?,
                 }),
                 _ => Ok(Timing::default()),
             }
@@ -216,11 +223,39 @@ impl Executor {
     }
 }
 
-/// A Task attempt's time limits: the whole task's, and between heartbeats of a callback.
-#[derive(Debug, Clone, Copy, Default)]
+/// A Task attempt's time limits (the whole task's, and between heartbeats of a callback), and
+/// the role its `Credentials` name.
+#[derive(Debug, Clone, Default)]
 pub(super) struct Timing {
     pub(super) timeout: Option<Duration>,
     pub(super) heartbeat: Option<Duration>,
+    pub(super) role_arn: Option<String>,
+}
+
+/// The role a Task's `Credentials` name, read from the state's input as its timeout paths
+/// are. Nothing here assumes it: it is recorded in the TaskScheduled event, as AWS does.
+fn role_arn(
+    c: &Credentials,
+    input: &Value,
+    env: &Env<'_>,
+    states: Option<&crate::jsonata::JValue>,
+    state: &str,
+) -> Result<String, Failure> {
+    let v = match (c, states) {
+        (Credentials::Path(t), _) => t.eval_in(input, env)?,
+        (Credentials::Jsonata(t), Some(states)) => {
+            t.eval(states, env.vars, state, "Credentials")?
+        }
+        // A JSONata state always has its `$states`; JSONPath templates serve the other.
+        (Credentials::Jsonata(_), None) => unreachable!("JSONata Credentials in a JSONPath state"),
+    };
+    match v.get("RoleArn").and_then(Value::as_str) {
+        Some(arn) if !arn.is_empty() => Ok(arn.to_owned()),
+        _ => Err(Failure::runtime(format!(
+            "The Credentials field of state '{state}' must give a RoleArn string, not {}",
+            v.get("RoleArn").unwrap_or(&Value::Null)
+        ))),
+    }
 }
 
 /// A JSONata work state's output and assignments from its result.

@@ -72,6 +72,11 @@ impl Executor {
             path: Mutex::new(Vec::new()),
             var_bytes: AtomicUsize::new(0),
             unrecorded_ids: AtomicU64::new(1),
+            resumed_wait: Mutex::new(
+                spec.resume
+                    .as_ref()
+                    .and_then(|r| Some((r.state.clone(), r.wait.clone()?))),
+            ),
         };
         let mut input = spec.input;
         if self.machine.keeps_input {
@@ -335,7 +340,12 @@ impl Executor {
         // A callback task's token, which the task hands on to whoever reports its result.
         if let Kind::Task { resource, .. } = &st.kind {
             if resource.ends_with(".waitForTaskToken") {
-                ctx["Task"] = json!({"Token": uuid::Uuid::new_v4().to_string()});
+                let token = sc
+                    .top
+                    .then(|| ex.resumed_token(&st.name))
+                    .flatten()
+                    .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+                ctx["Task"] = json!({ "Token": token });
             }
         }
         ctx
@@ -358,15 +368,21 @@ impl Executor {
         } else {
             DateTime::<Utc>::UNIX_EPOCH
         };
-        let entered_id = sc.emit(|| {
-            let mut e = HistoryEvent::new(entered_type(&st.kind));
-            e.state_entered_event_details = Some(StateEnteredEventDetails {
-                name: st.name.to_string(),
-                input: Some(raw.to_string()),
-                input_details: no_data(),
-            });
-            e
-        });
+        // A resumed wait continues the state its history already entered.
+        let resumes_wait = sc.top && sc.ex.resumed_token(&st.name).is_some();
+        let entered_id = if resumes_wait {
+            sc.last.load(Ordering::Relaxed)
+        } else {
+            sc.emit(|| {
+                let mut e = HistoryEvent::new(entered_type(&st.kind));
+                e.state_entered_event_details = Some(StateEnteredEventDetails {
+                    name: st.name.to_string(),
+                    input: Some(raw.to_string()),
+                    input_details: no_data(),
+                });
+                e
+            })
+        };
         if entered_id > MAX_EVENTS {
             return Err(Failure::runtime(format!(
                 "The execution reached the maximum number of history events ({MAX_EVENTS}) \

@@ -26,12 +26,31 @@ pub(super) struct Exec {
     /// The next event id when no history is recorded: causes name the event that entered
     /// the failing state, as AWS's do, with or without a history.
     pub unrecorded_ids: AtomicU64,
+    /// A callback task's wait to pick up again, with the top-level state it belongs to.
+    pub resumed_wait: Mutex<Option<(String, super::ResumedWait)>>,
 }
 
 impl Exec {
     /// Wall-clock time derived from tokio's clock, so paused-time tests see consistent times.
     pub(super) fn now(&self) -> DateTime<Utc> {
         self.start_wall + (Instant::now() - self.start)
+    }
+
+    /// The token of the resumed wait of top-level state `state`, if it is still to come.
+    pub(super) fn resumed_token(&self, state: &str) -> Option<String> {
+        let w = self.resumed_wait.lock().expect("resume lock");
+        w.as_ref()
+            .filter(|(s, _)| s == state)
+            .map(|(_, w)| w.token.clone())
+    }
+
+    /// Takes the resumed wait of top-level state `state`: only its first attempt resumes.
+    pub(super) fn take_resumed_wait(&self, state: &str) -> Option<super::ResumedWait> {
+        let mut w = self.resumed_wait.lock().expect("resume lock");
+        match w.as_ref() {
+            Some((s, _)) if s == state => w.take().map(|(_, w)| w),
+            _ => None,
+        }
     }
 }
 

@@ -1,11 +1,12 @@
 //! Task states: the TaskScheduled/Started/Succeeded/Failed events around one call of the
-//! task handler, under the task's timeout.
+//! task handler, under the task's timeout. A callback task records TaskSubmitted when its
+//! call returns, then waits for its token; a wait resumed after a restart only waits.
 
 use super::dataflow::no_data;
 use super::retry_catch::Timing;
 use super::scope::Scope;
 use super::size;
-use super::{Callbacks, Executor, Signal, TaskContext};
+use super::{Callbacks, Executor, Signal, TaskContext, TokenOwner};
 use crate::definition::{Kind, Seconds, State};
 use crate::error::{names, Failure, TaskError};
 use crate::history::*;
@@ -24,42 +25,31 @@ impl Executor {
         retries: u32,
         token: Option<&str>,
     ) -> Result<Value, Failure> {
-        let timeout = timing.timeout;
+        // A wait picked up after a restart: the call was made and its events recorded.
+        let resumed = if sc.top {
+            sc.ex.take_resumed_wait(&st.name)
+        } else {
+            None
+        };
+        let timeout = match &resumed {
+            // At least a moment, so a task past its time fails by its timeout, as it would have.
+            Some(r) => timing
+                .timeout
+                .map(|t| t.saturating_sub(r.elapsed).max(Duration::from_millis(1))),
+            None => timing.timeout,
+        };
         let Kind::Task {
             resource,
             resource_type,
             resource_name,
-            heartbeat,
             ..
         } = &st.kind
         else {
             unreachable!("a Task state")
         };
-        // A fixed heartbeat is reported as Step Functions does.
-        let heartbeat_reported = match heartbeat {
-            Some(Seconds::Fixed(n)) => Some(*n),
-            _ => None,
-        };
-        sc.emit(|| {
-            let mut e = HistoryEvent::new(EventType::TaskScheduled);
-            e.task_scheduled_event_details = Some(TaskScheduledEventDetails {
-                resource_type: resource_type.to_string(),
-                resource: resource_name.to_string(),
-                region: self.region.to_string(),
-                parameters: params.to_string(),
-                timeout_in_seconds: timeout.map(|d| d.as_secs()),
-                heartbeat_in_seconds: heartbeat_reported,
-            });
-            e
-        });
-        sc.emit(|| {
-            let mut e = HistoryEvent::new(EventType::TaskStarted);
-            e.task_started_event_details = Some(TaskStartedEventDetails {
-                resource_type: resource_type.to_string(),
-                resource: resource_name.to_string(),
-            });
-            e
-        });
+        if resumed.is_none() {
+            self.scheduled(sc, st, &params, &timing, timeout);
+        }
         let tctx = TaskContext {
             execution_name: sc.ex.name.clone(),
             execution_arn: sc.ex.arn.clone(),
@@ -71,8 +61,16 @@ impl Executor {
         // The token opens before the call, so a resource that answers at once is heard.
         let waiting = match &self.callbacks {
             Some(cb) if resource.ends_with(".waitForTaskToken") => {
-                let token = token.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
-                let rx = cb.open(&token);
+                let token = resumed
+                    .as_ref()
+                    .map(|r| r.token.clone())
+                    .or_else(|| token.map(str::to_owned))
+                    .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+                let owner = TokenOwner {
+                    execution_arn: sc.ex.arn.to_string(),
+                    state_name: st.name.to_string(),
+                };
+                let rx = cb.open(&token, &owner);
                 Some(Waiting {
                     callbacks: cb.as_ref(),
                     token,
@@ -81,24 +79,44 @@ impl Executor {
             }
             _ => None,
         };
+        let resumed = resumed.is_some();
         // A handler that panics fails its task, like a crashed function, instead of taking the
         // whole execution (and whoever awaits it) down.
-        let call = std::panic::AssertUnwindSafe(self.handler.invoke(resource, params, &tctx))
-            .catch_unwind()
-            .map(|r| {
-                r.unwrap_or_else(|panic| {
-                    let msg = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "the task handler panicked".to_owned());
-                    Err(TaskError::new(names::TASK_FAILED, msg))
-                })
-            });
+        let call = std::panic::AssertUnwindSafe(async {
+            if resumed {
+                return Ok(Value::Null);
+            }
+            self.handler.invoke(resource, params, &tctx).await
+        })
+        .catch_unwind()
+        .map(|r| {
+            r.unwrap_or_else(|panic| {
+                let msg = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "the task handler panicked".to_owned());
+                Err(TaskError::new(names::TASK_FAILED, msg))
+            })
+        });
         let call = async {
             let out = call.await.map_err(Failure::from)?;
             match waiting {
-                Some(w) => w.wait(timing.heartbeat).await,
+                Some(w) => {
+                    if !resumed {
+                        sc.emit(|| {
+                            let mut e = HistoryEvent::new(EventType::TaskSubmitted);
+                            e.task_submitted_event_details = Some(TaskSucceededEventDetails {
+                                resource_type: resource_type.to_string(),
+                                resource: resource_name.to_string(),
+                                output: Some(out.to_string()),
+                                output_details: no_data(),
+                            });
+                            e
+                        });
+                    }
+                    w.wait(timing.heartbeat).await
+                }
                 None => Ok(out),
             }
         };
@@ -151,6 +169,54 @@ impl Executor {
             }
         }
         r
+    }
+
+    /// The TaskScheduled and TaskStarted events of an attempt.
+    fn scheduled(
+        &self,
+        sc: &Scope<'_>,
+        st: &State,
+        params: &Value,
+        timing: &Timing,
+        timeout: Option<Duration>,
+    ) {
+        let Kind::Task {
+            resource_type,
+            resource_name,
+            heartbeat,
+            ..
+        } = &st.kind
+        else {
+            unreachable!("a Task state")
+        };
+        // A fixed heartbeat is reported as Step Functions does.
+        let heartbeat_reported = match heartbeat {
+            Some(Seconds::Fixed(n)) => Some(*n),
+            _ => None,
+        };
+        sc.emit(|| {
+            let mut e = HistoryEvent::new(EventType::TaskScheduled);
+            e.task_scheduled_event_details = Some(TaskScheduledEventDetails {
+                resource_type: resource_type.to_string(),
+                resource: resource_name.to_string(),
+                region: self.region.to_string(),
+                parameters: params.to_string(),
+                timeout_in_seconds: timeout.map(|d| d.as_secs()),
+                heartbeat_in_seconds: heartbeat_reported,
+                task_credentials: timing.role_arn.as_ref().map(|arn| TaskCredentials {
+                    role_arn: arn.clone(),
+                }),
+            });
+            e
+        });
+        sc.emit(|| {
+            let mut e = HistoryEvent::new(EventType::TaskStarted);
+            e.task_started_event_details = Some(TaskStartedEventDetails {
+                resource_type: resource_type.to_string(),
+                resource: resource_name.to_string(),
+            });
+            e
+        });
     }
 }
 

@@ -5,11 +5,12 @@ use axum::body::Bytes;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use http::StatusCode;
-use jobs_asl::{CallbackError, MemoryCallbacks};
+use jobs_asl::CallbackError;
 use jobs_wire::local::{TaskFailure, TaskHeartbeat, TaskSuccess};
 use serde::de::DeserializeOwned;
 
 use crate::gateway::message;
+use crate::runtime::StackCallbacks;
 
 /// The request body, or why it is not one (the answer's text).
 fn body<T: DeserializeOwned>(bytes: &Bytes, shape: &str) -> Result<T, String> {
@@ -27,23 +28,23 @@ fn answer(r: Result<(), CallbackError>) -> Response {
     }
 }
 
-pub(super) fn success(callbacks: &MemoryCallbacks, bytes: &Bytes) -> Response {
+pub(super) async fn success(callbacks: &StackCallbacks, bytes: &Bytes) -> Response {
     match body::<TaskSuccess>(bytes, "{\"taskToken\", \"output\"}") {
-        Ok(b) => answer(callbacks.success(&b.task_token, &b.output)),
+        Ok(b) => answer(callbacks.success(&b.task_token, &b.output).await),
         Err(why) => refused(why),
     }
 }
 
-pub(super) fn failure(callbacks: &MemoryCallbacks, bytes: &Bytes) -> Response {
+pub(super) async fn failure(callbacks: &StackCallbacks, bytes: &Bytes) -> Response {
     match body::<TaskFailure>(bytes, "{\"taskToken\", \"error\"?, \"cause\"?}") {
-        Ok(b) => answer(callbacks.failure(&b.task_token, &b.error, &b.cause)),
+        Ok(b) => answer(callbacks.failure(&b.task_token, &b.error, &b.cause).await),
         Err(why) => refused(why),
     }
 }
 
-pub(super) fn heartbeat(callbacks: &MemoryCallbacks, bytes: &Bytes) -> Response {
+pub(super) async fn heartbeat(callbacks: &StackCallbacks, bytes: &Bytes) -> Response {
     match body::<TaskHeartbeat>(bytes, "{\"taskToken\"}") {
-        Ok(b) => answer(callbacks.heartbeat(&b.task_token)),
+        Ok(b) => answer(callbacks.heartbeat(&b.task_token).await),
         Err(why) => refused(why),
     }
 }

@@ -11,8 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use jobs_asl::{
-    EventType, ExecutionSpec, Executor, HistoryEvent, HistorySink, MemoryCallbacks, Resume,
-    TaskHandler,
+    EventType, ExecutionSpec, Executor, HistoryEvent, HistorySink, Resume, ResumedWait, TaskHandler,
 };
 use jobs_domain::ports::{Clock, StartError, StoreError, WorkflowInput, WorkflowStarter};
 use jobs_domain::sweep::{Decision, Sweeper};
@@ -21,8 +20,11 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{error, info, Instrument};
 
+use crate::runtime::callbacks::StackCallbacks;
 use crate::runtime::workflow::{Workflow, ACCOUNT};
-use crate::store::{Ending, ExecutionRecord, ExecutionStatus, ExecutionStore, SqliteJobStore};
+use crate::store::{
+    Ending, ExecutionRecord, ExecutionStatus, ExecutionStore, OpenToken, SqliteJobStore, TokenStore,
+};
 
 /// The local stand-in for the workflow's IAM role, in the account every local ARN carries.
 pub const WORKFLOW_ROLE_ARN: &str = "arn:aws:iam::000000000000:role/jobs-local-workflow";
@@ -42,7 +44,8 @@ struct Inner {
     earlier: Mutex<HashMap<String, Arc<Loaded>>>,
     handler: Arc<dyn TaskHandler>,
     /// The tokens of waiting callback tasks, which `/local/tasks/*` complete.
-    callbacks: Arc<MemoryCallbacks>,
+    callbacks: Arc<StackCallbacks>,
+    tokens: TokenStore,
     executions: ExecutionStore,
     clock: Arc<dyn Clock>,
     region: String,
@@ -59,7 +62,7 @@ impl Loaded {
     fn new(
         workflow: Workflow,
         handler: Arc<dyn TaskHandler>,
-        callbacks: Arc<MemoryCallbacks>,
+        callbacks: Arc<StackCallbacks>,
         region: &str,
     ) -> Arc<Self> {
         let executor = Executor::new(workflow.machine.clone(), handler)
@@ -102,24 +105,31 @@ impl Runtime {
         region: &str,
         workflow: Workflow,
     ) -> Self {
-        let callbacks = Arc::new(MemoryCallbacks::new());
+        let tokens = TokenStore::new(executions.db().clone());
+        let stopping = CancellationToken::new();
+        let callbacks = Arc::new(StackCallbacks::new(
+            tokens.clone(),
+            clock.clone(),
+            stopping.clone(),
+        ));
         Self {
             inner: Arc::new(Inner {
                 current: Loaded::new(workflow, handler.clone(), callbacks.clone(), region),
                 callbacks,
+                tokens,
                 earlier: Mutex::new(HashMap::new()),
                 handler,
                 executions,
                 clock,
                 region: region.to_owned(),
                 tasks: TaskTracker::new(),
-                stopping: CancellationToken::new(),
+                stopping,
             }),
         }
     }
 
     /// Where waiting callback tasks' tokens are completed.
-    pub fn callbacks(&self) -> &Arc<MemoryCallbacks> {
+    pub fn callbacks(&self) -> &Arc<StackCallbacks> {
         &self.inner.callbacks
     }
 
@@ -233,7 +243,11 @@ impl Runtime {
             };
             let events = self.inner.executions.events(record.seq).await?;
             let start_at = loaded.workflow.start_at().to_owned();
-            let resume = plan_resume(&events, &start_at, &record.input);
+            let mut resume = plan_resume(&events, &start_at, &record.input);
+            if let Some(r) = resume.as_mut() {
+                let open = self.inner.tokens.open_for(&record.arn).await?;
+                r.wait = resumed_wait(&events, &r.state, &open, self.inner.clock.now());
+            }
             self.inner.executions.begin_redrive(record.seq).await?;
             info!(
                 job_id = %record.job_id,
@@ -367,6 +381,32 @@ fn plan_resume(events: &[HistoryEvent], start_at: &str, input: &Value) -> Option
         state,
         input,
         after_event_id: last_id,
+        wait: None,
+    })
+}
+
+/// The wait to pick up when the state resumed is a callback task whose call returned
+/// (TaskSubmitted, and nothing after it) and whose token is still open. A task cut off before
+/// its call returned runs again, with a new token.
+fn resumed_wait(
+    events: &[HistoryEvent],
+    state: &str,
+    open: &[OpenToken],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<ResumedWait> {
+    let entered = events.iter().rposition(|e| entered_a_state(e.event_type))?;
+    let tail = &events[entered + 1..];
+    let scheduled = tail
+        .iter()
+        .rfind(|e| e.event_type == EventType::TaskScheduled)?;
+    if tail.last()?.event_type != EventType::TaskSubmitted {
+        return None;
+    }
+    // The newest token this state opened: a retried task opens one per attempt.
+    let token = open.iter().rfind(|t| t.state == state)?;
+    Some(ResumedWait {
+        token: token.token.clone(),
+        elapsed: (now - scheduled.timestamp).to_std().unwrap_or_default(),
     })
 }
 

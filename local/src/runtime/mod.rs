@@ -2,10 +2,12 @@
 //! given at start) run by the embedded interpreter, executions recorded in
 //! SQLite, tasks served in-process.
 
+pub(crate) mod callbacks;
 pub(crate) mod executions;
 pub mod tasks;
 pub(crate) mod workflow;
 
+pub use callbacks::StackCallbacks;
 pub(crate) use executions::Runtime;
 pub use executions::WORKFLOW_ROLE_ARN;
 pub use tasks::LocalTasks;

@@ -98,6 +98,11 @@ impl ExecutionStore {
         Self { db }
     }
 
+    /// The database, for the stores that live beside executions.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
     /// Records a new RUNNING execution and returns its `seq`; `None` if one
     /// with its name exists.
     pub async fn insert(&self, record: &ExecutionRecord) -> Result<Option<i64>, StoreError> {

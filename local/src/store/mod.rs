@@ -7,6 +7,7 @@ mod jobs;
 pub(crate) mod listing;
 mod schema;
 mod sqlite;
+mod tokens;
 
 pub use archive::{ArchiveStore, ArchivedEvent};
 pub use db_error::DbError;
@@ -17,3 +18,4 @@ pub(crate) use executions::{Ending, ExecutionRecord, ExecutionStore};
 pub(crate) use jobs::SqliteJobStore;
 pub(crate) use jobs_asl::ExecutionStatus;
 pub(crate) use listing::{Cursor, JobPage, JobQuery, StatusCounts};
+pub(crate) use tokens::{OpenToken, TokenStore};

@@ -15,7 +15,7 @@ use super::db_error::DbError;
 /// `PRAGMA user_version` of the layout below. Version 0 is either a new file
 /// or the first layout (history keyed by execution ARN), told apart by
 /// whether `executions` exists.
-pub(super) const VERSION: i64 = 4;
+pub(super) const VERSION: i64 = 5;
 
 const TABLES: &str = r#"
 CREATE TABLE IF NOT EXISTS jobs (
@@ -141,6 +141,23 @@ CREATE INDEX IF NOT EXISTS jobs_listed ON jobs(created_at, id);
 CREATE INDEX IF NOT EXISTS jobs_listed_per_status ON jobs(status, created_at, id);
 "#;
 
+/// Layout 5: the tokens of callback tasks, so a restarted stack resumes each
+/// waiting execution on the token its approver holds, and tells a token that
+/// ended (`TaskTimedOut`) from one never issued (`InvalidToken`). Few rows,
+/// written once when a task opens its token and once when it ends; the
+/// partial index holds only the open ones, which recovery reads.
+const TASK_TOKENS: &str = r#"
+CREATE TABLE IF NOT EXISTS task_tokens (
+    token TEXT PRIMARY KEY,
+    execution_arn TEXT NOT NULL,
+    state TEXT NOT NULL,
+    opened_at TEXT NOT NULL,
+    closed INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS task_tokens_open ON task_tokens(execution_arn)
+    WHERE closed = 0;
+"#;
+
 /// Brings the file to [`VERSION`] in one transaction: a failure leaves it as
 /// it was.
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), DbError> {
@@ -174,6 +191,7 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), DbError> {
         tx.execute_batch(TO_DEFINITIONS)?;
     }
     tx.execute_batch(CONSOLE_TABLES)?;
+    tx.execute_batch(TASK_TOKENS)?;
     tx.pragma_update(None, "user_version", VERSION)?;
     tx.commit()?;
     Ok(())
