@@ -121,38 +121,14 @@ async fn tokens_are_completed_once_and_bad_requests_change_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approval_step_waits_for_its_token_and_completes_the_execution() {
     let dir = tempfile::tempdir().unwrap();
-    let (workflow, mocks) = jobs_local::testing::workflow_with_notify(dir.path());
-    let mut def: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&workflow).unwrap()).unwrap();
-    def["States"]["Notify"]["Resource"] = json!("arn:aws:states:::sns:publish.waitForTaskToken");
-    def["States"]["Notify"]["Parameters"] = json!({"TopicArn": "arn:aws:sns:us-east-1:000000000000:approvals", "Message.$": "$$.Task.Token"});
-    std::fs::write(&workflow, def.to_string()).unwrap();
-    let mut config = jobs_local::Config::ephemeral(dir.path().join("data"));
-    config.workflow = Some(workflow);
-    config.workflow_type = jobs_asl::WorkflowType::Standard;
-    config.mocks = Some(jobs_local::config::Mocks {
-        file: mocks,
-        state_machine: None,
-        test_case: None,
-    });
-    let stack = common::start_with(config).await;
+    let stack = common::start_with(common::approval_config(dir.path())).await;
     let api = Api::of(&stack);
 
     let id = api.submit_example().await;
-    let scheduled = |e: &serde_json::Value| {
-        e["events"].as_array().unwrap().iter().find_map(|ev| {
-            let d = &ev["taskScheduledEventDetails"];
-            (d["resource"] == "publish.waitForTaskToken").then(|| {
-                let p: serde_json::Value =
-                    serde_json::from_str(d["parameters"].as_str().unwrap()).unwrap();
-                p["Message"].as_str().unwrap().to_owned()
-            })
-        })
-    };
     let execution = api
-        .wait_for_execution(&id, common::QUICK, |e| scheduled(e).is_some())
+        .wait_for_execution(&id, common::QUICK, |e| common::approval_token(e).is_some())
         .await;
-    let token = scheduled(&execution).unwrap();
+    let token = common::approval_token(&execution).unwrap();
     let r = api
         .call(
             Method::POST,

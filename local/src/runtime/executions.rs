@@ -512,4 +512,47 @@ mod tests {
 
         assert!(plan_resume(&[], "ProcessJob", &input).is_none());
     }
+
+    #[test]
+    fn only_a_task_whose_call_returned_resumes_its_wait() {
+        let t0 = chrono::Utc::now();
+        let event = |id, event_type, secs| HistoryEvent {
+            id,
+            timestamp: t0 + chrono::Duration::seconds(secs),
+            state_entered_event_details: (event_type == EventType::TaskStateEntered).then(|| {
+                StateEnteredEventDetails {
+                    name: "Approve".into(),
+                    input: Some("{}".into()),
+                    input_details: None,
+                }
+            }),
+            ..HistoryEvent::new(event_type)
+        };
+        let open = vec![
+            OpenToken {
+                token: "old".into(),
+                state: "Approve".into(),
+            },
+            OpenToken {
+                token: "new".into(),
+                state: "Approve".into(),
+            },
+        ];
+        let mut events = vec![
+            event(1, EventType::ExecutionStarted, 0),
+            event(2, EventType::TaskStateEntered, 1),
+            event(3, EventType::TaskScheduled, 2),
+            event(4, EventType::TaskStarted, 2),
+        ];
+        let now = t0 + chrono::Duration::seconds(32);
+        // Cut off during the call: it runs again.
+        assert!(resumed_wait(&events, "Approve", &open, now).is_none());
+        events.push(event(5, EventType::TaskSubmitted, 3));
+        let w = resumed_wait(&events, "Approve", &open, now).unwrap();
+        assert_eq!(w.token, "new");
+        assert_eq!(w.elapsed, std::time::Duration::from_secs(30));
+        // No open token (it ended, or another state's): nothing to wait on.
+        assert!(resumed_wait(&events, "Approve", &open[..0], now).is_none());
+        assert!(resumed_wait(&events, "Review", &open, now).is_none());
+    }
 }

@@ -22,6 +22,42 @@ pub async fn start_with(config: Config) -> Stack {
     Stack::start(config).await.expect("the stack starts")
 }
 
+/// A stack on STANDARD whose workflow has a human-approval step after the job: an SNS publish
+/// that hands on its task token (`.waitForTaskToken`), answered by the mock file. Data lives
+/// in `dir/data`, so a second call on the same `dir` is the same stack restarted.
+pub fn approval_config(dir: &std::path::Path) -> Config {
+    let (workflow, mocks) = jobs_local::testing::workflow_with_notify(dir);
+    let mut def: Value =
+        serde_json::from_str(&std::fs::read_to_string(&workflow).unwrap()).unwrap();
+    def["States"]["Notify"]["Resource"] =
+        serde_json::json!("arn:aws:states:::sns:publish.waitForTaskToken");
+    def["States"]["Notify"]["Parameters"] = serde_json::json!({
+        "TopicArn": "arn:aws:sns:us-east-1:000000000000:approvals",
+        "Message.$": "$$.Task.Token"
+    });
+    std::fs::write(&workflow, def.to_string()).unwrap();
+    let mut config = Config::ephemeral(dir.join("data"));
+    config.workflow = Some(workflow);
+    config.workflow_type = jobs_asl::WorkflowType::Standard;
+    config.mocks = Some(jobs_local::config::Mocks {
+        file: mocks,
+        state_machine: None,
+        test_case: None,
+    });
+    config
+}
+
+/// The token an approval step handed on (its publish's Message), once it is scheduled.
+pub fn approval_token(execution: &Value) -> Option<String> {
+    execution["events"].as_array()?.iter().find_map(|ev| {
+        let d = &ev["taskScheduledEventDetails"];
+        (d["resource"] == "publish.waitForTaskToken").then(|| {
+            let p: Value = serde_json::from_str(d["parameters"].as_str().unwrap()).unwrap();
+            p["Message"].as_str().unwrap().to_owned()
+        })
+    })
+}
+
 pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,

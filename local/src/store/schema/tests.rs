@@ -267,3 +267,38 @@ async fn a_third_layout_file_gains_definitions_and_keeps_its_executions() {
     );
     assert_eq!(store.definition("h2").await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn a_fourth_layout_file_gains_task_tokens_and_keeps_its_running_execution() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = JobId::random();
+    {
+        let c = Connection::open(dir.path().join("jobs.sqlite3")).unwrap();
+        c.execute_batch(super::TABLES).unwrap();
+        c.execute_batch(super::TO_DEFINITIONS).unwrap();
+        c.execute_batch(super::CONSOLE_TABLES).unwrap();
+        c.execute(
+            "INSERT INTO executions (arn, name, job_id, status, start_date, input, definition)
+             VALUES (?1, ?2, ?2, 'RUNNING', '2026-12-05T10:00:00.000Z', '{}', 'h1')",
+            rusqlite::params![arn(&job.to_string()), job.to_string()],
+        )
+        .unwrap();
+        c.pragma_update(None, "user_version", 4).unwrap();
+    }
+    let db = Db::open(dir.path()).unwrap();
+    assert_eq!(user_version(dir.path()), VERSION);
+    let running = ExecutionStore::new(db.clone()).running().await.unwrap();
+    assert_eq!(running.len(), 1);
+    assert_eq!(running[0].definition.as_deref(), Some("h1"));
+
+    let tokens = crate::store::TokenStore::new(db.clone());
+    let owner = jobs_asl::TokenOwner {
+        execution_arn: arn(&job.to_string()),
+        state_name: "Approve".into(),
+    };
+    tokens.open("t1", &owner, chrono::Utc::now());
+    db.write(|_| Ok(())).await.unwrap();
+    let open = tokens.open_for(&owner.execution_arn).await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].token, "t1");
+}
