@@ -97,9 +97,21 @@ fn details(e: &SdkEvent) -> Option<Value> {
             "heartbeatInSeconds",
             x.heartbeat_in_seconds().map(Value::from),
         );
+        put(
+            &mut d,
+            "taskCredentials",
+            x.task_credentials()
+                .and_then(|c| c.role_arn())
+                .map(|arn| json!({ "roleArn": arn })),
+        );
     } else if let Some(x) = e.task_started_event_details() {
         put(&mut d, "resourceType", text(Some(x.resource_type())));
         put(&mut d, "resource", text(Some(x.resource())));
+    } else if let Some(x) = e.task_submitted_event_details() {
+        put(&mut d, "resourceType", text(Some(x.resource_type())));
+        put(&mut d, "resource", text(Some(x.resource())));
+        put(&mut d, "output", text(x.output()));
+        put(&mut d, "outputDetails", truncated(x.output_details()));
     } else if let Some(x) = e.task_succeeded_event_details() {
         put(&mut d, "resourceType", text(Some(x.resource_type())));
         put(&mut d, "resource", text(Some(x.resource())));
@@ -292,6 +304,10 @@ pub(super) async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_sfn::primitives::DateTime;
+    use aws_sdk_sfn::types::{
+        HistoryEventType, TaskCredentials, TaskScheduledEventDetails, TaskSubmittedEventDetails,
+    };
 
     #[test]
     fn executions_are_named_on_the_state_machine_as_the_api_and_sweeper_name_them() {
@@ -309,5 +325,53 @@ mod tests {
             execution_arn("arn:aws:lambda:eu-west-1:1:function:f", "x"),
             None
         );
+    }
+
+    fn event(kind: HistoryEventType) -> aws_sdk_sfn::types::builders::HistoryEventBuilder {
+        SdkEvent::builder()
+            .id(3)
+            .previous_event_id(2)
+            .timestamp(DateTime::from_secs(1_700_000_000))
+            .r#type(kind)
+    }
+
+    #[test]
+    fn a_callback_tasks_events_keep_their_credentials_and_submitted_output() {
+        let scheduled = event(HistoryEventType::TaskScheduled)
+            .task_scheduled_event_details(
+                TaskScheduledEventDetails::builder()
+                    .resource_type("sns")
+                    .resource("publish.waitForTaskToken")
+                    .region("eu-west-1")
+                    .parameters("{}")
+                    .task_credentials(TaskCredentials::builder().role_arn("arn:role").build())
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap();
+        let e = as_log_event("arn:x", &scheduled)
+            .to_history_event()
+            .unwrap();
+        let d = e.task_scheduled_event_details.unwrap();
+        assert_eq!(d.task_credentials.unwrap().role_arn, "arn:role");
+
+        let submitted = event(HistoryEventType::TaskSubmitted)
+            .task_submitted_event_details(
+                TaskSubmittedEventDetails::builder()
+                    .resource_type("sns")
+                    .resource("publish.waitForTaskToken")
+                    .output(r#"{"MessageId":"m"}"#)
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap();
+        let e = as_log_event("arn:x", &submitted)
+            .to_history_event()
+            .unwrap();
+        assert_eq!(e.event_type, jobs_asl::EventType::TaskSubmitted);
+        let d = e.task_submitted_event_details.unwrap();
+        assert_eq!(d.output.as_deref(), Some(r#"{"MessageId":"m"}"#));
     }
 }
