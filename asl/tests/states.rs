@@ -110,6 +110,27 @@ async fn task_token_is_absent_from_the_context() {
 }
 
 #[tokio::test]
+async fn sync_and_callback_tasks_have_a_token_and_other_tasks_none() {
+    let with = |resource: &str| {
+        json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": resource,
+            "Parameters": {"t.$": "$$.Task.Token"}, "End": true}}})
+    };
+    for resource in [
+        "arn:aws:states:::states:startExecution.sync",
+        "arn:aws:states:::states:startExecution.sync:2",
+        "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+    ] {
+        let h = Scripted::new().on(resource, vec![Outcome::Ok(json!({}))]);
+        let r = run_with(with(resource), json!({}), h).await;
+        assert_eq!(r.status, ExecutionStatus::Succeeded, "{resource}: {:?}", r.cause);
+    }
+    let plain = "arn:aws:states:::sqs:sendMessage";
+    let h = Scripted::new().on(plain, vec![Outcome::Ok(json!({}))]);
+    let r = run_with(with(plain), json!({}), h).await;
+    assert_eq!(r.error.as_deref(), Some("States.Runtime"));
+}
+
+#[tokio::test]
 async fn task_result_selector_and_result_path() {
     let def = json!({"StartAt": "T", "States": {"T": {
         "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",

@@ -337,9 +337,11 @@ impl Executor {
         if let Some(role) = &ex.role_arn {
             ctx["Execution"]["RoleArn"] = json!(&**role);
         }
-        // A callback task's token, which the task hands on to whoever reports its result.
+        // A callback task's token, which the task hands on to whoever reports its result. AWS
+        // gives `.sync` tasks one too (a child execution may report through it); only a
+        // callback task waits for it.
         if let Kind::Task { resource, .. } = &st.kind {
-            if resource.ends_with(".waitForTaskToken") {
+            if resource.ends_with(".waitForTaskToken") || resource.contains(".sync") {
                 let token = sc
                     .top
                     .then(|| ex.resumed_token(&st.name))
