@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Cross-builds the four Lambda bootstraps for arm64 (provided.al2023) with
-# cargo-lambda, zips them, and prints each size.
+# Cross-builds the Lambda bootstraps lambdas/functions.json declares for arm64
+# (provided.al2023) with cargo-lambda, zips them, and prints each size.
 #
 #   scripts/build-lambdas.sh
 #
@@ -17,13 +17,17 @@ ensure_lambda_toolchain
 # The Lambda entrypoints sit behind each crate's `lambda` feature (the
 # libraries build without it for the local stack); the list CDK builds with,
 # so both builds share their artifacts.
-cargo lambda build --release --arm64 --output-format zip --features "$(lambda_features)" \
-  --bin api --bin processor --bin error-handler --bin sweeper
+features="$(lambda_features)"
+names="$(lambda_bins)"
+read -ra bins <<<"$names"
+bin_flags=()
+for name in "${bins[@]}"; do bin_flags+=(--bin "$name"); done
+cargo lambda build --release --arm64 --output-format zip --features "$features" "${bin_flags[@]}"
 
-python3 - <<'PY'
-import os, zipfile
+python3 - "${bins[@]}" <<'PY'
+import os, sys, zipfile
 print(f"\n{'function':<15} {'bootstrap':>12} {'zip':>12}")
-for name in ("api", "processor", "error-handler", "sweeper"):
+for name in sys.argv[1:]:
     path = f"target/lambda/{name}/bootstrap.zip"
     with zipfile.ZipFile(path) as z:
         boot = z.getinfo("bootstrap").file_size

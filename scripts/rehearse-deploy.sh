@@ -28,7 +28,6 @@ REGION="us-east-1"
 # Resource types of the template the emulator does not have (emulator_gaps.py checks
 # that this is exactly what it refuses).
 GAPS=(AWS::Events::Archive)
-BINARIES=(api processor error-handler sweeper)
 
 work="$root/.tools/rehearsal"
 venv="$root/.tools/rehearsal-venv"
@@ -73,6 +72,9 @@ say "the Lambda binaries ($architecture, debug, the test build's features)"
 # with the features CDK builds with named: a no-op after the Rust tests ran.
 export CARGO_INCREMENTAL=0
 cargo test --no-run --workspace --locked --features "$(lambda_features)"
+# The functions lambdas/functions.json declares, as CDK deploys them.
+names="$(lambda_bins)"
+read -ra BINARIES <<<"$names"
 rm -rf "$work"
 mkdir -p "$work/lambdas" "$work/emulator"
 for name in "${BINARIES[@]}"; do

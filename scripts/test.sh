@@ -75,12 +75,14 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "the Lambda build's features (cdk/lib/paths.ts) select every Lambda binary (cargo check)"
+step "the Lambda build's features (lambdas/functions.json) select every Lambda binary (cargo check)"
 # cargo refuses a binary whose required feature the flags do not turn on; a
 # deploy would fail on it, and nothing else here builds the binaries that way.
 lambda_features="$(source "$root/cdk/scripts/lib.sh" && lambda_features)"
-cargo check --locked --features "$lambda_features" \
-  --bin api --bin processor --bin error-handler --bin sweeper
+lambda_bins="$(source "$root/cdk/scripts/lib.sh" && lambda_bins)"
+lambda_bin_flags=()
+for name in $lambda_bins; do lambda_bin_flags+=(--bin "$name"); done
+cargo check --locked --features "$lambda_features" "${lambda_bin_flags[@]}"
 
 step "fuzz targets compile (cargo check; running them needs nightly, see fuzz/run.sh)"
 # Their own workspace and lock file; the shared target dir reuses what

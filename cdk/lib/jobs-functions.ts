@@ -9,7 +9,8 @@ import { Construct } from 'constructs';
 import { JobsTable } from './jobs-table';
 import { lambdaArchitecture, lambdaCodeSource, offlinePlaceholderCode, prebuiltCode } from './lambda-code';
 import { processTaskTimeoutSeconds } from './jobs-workflow';
-import { LAMBDA_FEATURES, WORKSPACE_MANIFEST } from './paths';
+import { constructIdOf, DeclaredFunction } from './functions-manifest';
+import { FUNCTIONS_MANIFEST, LAMBDA_FEATURES, LAMBDA_FUNCTIONS, WORKSPACE_MANIFEST } from './paths';
 
 /** A Lambda function runs for 15 minutes at most. */
 export const LAMBDA_LIMIT_SECONDS = 900;
@@ -38,13 +39,42 @@ export interface JobsFunctionsProps {
   readonly apiReservedConcurrency?: number;
 }
 
+/** The functions this construct builds, by their key in lambdas/functions.json. */
+export type FunctionKey = 'api' | 'processor' | 'errorHandler' | 'sweeper';
+const BUILT: readonly FunctionKey[] = ['api', 'processor', 'errorHandler', 'sweeper'];
+
+/** What the manifest does not say: these belong with the grants and the wiring below. */
 interface RustLambdaSpec {
-  readonly binaryName: string;
   readonly description: string;
-  readonly memorySize: number;
-  readonly timeout: Duration;
   readonly environment: Record<string, string>;
   readonly reservedConcurrentExecutions?: number;
+}
+
+/** A declared timeout as a Duration: `fromJob` follows the job's time limit. */
+export function timeoutOf(fn: DeclaredFunction): Duration {
+  return Duration.seconds(fn.timeoutSeconds === 'fromJob' ? processorTimeoutSeconds() : fn.timeoutSeconds);
+}
+
+/**
+ * The declared function of each key this construct builds; throws when the manifest
+ * lacks one, or declares one nothing here builds (it would never be deployed).
+ */
+export function declaredFunctions(
+  functions: readonly DeclaredFunction[] = LAMBDA_FUNCTIONS,
+): Record<FunctionKey, DeclaredFunction> {
+  const byKey = new Map(functions.map((fn) => [fn.key, fn]));
+  const missing = BUILT.filter((key) => !byKey.has(key));
+  if (missing.length > 0) {
+    throw new Error(`${FUNCTIONS_MANIFEST} declares no function ${missing.join(', ')}: CDK builds it (cdk/lib/jobs-functions.ts)`);
+  }
+  const unbuilt = functions.filter((fn) => !(BUILT as readonly string[]).includes(fn.key));
+  if (unbuilt.length > 0) {
+    throw new Error(
+      `${FUNCTIONS_MANIFEST} declares ${unbuilt.map((fn) => fn.key).join(', ')}, which CDK does not build yet: ` +
+        'add it to JobsFunctions in cdk/lib/jobs-functions.ts with its description, environment and grants',
+    );
+  }
+  return Object.fromEntries(BUILT.map((key) => [key, byKey.get(key)!])) as Record<FunctionKey, DeclaredFunction>;
 }
 
 /**
@@ -57,7 +87,7 @@ export class JobsFunctions extends Construct {
   readonly errorHandler: lambda.Function;
   /** Wired to its schedule, the table's index and the workflow by `Sweeper`. */
   readonly sweeper: lambda.Function;
-  readonly logGroups: Record<'api' | 'processor' | 'errorHandler' | 'sweeper', logs.LogGroup>;
+  readonly logGroups: Record<FunctionKey, logs.LogGroup>;
 
   private readonly props: JobsFunctionsProps;
 
@@ -65,42 +95,33 @@ export class JobsFunctions extends Construct {
     super(scope, id);
     this.props = props;
     const tableName = props.table.table.tableName;
+    const declared = declaredFunctions();
 
-    // Thin HTTP handler: a GetItem or a small transaction plus StartExecution.
-    // More memory buys more CPU, which shortens cold starts on the request path.
-    const api = this.rustLambda('Api', {
-      binaryName: 'api',
+    // Memory and timeout of each come from lambdas/functions.json.
+    // Thin HTTP handler: a GetItem or a small transaction plus StartExecution. Its
+    // larger memory buys more CPU, which shortens cold starts on the request path.
+    const api = this.rustLambda(declared.api, {
       description: 'Jobs API: POST /jobs and GET /jobs/{jobId}',
-      memorySize: 256,
-      timeout: Duration.seconds(10),
       // lambda_http then hands the Router the path without the stage
       // (`/jobs`, not `/prod/jobs`); the Router reads the stage from the
       // request context only for the `Location` header.
       environment: { JOBS_TABLE_NAME: tableName, AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH: 'true' },
       reservedConcurrentExecutions: props.apiReservedConcurrency,
     });
-    // Mostly waits (the sample job sleeps): the smallest size is enough.
-    const processor = this.rustLambda('Processor', {
-      binaryName: 'processor',
+    // Mostly waits (the sample job sleeps): the smallest size is enough. Its timeout is
+    // `fromJob`: processorTimeoutSeconds.
+    const processor = this.rustLambda(declared.processor, {
       description: 'Runs one job: Running, the work, then Success',
-      memorySize: 128,
-      timeout: Duration.seconds(processorTimeoutSeconds()),
       environment: { JOBS_TABLE_NAME: tableName },
     });
-    const errorHandler = this.rustLambda('ErrorHandler', {
-      binaryName: 'error-handler',
+    const errorHandler = this.rustLambda(declared.errorHandler, {
       description: 'Records Failure and the error on a job',
-      memorySize: 128,
-      timeout: Duration.seconds(20),
       environment: { JOBS_TABLE_NAME: tableName },
     });
 
     // A few queries and conditional writes a minute; its settings come from `Sweeper`.
-    const sweeper = this.rustLambda('Sweeper', {
-      binaryName: 'sweeper',
+    const sweeper = this.rustLambda(declared.sweeper, {
       description: 'Re-drives jobs whose execution was lost, then marks them Failure (ExecutionLost)',
-      memorySize: 128,
-      timeout: Duration.seconds(50),
       environment: { JOBS_TABLE_NAME: tableName },
     });
 
@@ -128,7 +149,11 @@ export class JobsFunctions extends Construct {
     stateMachine.grantStartExecution(this.api);
   }
 
-  private rustLambda(id: string, spec: RustLambdaSpec): { fn: lambda.Function; logGroup: logs.LogGroup } {
+  private rustLambda(
+    declared: DeclaredFunction,
+    spec: RustLambdaSpec,
+  ): { fn: lambda.Function; logGroup: logs.LogGroup } {
+    const id = constructIdOf(declared);
     const logGroup = new logs.LogGroup(this, `${id}LogGroup`, {
       retention: this.props.logRetention,
       encryptionKey: this.props.logsKey,
@@ -139,7 +164,7 @@ export class JobsFunctions extends Construct {
     // AWSLambdaBasicExecutionRole (logs on every log group); this one writes to its own.
     const role = new iam.Role(this, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Runs the ${spec.binaryName} Lambda`,
+      description: `Runs the ${declared.bin} Lambda`,
     });
     logGroup.grantWrite(role);
 
@@ -147,8 +172,8 @@ export class JobsFunctions extends Construct {
     const common: Omit<lambda.FunctionProps, 'code' | 'handler' | 'runtime'> = {
       architecture,
       description: spec.description,
-      memorySize: spec.memorySize,
-      timeout: spec.timeout,
+      memorySize: declared.memoryMb,
+      timeout: timeoutOf(declared),
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
@@ -164,7 +189,7 @@ export class JobsFunctions extends Construct {
         ? new RustFunction(this, id, {
             ...common,
             manifestPath: WORKSPACE_MANIFEST,
-            binaryName: spec.binaryName,
+            binaryName: declared.bin,
             runtime: 'provided.al2023',
             bundling: {
               architecture,
@@ -175,7 +200,7 @@ export class JobsFunctions extends Construct {
             ...common,
             runtime: lambda.Runtime.PROVIDED_AL2023,
             handler: 'bootstrap',
-            code: source.kind === 'prebuilt' ? prebuiltCode(source.dir, spec.binaryName) : offlinePlaceholderCode(),
+            code: source.kind === 'prebuilt' ? prebuiltCode(source.dir, declared.bin) : offlinePlaceholderCode(),
           });
     return { fn, logGroup };
   }

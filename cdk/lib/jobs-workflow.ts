@@ -6,7 +6,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { STATE_MACHINE_DEFINITION } from './paths';
+import { DeclaredFunction } from './functions-manifest';
+import { FUNCTIONS_MANIFEST, LAMBDA_FUNCTIONS, STATE_MACHINE_DEFINITION } from './paths';
 
 /** Express workflows are stopped by the service at 5 minutes. */
 export const EXPRESS_LIMIT_SECONDS = 300;
@@ -103,6 +104,33 @@ export function processTaskTimeoutSeconds(file: string = STATE_MACHINE_DEFINITIO
   return t;
 }
 
+/**
+ * The functions the workflow invokes, each with the `${...}` that names it
+ * (`substitution` in lambdas/functions.json), in the manifest's order. Each declared
+ * one must be among `given`, and nothing is given that the manifest does not declare.
+ */
+export function invokedFunctions<T>(
+  given: Record<string, T>,
+  functions: readonly DeclaredFunction[] = LAMBDA_FUNCTIONS,
+): { substitution: string; fn: T }[] {
+  const invoked = functions.filter((f) => f.substitution !== undefined);
+  const missing = invoked.filter((f) => !(f.key in given)).map((f) => f.key);
+  if (missing.length > 0) {
+    throw new Error(
+      `${FUNCTIONS_MANIFEST}: the workflow invokes ${missing.join(', ')} (it has a substitution), ` +
+        'but JobsWorkflow is not given that function: pass it in cdk/lib/jobs-workflow.ts',
+    );
+  }
+  const undeclared = Object.keys(given).filter((key) => !invoked.some((f) => f.key === key));
+  if (undeclared.length > 0) {
+    throw new Error(
+      `${FUNCTIONS_MANIFEST}: ${undeclared.join(', ')} has no substitution, but JobsWorkflow is given it to invoke: ` +
+        'declare its substitution and localName there',
+    );
+  }
+  return invoked.map((f) => ({ substitution: f.substitution!, fn: given[f.key] }));
+}
+
 /** The state machine built from statemachine/jobs.asl.json, EXPRESS unless STANDARD is asked for. */
 export class JobsWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -111,9 +139,9 @@ export class JobsWorkflow extends Construct {
   constructor(scope: Construct, id: string, props: JobsWorkflowProps) {
     super(scope, id);
 
-    const substitutions = {
-      ProcessorFunctionArn: props.processor.functionArn,
-      ErrorHandlerFunctionArn: props.errorHandler.functionArn,
+    const invoked = invokedFunctions({ processor: props.processor, errorHandler: props.errorHandler });
+    const substitutions: Record<string, string> = {
+      ...Object.fromEntries(invoked.map(({ substitution, fn }) => [substitution, fn.functionArn])),
       FailedJobsEventBusName: props.failedJobsBus.eventBusName,
     };
     const type = props.workflowType ?? 'EXPRESS';
@@ -145,8 +173,9 @@ export class JobsWorkflow extends Construct {
 
     // grantInvoke covers the function and its versions/aliases (`:*`), which is what
     // lambda:invoke resolves to when a qualified ARN is used.
-    props.processor.grantInvoke(this.stateMachine);
-    props.errorHandler.grantInvoke(this.stateMachine);
+    for (const { fn } of invoked) {
+      fn.grantInvoke(this.stateMachine);
+    }
     props.failedJobsBus.grantPutEventsTo(this.stateMachine);
   }
 }

@@ -56,8 +56,35 @@ ensure_lambda_toolchain() {
   fi
 }
 
-# The Cargo features that turn on the Lambda entrypoints, comma-separated, read
-# from the one list CDK builds with (LAMBDA_FEATURES in cdk/lib/paths.ts).
+# The Lambda functions are declared once, in lambdas/functions.json (CDK and the
+# local stack read it too). Prints one field of every function, one a line;
+# `crate/feature` for "cargoFeature".
+lambda_manifest_field() {
+  python3 - "$REPO_ROOT/lambdas/functions.json" "$1" <<'PY'
+import json, sys
+path, field = sys.argv[1], sys.argv[2]
+try:
+    with open(path) as f:
+        functions = json.load(f)["functions"]
+    for fn in functions:
+        print(f"{fn['crate']}/{fn['feature']}" if field == "cargoFeature" else fn[field])
+except (OSError, ValueError, KeyError, TypeError) as e:
+    sys.exit(f"{path}: cannot read the functions ({type(e).__name__}: {e}); "
+             "lambdas/functions.schema.json says what each entry holds")
+PY
+}
+
+# The Cargo features that turn on the Lambda entrypoints, comma-separated: the
+# list CDK builds with (LAMBDA_FEATURES in cdk/lib/paths.ts, from the manifest).
 lambda_features() {
-  grep -o "'jobs-[a-z-]*/lambda'" "$CDK_DIR/lib/paths.ts" | tr -d "'" | paste -sd, -
+  local features
+  features="$(lambda_manifest_field cargoFeature)" || return 1
+  paste -sd, - <<<"$features"
+}
+
+# The Lambda binaries, space-separated, in the manifest's order.
+lambda_bins() {
+  local bins
+  bins="$(lambda_manifest_field bin)" || return 1
+  paste -sd' ' - <<<"$bins"
 }

@@ -5,10 +5,10 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { JobsStack } from '../lib/jobs-stack';
 import { OFFLINE_PLACEHOLDER_DIR } from '../lib/lambda-code';
-import { REPO_ROOT } from '../lib/paths';
+import { LAMBDA_FUNCTIONS, REPO_ROOT } from '../lib/paths';
 import { OFFLINE_CONTEXT } from './synth';
 
-const BINARIES = ['api', 'processor', 'error-handler', 'sweeper'];
+const BINARIES = LAMBDA_FUNCTIONS.map((f) => f.bin);
 
 const made: string[] = [];
 afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
