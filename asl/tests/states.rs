@@ -122,7 +122,12 @@ async fn sync_and_callback_tasks_have_a_token_and_other_tasks_none() {
     ] {
         let h = Scripted::new().on(resource, vec![Outcome::Ok(json!({}))]);
         let r = run_with(with(resource), json!({}), h).await;
-        assert_eq!(r.status, ExecutionStatus::Succeeded, "{resource}: {:?}", r.cause);
+        assert_eq!(
+            r.status,
+            ExecutionStatus::Succeeded,
+            "{resource}: {:?}",
+            r.cause
+        );
     }
     let plain = "arn:aws:states:::sqs:sendMessage";
     let h = Scripted::new().on(plain, vec![Outcome::Ok(json!({}))]);

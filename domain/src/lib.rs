@@ -8,12 +8,14 @@
 //! provide (the store, the workflow starter, the clock). The use cases:
 //! [`service`] (submit and read, behind the API), [`workflow`] (the
 //! processor's and error handler's work), [`task`] (one workflow task as its
-//! Lambda runs it) and [`sweep`] (re-driving lost jobs). `testing` (feature
+//! Lambda runs it) and [`sweep`] (re-driving lost jobs); [`function`] is the contract of a
+//! workflow function that the local stack runs in-process. `testing` (feature
 //! `test-support`) holds the in-memory adapters and the store contract
 //! every adapter's tests run.
 
 #![warn(unreachable_pub)]
 
+pub mod function;
 pub mod id;
 pub mod idempotency;
 pub mod job;

@@ -45,9 +45,18 @@ pub struct StartArgs {
         value_name = "EXPRESS|STANDARD"
     )]
     pub workflow_type: WorkflowType,
+    /// The functions manifest whose workflow functions the stack runs in-process, instead of
+    /// lambdas/functions.json (as built in); each must be built into this binary (see
+    /// examples/functions.json and `jobs generate`).
+    #[arg(long, env = "JOBS_LOCAL_FUNCTIONS", value_name = "FILE")]
+    pub functions: Option<PathBuf>,
+    /// Where the workflow functions' own AWS calls go (an emulator on 127.0.0.1, such as
+    /// moto_server); without it, a function that calls AWS fails saying so.
+    #[arg(long, env = "JOBS_LOCAL_AWS_ENDPOINT", value_name = "URL")]
+    pub aws_endpoint: Option<String>,
     /// A mock file in Step Functions Local's format (as `jobs workflow run --mocks` reads it):
-    /// it answers the Task states the stack does not run itself (anything but the processor,
-    /// the error handler and events:putEvents), by state name.
+    /// it answers the Task states the stack does not run itself (anything but the declared
+    /// functions and events:putEvents), by state name.
     #[arg(long, env = "JOBS_LOCAL_MOCKS", value_name = "FILE")]
     pub mocks: Option<PathBuf>,
     /// The state machine of the mock file to use, when it has several.
@@ -87,6 +96,10 @@ pub struct Config {
     pub faults: Vec<String>,
     /// The workflow definition file; the project's own when `None`.
     pub workflow: Option<PathBuf>,
+    /// The functions manifest (`--functions`); lambdas/functions.json when `None`.
+    pub functions: Option<PathBuf>,
+    /// `--aws-endpoint`.
+    pub aws_endpoint: Option<String>,
     pub workflow_type: WorkflowType,
     /// The mock file and the state machine and test case chosen in it.
     pub mocks: Option<Mocks>,
@@ -131,6 +144,8 @@ impl Config {
             region,
             faults,
             workflow: args.workflow.clone(),
+            functions: args.functions.clone(),
+            aws_endpoint: args.aws_endpoint.clone(),
             workflow_type: args.workflow_type,
             mocks: args.mocks.clone().map(|file| Mocks {
                 file,
@@ -151,6 +166,8 @@ impl Config {
             region: DEFAULT_REGION.into(),
             faults: Vec::new(),
             workflow: None,
+            functions: None,
+            aws_endpoint: None,
             workflow_type: WorkflowType::Express,
             mocks: None,
             sweep_period: std::time::Duration::from_secs(DEFAULT_SWEEP_PERIOD_SECONDS),

@@ -8,7 +8,7 @@
 //! the request model, as API Gateway does), `local_api` (the `/local`
 //! endpoints) and `console` (the browser console). [`runtime`] runs the
 //! workflow with the embedded interpreter and the Lambda handlers as
-//! tasks; [`bus`] is the failed-jobs bus with its archive and replays;
+//! tasks, and [`functions`] the declared workflow functions; [`bus`] is the failed-jobs bus with its archive and replays;
 //! [`store`] keeps jobs, executions and the archive in SQLite; `faults`
 //! holds the switches that make a task's store writes fail.
 
@@ -19,6 +19,7 @@ pub mod bus;
 pub mod config;
 mod console;
 mod faults;
+pub mod functions;
 pub mod gateway;
 mod local_api;
 pub mod runtime;

@@ -40,6 +40,8 @@ pub(crate) struct LocalState {
     pub console: Token,
     /// The tokens of waiting callback tasks.
     pub callbacks: Arc<crate::runtime::StackCallbacks>,
+    /// The functions the stack runs itself, to tell mocked tasks.
+    pub functions: crate::functions::Functions,
 }
 
 pub(crate) fn router(state: LocalState) -> Router {
@@ -67,7 +69,11 @@ pub(crate) fn router(state: LocalState) -> Router {
 }
 
 /// The `/local/jobs/{jobId}/executions` shape of one stored execution.
-fn view(record: ExecutionRecord, events: Vec<HistoryEvent>) -> ExecutionView {
+fn view(
+    record: ExecutionRecord,
+    events: Vec<HistoryEvent>,
+    functions: &crate::functions::Functions,
+) -> ExecutionView {
     ExecutionView {
         execution_arn: record.arn,
         name: record.name,
@@ -79,7 +85,7 @@ fn view(record: ExecutionRecord, events: Vec<HistoryEvent>) -> ExecutionView {
         error: record.error,
         cause: record.cause,
         replay_name: record.replay_name,
-        mocked_states: crate::runtime::tasks::mocked_states(&events),
+        mocked_states: crate::runtime::tasks::mocked_states(functions, &events),
         events,
     }
 }
@@ -101,7 +107,7 @@ async fn executions(State(state): State<LocalState>, Path(raw): Path<String>) ->
         Ok(found) => {
             let executions = found
                 .into_iter()
-                .map(|(record, events)| view(record, events))
+                .map(|(record, events)| view(record, events, &state.functions))
                 .collect();
             Json(JobExecutions { executions }).into_response()
         }

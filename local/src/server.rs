@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use jobs_domain::function::{AwsTarget, FunctionEnv};
 use jobs_domain::ports::{Clock, JobStore, SystemClock};
 use jobs_domain::service::JobService;
 use jobs_domain::sweep::{SweepPolicy, Sweeper, DEFAULT_BATCH, DEFAULT_MAX_REDRIVES};
-use jobs_domain::workflow::{ErrorHandler, Processor};
 use jobs_domain::DynWork;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -21,10 +21,12 @@ use crate::bus::Bus;
 use crate::config::Config;
 use crate::console::{self, ConsoleState, Token};
 use crate::faults::{Faults, FaultyStore, HeldWork, Role};
+use crate::functions::{Functions, Manifest};
 use crate::gateway::sigv4::{Credentials, Verifier};
 use crate::gateway::Gateway;
 use crate::local_api::LocalState;
 use crate::runtime::executions::Recovery;
+use crate::runtime::workflow::{with_bus, JOBS_DEFINITION};
 use crate::runtime::{LocalTasks, Runtime, Workflow};
 use crate::store::{ArchiveStore, Db, ExecutionStore, SqliteJobStore};
 
@@ -72,24 +74,46 @@ impl Stack {
         };
         let work: Arc<dyn DynWork> = Arc::new(jobs_job::Job);
         let held: Arc<dyn DynWork> = Arc::new(HeldWork::new(work.clone(), faults.clone()));
-        let processor = Processor::new(held, faulty(Role::Processor), clock.clone());
-        let error_handler = ErrorHandler::new(faulty(Role::ErrorHandler), clock.clone());
+        let manifest = match &config.functions {
+            None => Manifest::deployed(),
+            Some(path) => Manifest::read(path).map_err(anyhow::Error::msg)?,
+        };
+        let aws = AwsTarget {
+            region: config.region.clone(),
+            endpoint: config.aws_endpoint.clone(),
+        };
+        let functions = Functions::build(&manifest, &config.region, |d| FunctionEnv {
+            key: d.key.clone(),
+            // The sample's two functions are the ones the store faults aim at.
+            jobs: match d.crate_name.as_str() {
+                "jobs-processor" => faulty(Role::Processor),
+                "jobs-error-handler" => faulty(Role::ErrorHandler),
+                _ => store.clone(),
+            },
+            clock: clock.clone(),
+            work: held.clone(),
+            aws: aws.clone(),
+        })
+        .map_err(anyhow::Error::msg)?;
 
         let bus = Arc::new(Bus::new(archive, clock.clone()));
-        let mut tasks = LocalTasks::new(processor, error_handler, bus.clone());
+        let mut tasks = LocalTasks::new(functions.clone(), bus.clone());
         if let Some(mocks) = mocks {
             tasks = tasks.with_mocks(mocks);
         }
         let tasks = Arc::new(tasks);
+        let substitutions = with_bus(functions.substitutions().clone());
         let (workflow, file) = match &config.workflow {
             None => (
-                Workflow::jobs(&config.region),
+                Workflow::load_with(JOBS_DEFINITION, &substitutions).map_err(|e| {
+                    anyhow::anyhow!("statemachine/jobs.asl.json with {}: {e}", manifest.source)
+                })?,
                 "statemachine/jobs.asl.json".to_owned(),
             ),
             Some(path) => {
                 let source = std::fs::read_to_string(path)
                     .with_context(|| format!("reading the definition {}", path.display()))?;
-                let workflow = Workflow::load(&source, &config.region).map_err(|e| {
+                let workflow = Workflow::load_with(&source, &substitutions).map_err(|e| {
                     anyhow::anyhow!("the definition {} is not valid: {e}", path.display())
                 })?;
                 (workflow, path.display().to_string())
@@ -143,6 +167,7 @@ impl Stack {
             faults: faults.clone(),
             api: gateway.validated(jobs_api::routes(service.clone())),
             workflow: runtime.workflow().clone(),
+            functions: functions.clone(),
         }));
         let app = crate::app::router(
             &gateway,
@@ -153,6 +178,7 @@ impl Stack {
                 faults: faults.clone(),
                 console: console_token.clone(),
                 callbacks: runtime.callbacks().clone(),
+                functions,
             },
             console.clone(),
         );

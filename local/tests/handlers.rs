@@ -7,12 +7,14 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use jobs_asl::{TaskContext, TaskError, TaskHandler};
+use jobs_domain::function::{AwsTarget, FunctionEnv};
 use jobs_domain::ports::JobStore;
 use jobs_domain::testing::{FixedClock, MemoryStore, TestJob};
 use jobs_domain::workflow::{ErrorHandler, Processor, TaskFailure};
 use jobs_domain::{Job, JobId, JobStatus};
 use jobs_local::bus::Bus;
-use jobs_local::runtime::tasks::{LAMBDA_INVOKE, PROCESSOR_FUNCTION};
+use jobs_local::functions::{Functions, Manifest};
+use jobs_local::runtime::tasks::LAMBDA_INVOKE;
 use jobs_local::runtime::LocalTasks;
 use jobs_local::store::{ArchiveStore, Db};
 use serde_json::{json, Value};
@@ -20,11 +22,13 @@ use serde_json::{json, Value};
 const PROCESSOR_ARN: &str = "arn:aws:lambda:us-east-1:000000000000:function:jobs-processor";
 const ERROR_HANDLER_ARN: &str = "arn:aws:lambda:us-east-1:000000000000:function:jobs-error-handler";
 
-/// One home of the handlers: a store holding one job in `status`.
+/// One home of the handlers: a store holding one job in `status`; the handlers called
+/// directly, and the declared functions built over the same store, as the stack builds them.
 struct Home {
     store: Arc<MemoryStore>,
     processor: Processor,
     error_handler: ErrorHandler,
+    functions: Functions,
 }
 
 async fn home(id: JobId, n: u64, status: JobStatus) -> Home {
@@ -33,10 +37,19 @@ async fn home(id: JobId, n: u64, status: JobStatus) -> Home {
     store.create(&job, None).await.unwrap();
     store.force_status(&id, status);
     let clock = Arc::new(FixedClock::default());
+    let functions = Functions::build(&Manifest::deployed(), "us-east-1", |d| FunctionEnv {
+        key: d.key.clone(),
+        jobs: store.clone(),
+        clock: clock.clone(),
+        work: Arc::new(TestJob::default()),
+        aws: AwsTarget::default(),
+    })
+    .unwrap();
     Home {
         processor: Processor::new(Arc::new(TestJob::default()), store.clone(), clock.clone()),
         error_handler: ErrorHandler::new(store.clone(), clock),
         store,
+        functions,
     }
 }
 
@@ -77,7 +90,7 @@ async fn both_ways(
         ArchiveStore::new(Db::open(dir.path()).unwrap()),
         Arc::new(FixedClock::default()),
     ));
-    let tasks = LocalTasks::new(local.processor, local.error_handler, bus);
+    let tasks = LocalTasks::new(local.functions, bus);
 
     let expected = if function == PROCESSOR_ARN {
         jobs_processor::handle(&direct.processor, payload(id)).await
@@ -165,14 +178,14 @@ async fn a_function_the_stack_does_not_run_needs_a_mock_and_gets_its_answer() {
     };
     let call = json!({"FunctionName": "jobs-something-else", "Payload": {}});
     let h = home(JobId::random(), 1, JobStatus::Queued).await;
-    let tasks = LocalTasks::new(h.processor, h.error_handler, bus());
+    let tasks = LocalTasks::new(h.functions, bus());
     let err = tasks
         .invoke(LAMBDA_INVOKE, call.clone(), &context())
         .await
         .unwrap_err();
     assert_eq!(err.error, "States.Runtime");
     assert!(
-        err.cause.contains(PROCESSOR_FUNCTION)
+        err.cause.contains("jobs-processor")
             && err.cause.contains("--mocks FILE")
             && err.cause.contains("\"ProcessJob\""),
         "{}",
@@ -191,8 +204,8 @@ async fn a_function_the_stack_does_not_run_needs_a_mock_and_gets_its_answer() {
     .test_case(None, None)
     .unwrap();
     let h = home(JobId::random(), 1, JobStatus::Queued).await;
-    let tasks = LocalTasks::new(h.processor, h.error_handler, bus())
-        .with_mocks(jobs_asl::mock::MockTasks::new(mocks));
+    let tasks =
+        LocalTasks::new(h.functions, bus()).with_mocks(jobs_asl::mock::MockTasks::new(mocks));
     let out = tasks.invoke(LAMBDA_INVOKE, call, &context()).await.unwrap();
     assert_eq!(out["Payload"], json!({"ok": 1}));
 }

@@ -7,8 +7,10 @@
 //! request model API Gateway and the local gateway load; `timeouts` writes
 //! the job's time limit into the workflow definitions; `openapi` writes the
 //! job's schemas and example into the OpenAPI description; `postman` the
-//! bodies the Postman collection sends.
+//! bodies the Postman collection sends; `functions` the registry of the workflow functions
+//! the local stack runs in-process, from the functions manifests.
 
+mod functions;
 mod model;
 mod openapi;
 mod postman;
@@ -81,6 +83,13 @@ fn derived(root: &Path) -> Result<Vec<(String, String)>, String> {
         .map_err(|e| format!("{COLLECTION}: {e}"))?;
     files.push((COLLECTION.to_owned(), collection));
     files.push((BODIES.to_owned(), bodies(&variables)?));
+    let manifests = functions::MANIFESTS
+        .iter()
+        .map(|m| jobs_local::functions::Manifest::parse(&read(m)?, m))
+        .collect::<Result<Vec<_>, String>>()?;
+    let crates = functions::built_in(&manifests)?;
+    files.push((functions::CARGO.to_owned(), functions::cargo_toml(&crates)));
+    files.push((functions::LIB.to_owned(), functions::lib_rs(&crates)));
     Ok(files)
 }
 
@@ -163,7 +172,11 @@ pub fn run(args: GenerateArgs) -> ExitCode {
         }
         if args.check {
             stale.push(relative);
-        } else if let Err(e) = std::fs::write(&path, content) {
+        } else if let Err(e) = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, content))
+        {
             eprintln!("error: cannot write {}: {e}", path.display());
             return ExitCode::from(2);
         } else {

@@ -28,6 +28,10 @@ fn copy_of_derived_files() -> tempfile::TempDir {
         "openapi/jobs-api.yaml",
         "postman/jobs-api.postman_collection.json",
         "lambdas/api/schema/create-job.bodies.json",
+        "lambdas/functions.json",
+        "examples/functions.json",
+        "local/functions/Cargo.toml",
+        "local/functions/src/lib.rs",
     ] {
         let to = dir.path().join(file);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
@@ -181,4 +185,37 @@ fn the_postman_bodies_are_the_jobs_example_and_edits_are_written_back() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("postman_collection.json"));
     assert!(generate(dir.path(), false).status.success());
     assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
+}
+
+#[test]
+fn a_function_added_to_a_manifest_is_built_into_the_local_registry() {
+    let dir = copy_of_derived_files();
+    let manifest = dir.path().join("examples/functions.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    let mut added = doc["functions"][0].clone();
+    added["key"] = "audit".into();
+    added["crate"] = "acme-audit".into();
+    added["path"] = "examples/acme-audit".into();
+    added["bin"] = "audit".into();
+    added["substitution"] = "AuditFunctionArn".into();
+    added["localName"] = "acme-audit".into();
+    doc["functions"].as_array_mut().unwrap().push(added);
+    std::fs::write(&manifest, doc.to_string()).unwrap();
+
+    let out = generate(dir.path(), true);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("local/functions/src/lib.rs"));
+    assert!(generate(dir.path(), false).status.success());
+    let lib = std::fs::read_to_string(dir.path().join("local/functions/src/lib.rs")).unwrap();
+    assert!(
+        lib.contains("\"acme-audit\" => Some(acme_audit::local(env)),"),
+        "{lib}"
+    );
+    let cargo = std::fs::read_to_string(dir.path().join("local/functions/Cargo.toml")).unwrap();
+    assert!(
+        cargo.contains("acme-audit = { path = \"../../examples/acme-audit\" }"),
+        "{cargo}"
+    );
+    assert!(generate(dir.path(), true).status.success());
 }

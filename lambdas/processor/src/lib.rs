@@ -8,10 +8,12 @@
 
 #![warn(unreachable_pub)]
 
+use jobs_domain::function::{from_fn, FunctionEnv, WorkflowFunction};
 use jobs_domain::ports::WorkflowInput;
 use jobs_domain::task::run_task;
 use jobs_domain::workflow::{Processor, TaskFailure};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Handles one invocation with the payload Lambda delivers (ProcessJob's
 /// `Payload.$: "$"`: the workflow input).
@@ -20,4 +22,17 @@ pub async fn handle(processor: &Processor, event: Value) -> Result<Value, TaskFa
         processor.process(&input).await
     })
     .await
+}
+
+/// The function as the local stack runs it, over the stack's store, clock and job.
+pub fn local(env: &FunctionEnv) -> Arc<dyn WorkflowFunction> {
+    let handler = Arc::new(Processor::new(
+        env.work.clone(),
+        env.jobs.clone(),
+        env.clock.clone(),
+    ));
+    from_fn(move |payload| {
+        let handler = handler.clone();
+        async move { handle(&handler, payload).await }
+    })
 }

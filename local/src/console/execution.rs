@@ -75,7 +75,7 @@ async fn read(state: &ConsoleState, name: &str) -> Result<Option<Seen>, Response
     let definition: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     let outline = Outline::from_definition(&definition);
     let runs = states::read(&events, outline.as_ref(), ended(record.status));
-    let mocked = crate::runtime::tasks::mocked_states(&events);
+    let mocked = crate::runtime::tasks::mocked_states(&state.inner.functions, &events);
     Ok(Some(Seen {
         mocked,
         record,

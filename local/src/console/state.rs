@@ -13,6 +13,7 @@ use super::auth::Token;
 use super::{graph, outline, shell};
 use crate::bus::Bus;
 use crate::faults::Faults;
+use crate::functions::Functions;
 use crate::runtime::Workflow;
 use crate::store::{ExecutionStore, SqliteJobStore};
 
@@ -34,6 +35,8 @@ pub(super) struct Inner {
     /// The definition new executions run (also drawn for executions
     /// recorded before definitions were kept).
     pub(super) workflow: Workflow,
+    /// The functions the stack runs itself: a task of another resource was mocked.
+    pub(super) functions: Functions,
     /// Layouts by definition hash: a definition is laid out once.
     drawings: Mutex<HashMap<String, Option<Arc<graph::Drawing>>>>,
 }
@@ -47,6 +50,7 @@ pub(crate) struct Parts {
     pub faults: Arc<Faults>,
     pub api: Router,
     pub workflow: Workflow,
+    pub functions: Functions,
 }
 
 impl ConsoleState {
@@ -60,6 +64,7 @@ impl ConsoleState {
                 faults: parts.faults,
                 api: parts.api,
                 workflow: parts.workflow,
+                functions: parts.functions,
                 drawings: Mutex::new(HashMap::new()),
             }),
         }

@@ -1,39 +1,36 @@
-//! The Task states' resources, served in-process: `lambda:invoke` calls the
-//! processor's or the error handler's `handle`, the very functions the
-//! Lambdas run, with the payload Lambda would deliver; `events:putEvents`
-//! puts events on the local bus. Results and errors have the shapes Step
-//! Functions gives them on AWS. Every other Task state (another function, a
-//! service integration, `aws-sdk:*`, `.sync`) is answered by the mock file of
-//! `--mocks`, by state name, or fails saying so.
+//! The Task states' resources, served in-process: `lambda:invoke` calls a declared workflow
+//! function (see [`crate::functions`]: the processor, the error handler, and any function
+//! the manifest adds), the very code its Lambda runs, with the payload Lambda would deliver;
+//! `events:putEvents` puts events on the local bus. Results and errors have the shapes Step
+//! Functions gives them on AWS. Every other Task state (an undeclared function, a service
+//! integration, `aws-sdk:*`, `.sync`) is answered by the mock file of `--mocks`, by state
+//! name, or fails saying so.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use jobs_asl::mock::MockTasks;
 use jobs_asl::{EventType, HistoryEvent, TaskContext, TaskError, TaskHandler};
-use jobs_domain::workflow::{ErrorHandler, Processor, TaskFailure};
+use jobs_domain::workflow::TaskFailure;
 use serde_json::{json, Value};
 use tracing::{info, warn};
 
 use crate::bus::{put_events_output, Bus, BusError};
+use crate::functions::Functions;
 
 pub const LAMBDA_INVOKE: &str = "arn:aws:states:::lambda:invoke";
 pub const PUT_EVENTS: &str = "arn:aws:states:::events:putEvents";
-pub const PROCESSOR_FUNCTION: &str = "jobs-processor";
-pub const ERROR_HANDLER_FUNCTION: &str = "jobs-error-handler";
 
 pub struct LocalTasks {
-    processor: Processor,
-    error_handler: ErrorHandler,
+    functions: Functions,
     bus: Arc<Bus>,
     mocks: Option<MockTasks>,
 }
 
 impl LocalTasks {
-    pub fn new(processor: Processor, error_handler: ErrorHandler, bus: Arc<Bus>) -> Self {
+    pub fn new(functions: Functions, bus: Arc<Bus>) -> Self {
         Self {
-            processor,
-            error_handler,
+            functions,
             bus,
             mocks: None,
         }
@@ -46,16 +43,12 @@ impl LocalTasks {
     }
 
     /// Whether a `lambda:invoke` names one of the functions the stack runs in-process.
-    fn runs(input: &Value) -> bool {
-        input
-            .get("FunctionName")
-            .and_then(Value::as_str)
-            .is_some_and(|f| {
-                matches!(
-                    function_name(f),
-                    PROCESSOR_FUNCTION | ERROR_HANDLER_FUNCTION
-                )
-            })
+    fn runs(&self, input: &Value) -> bool {
+        runs(&self.functions, input)
+    }
+
+    fn served(&self) -> String {
+        self.functions.names().collect::<Vec<_>>().join(", ")
     }
 
     async fn mocked(
@@ -87,8 +80,9 @@ impl LocalTasks {
                 format!(
                     "the local stack does not run {resource} (Task state \"{state}\"): start it with \
                      --mocks FILE, a mock file (Step Functions Local's format) whose test case maps \
-                     \"{state}\" to a mocked response; it runs {PROCESSOR_FUNCTION}, \
-                     {ERROR_HANDLER_FUNCTION} and events:putEvents itself"
+                     \"{state}\" to a mocked response; it runs the declared functions ({}) \
+                     and events:putEvents itself",
+                    self.served()
                 ),
             )),
         }
@@ -105,18 +99,17 @@ impl LocalTasks {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_owned();
-        let outcome = match function_name(function) {
-            PROCESSOR_FUNCTION => jobs_processor::handle(&self.processor, payload).await,
-            ERROR_HANDLER_FUNCTION => {
-                jobs_error_handler::handle(&self.error_handler, payload).await
-            }
-            other => {
-                return Err(TaskError::new(
-                    "Lambda.ResourceNotFoundException",
-                    format!("Function not found: {other} (the local stack runs {PROCESSOR_FUNCTION} and {ERROR_HANDLER_FUNCTION})"),
-                ))
-            }
+        let name = function_name(function);
+        let Some(f) = self.functions.get(name) else {
+            return Err(TaskError::new(
+                "Lambda.ResourceNotFoundException",
+                format!(
+                    "Function not found: {name} (the local stack runs the declared functions: {})",
+                    self.served()
+                ),
+            ));
         };
+        let outcome = f.invoke(payload).await;
         match outcome {
             Ok(output) => {
                 info!(job_id, state = %ctx.state_name, function, "task succeeded");
@@ -157,7 +150,7 @@ impl TaskHandler for LocalTasks {
         ctx: &TaskContext,
     ) -> Result<Value, TaskError> {
         match resource {
-            LAMBDA_INVOKE if Self::runs(&input) => self.invoke_lambda(input, ctx).await,
+            LAMBDA_INVOKE if self.runs(&input) => self.invoke_lambda(input, ctx).await,
             PUT_EVENTS => self.put_events(input, ctx).await,
             other => self.mocked(other, input, ctx).await,
         }
@@ -173,7 +166,7 @@ impl TaskHandler for LocalTasks {
 /// The Task states of a history that the mock file answered: those whose resource the stack
 /// does not run and whose task ended other than with the `States.Runtime` of a missing mock.
 /// The console and `history` mark them. A task event belongs to the state entered last.
-pub(crate) fn mocked_states(events: &[HistoryEvent]) -> Vec<String> {
+pub(crate) fn mocked_states(functions: &Functions, events: &[HistoryEvent]) -> Vec<String> {
     let mut mocked = std::collections::BTreeSet::new();
     let mut state: Option<&str> = None;
     let mut answered_by_mock = false;
@@ -186,7 +179,7 @@ pub(crate) fn mocked_states(events: &[HistoryEvent]) -> Vec<String> {
                 answered_by_mock = e.task_scheduled_event_details.as_ref().is_some_and(|d| {
                     let runs = match (d.resource_type.as_str(), d.resource.as_str()) {
                         ("lambda", "invoke") => serde_json::from_str(&d.parameters)
-                            .is_ok_and(|p: Value| LocalTasks::runs(&p)),
+                            .is_ok_and(|p: Value| runs(functions, &p)),
                         ("events", "putEvents") => true,
                         _ => false,
                     };
@@ -207,6 +200,14 @@ pub(crate) fn mocked_states(events: &[HistoryEvent]) -> Vec<String> {
         }
     }
     mocked.into_iter().collect()
+}
+
+/// Whether a `lambda:invoke`'s input names one of `functions`.
+fn runs(functions: &Functions, input: &Value) -> bool {
+    input
+        .get("FunctionName")
+        .and_then(Value::as_str)
+        .is_some_and(|f| functions.get(function_name(f)).is_some())
 }
 
 /// `arn:aws:lambda:r:a:function:name[:qualifier]`, `name:qualifier` or `name`.

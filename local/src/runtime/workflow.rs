@@ -11,7 +11,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::bus::BUS_NAME;
-use crate::runtime::tasks::{ERROR_HANDLER_FUNCTION, PROCESSOR_FUNCTION};
+use crate::functions::Manifest;
 
 /// The one workflow file, as CDK deploys it.
 pub(crate) const JOBS_DEFINITION: &str = include_str!("../../../statemachine/jobs.asl.json");
@@ -37,17 +37,16 @@ impl std::fmt::Debug for Workflow {
     }
 }
 
-/// The values CDK gives the definition's `${...}`, as local ARNs.
+/// The values CDK gives the definition's `${...}`, as local ARNs: the deployed manifest's
+/// functions and the failed-jobs bus.
 pub(crate) fn substitutions(region: &str) -> HashMap<String, String> {
-    let function = |name: &str| format!("arn:aws:lambda:{region}:{ACCOUNT}:function:{name}");
-    [
-        ("ProcessorFunctionArn", function(PROCESSOR_FUNCTION)),
-        ("ErrorHandlerFunctionArn", function(ERROR_HANDLER_FUNCTION)),
-        ("FailedJobsEventBusName", BUS_NAME.to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect()
+    with_bus(Manifest::deployed().substitutions(region))
+}
+
+/// `functions`' substitutions and the failed-jobs bus's.
+pub(crate) fn with_bus(mut functions: HashMap<String, String>) -> HashMap<String, String> {
+    functions.insert("FailedJobsEventBusName".to_owned(), BUS_NAME.to_owned());
+    functions
 }
 
 pub(crate) fn hash_of(text: &str) -> String {
@@ -57,7 +56,15 @@ pub(crate) fn hash_of(text: &str) -> String {
 impl Workflow {
     /// `source` with its `${...}` filled for `region`, checked.
     pub fn load(source: &str, region: &str) -> Result<Self, String> {
-        Self::from_text(jobs_asl::substitute(source, &substitutions(region)))
+        Self::load_with(source, &substitutions(region))
+    }
+
+    /// `source` with its `${...}` filled from `substitutions`, checked.
+    pub fn load_with(
+        source: &str,
+        substitutions: &HashMap<String, String>,
+    ) -> Result<Self, String> {
+        Self::from_text(jobs_asl::substitute(source, substitutions))
     }
 
     /// A definition exactly as recorded (already substituted).

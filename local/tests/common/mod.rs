@@ -38,7 +38,7 @@ pub fn approval_config(dir: &std::path::Path) -> Config {
     std::fs::write(&workflow, def.to_string()).unwrap();
     let mut config = Config::ephemeral(dir.join("data"));
     config.workflow = Some(workflow);
-    config.workflow_type = jobs_asl::WorkflowType::Standard;
+    config.workflow_type = "STANDARD".parse().expect("a workflow type");
     config.mocks = Some(jobs_local::config::Mocks {
         file: mocks,
         state_machine: None,
