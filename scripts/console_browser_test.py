@@ -1,6 +1,9 @@
 """The console in a real browser: headless Chromium walks the README's "A first
-session, locally" through the console, and checks that the console is refused
-without its token and that a cross-origin POST changes nothing. It holds for
+session, locally" through the console, checks that the console is refused
+without its token and that a cross-origin POST changes nothing, and approves
+and rejects a task that waits for its token (a STANDARD workflow with an
+approval step, local/tests/fixtures/approval.asl.json, whose publish the
+fixture's mock file answers). It holds for
 whatever job the workspace builds: the submit form is rendered from the job's
 request model and prefilled with its example, and a job is held in Running
 by the local stack's fault switch, not by how long the job takes.
@@ -29,7 +32,10 @@ import time
 from playwright.sync_api import expect, sync_playwright
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FAN_OUT = os.path.join(ROOT, "local/tests/fixtures/fan-out.asl.json")
+FIXTURES = os.path.join(ROOT, "local/tests/fixtures")
+FAN_OUT = os.path.join(FIXTURES, "fan-out.asl.json")
+APPROVAL = ["--workflow", os.path.join(FIXTURES, "approval.asl.json"), "--workflow-type", "STANDARD",
+            "--mocks", os.path.join(FIXTURES, "approval.mocks.json")]
 with open(os.path.join(ROOT, "lambdas/api/schema/create-job.bodies.json")) as f:
     BODIES = json.load(f)
 with open(os.path.join(ROOT, "lambdas/api/schema/create-job.json")) as f:
@@ -138,8 +144,15 @@ def main():
                              capture_output=True, text=True).stdout
         return json.loads(out)["results"]
 
+    def execution_of(base, job_id):
+        """The job's execution as `jobs history --json` prints it."""
+        out = subprocess.run([args.binary, "--url", base, "history", job_id, "--json"], check=True,
+                             capture_output=True, text=True).stdout
+        return json.loads(out)["executions"][0]
+
     stack = StackProcess(args.binary)
     other = None
+    approvals = None
     foreign = None
     try:
         with sync_playwright() as p:
@@ -330,11 +343,74 @@ def main():
                 expect(page.locator('.state-panel[data-panel="PrepareChunk"]')).to_contain_text("Entry 3 of 3")
                 shot(page, "graph-fan-out")
             check("a definition with Choice, Map and Parallel is drawn and coloured", fan_out)
+
+            approvals = StackProcess(args.binary, APPROVAL)
+
+            def waiting_task():
+                """Submits a job and opens its execution once Approve waits for its token."""
+                page.goto(approvals.console_url)
+                name = submit(page, approvals.base)
+                open_execution(page, approvals.base, name)
+                expect_state(page, "Approve", "waiting", timeout=30_000)
+                expect_state(page, "ProcessJob", "succeeded")
+                task = page.locator('#waiting-tasks .waiting-task[data-state="Approve"]')
+                expect(task).to_be_visible()
+                expect(task.locator("textarea[name=output]")).to_have_value("{}")
+                return name, task
+
+            def approve():
+                name, task = waiting_task()
+                expect(page.locator("#table-view tr[data-state=Approve]")).to_contain_text("Waiting for token")
+                expect(page.locator("#event-view")).to_contain_text("TaskSubmitted")
+                shot(page, "graph-waiting")
+                output = task.locator("textarea[name=output]")
+                output.fill('{"approved": ')
+                task.locator("form.approve button[type=submit]").click()
+                expect(page.locator(".form-error")).to_contain_text("InvalidOutput")
+                expect_state(page, "Approve", "waiting")
+                # What was sent stays in the form through the page's live updates (the page
+                # answering the refusal marks its body once one has replaced the regions).
+                expect(page.locator("body")).to_have_attribute("data-updated", re.compile(r"^\d+$"))
+                expect(task.locator("textarea[name=output]")).to_have_value('{"approved": ')
+                shot(page, "approval-refused", full=False)
+                assert execution_of(approvals.base, name)["status"] == "RUNNING"
+                given = {"approved": True, "by": "the console test"}
+                task.locator("textarea[name=output]").fill(json.dumps(given))
+                task.locator("form.approve button[type=submit]").click()
+                expect(page.locator(".notice")).to_contain_text("Approved Approve")
+                expect(page.locator("#execution-summary .badge").first).to_have_text("Succeeded", timeout=20_000)
+                expect_state(page, "Approve", "succeeded")
+                expect(page.locator("#waiting-tasks form")).to_have_count(0)
+                page.click('[data-tab="io-tab"]')
+                expect(page.locator("#io-view")).to_contain_text("the console test")
+                execution = execution_of(approvals.base, name)
+                assert execution["status"] == "SUCCEEDED", execution["status"]
+                assert execution["output"]["approval"] == given, execution["output"]
+            check("Approve completes a task waiting for its token: bad JSON is refused, then the execution succeeds "
+                  "with the output given", approve)
+
+            def reject():
+                name, task = waiting_task()
+                task.locator("input[name=error]").fill("NotApproved")
+                task.locator("input[name=cause]").fill("the totals do not add up")
+                task.locator("form.reject button[type=submit]").click()
+                expect(page.locator(".notice")).to_contain_text("Rejected Approve")
+                expect(page.locator("#execution-summary .badge").first).to_have_text("Failed", timeout=20_000)
+                expect_state(page, "Approve", "failed")
+                expect(page.locator("#execution-summary")).to_contain_text("NotApproved")
+                expect(page.locator("#waiting-tasks form")).to_have_count(0)
+                execution = execution_of(approvals.base, name)
+                assert execution["status"] == "FAILED", execution["status"]
+                assert execution["error"] == "NotApproved", execution["error"]
+                assert execution["cause"] == "the totals do not add up", execution["cause"]
+            check("Reject fails a task waiting for its token with the error and cause given", reject)
             browser.close()
     finally:
         stack.stop()
         if other:
             other.stop()
+        if approvals:
+            approvals.stop()
         if foreign:
             foreign.shutdown()
     passed = sum(1 for _, ok in results if ok)

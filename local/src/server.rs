@@ -165,6 +165,7 @@ impl Stack {
             executions: executions.clone(),
             bus: bus.clone(),
             faults: faults.clone(),
+            callbacks: runtime.callbacks().clone(),
             api: gateway.validated(jobs_api::routes(service.clone())),
             workflow: runtime.workflow().clone(),
             functions: functions.clone(),

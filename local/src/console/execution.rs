@@ -1,17 +1,19 @@
 //! An execution's page, as in the Step Functions console: the graph of its
 //! own definition coloured by what happened, the table of states entered,
 //! the event history, its input, output, error and cause, and the
-//! definition itself.
+//! definition itself; and, while a task waits for its token, the forms that
+//! answer it (see [`approval`](super::approval)).
 
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use jobs_asl::HistoryEvent;
+use jobs_asl::{HistoryEvent, WaitingTask};
 use maud::{html, Markup};
 use serde_json::{Map, Value};
 
+use super::approval::{self, Notice, Refused};
 use super::graph;
 use super::outline::Outline;
 use super::shell::{self, region, slot, Live, Nav, Region};
@@ -33,6 +35,16 @@ struct Seen {
     hash: String,
     /// The Task states the mock file (`--mocks`) answered.
     mocked: Vec<String>,
+    /// Its callback tasks waiting for their tokens now.
+    waiting: Vec<WaitingTask>,
+}
+
+/// What the page says besides the execution: the answer just sent, or one
+/// refused.
+#[derive(Default)]
+pub(crate) struct Said<'a> {
+    pub notice: Option<String>,
+    pub refused: Option<&'a Refused>,
 }
 
 fn ended(status: ExecutionStatus) -> Ended {
@@ -74,10 +86,13 @@ async fn read(state: &ConsoleState, name: &str) -> Result<Option<Seen>, Response
     });
     let definition: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     let outline = Outline::from_definition(&definition);
-    let runs = states::read(&events, outline.as_ref(), ended(record.status));
+    let waiting = state.inner.callbacks.waiting(&record.arn);
+    let mut runs = states::read(&events, outline.as_ref(), ended(record.status));
+    runs.settle_answered(&waiting);
     let mocked = crate::runtime::tasks::mocked_states(&state.inner.functions, &events);
     Ok(Some(Seen {
         mocked,
+        waiting,
         record,
         events,
         runs,
@@ -92,8 +107,18 @@ pub(crate) async fn page(
     State(state): State<ConsoleState>,
     Path(name): Path<String>,
     Query(live): Query<Live>,
+    Query(notice): Query<Notice>,
 ) -> Response {
-    let seen = match read(&state, &name).await {
+    let said = Said {
+        notice: notice.text(),
+        refused: None,
+    };
+    show(&state, &name, live.wanted(), said).await
+}
+
+/// The page of the execution `name`, or its regions for a live update.
+pub(crate) async fn show(state: &ConsoleState, name: &str, live: bool, said: Said<'_>) -> Response {
+    let seen = match read(state, name).await {
         Ok(Some(s)) => s,
         Ok(None) => {
             return not_found(
@@ -107,15 +132,19 @@ pub(crate) async fn page(
         .outline
         .as_ref()
         .and_then(|o| state.drawing(&seen.hash, o));
-    let regions = regions(&seen, drawing.as_deref());
+    let regions = regions(&seen, drawing.as_deref(), said.refused);
     let running = seen.record.status == ExecutionStatus::Running;
-    if live.wanted() {
+    if live {
         return shell::live_response(&regions, running);
     }
-    render(&seen, &regions, running).into_response()
+    render(&seen, &regions, running, &said).into_response()
 }
 
-fn regions(seen: &Seen, drawing: Option<&graph::Drawing>) -> Vec<Region> {
+fn regions(
+    seen: &Seen,
+    drawing: Option<&graph::Drawing>,
+    refused: Option<&Refused>,
+) -> Vec<Region> {
     let status = seen.runs.status_by_state();
     vec![
         region("execution-summary", summary(seen)),
@@ -132,10 +161,14 @@ fn regions(seen: &Seen, drawing: Option<&graph::Drawing>) -> Vec<Region> {
         region("table-view", table(seen)),
         region("event-view", events(seen)),
         region("io-view", io(seen)),
+        region(
+            "waiting-tasks",
+            approval::card(&seen.record.name, &seen.waiting, refused),
+        ),
     ]
 }
 
-fn render(seen: &Seen, regions: &[Region], running: bool) -> Markup {
+fn render(seen: &Seen, regions: &[Region], running: bool, said: &Said<'_>) -> Markup {
     let r = &seen.record;
     shell::page(
         &format!("Execution {}", r.name),
@@ -152,7 +185,19 @@ fn render(seen: &Seen, regions: &[Region], running: bool) -> Markup {
                 @if let Some(replay) = &r.replay_name { p class="sub" { span class="tag replay" { "Replay" } " started by replay " strong { (replay) } " of the failed-jobs archive" } }
                 @else { p class="sub" { span class="tag api" { "API" } " started by POST /jobs" } }
             }
+            @if let Some(n) = &said.notice { p class="notice" role="status" { (n) } }
+            @if let Some(r) = said.refused {
+                p class="form-error" role="alert" {
+                    @match (&r.state, r.answer.answer.as_str()) {
+                        (Some(s), "approve") => { "Approving " strong { (s) } " was refused: " },
+                        (Some(s), _) => { "Rejecting " strong { (s) } " was refused: " },
+                        (None, _) => { "The answer was refused: " },
+                    }
+                    (r.message)
+                }
+            }
             (slot(&regions[0]))
+            (slot(&regions[6]))
             div class="tabs big" role="tablist" {
                 button role="tab" data-tab="graph-tab" aria-selected="true" { "Graph view" }
                 button role="tab" data-tab="table-tab" { "Table view" }
@@ -188,7 +233,7 @@ fn render(seen: &Seen, regions: &[Region], running: bool) -> Markup {
 fn legend() -> Markup {
     html! {
         ul class="legend" {
-            @for s in [StateStatus::InProgress, StateStatus::Succeeded, StateStatus::Failed, StateStatus::Caught, StateStatus::Cancelled, StateStatus::NotReached] {
+            @for s in [StateStatus::InProgress, StateStatus::Waiting, StateStatus::Succeeded, StateStatus::Failed, StateStatus::Caught, StateStatus::Cancelled, StateStatus::NotReached] {
                 li { span class={ "swatch s-" (s.class()) } {} (s.label()) }
             }
         }
@@ -238,6 +283,9 @@ fn panels(seen: &Seen, status: &HashMap<String, StateStatus>) -> Markup {
                 @if runs.is_empty() {
                     p class="empty" { "Not entered in this execution." }
                 }
+                @if s == StateStatus::Waiting {
+                    p class="hint" { "Its task waits for its token: answer it with Approve or Reject above." }
+                }
                 @for (i, (_, run)) in runs.iter().enumerate() {
                     @if runs.len() > 1 {
                         h3 { "Entry " (i + 1) " of " (runs.len()) @if let Some(it) = run.iteration { " · iteration " (it) } " " (badge(run.status.class(), run.status.label())) }
@@ -277,7 +325,7 @@ fn run_details(seen: &Seen, run: &Run) -> Markup {
         h4 { "Input" }
         @match &run.input { Some(v) => { (json_block(v)) }, None => { p class="empty" { "–" } } }
         h4 { "Output" }
-        @match &run.output { Some(v) => { (json_block(v)) }, None => { p class="empty" { @if run.status == StateStatus::InProgress { "Not yet." } @else { "None: the state did not exit normally." } } } }
+        @match &run.output { Some(v) => { (json_block(v)) }, None => { p class="empty" { @if matches!(run.status, StateStatus::InProgress | StateStatus::Waiting) { "Not yet." } @else { "None: the state did not exit normally." } } } }
     }
 }
 
@@ -335,7 +383,10 @@ fn event_class(kind: &str) -> &'static str {
         "failed"
     } else if kind.ends_with("Succeeded") {
         "succeeded"
-    } else if kind.ends_with("Started") || kind.ends_with("Scheduled") {
+    } else if kind.ends_with("Started")
+        || kind.ends_with("Scheduled")
+        || kind.ends_with("Submitted")
+    {
         "in-progress"
     } else {
         "plain"

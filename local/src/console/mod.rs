@@ -1,9 +1,11 @@
 //! The console: jobs, their executions drawn as in the Step Functions
-//! console, the failed-jobs archive with replay, and the fault switches, in
-//! a browser, from the same store the CLI reads. Its routes sit under
+//! console (with Approve and Reject for a task waiting on its token), the
+//! failed-jobs archive with replay, and the fault switches, in a browser, from the same store the CLI reads. Its routes sit under
 //! `/console` with their own auth (see [`auth`]); the public API keeps
 //! SigV4.
 
+pub(crate) mod answer;
+pub(crate) mod approval;
 pub(crate) mod archive;
 pub(crate) mod assets;
 pub(crate) mod auth;
@@ -37,7 +39,10 @@ pub(crate) fn router(state: ConsoleState) -> Router {
         .route("/console", get(|| async { Redirect::to("/console/jobs") }))
         .route("/console/jobs", get(jobs::page).post(jobs::submit))
         .route("/console/jobs/{jobId}", get(job::page))
-        .route("/console/executions/{name}", get(execution::page))
+        .route(
+            "/console/executions/{name}",
+            get(execution::page).post(answer::post),
+        )
         .route("/console/archive", get(archive::page))
         .route("/console/replays", post(archive::replay))
         .route("/console/faults", get(faults::page).post(faults::change))

@@ -14,7 +14,7 @@ use super::{graph, outline, shell};
 use crate::bus::Bus;
 use crate::faults::Faults;
 use crate::functions::Functions;
-use crate::runtime::Workflow;
+use crate::runtime::{StackCallbacks, Workflow};
 use crate::store::{ExecutionStore, SqliteJobStore};
 
 /// Everything the console reads and changes.
@@ -29,6 +29,9 @@ pub(super) struct Inner {
     pub(super) executions: ExecutionStore,
     pub(super) bus: Arc<Bus>,
     pub(super) faults: Arc<Faults>,
+    /// The tokens the executions' callback tasks wait on, which the
+    /// execution page's Approve and Reject complete.
+    pub(super) callbacks: Arc<StackCallbacks>,
     /// The API's own routes with the gateway's body model: the console's
     /// form submits through them.
     pub(super) api: Router,
@@ -48,6 +51,7 @@ pub(crate) struct Parts {
     pub executions: ExecutionStore,
     pub bus: Arc<Bus>,
     pub faults: Arc<Faults>,
+    pub callbacks: Arc<StackCallbacks>,
     pub api: Router,
     pub workflow: Workflow,
     pub functions: Functions,
@@ -62,6 +66,7 @@ impl ConsoleState {
                 executions: parts.executions,
                 bus: parts.bus,
                 faults: parts.faults,
+                callbacks: parts.callbacks,
                 api: parts.api,
                 workflow: parts.workflow,
                 functions: parts.functions,

@@ -21,6 +21,8 @@ pub(crate) enum StateStatus {
     /// Failed, and a Catch took the execution on.
     Caught,
     InProgress,
+    /// A callback task whose call returned: it waits for its task token.
+    Waiting,
     /// Stopped because a sibling branch or the execution ended first.
     Cancelled,
     /// Cut off by a stop of the stack, and entered again when it resumed.
@@ -36,6 +38,7 @@ impl StateStatus {
             Self::Failed => "failed",
             Self::Caught => "caught",
             Self::InProgress => "in-progress",
+            Self::Waiting => "waiting",
             Self::Cancelled => "cancelled",
             Self::Interrupted => "interrupted",
             Self::NotReached => "not-reached",
@@ -48,6 +51,7 @@ impl StateStatus {
             Self::Failed => "Failed",
             Self::Caught => "Caught error",
             Self::InProgress => "In progress",
+            Self::Waiting => "Waiting for token",
             Self::Cancelled => "Cancelled",
             Self::Interrupted => "Interrupted",
             Self::NotReached => "Not reached",
@@ -63,6 +67,8 @@ pub(crate) struct Attempt {
     pub error: Option<String>,
     pub cause: Option<String>,
     pub failed: bool,
+    /// A callback task's call returned (TaskSubmitted): the attempt waits for its token.
+    pub submitted: bool,
 }
 
 /// One entry into a state.
@@ -232,7 +238,13 @@ impl Reader<'_> {
                 error: None,
                 cause: None,
                 failed: false,
+                submitted: false,
             }),
+            EventType::TaskSubmitted => {
+                if let Some(a) = run_ref.attempts.last_mut() {
+                    a.submitted = true;
+                }
+            }
             EventType::TaskSucceeded
             | EventType::ParallelStateSucceeded
             | EventType::MapStateSucceeded => {
@@ -367,7 +379,15 @@ impl Reader<'_> {
             } else if closed_runs[i] || ended == Ended::Aborted {
                 StateStatus::Cancelled
             } else if ended == Ended::Running {
-                StateStatus::InProgress
+                let waits = run
+                    .attempts
+                    .last()
+                    .is_some_and(|a| a.submitted && a.ended.is_none());
+                if waits {
+                    StateStatus::Waiting
+                } else {
+                    StateStatus::InProgress
+                }
             } else {
                 StateStatus::Failed
             };
@@ -378,14 +398,15 @@ impl Reader<'_> {
 
 impl Runs {
     /// The colour of each state in the graph: its latest run in each
-    /// branch or iteration, the most pressing first (in progress, failed,
-    /// caught, then succeeded).
+    /// branch or iteration, the most pressing first (waiting for a token, in
+    /// progress, failed, caught, then succeeded).
     pub(crate) fn status_by_state(&self) -> HashMap<String, StateStatus> {
         let mut latest: HashMap<(&str, Option<usize>, Option<usize>), &Run> = HashMap::new();
         for run in &self.runs {
             latest.insert((run.state.as_str(), run.parent, run.iteration), run);
         }
         let rank = |s: StateStatus| match s {
+            StateStatus::Waiting => 7,
             StateStatus::InProgress => 6,
             StateStatus::Failed => 5,
             StateStatus::Caught => 4,
@@ -404,6 +425,19 @@ impl Runs {
             }
         }
         out
+    }
+
+    /// Runs the history shows waiting for their token whose state no task
+    /// of the execution waits on now (`waiting`, the registry's list): the
+    /// answer was sent and the execution is taking it in.
+    pub(crate) fn settle_answered(&mut self, waiting: &[jobs_asl::WaitingTask]) {
+        for run in self.runs.iter_mut() {
+            if run.status == StateStatus::Waiting
+                && !waiting.iter().any(|t| t.state_name == run.state)
+            {
+                run.status = StateStatus::InProgress;
+            }
+        }
     }
 
     /// The runs of one state, in the order entered.

@@ -1,6 +1,7 @@
 // The console's behaviour: tabs, selecting a state in the graph, JSON
 // colouring, and live updates (a page with data-live="1" asks for its
-// changing regions every second until the server says it is done).
+// changing regions every second until the server says it is done, keeping
+// what is typed into their forms).
 "use strict";
 (function () {
   let selected = null;
@@ -93,6 +94,35 @@
     return url.toString();
   }
 
+  // What is typed into a form of a live region (its form has a data-key)
+  // survives the region's update, with the focus and the caret; returns
+  // what puts it back.
+  function keepTyped() {
+    const kept = [];
+    let focus = null;
+    document.querySelectorAll(".region form[data-key]").forEach(function (form) {
+      form.querySelectorAll("textarea[name], input[name]:not([type=hidden])").forEach(function (field) {
+        const at = { form: form.dataset.key, name: field.name, value: field.value };
+        kept.push(at);
+        if (field === document.activeElement) {
+          focus = { at: at, start: field.selectionStart, end: field.selectionEnd };
+        }
+      });
+    });
+    return function () {
+      kept.forEach(function (at) {
+        const form = document.querySelector('.region form[data-key="' + CSS.escape(at.form) + '"]');
+        const field = form && form.elements.namedItem(at.name);
+        if (!field) return;
+        field.value = at.value;
+        if (focus && focus.at === at) {
+          field.focus();
+          try { field.setSelectionRange(focus.start, focus.end); } catch (_) { /* not a text field */ }
+        }
+      });
+    };
+  }
+
   async function refresh() {
     let reply;
     try {
@@ -104,11 +134,13 @@
     }
     const open = new Set();
     document.querySelectorAll("details[data-key][open]").forEach(function (d) { open.add(d.dataset.key); });
+    const typed = keepTyped();
     Object.keys(reply.regions).forEach(function (id) {
       const el = document.getElementById(id);
       if (el) el.innerHTML = reply.regions[id];
     });
     document.querySelectorAll("details[data-key]").forEach(function (d) { if (open.has(d.dataset.key)) d.open = true; });
+    typed();
     colourJson(document);
     if (selected) select(selected);
     document.body.dataset.updated = String(Date.now());

@@ -293,3 +293,76 @@ async fn a_state_resumed_after_a_stop_shows_its_second_entry() {
     assert_eq!(statuses, [Interrupted, Succeeded]);
     assert_eq!(runs.status_by_state()["ProcessJob"], Succeeded);
 }
+
+/// Answers a callback task's call by completing its token at once, with the
+/// output the task then succeeds with.
+struct Answers(Arc<jobs_asl::MemoryCallbacks>);
+
+#[async_trait]
+impl TaskHandler for Answers {
+    async fn invoke(&self, _: &str, input: Value, _: &TaskContext) -> Result<Value, TaskError> {
+        let token = input["token"].as_str().expect("the task gets its token");
+        self.0.success(token, r#"{"approved": true}"#).unwrap();
+        Ok(json!({"MessageId": "m-1"}))
+    }
+}
+
+#[tokio::test]
+async fn a_callback_task_waits_after_its_call_until_its_token_is_answered() {
+    let definition = json!({
+        "StartAt": "Approve",
+        "States": {"Approve": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"token.$": "$$.Task.Token"},
+            "End": true
+        }}
+    });
+    let workflow = Workflow::load(&definition.to_string(), "us-east-1").unwrap();
+    let outline = Outline::from_definition(&workflow.json()).unwrap();
+    let callbacks = Arc::new(jobs_asl::MemoryCallbacks::new());
+    let executor = Executor::new(
+        workflow.machine.clone(),
+        Arc::new(Answers(callbacks.clone())),
+    )
+    .with_callbacks(callbacks);
+    let result = executor
+        .run(ExecutionSpec::new("e", "arn:e", json!({})).with_history())
+        .await;
+    assert_eq!(result.status, ExecutionStatus::Succeeded);
+    let upto = |kind: EventType| {
+        let at = result
+            .history
+            .iter()
+            .position(|e| e.event_type == kind)
+            .unwrap();
+        &result.history[..=at]
+    };
+    let status = |events: &[HistoryEvent], ended: Ended| {
+        read(events, Some(&outline), ended).status_by_state()["Approve"]
+    };
+    // Calling, then waiting; ended while it waited, then answered.
+    assert_eq!(
+        status(upto(EventType::TaskStarted), Ended::Running),
+        InProgress
+    );
+    let submitted = upto(EventType::TaskSubmitted);
+    assert_eq!(status(submitted, Ended::Running), Waiting);
+    assert_eq!(status(submitted, Ended::Aborted), Cancelled);
+    assert_eq!(status(submitted, Ended::TimedOut), Failed);
+    assert_eq!(
+        status(upto(EventType::TaskSucceeded), Ended::Running),
+        InProgress
+    );
+    assert_eq!(status(&result.history, Ended::Succeeded), Succeeded);
+
+    // The registry no longer lists the task: its answer is being taken in.
+    let mut runs = read(submitted, Some(&outline), Ended::Running);
+    runs.settle_answered(&[jobs_asl::WaitingTask {
+        token: "t".into(),
+        state_name: "Approve".into(),
+    }]);
+    assert_eq!(runs.runs[0].status, Waiting);
+    runs.settle_answered(&[]);
+    assert_eq!(runs.runs[0].status, InProgress);
+}

@@ -17,6 +17,8 @@ use tower::ServiceExt as _;
 
 use crate::{Config, Stack};
 
+mod approval;
+
 const HOST: &str = "127.0.0.1:3000";
 
 struct Console {
