@@ -4,7 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
 import { JobsStack } from '../lib/jobs-stack';
 import { EXPRESS_LIMIT_SECONDS } from '../lib/jobs-workflow';
-import { CREATE_JOB_SCHEMA, STATE_MACHINE_DEFINITION } from '../lib/paths';
+import { CREATE_JOB_SCHEMA, LAMBDA_FUNCTIONS, STATE_MACHINE_DEFINITION } from '../lib/paths';
 import { matches, transform } from './eventbridge';
 import { getAtt, permissionsOfRole, ref, resourceByPrefix, synthJobsStack } from './synth';
 
@@ -50,21 +50,26 @@ describe('Rust functions', () => {
   // The processor's timeout follows the job's limit, as `jobs generate` wrote
   // it into the definition: just under the ProcessJob task's.
   const taskTimeout = () => JSON.parse(fs.readFileSync(STATE_MACHINE_DEFINITION, 'utf8')).States.ProcessJob.TimeoutSeconds;
+  // Memory and timeout as lambdas/functions.json declares them.
+  const declared = (key: string) => {
+    const fn = LAMBDA_FUNCTIONS.find((f) => f.key === key)!;
+    return { memory: fn.memoryMb, timeout: fn.timeoutSeconds === 'fromJob' ? taskTimeout() - 5 : fn.timeoutSeconds };
+  };
   const specs = () => [
-    { fn: stack.functions.api, log: stack.functions.logGroups.api, memory: 256, timeout: 10, env: ['JOBS_TABLE_NAME', 'STATE_MACHINE_ARN', 'AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH'] },
-    { fn: stack.functions.processor, log: stack.functions.logGroups.processor, memory: 128, timeout: taskTimeout() - 5, env: ['JOBS_TABLE_NAME'] },
-    { fn: stack.functions.errorHandler, log: stack.functions.logGroups.errorHandler, memory: 128, timeout: 20, env: ['JOBS_TABLE_NAME'] },
+    { fn: stack.functions.api, log: stack.functions.logGroups.api, ...declared('api'), env: ['JOBS_TABLE_NAME', 'STATE_MACHINE_ARN', 'AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH'] },
+    { fn: stack.functions.processor, log: stack.functions.logGroups.processor, ...declared('processor'), env: ['JOBS_TABLE_NAME'] },
+    { fn: stack.functions.errorHandler, log: stack.functions.logGroups.errorHandler, ...declared('errorHandler'), env: ['JOBS_TABLE_NAME'] },
     {
       fn: stack.functions.sweeper,
       log: stack.functions.logGroups.sweeper,
-      memory: 128,
-      timeout: 50,
+      ...declared('sweeper'),
       env: ['JOBS_TABLE_NAME', 'STATE_MACHINE_ARN', 'WORKFLOW_TIMEOUT_SECONDS', 'SWEEP_PERIOD_SECONDS', 'MAX_REDRIVES', 'SWEEP_BATCH'],
     },
   ];
 
-  test('there are exactly four functions', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 4);
+  test('there is exactly one function per declared one', () => {
+    template.resourceCountIs('AWS::Lambda::Function', LAMBDA_FUNCTIONS.length);
+    expect(specs()).toHaveLength(LAMBDA_FUNCTIONS.length);
   });
 
   test('run on provided.al2023 arm64 with X-Ray, JSON logs to their own log group, sized per role', () => {
