@@ -35,6 +35,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "local/tests/fixtures")
 FAN_OUT = os.path.join(FIXTURES, "fan-out.asl.json")
 APPROVAL = ["--workflow", os.path.join(FIXTURES, "approval.asl.json"), "--workflow-type", "STANDARD",
+            "--functions", os.path.join(FIXTURES, "functions.json"),
             "--mocks", os.path.join(FIXTURES, "approval.mocks.json")]
 with open(os.path.join(ROOT, "lambdas/api/schema/create-job.bodies.json")) as f:
     BODIES = json.load(f)

@@ -142,7 +142,9 @@ async fn an_approval_step_waits_for_its_token_and_completes_the_execution() {
         .wait_for_execution(&id, common::QUICK, |e| e["status"] == "SUCCEEDED")
         .await;
     // The callback's output, not the mock's answer to the publish ({"MessageId": ...}).
-    assert_eq!(done["output"]["notified"], json!({"approved": true}));
-    assert_eq!(done["mockedStates"], json!(["Notify"]));
+    assert_eq!(done["output"]["approval"], json!({"approved": true}));
+    assert_eq!(done["mockedStates"], json!(["Approve", "Publish"]));
+    // The Lambda step of its own ran in-process, over the job store.
+    assert_eq!(done["output"]["notification"]["status"], json!("Success"));
     stack.stop().await;
 }

@@ -59,7 +59,7 @@ async fn a_waiting_approval_survives_a_restart_on_the_same_token() {
     let waiting_now = stack.runtime.callbacks().waiting(&arn);
     assert_eq!(waiting_now.len(), 1, "{waiting_now:?}");
     assert_eq!(waiting_now[0].token, token);
-    assert_eq!(waiting_now[0].state_name, "Notify");
+    assert_eq!(waiting_now[0].state_name, "Approve");
     // A token whose task ended before the restart is spent, not unknown.
     let r = answer(
         &api,
@@ -87,7 +87,7 @@ async fn a_waiting_approval_survives_a_restart_on_the_same_token() {
     let done = api
         .wait_for_execution(&waiting, common::QUICK, |e| e["status"] == "SUCCEEDED")
         .await;
-    assert_eq!(done["output"]["notified"], json!({"approved": true}));
+    assert_eq!(done["output"]["approval"], json!({"approved": true}));
     // The publish ran once: the wait was resumed, not the step.
     assert_eq!(count(&done, "TaskSubmitted"), 1);
     assert_eq!(

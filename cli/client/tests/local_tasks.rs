@@ -1,5 +1,5 @@
 //! `task success|failure|heartbeat` against the real local stack: a STANDARD
-//! workflow whose Notify step (an SNS publish answered by the mock file)
+//! workflow whose Approve step (an SNS publish answered by the mock file)
 //! waits for its task token, answered by the CLI's own code; and the
 //! refusals, each by the name Step Functions gives it.
 
@@ -15,25 +15,19 @@ use jobs_local::Config;
 use local_support::*;
 use serde_json::{json, Value};
 
-/// A stack whose workflow publishes each job's task token after the job's
-/// work, then waits for the answer.
+/// A stack running the approval fixture of the local stack's tests: the job, a Lambda step
+/// of its own run in-process (the example notify function, declared in the fixture's
+/// manifest), a mocked SNS publish, then Approve, which publishes its task token and waits.
 async fn approval_stack() -> Local {
     Local::start_with(|dir| {
-        let (workflow, mocks) = jobs_local::testing::workflow_with_notify(dir);
-        let mut def: Value =
-            serde_json::from_str(&std::fs::read_to_string(&workflow).unwrap()).unwrap();
-        def["States"]["Notify"]["Resource"] =
-            json!("arn:aws:states:::sns:publish.waitForTaskToken");
-        def["States"]["Notify"]["Parameters"] = json!({
-            "TopicArn": "arn:aws:sns:us-east-1:000000000000:approvals",
-            "Message.$": "$$.Task.Token"
-        });
-        std::fs::write(&workflow, def.to_string()).unwrap();
+        let fixtures =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../local/tests/fixtures");
         let mut config = Config::ephemeral(dir.join("data"));
-        config.workflow = Some(workflow);
-        config.workflow_type = jobs_asl::WorkflowType::Standard;
+        config.workflow = Some(fixtures.join("approval.asl.json"));
+        config.functions = Some(fixtures.join("functions.json"));
+        config.workflow_type = "STANDARD".parse().unwrap();
         config.mocks = Some(Mocks {
-            file: mocks,
+            file: fixtures.join("approval.mocks.json"),
             state_machine: None,
             test_case: None,
         });
@@ -57,7 +51,7 @@ async fn execution(target: &Target, id: &str) -> Value {
 }
 
 /// The token the job's execution waits on, read where a person finds it:
-/// the parameters of the Notify task's TaskScheduled event.
+/// the parameters of the Approve task's TaskScheduled event.
 async fn waiting_token(target: &Target, id: &str) -> String {
     for _ in 0..500 {
         let execution = execution(target, id).await;
@@ -67,7 +61,9 @@ async fn waiting_token(target: &Target, id: &str) -> String {
                 (details["resource"] == "publish.waitForTaskToken").then(|| {
                     let parameters: Value =
                         serde_json::from_str(details["parameters"].as_str().unwrap()).unwrap();
-                    parameters["Message"].as_str().unwrap().to_owned()
+                    let message = parameters["Message"].as_str().unwrap();
+                    let (_, token) = message.split_once("its task token: ").unwrap();
+                    token.to_owned()
                 })
             })
         });
@@ -145,7 +141,10 @@ async fn a_waiting_task_succeeds_with_the_output_given_inline_or_in_a_file() {
         "task succeeded: its execution goes on with this output\n"
     );
     let done = execution_reaches(&target, &inline, "SUCCEEDED").await;
-    assert_eq!(done["output"]["notified"], json!({"approved": true}));
+    assert_eq!(done["output"]["approval"], json!({"approved": true}));
+    // The Lambda step before it ran in-process, and the publish was the mock's.
+    assert_eq!(done["output"]["notification"]["status"], json!("Success"));
+    assert_eq!(done["mockedStates"], json!(["Approve", "Publish"]));
 
     // An output too long for a command line, from a file.
     let dir = tempfile::tempdir().unwrap();
@@ -156,7 +155,7 @@ async fn a_waiting_task_succeeds_with_the_output_given_inline_or_in_a_file() {
     let ran = run(&target, success_from(&file_token, &path)).await;
     assert_eq!(ran.result.unwrap(), ExitCode::SUCCESS, "{}", ran.err);
     let done = execution_reaches(&target, &from_file, "SUCCEEDED").await;
-    assert_eq!(done["output"]["notified"], big);
+    assert_eq!(done["output"]["approval"], big);
 
     // Answered once: a second answer finds the task over.
     let again = refusal(run(&target, success(&inline_token, "{}")).await);
@@ -199,7 +198,7 @@ async fn a_heartbeat_keeps_the_task_waiting_and_a_failure_fails_the_execution() 
         "task failed with error Rejected: its Retry or Catch takes it from here, else its \
          execution fails\n"
     );
-    // Notify has no Catch: the execution fails with the task's error.
+    // Approve has no Catch: the execution fails with the task's error.
     let failed = execution_reaches(&target, &id, "FAILED").await;
     assert_eq!(failed["error"], "Rejected");
     assert_eq!(failed["cause"], "the reviewer said no");
@@ -276,7 +275,7 @@ async fn an_output_that_is_not_json_is_refused_before_any_request() {
         .result
         .unwrap();
     let done = execution_reaches(&target, &id, "SUCCEEDED").await;
-    assert_eq!(done["output"]["notified"], "approved");
+    assert_eq!(done["output"]["approval"], "approved");
 }
 
 #[tokio::test]

@@ -22,25 +22,19 @@ pub async fn start_with(config: Config) -> Stack {
     Stack::start(config).await.expect("the stack starts")
 }
 
-/// A stack on STANDARD whose workflow has a human-approval step after the job: an SNS publish
-/// that hands on its task token (`.waitForTaskToken`), answered by the mock file. Data lives
-/// in `dir/data`, so a second call on the same `dir` is the same stack restarted.
+/// A stack on STANDARD running `tests/fixtures/approval.asl.json`: the job, a Lambda step of
+/// its own run in-process (the example notify function, declared in the fixture manifest
+/// `functions.json`), a mocked SNS publish, then Approve, which publishes its task token
+/// (`.waitForTaskToken`, answered by the mock file) and waits. Data lives in `dir/data`, so
+/// a second call on the same `dir` is the same stack restarted.
 pub fn approval_config(dir: &std::path::Path) -> Config {
-    let (workflow, mocks) = jobs_local::testing::workflow_with_notify(dir);
-    let mut def: Value =
-        serde_json::from_str(&std::fs::read_to_string(&workflow).unwrap()).unwrap();
-    def["States"]["Notify"]["Resource"] =
-        serde_json::json!("arn:aws:states:::sns:publish.waitForTaskToken");
-    def["States"]["Notify"]["Parameters"] = serde_json::json!({
-        "TopicArn": "arn:aws:sns:us-east-1:000000000000:approvals",
-        "Message.$": "$$.Task.Token"
-    });
-    std::fs::write(&workflow, def.to_string()).unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut config = Config::ephemeral(dir.join("data"));
-    config.workflow = Some(workflow);
+    config.workflow = Some(fixtures.join("approval.asl.json"));
+    config.functions = Some(fixtures.join("functions.json"));
     config.workflow_type = "STANDARD".parse().expect("a workflow type");
     config.mocks = Some(jobs_local::config::Mocks {
-        file: mocks,
+        file: fixtures.join("approval.mocks.json"),
         state_machine: None,
         test_case: None,
     });
@@ -53,7 +47,9 @@ pub fn approval_token(execution: &Value) -> Option<String> {
         let d = &ev["taskScheduledEventDetails"];
         (d["resource"] == "publish.waitForTaskToken").then(|| {
             let p: Value = serde_json::from_str(d["parameters"].as_str().unwrap()).unwrap();
-            p["Message"].as_str().unwrap().to_owned()
+            let message = p["Message"].as_str().unwrap();
+            let (_, token) = message.split_once("its task token: ").unwrap();
+            token.to_owned()
         })
     })
 }

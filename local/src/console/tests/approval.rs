@@ -1,6 +1,8 @@
 //! Approve and Reject on the execution page of a STANDARD workflow whose
 //! Approve step (`local/tests/fixtures/approval.asl.json`, its publish
-//! answered by the fixture's mock file) waits for its task token.
+//! answered by the fixture's mock file) waits for its task token, after a Lambda step of
+//! its own (the example notify function, declared in `tests/fixtures/functions.json`) and a
+//! mocked SNS publish.
 
 use std::path::Path;
 use std::time::Duration;
@@ -19,6 +21,7 @@ async fn approval_console() -> Console {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut config = Config::ephemeral(dir.path().join("data"));
     config.workflow = Some(fixtures.join("approval.asl.json"));
+    config.functions = Some(fixtures.join("functions.json"));
     config.workflow_type = jobs_asl::WorkflowType::Standard;
     config.mocks = Some(Mocks {
         file: fixtures.join("approval.mocks.json"),
@@ -178,10 +181,15 @@ async fn a_waiting_task_is_approved_from_its_page_and_bad_output_changes_nothing
     assert_eq!(location(&approved), format!("{path}?approved=Approve"));
     let record = ended(&c, &name).await;
     assert_eq!(record.status, ExecutionStatus::Succeeded);
-    assert_eq!(
-        record.output.as_ref().unwrap()["approval"],
-        json!({"approved": true})
-    );
+    let output = record.output.as_ref().unwrap();
+    assert_eq!(output["approval"], json!({"approved": true}));
+    // The Lambda step ran in-process over the job store; the publish was the mock's.
+    assert_eq!(output["notification"]["status"], json!("Success"));
+    assert!(output["notification"]["subject"]
+        .as_str()
+        .unwrap()
+        .ends_with(": Success"));
+    assert_eq!(output["published"], json!({"MessageId": "notice-1"}));
     let after = c.get(location(&approved)).await;
     assert!(after.body.contains("Approved Approve: "), "{}", after.body);
     assert!(after
