@@ -24,6 +24,18 @@ pub struct Functions {
 }
 
 impl Functions {
+    /// Whether this binary holds every function `manifest` declares for the workflow; the
+    /// error names the first it lacks and what to do.
+    pub fn check(manifest: &Manifest) -> Result<(), String> {
+        match manifest
+            .workflow_functions()
+            .find(|d| !jobs_local_functions::BUILT_IN.contains(&d.crate_name.as_str()))
+        {
+            Some(d) => Err(not_built_in(manifest, d)),
+            None => Ok(()),
+        }
+    }
+
     /// Builds each function `manifest` declares for the workflow, with the environment
     /// `env_for` gives it; fails naming a declared function this binary does not hold.
     pub fn build(
@@ -34,19 +46,8 @@ impl Functions {
         let mut by_name = BTreeMap::new();
         for d in manifest.workflow_functions() {
             let name = d.local_name.clone().unwrap_or_default();
-            let f =
-                jobs_local_functions::function(&d.crate_name, &env_for(d)).ok_or_else(|| {
-                    format!(
-                    "{}: the function \"{}\" (crate {}) is not built into this binary: declare \
-                     it in lambdas/functions.json (or examples/functions.json for one that is \
-                     never deployed), then run `cargo run -p jobs -- generate` and build again \
-                     (built in: {})",
-                    manifest.source,
-                    d.key,
-                    d.crate_name,
-                    jobs_local_functions::BUILT_IN.join(", ")
-                )
-                })?;
+            let f = jobs_local_functions::function(&d.crate_name, &env_for(d))
+                .ok_or_else(|| not_built_in(manifest, d))?;
             by_name.insert(name, f);
         }
         Ok(Self {
@@ -68,4 +69,16 @@ impl Functions {
     pub fn substitutions(&self) -> &HashMap<String, String> {
         &self.substitutions
     }
+}
+
+fn not_built_in(manifest: &Manifest, d: &Declared) -> String {
+    format!(
+        "{}: the function \"{}\" (crate {}) is not built into this binary: declare it in \
+         lambdas/functions.json (or examples/functions.json for one that is never deployed), \
+         then run `cargo run -p jobs -- generate` and build again (built in: {})",
+        manifest.source,
+        d.key,
+        d.crate_name,
+        jobs_local_functions::BUILT_IN.join(", ")
+    )
 }

@@ -54,6 +54,12 @@ impl Stack {
             Arc::new(Faults::parse_list(&config.faults.join(",")).map_err(anyhow::Error::msg)?);
         // Before anything is written: a mock file that cannot serve changes nothing.
         let mocks = config.mocks.as_ref().map(load_mocks).transpose()?;
+        // And a functions manifest the stack cannot serve.
+        let manifest = match &config.functions {
+            None => Manifest::deployed(),
+            Some(path) => Manifest::read(path).map_err(anyhow::Error::msg)?,
+        };
+        Functions::check(&manifest).map_err(anyhow::Error::msg)?;
         std::fs::create_dir_all(&config.data_dir).with_context(|| {
             format!("creating the data directory {}", config.data_dir.display())
         })?;
@@ -74,10 +80,6 @@ impl Stack {
         };
         let work: Arc<dyn DynWork> = Arc::new(jobs_job::Job);
         let held: Arc<dyn DynWork> = Arc::new(HeldWork::new(work.clone(), faults.clone()));
-        let manifest = match &config.functions {
-            None => Manifest::deployed(),
-            Some(path) => Manifest::read(path).map_err(anyhow::Error::msg)?,
-        };
         let aws = AwsTarget {
             region: config.region.clone(),
             endpoint: config.aws_endpoint.clone(),

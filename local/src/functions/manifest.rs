@@ -144,3 +144,6 @@ mod tests {
         assert!(e.starts_with("m.json: not a functions manifest"), "{e}");
     }
 }
+
+#[cfg(test)]
+mod repo_tests;
