@@ -135,8 +135,10 @@ impl fmt::Display for Refusal {
     }
 }
 
-/// The suffixes of the Run a Job and Wait for Callback patterns.
-fn waits(resource: &str) -> bool {
+/// The suffixes of the Run a Job and Wait for Callback patterns. A task of either pattern
+/// has a task token in its context (`$$.Task.Token`): AWS completes a `.sync` task through a
+/// token too, and workflows hand it on to the child they start.
+pub(crate) fn waits(resource: &str) -> bool {
     let Some(rest) = resource.strip_prefix("arn:aws:states:::") else {
         return false;
     };

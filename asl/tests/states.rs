@@ -109,30 +109,39 @@ async fn task_token_is_absent_from_the_context() {
     assert_eq!(r.error.as_deref(), Some("States.Runtime"));
 }
 
+/// A Run a Job task (`.sync`, `.sync:2`) has a token as a callback task has: workflows pass it
+/// to the child execution they start, and AWS runs them (a recorded execution of
+/// `startExecution.sync` with `$$.Task.Token` succeeds). A Request Response task has none.
 #[tokio::test]
-async fn sync_and_callback_tasks_have_a_token_and_other_tasks_none() {
-    let with = |resource: &str| {
-        json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": resource,
-            "Parameters": {"t.$": "$$.Task.Token"}, "End": true}}})
-    };
-    for resource in [
-        "arn:aws:states:::states:startExecution.sync",
-        "arn:aws:states:::states:startExecution.sync:2",
-        "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-    ] {
-        let h = Scripted::new().on(resource, vec![Outcome::Ok(json!({}))]);
-        let r = run_with(with(resource), json!({}), h).await;
-        assert_eq!(
-            r.status,
-            ExecutionStatus::Succeeded,
-            "{resource}: {:?}",
-            r.cause
-        );
+async fn sync_tasks_have_a_task_token_and_request_response_tasks_none() {
+    let start = "arn:aws:states:::states:startExecution";
+    for suffix in [".sync", ".sync:2"] {
+        let jsonpath = json!({"StartAt": "T", "States": {"T": {"Type": "Task",
+            "Resource": format!("{start}{suffix}"),
+            "Parameters": {"Input": {"parent.$": "$$.Task.Token"}}, "End": true}}});
+        let jsonata = json!({"QueryLanguage": "JSONata", "StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": format!("{start}{suffix}"),
+            "Arguments": {"Input": {"parent": "{% $states.context.Task.Token %}"}}, "End": true}}});
+        for def in [jsonpath, jsonata] {
+            let r = run(def, json!({})).await;
+            assert_eq!(
+                r.status,
+                ExecutionStatus::Succeeded,
+                "{suffix}: {:?}",
+                r.cause
+            );
+            let token = r.output.unwrap()["Input"]["parent"].clone();
+            assert!(
+                token.as_str().is_some_and(|t| !t.is_empty()),
+                "{suffix}: the child is handed a token, got {token}"
+            );
+        }
     }
-    let plain = "arn:aws:states:::sqs:sendMessage";
-    let h = Scripted::new().on(plain, vec![Outcome::Ok(json!({}))]);
-    let r = run_with(with(plain), json!({}), h).await;
-    assert_eq!(r.error.as_deref(), Some("States.Runtime"));
+    let plain = json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": start,
+        "Parameters": {"Input": {"parent.$": "$$.Task.Token"}}, "End": true}}});
+    let r = run(plain, json!({})).await;
+    assert_eq!(r.status, ExecutionStatus::Failed);
+    assert!(r.cause.unwrap().contains("$$.Task.Token"));
 }
 
 #[tokio::test]

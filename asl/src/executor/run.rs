@@ -337,11 +337,10 @@ impl Executor {
         if let Some(role) = &ex.role_arn {
             ctx["Execution"]["RoleArn"] = json!(&**role);
         }
-        // A callback task's token, which the task hands on to whoever reports its result. AWS
-        // gives `.sync` tasks one too (a child execution may report through it); only a
-        // callback task waits for it.
+        // A callback task's token, which the task hands on to whoever reports its result; a
+        // `.sync` task has one too (an execution it starts may be given it, as on AWS).
         if let Kind::Task { resource, .. } = &st.kind {
-            if resource.ends_with(".waitForTaskToken") || resource.contains(".sync") {
+            if crate::workflow_type::waits(resource) {
                 let token = sc
                     .top
                     .then(|| ex.resumed_token(&st.name))
