@@ -77,6 +77,7 @@ impl Executor {
                     .as_ref()
                     .and_then(|r| Some((r.state.clone(), r.wait.clone()?))),
             ),
+            resumes_wait: spec.resume.as_ref().is_some_and(|r| r.wait.is_some()),
         };
         let mut input = spec.input;
         if self.machine.keeps_input {

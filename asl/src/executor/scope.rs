@@ -28,6 +28,8 @@ pub(super) struct Exec {
     pub unrecorded_ids: AtomicU64,
     /// A callback task's wait to pick up again, with the top-level state it belongs to.
     pub resumed_wait: Mutex<Option<(String, super::ResumedWait)>>,
+    /// Whether the run began with a wait to pick up: every other run skips the lock above.
+    pub resumes_wait: bool,
 }
 
 impl Exec {
@@ -38,6 +40,9 @@ impl Exec {
 
     /// The token of the resumed wait of top-level state `state`, if it is still to come.
     pub(super) fn resumed_token(&self, state: &str) -> Option<String> {
+        if !self.resumes_wait {
+            return None;
+        }
         let w = self.resumed_wait.lock().expect("resume lock");
         w.as_ref()
             .filter(|(s, _)| s == state)
@@ -46,6 +51,9 @@ impl Exec {
 
     /// Takes the resumed wait of top-level state `state`: only its first attempt resumes.
     pub(super) fn take_resumed_wait(&self, state: &str) -> Option<super::ResumedWait> {
+        if !self.resumes_wait {
+            return None;
+        }
         let mut w = self.resumed_wait.lock().expect("resume lock");
         match w.as_ref() {
             Some((s, _)) if s == state => w.take().map(|(_, w)| w),
