@@ -67,15 +67,7 @@ async fn a_waiting_approval_survives_a_restart_on_the_same_token() {
         json!({"taskToken": early_token}),
     )
     .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(
-        r.body["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("TaskTimedOut: "),
-        "{}",
-        r.body
-    );
+    common::assert_refused(&r, "TaskTimedOut");
 
     let r = answer(
         &api,

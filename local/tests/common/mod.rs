@@ -243,3 +243,11 @@ pub async fn count(stack: &Stack, table: &'static str) -> i64 {
 pub const QUICK: Duration = Duration::from_secs(30);
 
 pub use jobs_local::testing::{example, other_than_example};
+
+/// A `/local/tasks/*` answer refused with the Step Functions error `name` (400, its message
+/// starting with the name).
+pub fn assert_refused(reply: &Reply, name: &str) {
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    let message = reply.body["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with(&format!("{name}: ")), "{}", reply.body);
+}
