@@ -1,6 +1,6 @@
 //! The Lambda functions the workflow invokes, run in-process. They are declared in a
 //! manifest (`lambdas/functions.json`, the one CDK deploys from, or `--functions FILE`) and
-//! built into this binary through the generated registry (the `jobs-local-functions` crate,
+//! built into this binary through the generated registry (the `jobs-functions` crate,
 //! which `jobs generate` writes from the manifests). Adding a Lambda step is a crate, a
 //! manifest entry and the state: nothing here names a function.
 //!
@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use jobs_domain::function::{FunctionEnv, WorkflowFunction};
 
+pub(crate) use manifest::ACCOUNT;
 pub use manifest::{Declared, Manifest};
 
 /// The functions a manifest declares for the workflow, by the name they run under.
@@ -29,7 +30,7 @@ impl Functions {
     pub fn check(manifest: &Manifest) -> Result<(), String> {
         match manifest
             .workflow_functions()
-            .find(|d| !jobs_local_functions::BUILT_IN.contains(&d.crate_name.as_str()))
+            .find(|d| !jobs_functions::BUILT_IN.contains(&d.crate_name.as_str()))
         {
             Some(d) => Err(not_built_in(manifest, d)),
             None => Ok(()),
@@ -46,7 +47,7 @@ impl Functions {
         let mut by_name = BTreeMap::new();
         for d in manifest.workflow_functions() {
             let name = d.local_name.clone().unwrap_or_default();
-            let f = jobs_local_functions::function(&d.crate_name, &env_for(d))
+            let f = jobs_functions::function(&d.crate_name, &env_for(d))
                 .ok_or_else(|| not_built_in(manifest, d))?;
             by_name.insert(name, f);
         }
@@ -79,6 +80,6 @@ fn not_built_in(manifest: &Manifest, d: &Declared) -> String {
         manifest.source,
         d.key,
         d.crate_name,
-        jobs_local_functions::BUILT_IN.join(", ")
+        jobs_functions::BUILT_IN.join(", ")
     )
 }

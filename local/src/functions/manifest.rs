@@ -6,7 +6,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::runtime::ACCOUNT;
+/// The account id every local ARN carries.
+pub(crate) const ACCOUNT: &str = "000000000000";
 
 /// The manifest CDK deploys from, as this binary was built with it.
 const DEPLOYED: &str = include_str!("../../../lambdas/functions.json");

@@ -11,4 +11,4 @@ pub use callbacks::StackCallbacks;
 pub(crate) use executions::Runtime;
 pub use executions::WORKFLOW_ROLE_ARN;
 pub use tasks::LocalTasks;
-pub(crate) use workflow::{Workflow, ACCOUNT};
+pub(crate) use workflow::Workflow;

@@ -15,8 +15,7 @@ use crate::functions::Manifest;
 
 /// The one workflow file, as CDK deploys it.
 pub(crate) const JOBS_DEFINITION: &str = include_str!("../../../statemachine/jobs.asl.json");
-/// The account id every local ARN carries.
-pub(crate) const ACCOUNT: &str = "000000000000";
+pub(crate) use crate::functions::ACCOUNT;
 
 /// A loaded definition: its text as run (substituted), the SHA-256 of that
 /// text, and the checked state machine.

@@ -1,5 +1,5 @@
 //! The registry of workflow functions the local stack runs in-process: the crate
-//! `local/functions` (jobs-local-functions), written from the manifests. Each function a
+//! `local/functions` (jobs-functions), written from the manifests. Each function a
 //! manifest declares for the workflow (it has a `localName`) is a dependency, and its crate's
 //! `local(&FunctionEnv)` is called for it. `lambdas/functions.json` is what CDK deploys;
 //! `examples/functions.json` declares functions built in for local runs only.
@@ -38,7 +38,7 @@ pub(crate) fn built_in(manifests: &[Manifest]) -> Result<Vec<(String, String)>, 
 
 pub(crate) fn cargo_toml(crates: &[(String, String)]) -> String {
     let mut s = format!(
-        "# {NOTE}\n[package]\nname = \"jobs-local-functions\"\nversion = \"0.1.0\"\n\
+        "# {NOTE}\n[package]\nname = \"jobs-functions\"\nversion = \"0.1.0\"\n\
          description = \"The workflow functions the local stack runs in-process (generated).\"\n\
          edition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\n\
          publish.workspace = true\n\n[dependencies]\njobs-domain.workspace = true\n"
