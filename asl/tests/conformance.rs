@@ -8,7 +8,8 @@ mod node;
 
 use async_trait::async_trait;
 use jobs_asl::{
-    substitute, ExecutionSpec, Executor, StateMachine, TaskContext, TaskError, TaskHandler,
+    substitute, DirObjects, ExecutionSpec, Executor, StateMachine, TaskContext, TaskError,
+    TaskHandler,
 };
 use serde_json::Value;
 use std::collections::HashMap;
@@ -96,7 +97,10 @@ fn run_rust(fx: &Value) -> Value {
         script,
         calls: Mutex::default(),
     });
-    let exec = Executor::new(machine.into(), handler.clone());
+    let mut exec = Executor::new(machine.into(), handler.clone());
+    if let Some(s3) = fx.get("s3") {
+        exec = exec.with_objects(std::sync::Arc::new(DirObjects::new(s3_dir(s3))));
+    }
     // Paused time: retry waits and sleeps cost nothing, and the outcome is the same.
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -123,6 +127,29 @@ fn run_rust(fx: &Value) -> Value {
         "path": r.path,
         "calls": calls,
     })
+}
+
+/// A fresh folder standing in for S3, holding the fixture's `s3` objects: bucket -> key ->
+/// content (a string is the object's text; any other JSON value is written as JSON).
+fn s3_dir(s3: &Value) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("conformance-s3-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    for (bucket, objects) in s3.as_object().expect("s3 is an object of buckets") {
+        std::fs::create_dir_all(root.join(bucket)).unwrap();
+        for (key, content) in objects.as_object().expect("a bucket is an object of keys") {
+            let path = root.join(bucket).join(key);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let bytes = match content {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            std::fs::write(path, bytes).unwrap();
+        }
+    }
+    root
 }
 
 fn node_results() -> Option<HashMap<String, Value>> {

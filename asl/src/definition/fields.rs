@@ -94,6 +94,8 @@ fn allowed_jsonpath(ty: &str) -> Option<&'static [&'static str]> {
             "ToleratedFailureCountPath",
             "ToleratedFailurePercentage",
             "ToleratedFailurePercentagePath",
+            "ItemReader",
+            "ItemBatcher",
         ],
         _ => return None,
     })
@@ -145,6 +147,8 @@ fn allowed_jsonata(ty: &str) -> Option<&'static [&'static str]> {
             "Label",
             "ToleratedFailureCount",
             "ToleratedFailurePercentage",
+            "ItemReader",
+            "ItemBatcher",
         ],
         _ => return None,
     })
@@ -191,6 +195,10 @@ pub(super) fn unsupported(ty: &str, ql: QueryLanguage, field: &str) -> String {
             "{field} is a JSONata field; set \"QueryLanguage\": \"JSONata\" on the state or \
              the state machine to use it"
         ),
+        _ if ty == "Map" && field == "ResultWriter" => "ResultWriter (writing a distributed \
+             Map's results to S3) is not supported by this interpreter yet; remove it to run \
+             the Map with its results in the state output"
+            .to_owned(),
         _ => format!("unsupported field for a {ty} state"),
     }
 }

@@ -3,8 +3,10 @@
 //!
 //! `state` parses what every state shares and hands the rest to one parser per state kind
 //! (`kinds`); `retry_catch` parses Retry and Catch; `fields` holds the field readers they use;
+//! `distributed` parses a distributed Map's ItemReader and ItemBatcher;
 //! `scope` checks variable names and the rule that inner scopes do not assign outer ones.
 
+mod distributed;
 mod fields;
 mod kinds;
 mod model;
@@ -13,8 +15,8 @@ mod scope;
 mod state;
 
 pub(crate) use model::{
-    Amount, Assign, Catcher, Choice, Cond, Credentials, IoPath, Kind, QueryLanguage, ResultPath,
-    Seconds, Selector, State, StateSet, Text, WaitFor,
+    Amount, Assign, Catcher, Choice, Cond, Credentials, InputType, IoPath, ItemBatcher, ItemReader,
+    Kind, QueryLanguage, ResultPath, Seconds, Selector, Source, State, StateSet, Text, WaitFor,
 };
 
 use crate::error::DefinitionError;

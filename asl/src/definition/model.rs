@@ -168,6 +168,8 @@ pub(crate) enum Kind {
         max_concurrency: Option<Seconds>,
         tolerated_count: Option<Box<Amount>>,
         tolerated_percentage: Option<Box<Amount>>,
+        /// `ItemReader` and `ItemBatcher` of a distributed Map.
+        distributed: Option<Box<Distributed>>,
         processor: Box<StateSet>,
     },
 }
@@ -201,4 +203,93 @@ pub(crate) struct State {
     /// Whether anything in this state reads the context object, which is then built.
     pub needs_context: bool,
     pub reads_execution_input: bool,
+}
+
+/// A Map's `ItemReader`, its `ItemBatcher`, or both.
+#[derive(Debug, Default)]
+pub(crate) struct Distributed {
+    pub reader: Option<ItemReader>,
+    pub batcher: Option<ItemBatcher>,
+}
+
+#[derive(Debug)]
+pub(crate) struct ItemReader {
+    pub source: Source,
+    /// `ReaderConfig.MaxItems` / `MaxItemsPath`: read at most this many items (0: all).
+    pub max_items: Option<Amount>,
+    /// `Parameters` (JSONPath) or `Arguments` (JSONata): Bucket with Key or Prefix.
+    pub params: Option<Selector>,
+}
+
+/// What the reader reads: one object decoded as `InputType`, or the listing of a bucket.
+#[derive(Debug)]
+pub(crate) enum Source {
+    Object(InputType),
+    Listing,
+}
+
+#[derive(Debug)]
+pub(crate) enum InputType {
+    Json,
+    Jsonl,
+    Csv {
+        /// `CSVHeaders` when `CSVHeaderLocation` is GIVEN; the first row otherwise.
+        headers: Option<Vec<String>>,
+        delimiter: u8,
+    },
+}
+
+#[derive(Debug)]
+pub(crate) struct ItemBatcher {
+    pub max_items: Option<Amount>,
+    pub max_bytes: Option<Amount>,
+    pub batch_input: Option<Selector>,
+}
+
+impl Distributed {
+    pub(crate) fn paths<'a>(&'a self, out: &mut Vec<&'a Path>) {
+        let mut amount = |a: &'a Option<Amount>| {
+            if let Some(Amount::Path(p)) = a {
+                out.push(p);
+            }
+        };
+        if let Some(r) = &self.reader {
+            amount(&r.max_items);
+        }
+        if let Some(b) = &self.batcher {
+            amount(&b.max_items);
+            amount(&b.max_bytes);
+        }
+        for s in self.selectors() {
+            if let Selector::Path(t) = s {
+                t.paths(out);
+            }
+        }
+    }
+
+    pub(crate) fn exprs<'a>(&'a self, out: &mut Vec<&'a Expr>) {
+        let mut amount = |a: &'a Option<Amount>| {
+            if let Some(Amount::Jsonata(e)) = a {
+                out.push(e);
+            }
+        };
+        if let Some(r) = &self.reader {
+            amount(&r.max_items);
+        }
+        if let Some(b) = &self.batcher {
+            amount(&b.max_items);
+            amount(&b.max_bytes);
+        }
+        for s in self.selectors() {
+            if let Selector::Jsonata(t) = s {
+                t.exprs(out);
+            }
+        }
+    }
+
+    fn selectors(&self) -> impl Iterator<Item = &Selector> {
+        let r = self.reader.as_ref().and_then(|r| r.params.as_ref());
+        let b = self.batcher.as_ref().and_then(|b| b.batch_input.as_ref());
+        r.into_iter().chain(b)
+    }
 }

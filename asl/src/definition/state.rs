@@ -245,8 +245,12 @@ impl State {
                 max_concurrency,
                 tolerated_count,
                 tolerated_percentage,
+                distributed,
                 ..
             } => {
+                if let Some(d) = distributed {
+                    d.exprs(out);
+                }
                 if let Some(t) = items {
                     t.exprs(out);
                 }
@@ -333,8 +337,12 @@ impl State {
                 max_concurrency,
                 tolerated_count,
                 tolerated_percentage,
+                distributed,
                 ..
             } => {
+                if let Some(d) = distributed {
+                    d.paths(out);
+                }
                 out.extend(items_path.iter());
                 if let Some(Selector::Path(t)) = item_selector {
                     t.paths(out);

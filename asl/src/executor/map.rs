@@ -1,5 +1,7 @@
-//! Map states (inline): one iteration of the item processor per item, at most
-//! MaxConcurrency at a time; the first failure fails the state.
+//! Map states: one iteration of the item processor per item (or per batch, for a
+//! distributed Map with an ItemBatcher), at most MaxConcurrency at a time; the first failure
+//! fails the state unless failures are tolerated. A distributed Map's items may come from its
+//! ItemReader (`reader`) instead of its input.
 
 use super::dataflow::resolve_seconds;
 use super::jsonata as js;
@@ -29,6 +31,7 @@ impl Executor {
             max_concurrency,
             tolerated_count,
             tolerated_percentage,
+            distributed,
             processor,
         } = &st.kind
         else {
@@ -48,10 +51,17 @@ impl Executor {
                     .transpose()?,
             }
         };
+        let reader = distributed.as_ref().and_then(|d| d.reader.as_ref());
+        let batcher = distributed.as_ref().and_then(|d| d.batcher.as_ref());
+        let read = match reader {
+            Some(r) => Some(self.read_items(st, r, &input, env).await?),
+            None => None,
+        };
         let (items, limit, item_inputs) = {
             // `$states` holds no thread-bound value across the iterations' awaits.
             let states = jsonata.then(|| js::states(st, &input, env.context, None, None));
             let list = match (items, items_path) {
+                _ if read.is_some() => read.map(Value::Array),
                 (Some(t), _) => Some(t.eval(
                     states.as_ref().expect("JSONata"),
                     env.vars,
@@ -108,9 +118,11 @@ impl Executor {
                 )? as usize,
                 None => 0,
             };
-            let n = list.len();
-            let inputs = self.item_inputs(st, item_selector.as_ref(), &input, list, env)?;
-            (n, limit, inputs)
+            let mut inputs = self.item_inputs(st, item_selector.as_ref(), &input, list, env)?;
+            if let Some(b) = batcher {
+                inputs = super::batch::batches(st, b, &input, env, inputs)?;
+            }
+            (inputs.len(), limit, inputs)
         };
         let items_len = items;
         let limit = if limit == 0 { items_len.max(1) } else { limit };

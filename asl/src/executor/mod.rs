@@ -6,14 +6,20 @@
 //! `map` are those three kinds; `dataflow` applies InputPath, ResultPath and OutputPath;
 //! `jsonata` evaluates the fields of JSONata states; `vars` holds the workflow variables;
 //! `size` measures a state's data against the 256 KiB AWS allows it; `callbacks` is the port
-//! through which `.waitForTaskToken` tasks are completed.
+//! through which `.waitForTaskToken` tasks are completed; `objects` is the port through which
+//! a distributed Map's `reader` reads its items from S3 (decoded by `formats`), and `batch`
+//! groups them for its `ItemBatcher`.
 
+mod batch;
 mod callbacks;
 
 mod dataflow;
+mod formats;
 mod jsonata;
 mod map;
+mod objects;
 mod parallel;
+mod reader;
 mod retry_catch;
 mod run;
 mod scope;
@@ -21,6 +27,8 @@ mod size;
 mod states;
 mod task;
 mod vars;
+
+pub use objects::{DirObjects, ObjectError, ObjectInfo, ObjectSource};
 
 pub use callbacks::{
     CallbackError, Callbacks, MemoryCallbacks, Signal, TokenOwner, WaitingTask, ENDED_TOKENS_KEPT,
@@ -230,6 +238,8 @@ pub struct Executor {
     /// Where `.waitForTaskToken` tasks wait for their token; without it such a task ends
     /// with its resource's result, as a mock that answers the callback does.
     callbacks: Option<Arc<dyn Callbacks>>,
+    /// Where a distributed Map's ItemReader reads S3; without it such a Map fails saying so.
+    objects: Option<Arc<dyn ObjectSource>>,
 }
 
 impl Executor {
@@ -240,6 +250,7 @@ impl Executor {
             region: Arc::from("local"),
             derived_arn: std::sync::OnceLock::new(),
             callbacks: None,
+            objects: None,
         }
     }
 
@@ -270,6 +281,12 @@ impl Executor {
     /// Callback tasks wait for their token to be completed through `callbacks`.
     pub fn with_callbacks(mut self, callbacks: Arc<dyn Callbacks>) -> Self {
         self.callbacks = Some(callbacks);
+        self
+    }
+
+    /// Distributed Maps read their `ItemReader` objects from `objects`.
+    pub fn with_objects(mut self, objects: Arc<dyn ObjectSource>) -> Self {
+        self.objects = Some(objects);
         self
     }
 

@@ -3,7 +3,7 @@
 
 use clap::{Args, Subcommand};
 use jobs_asl::mock::{offline, MockConfig};
-use jobs_asl::{ExecutionResult, ExecutionSpec, ExecutionStatus, Executor};
+use jobs_asl::{DirObjects, ExecutionResult, ExecutionSpec, ExecutionStatus, Executor};
 use jobs_wire::executions::ExecutionView;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -46,6 +46,10 @@ pub struct RunArgs {
     /// DefinitionSubstitutions do (repeatable)
     #[arg(long = "sub", value_name = "NAME=VALUE")]
     pub subs: Vec<String>,
+    /// A folder standing in for S3, read by distributed Maps' ItemReader: the object KEY of
+    /// BUCKET is the file DIR/BUCKET/KEY (a key's slashes are subfolders)
+    #[arg(long, value_name = "DIR")]
+    pub s3_dir: Option<PathBuf>,
     /// Print the result as one JSON document
     #[arg(long)]
     pub json: bool,
@@ -117,7 +121,16 @@ pub fn execute(args: &RunArgs) -> Result<(ExecutionResult, Value), String> {
         args.test_case.as_deref(),
     )?;
     let name = tasks.test_case().machine.clone();
-    let executor = Executor::new(Arc::new(machine), Arc::new(tasks));
+    let mut executor = Executor::new(Arc::new(machine), Arc::new(tasks));
+    if let Some(dir) = &args.s3_dir {
+        if !dir.is_dir() {
+            return Err(format!(
+                "--s3-dir {} is not a folder (it holds one folder per bucket)",
+                dir.display()
+            ));
+        }
+        executor = executor.with_objects(Arc::new(DirObjects::new(dir)));
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)

@@ -262,3 +262,64 @@ fn a_mock_answers_a_callback_task_with_the_callback_result() {
     assert_eq!(r["error"], "Denied");
     assert_eq!(r["states"], json!(["Approve", "Denied"]));
 }
+
+#[test]
+fn a_distributed_map_reads_its_items_from_the_s3_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = dir.path().join("def.json");
+    std::fs::write(
+        &def,
+        json!({"StartAt": "Orders", "States": {
+            "Orders": {"Type": "Map",
+                "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                               "ReaderConfig": {"InputType": "CSV"},
+                               "Parameters": {"Bucket.$": "$.bucket", "Key": "in/orders.csv"}},
+                "ItemBatcher": {"MaxItemsPerBatch": 2},
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                                  "StartAt": "Ids",
+                                  "States": {"Ids": {"Type": "Pass", "Parameters": {"ids.$": "$.Items[*].id"}, "End": true}}},
+                "End": true}}})
+        .to_string(),
+    )
+    .unwrap();
+    let s3 = dir.path().join("s3");
+    std::fs::create_dir_all(s3.join("orders-bucket/in")).unwrap();
+    std::fs::write(
+        s3.join("orders-bucket/in/orders.csv"),
+        "id,qty\na,1\nb,2\nc,3\n",
+    )
+    .unwrap();
+    let input = r#"{"bucket": "orders-bucket"}"#;
+    let out = jobs(&[
+        def.to_str().unwrap(),
+        "--s3-dir",
+        s3.to_str().unwrap(),
+        "--input",
+        input,
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        json_of(&out)["output"],
+        json!([{"ids": ["a", "b"]}, {"ids": ["c"]}])
+    );
+
+    // Without the flag the Map fails, saying which flag gives it its objects.
+    let out = jobs(&[def.to_str().unwrap(), "--input", input, "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let r = json_of(&out);
+    assert_eq!(r["error"], "States.Runtime");
+    assert!(r["cause"].as_str().unwrap().contains("--s3-dir"), "{r}");
+
+    // A folder that is not there is refused before running.
+    let missing = dir.path().join("nowhere");
+    let out = jobs(&[def.to_str().unwrap(), "--s3-dir", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--s3-dir"));
+}
