@@ -1,9 +1,11 @@
 //! Parsing the fields only a distributed Map has: `ItemReader` (where the items come from, read from
 //! S3 when the state runs) and `ItemBatcher` (items handed to each iteration in batches).
-//! `ResultWriter` stays refused (see `fields::unsupported`).
+//! `ResultWriter` (the child results written to S3 with s3:putObject).
 
 use super::fields::Raw;
-use super::model::{Amount, Distributed, InputType, ItemBatcher, ItemReader, Selector, Source};
+use super::model::{
+    Amount, Distributed, InputType, ItemBatcher, ItemReader, ResultWriter, Selector, Source,
+};
 use crate::error::DefinitionError;
 use crate::path::Path;
 use crate::template::Template;
@@ -11,18 +13,27 @@ use serde_json::{Map, Value};
 
 pub(crate) const GET_OBJECT: &str = "arn:aws:states:::s3:getObject";
 pub(crate) const LIST_OBJECTS: &str = "arn:aws:states:::s3:listObjectsV2";
+pub(crate) const PUT_OBJECT: &str = "arn:aws:states:::s3:putObject";
 
-/// `ItemReader` and `ItemBatcher` of the Map state `s`, if it has either.
+/// `ItemReader`, `ItemBatcher` and `ResultWriter` of the Map state `s`, if it has any.
 pub(super) fn parse(s: &Raw<'_>) -> Result<Option<Box<Distributed>>, DefinitionError> {
     let reader = s.get("ItemReader").map(|v| item_reader(s, v)).transpose()?;
     let batcher = s
         .get("ItemBatcher")
         .map(|v| item_batcher(s, v))
         .transpose()?;
-    if reader.is_none() && batcher.is_none() {
+    let writer = s
+        .get("ResultWriter")
+        .map(|v| result_writer(s, v))
+        .transpose()?;
+    if reader.is_none() && batcher.is_none() && writer.is_none() {
         return Ok(None);
     }
-    Ok(Some(Box::new(Distributed { reader, batcher })))
+    Ok(Some(Box::new(Distributed {
+        reader,
+        batcher,
+        writer,
+    })))
 }
 
 fn object<'a>(
@@ -126,6 +137,54 @@ fn item_reader(s: &Raw<'_>, v: &Value) -> Result<ItemReader, DefinitionError> {
         max_items,
         params,
     })
+}
+
+fn result_writer(s: &Raw<'_>, v: &Value) -> Result<ResultWriter, DefinitionError> {
+    let params_field = if s.jsonata() {
+        "Arguments"
+    } else {
+        "Parameters"
+    };
+    let m = object(
+        s,
+        "ResultWriter",
+        v,
+        &["Resource", "WriterConfig", params_field],
+    )?;
+    if m.contains_key("WriterConfig") {
+        return Err(s.err(
+            "ResultWriter.WriterConfig",
+            "not supported by this interpreter yet (OutputType and Transformation); remove it \
+             to write the results as JSON with their execution details (Transformation NONE)",
+        ));
+    }
+    match m.get("Resource").and_then(Value::as_str) {
+        Some(PUT_OBJECT) => {}
+        Some(other) => {
+            return Err(s.err(
+                "ResultWriter.Resource",
+                format!(
+                    "unsupported result writer {other}: the results are written with {PUT_OBJECT}"
+                ),
+            ))
+        }
+        None => {
+            return Err(s.err(
+                "ResultWriter.Resource",
+                format!("missing (a string: {PUT_OBJECT})"),
+            ))
+        }
+    }
+    let field = format!("ResultWriter.{params_field}");
+    let p = m
+        .get(params_field)
+        .ok_or_else(|| s.err(&field, "missing (an object with Bucket and Prefix)"))?;
+    let params = if s.jsonata() {
+        Selector::Jsonata(s.jtemplate_of(&field, p)?)
+    } else {
+        Selector::Path(Template::compile(p).map_err(|e| s.err(&field, e))?)
+    };
+    Ok(ResultWriter { params })
 }
 
 fn input_type(

@@ -210,6 +210,14 @@ pub(crate) struct State {
 pub(crate) struct Distributed {
     pub reader: Option<ItemReader>,
     pub batcher: Option<ItemBatcher>,
+    pub writer: Option<ResultWriter>,
+}
+
+/// A Map's `ResultWriter`: s3:putObject of the child results under `Bucket`/`Prefix`.
+#[derive(Debug)]
+pub(crate) struct ResultWriter {
+    /// `Parameters` (JSONPath) or `Arguments` (JSONata): Bucket and Prefix.
+    pub params: Selector,
 }
 
 #[derive(Debug)]
@@ -290,6 +298,7 @@ impl Distributed {
     fn selectors(&self) -> impl Iterator<Item = &Selector> {
         let r = self.reader.as_ref().and_then(|r| r.params.as_ref());
         let b = self.batcher.as_ref().and_then(|b| b.batch_input.as_ref());
-        r.into_iter().chain(b)
+        let w = self.writer.as_ref().map(|w| &w.params);
+        r.into_iter().chain(b).chain(w)
     }
 }
