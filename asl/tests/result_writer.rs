@@ -1,7 +1,8 @@
 //! A distributed Map's ResultWriter: the child results written under
 //! `<Prefix>/<MapRunId>/` (SUCCEEDED_0.json, FAILED_0.json, manifest.json) with the fields AWS
 //! documents, the Map's result naming the manifest; the tolerated-failure threshold; and what
-//! goes wrong (no S3 stand-in, a missing bucket, definitions refused at load).
+//! goes wrong (no S3 stand-in, a missing bucket, definitions refused at load); WriterConfig's
+//! Transformation and OutputType, with and without S3.
 
 use async_trait::async_trait;
 use jobs_asl::{
@@ -296,16 +297,89 @@ fn writer_settings_are_checked_at_load() {
     def["States"]["Fan"]["ResultWriter"]["Resource"] = json!("arn:aws:states:::s3:getObject");
     assert!(refused(def).contains("unsupported result writer"));
     let mut def = writer_map(json!({}));
-    def["States"]["Fan"]["ResultWriter"]["WriterConfig"] = json!({"OutputType": "JSONL"});
+    def["States"]["Fan"]["ResultWriter"]["WriterConfig"] = json!({"OutputType": "CSV"});
     let e = refused(def);
-    assert!(
-        e.contains("WriterConfig") && e.contains("not supported"),
-        "{e}"
-    );
+    assert!(e.contains("OutputType") && e.contains("JSONL"), "{e}");
+    let mut def = writer_map(json!({}));
+    def["States"]["Fan"]["ResultWriter"]["WriterConfig"] = json!({"Format": "X"});
+    assert!(refused(def).contains("WriterConfig.Format"));
+    let mut def = writer_map(json!({}));
+    def["States"]["Fan"]["ResultWriter"] = json!({"Parameters": {"Bucket": "out"}});
+    assert!(refused(def).contains("ResultWriter.Resource"));
     let mut def = writer_map(json!({}));
     def["States"]["Fan"]["ResultWriter"]
         .as_object_mut()
         .unwrap()
         .remove("Parameters");
     assert!(refused(def).contains("Bucket and Prefix"));
+}
+
+/// Each `n` gives a list of two results, so FLATTEN has arrays to flatten; one failure is
+/// tolerated.
+fn pairs_map(writer: Value) -> Value {
+    let mut def = writer_map(json!({"ToleratedFailureCount": 1}));
+    def["States"]["Fan"]["ResultSelector"] = json!({"r.$": "$"});
+    def["States"]["Fan"]["ItemProcessor"]["States"]["Work"]["ResultSelector"] =
+        json!({"pair.$": "States.Array($.doubled, $.doubled)"});
+    def["States"]["Fan"]["ItemProcessor"]["States"]["Work"]["OutputPath"] = json!("$.pair");
+    def["States"]["Fan"]["ResultWriter"] = writer;
+    def
+}
+
+#[tokio::test]
+async fn a_writer_config_alone_shapes_the_map_result_and_writes_nothing() {
+    let root = s3("config-alone");
+    let input = json!({"items": [{"n": 1}, {"n": -1}, {"n": 2}]});
+    let compact = pairs_map(json!({"WriterConfig": {"Transformation": "COMPACT"}}));
+    let r = run(compact, Some(&root), input.clone()).await;
+    let out = r.output.expect("succeeds")["r"].clone();
+    assert_eq!(out[0], json!([2, 2]));
+    assert_eq!(out[2], json!([4, 4]));
+    // A failed child's result is not transformed.
+    assert_eq!(out[1]["Status"], "FAILED");
+    assert_eq!(out[1]["Error"], "Item.Bad");
+
+    let flatten = pairs_map(json!({"WriterConfig": {"Transformation": "FLATTEN"}}));
+    let out = run(flatten, Some(&root), input.clone())
+        .await
+        .output
+        .unwrap()["r"]
+        .clone();
+    let out = out.as_array().unwrap();
+    assert_eq!(out.len(), 5);
+    assert_eq!(out[..2], [json!(2), json!(2)]);
+    assert_eq!(out[3..], [json!(4), json!(4)]);
+
+    let none = pairs_map(json!({"WriterConfig": {"Transformation": "NONE"}}));
+    let out = run(none, None, input).await.output.unwrap()["r"].clone();
+    assert_eq!(out[0]["Output"], "[2,2]");
+    assert_eq!(out[0]["Status"], "SUCCEEDED");
+    assert_eq!(std::fs::read_dir(root.join("out")).unwrap().count(), 0);
+}
+
+#[tokio::test]
+async fn flatten_and_json_lines_shape_the_written_files() {
+    let root = s3("flatten-jsonl");
+    let def = pairs_map(json!({
+        "Resource": "arn:aws:states:::s3:putObject",
+        "Parameters": {"Bucket": "out", "Prefix": "p"},
+        "WriterConfig": {"Transformation": "FLATTEN", "OutputType": "JSONL"}
+    }));
+    let r = run(def, Some(&root), json!({"items": [{"n": 1}, {"n": -1}]})).await;
+    let (m, dir) = manifest(&root, &r.output.unwrap()["r"]);
+    assert_eq!(
+        m["ResultFiles"]["SUCCEEDED"][0]["Key"],
+        format!("{dir}/SUCCEEDED_0.json")
+    );
+    let lines = |status: &str| -> Vec<Value> {
+        std::fs::read_to_string(root.join("out").join(format!("{dir}/{status}_0.json")))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    assert_eq!(lines("SUCCEEDED"), [json!(2), json!(2)]);
+    let failed = lines("FAILED");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["Cause"], "-1 is negative");
 }

@@ -5,6 +5,7 @@
 use super::fields::Raw;
 use super::model::{
     Amount, Distributed, InputType, ItemBatcher, ItemReader, ResultWriter, Selector, Source,
+    Transformation,
 };
 use crate::error::DefinitionError;
 use crate::path::Path;
@@ -151,16 +152,58 @@ fn result_writer(s: &Raw<'_>, v: &Value) -> Result<ResultWriter, DefinitionError
         v,
         &["Resource", "WriterConfig", params_field],
     )?;
-    if m.contains_key("WriterConfig") {
-        return Err(s.err(
+    let config = match m.get("WriterConfig") {
+        Some(c) => Some(object(
+            s,
             "ResultWriter.WriterConfig",
-            "not supported by this interpreter yet (OutputType and Transformation); remove it \
-             to write the results as JSON with their execution details (Transformation NONE)",
-        ));
-    }
-    match m.get("Resource").and_then(Value::as_str) {
-        Some(PUT_OBJECT) => {}
-        Some(other) => {
+            c,
+            &["Transformation", "OutputType"],
+        )?),
+        None => None,
+    };
+    let setting =
+        |k: &str, allowed: &[&'static str]| -> Result<Option<&'static str>, DefinitionError> {
+            let Some(v) = config.and_then(|c| c.get(k)) else {
+                return Ok(None);
+            };
+            allowed
+                .iter()
+                .find(|a| v.as_str() == Some(**a))
+                .copied()
+                .map(Some)
+                .ok_or_else(|| {
+                    s.err(
+                        &format!("ResultWriter.WriterConfig.{k}"),
+                        format!("{v} is not one of {}", allowed.join(", ")),
+                    )
+                })
+        };
+    let transformation = match setting("Transformation", &["NONE", "COMPACT", "FLATTEN"])? {
+        Some("COMPACT") => Transformation::Compact,
+        Some("FLATTEN") => Transformation::Flatten,
+        _ => Transformation::None,
+    };
+    let jsonl = setting("OutputType", &["JSON", "JSONL"])? == Some("JSONL");
+    let field = format!("ResultWriter.{params_field}");
+    match (m.get("Resource"), m.get(params_field)) {
+        (None, None) if config.is_some() => {
+            return Ok(ResultWriter {
+                params: None,
+                transformation,
+                jsonl,
+            })
+        }
+        (None, _) => {
+            return Err(s.err(
+                "ResultWriter.Resource",
+                format!(
+                    "missing (a string: {PUT_OBJECT}, with {params_field} naming the Bucket \
+                     and Prefix; or a WriterConfig alone, to shape the Map's result)"
+                ),
+            ))
+        }
+        (Some(Value::String(r)), _) if r == PUT_OBJECT => {}
+        (Some(other), _) => {
             return Err(s.err(
                 "ResultWriter.Resource",
                 format!(
@@ -168,14 +211,7 @@ fn result_writer(s: &Raw<'_>, v: &Value) -> Result<ResultWriter, DefinitionError
                 ),
             ))
         }
-        None => {
-            return Err(s.err(
-                "ResultWriter.Resource",
-                format!("missing (a string: {PUT_OBJECT})"),
-            ))
-        }
     }
-    let field = format!("ResultWriter.{params_field}");
     let p = m
         .get(params_field)
         .ok_or_else(|| s.err(&field, "missing (an object with Bucket and Prefix)"))?;
@@ -184,7 +220,11 @@ fn result_writer(s: &Raw<'_>, v: &Value) -> Result<ResultWriter, DefinitionError
     } else {
         Selector::Path(Template::compile(p).map_err(|e| s.err(&field, e))?)
     };
-    Ok(ResultWriter { params })
+    Ok(ResultWriter {
+        params: Some(params),
+        transformation,
+        jsonl,
+    })
 }
 
 fn input_type(

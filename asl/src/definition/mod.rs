@@ -17,7 +17,7 @@ mod state;
 pub(crate) use model::{
     Amount, Assign, Catcher, Choice, Cond, Credentials, InputType, IoPath, ItemBatcher, ItemReader,
     Kind, QueryLanguage, ResultPath, ResultWriter, Seconds, Selector, Source, State, StateSet,
-    Text, WaitFor,
+    Text, Transformation, WaitFor,
 };
 
 use crate::error::DefinitionError;
