@@ -1,6 +1,6 @@
 //! A distributed Map's ItemReader and ItemBatcher where things go wrong: no S3 stand-in, a
 //! missing bucket or object, a malformed object, bad reader parameters; and the definitions
-//! refused at load (unsupported input types, ResultWriter, a batcher without a limit).
+//! refused at load (unsupported input types, a batcher without a limit).
 
 use async_trait::async_trait;
 use jobs_asl::{
@@ -173,7 +173,7 @@ fn refused(def: Value) -> String {
 }
 
 #[test]
-fn unsupported_readers_and_result_writer_are_refused_at_load_saying_so() {
+fn unsupported_readers_are_refused_at_load_saying_so() {
     let e = refused(reader_map("MANIFEST", "manifest.json", json!({})));
     assert!(
         e.contains("ItemReader.ReaderConfig.InputType") && e.contains("MANIFEST"),
@@ -182,15 +182,6 @@ fn unsupported_readers_and_result_writer_are_refused_at_load_saying_so() {
     let mut def = reader_map("JSON", "a.json", json!({}));
     def["States"]["Fan"]["ItemReader"]["Resource"] = json!("arn:aws:states:::athena:getQuery");
     assert!(refused(def).contains("unsupported item reader"));
-    let e = refused(reader_map(
-        "JSON",
-        "a.json",
-        json!({"ResultWriter": {"Resource": "arn:aws:states:::s3:putObject"}}),
-    ));
-    assert!(
-        e.contains("ResultWriter") && e.contains("not supported"),
-        "{e}"
-    );
 }
 
 #[test]

@@ -1,9 +1,12 @@
 //! Parsing the fields only a distributed Map has: `ItemReader` (where the items come from, read from
 //! S3 when the state runs) and `ItemBatcher` (items handed to each iteration in batches).
-//! `ResultWriter` stays refused (see `fields::unsupported`).
+//! `ResultWriter` (the child results written to S3 with s3:putObject).
 
 use super::fields::Raw;
-use super::model::{Amount, Distributed, InputType, ItemBatcher, ItemReader, Selector, Source};
+use super::model::{
+    Amount, Distributed, InputType, ItemBatcher, ItemReader, ResultWriter, Selector, Source,
+    Transformation,
+};
 use crate::error::DefinitionError;
 use crate::path::Path;
 use crate::template::Template;
@@ -11,18 +14,27 @@ use serde_json::{Map, Value};
 
 pub(crate) const GET_OBJECT: &str = "arn:aws:states:::s3:getObject";
 pub(crate) const LIST_OBJECTS: &str = "arn:aws:states:::s3:listObjectsV2";
+pub(crate) const PUT_OBJECT: &str = "arn:aws:states:::s3:putObject";
 
-/// `ItemReader` and `ItemBatcher` of the Map state `s`, if it has either.
+/// `ItemReader`, `ItemBatcher` and `ResultWriter` of the Map state `s`, if it has any.
 pub(super) fn parse(s: &Raw<'_>) -> Result<Option<Box<Distributed>>, DefinitionError> {
     let reader = s.get("ItemReader").map(|v| item_reader(s, v)).transpose()?;
     let batcher = s
         .get("ItemBatcher")
         .map(|v| item_batcher(s, v))
         .transpose()?;
-    if reader.is_none() && batcher.is_none() {
+    let writer = s
+        .get("ResultWriter")
+        .map(|v| result_writer(s, v))
+        .transpose()?;
+    if reader.is_none() && batcher.is_none() && writer.is_none() {
         return Ok(None);
     }
-    Ok(Some(Box::new(Distributed { reader, batcher })))
+    Ok(Some(Box::new(Distributed {
+        reader,
+        batcher,
+        writer,
+    })))
 }
 
 fn object<'a>(
@@ -125,6 +137,93 @@ fn item_reader(s: &Raw<'_>, v: &Value) -> Result<ItemReader, DefinitionError> {
         source,
         max_items,
         params,
+    })
+}
+
+fn result_writer(s: &Raw<'_>, v: &Value) -> Result<ResultWriter, DefinitionError> {
+    let params_field = if s.jsonata() {
+        "Arguments"
+    } else {
+        "Parameters"
+    };
+    let m = object(
+        s,
+        "ResultWriter",
+        v,
+        &["Resource", "WriterConfig", params_field],
+    )?;
+    let config = match m.get("WriterConfig") {
+        Some(c) => Some(object(
+            s,
+            "ResultWriter.WriterConfig",
+            c,
+            &["Transformation", "OutputType"],
+        )?),
+        None => None,
+    };
+    let setting =
+        |k: &str, allowed: &[&'static str]| -> Result<Option<&'static str>, DefinitionError> {
+            let Some(v) = config.and_then(|c| c.get(k)) else {
+                return Ok(None);
+            };
+            allowed
+                .iter()
+                .find(|a| v.as_str() == Some(**a))
+                .copied()
+                .map(Some)
+                .ok_or_else(|| {
+                    s.err(
+                        &format!("ResultWriter.WriterConfig.{k}"),
+                        format!("{v} is not one of {}", allowed.join(", ")),
+                    )
+                })
+        };
+    let transformation = match setting("Transformation", &["NONE", "COMPACT", "FLATTEN"])? {
+        Some("COMPACT") => Transformation::Compact,
+        Some("FLATTEN") => Transformation::Flatten,
+        _ => Transformation::None,
+    };
+    let jsonl = setting("OutputType", &["JSON", "JSONL"])? == Some("JSONL");
+    let field = format!("ResultWriter.{params_field}");
+    match (m.get("Resource"), m.get(params_field)) {
+        (None, None) if config.is_some() => {
+            return Ok(ResultWriter {
+                params: None,
+                transformation,
+                jsonl,
+            })
+        }
+        (None, _) => {
+            return Err(s.err(
+                "ResultWriter.Resource",
+                format!(
+                    "missing (a string: {PUT_OBJECT}, with {params_field} naming the Bucket \
+                     and Prefix; or a WriterConfig alone, to shape the Map's result)"
+                ),
+            ))
+        }
+        (Some(Value::String(r)), _) if r == PUT_OBJECT => {}
+        (Some(other), _) => {
+            return Err(s.err(
+                "ResultWriter.Resource",
+                format!(
+                    "unsupported result writer {other}: the results are written with {PUT_OBJECT}"
+                ),
+            ))
+        }
+    }
+    let p = m
+        .get(params_field)
+        .ok_or_else(|| s.err(&field, "missing (an object with Bucket and Prefix)"))?;
+    let params = if s.jsonata() {
+        Selector::Jsonata(s.jtemplate_of(&field, p)?)
+    } else {
+        Selector::Path(Template::compile(p).map_err(|e| s.err(&field, e))?)
+    };
+    Ok(ResultWriter {
+        params: Some(params),
+        transformation,
+        jsonl,
     })
 }
 

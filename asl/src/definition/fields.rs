@@ -96,6 +96,7 @@ fn allowed_jsonpath(ty: &str) -> Option<&'static [&'static str]> {
             "ToleratedFailurePercentagePath",
             "ItemReader",
             "ItemBatcher",
+            "ResultWriter",
         ],
         _ => return None,
     })
@@ -149,6 +150,7 @@ fn allowed_jsonata(ty: &str) -> Option<&'static [&'static str]> {
             "ToleratedFailurePercentage",
             "ItemReader",
             "ItemBatcher",
+            "ResultWriter",
         ],
         _ => return None,
     })
@@ -195,10 +197,6 @@ pub(super) fn unsupported(ty: &str, ql: QueryLanguage, field: &str) -> String {
             "{field} is a JSONata field; set \"QueryLanguage\": \"JSONata\" on the state or \
              the state machine to use it"
         ),
-        _ if ty == "Map" && field == "ResultWriter" => "ResultWriter (writing a distributed \
-             Map's results to S3) is not supported by this interpreter yet; remove it to run \
-             the Map with its results in the state output"
-            .to_owned(),
         _ => format!("unsupported field for a {ty} state"),
     }
 }

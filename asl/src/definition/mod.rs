@@ -16,7 +16,8 @@ mod state;
 
 pub(crate) use model::{
     Amount, Assign, Catcher, Choice, Cond, Credentials, InputType, IoPath, ItemBatcher, ItemReader,
-    Kind, QueryLanguage, ResultPath, Seconds, Selector, Source, State, StateSet, Text, WaitFor,
+    Kind, QueryLanguage, ResultPath, ResultWriter, Seconds, Selector, Source, State, StateSet,
+    Text, Transformation, WaitFor,
 };
 
 use crate::error::DefinitionError;

@@ -210,6 +210,30 @@ pub(crate) struct State {
 pub(crate) struct Distributed {
     pub reader: Option<ItemReader>,
     pub batcher: Option<ItemBatcher>,
+    pub writer: Option<ResultWriter>,
+}
+
+/// A Map's `ResultWriter`: s3:putObject of the child results under `Bucket`/`Prefix`, and
+/// how they are shaped (`WriterConfig`).
+#[derive(Debug)]
+pub(crate) struct ResultWriter {
+    /// `Parameters` (JSONPath) or `Arguments` (JSONata): Bucket and Prefix. None: only a
+    /// WriterConfig, the results then being the Map's result.
+    pub params: Option<Selector>,
+    pub transformation: Transformation,
+    /// `OutputType` JSONL: the result files hold JSON Lines instead of an array.
+    pub jsonl: bool,
+}
+
+/// `WriterConfig.Transformation`: what a succeeded child's result is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Transformation {
+    /// Its output with the execution's details (the default with Resource and Parameters).
+    None,
+    /// Its output.
+    Compact,
+    /// Its output, an array's elements taken one by one.
+    Flatten,
 }
 
 #[derive(Debug)]
@@ -290,6 +314,7 @@ impl Distributed {
     fn selectors(&self) -> impl Iterator<Item = &Selector> {
         let r = self.reader.as_ref().and_then(|r| r.params.as_ref());
         let b = self.batcher.as_ref().and_then(|b| b.batch_input.as_ref());
-        r.into_iter().chain(b)
+        let w = self.writer.as_ref().and_then(|w| w.params.as_ref());
+        r.into_iter().chain(b).chain(w)
     }
 }

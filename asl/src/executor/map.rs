@@ -1,12 +1,14 @@
 //! Map states: one iteration of the item processor per item (or per batch, for a
 //! distributed Map with an ItemBatcher), at most MaxConcurrency at a time; the first failure
 //! fails the state unless failures are tolerated. A distributed Map's items may come from its
-//! ItemReader (`reader`) instead of its input.
+//! ItemReader (`reader`) instead of its input, and its results may go to S3 through its
+//! ResultWriter (`writer`), the Map's result then naming the manifest.
 
 use super::dataflow::resolve_seconds;
 use super::jsonata as js;
 use super::scope::Scope;
 use super::vars::Vars;
+use super::writer::Child;
 use super::Executor;
 use crate::definition::{Amount, Kind, QueryLanguage, Selector, State};
 use crate::error::Failure;
@@ -50,6 +52,10 @@ impl Executor {
                     .map(|a| tolerated(a, st, &input, env, states.as_ref(), "Percentage"))
                     .transpose()?,
             }
+        };
+        let target = match distributed.as_ref().and_then(|d| d.writer.as_ref()) {
+            Some(w) => Some(self.writer_target(st, w, &input, env)?),
+            None => None,
         };
         let reader = distributed.as_ref().and_then(|d| d.reader.as_ref());
         let batcher = distributed.as_ref().and_then(|d| d.batcher.as_ref());
@@ -134,6 +140,7 @@ impl Executor {
         });
         let name = &st.name;
         let item_inputs_len = item_inputs.len();
+        let kept_inputs = target.as_ref().map(|_| item_inputs.clone());
         let runs = item_inputs
             .into_iter()
             .enumerate()
@@ -155,6 +162,7 @@ impl Executor {
                     e
                 };
                 it.emit(|| iter_ev(EventType::MapIterationStarted));
+                let began = sc.ex.now();
                 let r = self
                     .run_set(&it, processor, processor.start, item, Some(vars))
                     .await;
@@ -165,7 +173,7 @@ impl Executor {
                         EventType::MapIterationFailed
                     })
                 });
-                (i, r)
+                (i, r, began, sc.ex.now())
             });
         // Unordered, so that one slow iteration does not hold back the free slots.
         let n = item_inputs_len;
@@ -173,7 +181,15 @@ impl Executor {
         let mut outs = vec![Value::Null; n];
         let mut r = Ok(());
         let mut failed = 0;
-        while let Some((i, out)) = done.next().await {
+        // For a ResultWriter: when each iteration ran and how it ended.
+        let mut ran: Vec<Option<_>> = Vec::new();
+        if target.is_some() {
+            ran.resize_with(n, || None);
+        }
+        while let Some((i, out, began, ended)) = done.next().await {
+            if target.is_some() {
+                ran[i] = Some((began, ended, out.clone()));
+            }
             match out {
                 Ok(v) => outs[i] = v,
                 Err(f) => {
@@ -196,7 +212,31 @@ impl Executor {
             }
         }
         drop(done);
+        if let (Some(t), Some(inputs)) = (&target, kept_inputs) {
+            let children = inputs
+                .into_iter()
+                .zip(ran)
+                .map(|(input, ran)| Child {
+                    input,
+                    start: ran.as_ref().map(|r| r.0),
+                    end: ran.map(|(_, ended, out)| (ended, out)),
+                })
+                .collect();
+            // The results are written whether or not the Map run succeeded, as on AWS.
+            let written = self.write_results(sc, st, t, started, children).await;
+            r = match (r, written) {
+                (Ok(()), Ok(v)) => {
+                    outs = vec![v];
+                    Ok(())
+                }
+                (Ok(()), Err(f)) | (Err(f), _) => Err(f),
+            };
+        }
         match r {
+            Ok(()) if target.is_some() => {
+                sc.emit(|| HistoryEvent::new(EventType::MapStateSucceeded));
+                Ok(outs.pop().expect("the writer's result"))
+            }
             Ok(()) => {
                 sc.emit(|| HistoryEvent::new(EventType::MapStateSucceeded));
                 Ok(Value::Array(outs))

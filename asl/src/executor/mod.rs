@@ -7,8 +7,8 @@
 //! `jsonata` evaluates the fields of JSONata states; `vars` holds the workflow variables;
 //! `size` measures a state's data against the 256 KiB AWS allows it; `callbacks` is the port
 //! through which `.waitForTaskToken` tasks are completed; `objects` is the port through which
-//! a distributed Map's `reader` reads its items from S3 (decoded by `formats`), and `batch`
-//! groups them for its `ItemBatcher`.
+//! a distributed Map's `reader` reads its items from S3 (decoded by `formats`) and its
+//! `writer` puts its results, and `batch` groups the items for its `ItemBatcher`.
 
 mod batch;
 mod callbacks;
@@ -27,6 +27,7 @@ mod size;
 mod states;
 mod task;
 mod vars;
+mod writer;
 
 pub use objects::{DirObjects, ObjectError, ObjectInfo, ObjectSource};
 

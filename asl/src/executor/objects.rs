@@ -1,6 +1,7 @@
-//! The port through which a distributed Map's `ItemReader` reads S3: one object's bytes, or
-//! the objects of a bucket under a prefix. [`DirObjects`] stands in for S3 with a folder on
-//! this machine (`DIR/bucket/key`), for running definitions offline.
+//! The port through which a distributed Map reaches S3: its `ItemReader` reads one object's
+//! bytes or the objects of a bucket under a prefix, its `ResultWriter` puts objects.
+//! [`DirObjects`] stands in for S3 with a folder on this machine (`DIR/bucket/key`), for
+//! running definitions offline.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -28,12 +29,14 @@ pub enum ObjectError {
     Other(String),
 }
 
-/// Where a distributed Map's items are read from.
+/// Where a distributed Map's items are read from and its results written to.
 #[async_trait]
 pub trait ObjectSource: Send + Sync {
     async fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, ObjectError>;
     /// The objects whose keys start with `prefix`, in key order (as S3 lists them).
     async fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<ObjectInfo>, ObjectError>;
+    /// Writes (or replaces) one object of an existing bucket.
+    async fn put(&self, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<(), ObjectError>;
 }
 
 /// S3 as a folder: bucket `b`'s object `k` is the file `root/b/k` (a key's `/` are folders).
@@ -110,6 +113,22 @@ impl ObjectSource for DirObjects {
                 })
             })
             .collect()
+    }
+
+    async fn put(&self, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<(), ObjectError> {
+        let dir = self.bucket(bucket)?;
+        let path = key_path(&dir, key).ok_or_else(|| {
+            ObjectError::Other(format!(
+                "the key {key:?} cannot be stored in a folder (an empty, . or .. part)"
+            ))
+        })?;
+        let write = || -> std::io::Result<()> {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&path, &bytes)
+        };
+        write().map_err(|e| ObjectError::Other(format!("cannot write {}: {e}", path.display())))
     }
 }
 

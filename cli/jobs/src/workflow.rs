@@ -46,8 +46,9 @@ pub struct RunArgs {
     /// DefinitionSubstitutions do (repeatable)
     #[arg(long = "sub", value_name = "NAME=VALUE")]
     pub subs: Vec<String>,
-    /// A folder standing in for S3, read by distributed Maps' ItemReader: the object KEY of
-    /// BUCKET is the file DIR/BUCKET/KEY (a key's slashes are subfolders)
+    /// A folder standing in for S3, read by distributed Maps' ItemReader and written by their
+    /// ResultWriter: the object KEY of BUCKET is the file DIR/BUCKET/KEY (a key's slashes are
+    /// subfolders)
     #[arg(long, value_name = "DIR")]
     pub s3_dir: Option<PathBuf>,
     /// Print the result as one JSON document

@@ -323,3 +323,72 @@ fn a_distributed_map_reads_its_items_from_the_s3_dir() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--s3-dir"));
 }
+
+#[test]
+fn a_distributed_map_writes_its_results_to_the_s3_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = dir.path().join("def.json");
+    std::fs::write(
+        &def,
+        json!({"StartAt": "Square", "States": {
+            "Square": {"Type": "Map",
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                                  "StartAt": "S",
+                                  "States": {"S": {"Type": "Pass", "Parameters": {"seen.$": "$"}, "End": true}}},
+                "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+                                 "Parameters": {"Bucket": "results", "Prefix": "squares"}},
+                "End": true}}})
+        .to_string(),
+    )
+    .unwrap();
+    let s3 = dir.path().join("s3");
+    std::fs::create_dir_all(s3.join("results")).unwrap();
+    let out = jobs(&[
+        def.to_str().unwrap(),
+        "--s3-dir",
+        s3.to_str().unwrap(),
+        "--input",
+        "[1, 2]",
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let output = json_of(&out)["output"].clone();
+    assert_eq!(output["ResultWriterDetails"]["Bucket"], "results");
+    let key = output["ResultWriterDetails"]["Key"].as_str().unwrap();
+    assert!(
+        key.starts_with("squares/") && key.ends_with("/manifest.json"),
+        "{key}"
+    );
+    let read = |key: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(s3.join("results").join(key)).unwrap()).unwrap()
+    };
+    let manifest = read(key);
+    assert_eq!(manifest["DestinationBucket"], "results");
+    assert_eq!(manifest["MapRunArn"], output["MapRunArn"]);
+    let succeeded = manifest["ResultFiles"]["SUCCEEDED"][0]["Key"]
+        .as_str()
+        .unwrap();
+    let results = read(succeeded);
+    let outputs: Vec<_> = results
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["Output"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(outputs, [r#"{"seen":1}"#, r#"{"seen":2}"#]);
+
+    // Without the flag the Map fails, naming the ResultWriter and the flag.
+    let out = jobs(&[def.to_str().unwrap(), "--input", "[1]", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let cause = json_of(&out)["cause"].as_str().unwrap().to_owned();
+    assert!(
+        cause.contains("ResultWriter") && cause.contains("--s3-dir"),
+        "{cause}"
+    );
+}

@@ -1,0 +1,240 @@
+//! A distributed Map's `ResultWriter`: the child results go to S3 (through the
+//! [`ObjectSource`](super::ObjectSource) port) under `<Prefix>/<MapRunId>/` as
+//! `SUCCEEDED_0.json`, `FAILED_0.json` and `PENDING_0.json`, listed by `manifest.json`, and the
+//! Map's result names the manifest instead of holding the outputs. `WriterConfig` shapes each
+//! succeeded child's result (Transformation) and the files (OutputType); alone, it shapes the
+//! Map's result and nothing is written.
+//!
+//! AWS's ids and dates are not reproducible, so the map run id and the child executions' names
+//! are derived from the execution ARN, the state name and the event that started the Map: a
+//! rerun writes to the same keys.
+
+use super::jsonata as js;
+use super::scope::Scope;
+use super::Executor;
+use crate::definition::{ResultWriter, Selector, State, Transformation};
+use crate::error::Failure;
+use crate::path::Env;
+use chrono::{DateTime, SecondsFormat, Utc};
+use md5::{Digest, Md5};
+use serde_json::{json, Value};
+
+/// AWS's error for a Map whose results could not be written.
+pub(crate) const RESULT_WRITER_FAILED: &str = "States.ResultWriterFailed";
+
+/// Where the results go (evaluated before the iterations run) and how they are shaped.
+pub(super) struct Target {
+    /// Bucket and Prefix; none for a WriterConfig alone.
+    dest: Option<(String, String)>,
+    transformation: Transformation,
+    jsonl: bool,
+}
+
+/// One iteration as a child execution: its input, and when it ran and how it ended (no end:
+/// the Map stopped before it finished).
+pub(super) struct Child {
+    pub input: Value,
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<(DateTime<Utc>, Result<Value, Failure>)>,
+}
+
+impl Executor {
+    /// The Bucket and Prefix of `w`; fails early when there is no S3 stand-in to write to.
+    pub(super) fn writer_target(
+        &self,
+        st: &State,
+        w: &ResultWriter,
+        input: &Value,
+        env: &Env<'_>,
+    ) -> Result<Target, Failure> {
+        let Some(params) = &w.params else {
+            return Ok(Target {
+                dest: None,
+                transformation: w.transformation,
+                jsonl: w.jsonl,
+            });
+        };
+        if self.objects.is_none() {
+            return Err(Failure::runtime(format!(
+                "The Map state '{}' writes its results to S3 (ResultWriter), and no stand-in \
+                 for S3 is set: give one (jobs workflow run --s3-dir DIR; the results go to \
+                 DIR/bucket/prefix/...)",
+                st.name
+            )));
+        }
+        let (field, params) = match params {
+            Selector::Path(t) => ("Parameters", t.eval_in(input, env)?),
+            Selector::Jsonata(t) => {
+                let states = js::states(st, input, env.context, None, None);
+                (
+                    "Arguments",
+                    t.eval(&states, env.vars, &st.name, "ResultWriter.Arguments")?,
+                )
+            }
+        };
+        let text = |k: &str, required: bool| -> Result<String, Failure> {
+            match params.get(k) {
+                Some(Value::String(s)) => Ok(s.clone()),
+                None if !required => Ok(String::new()),
+                other => Err(Failure::runtime(format!(
+                    "The ResultWriter of the Map state '{}' needs {k} in its {field}, a \
+                     string; it has {}",
+                    st.name,
+                    other.map_or("none".to_owned(), Value::to_string)
+                ))),
+            }
+        };
+        Ok(Target {
+            dest: Some((text("Bucket", true)?, text("Prefix", false)?)),
+            transformation: w.transformation,
+            jsonl: w.jsonl,
+        })
+    }
+
+    /// Writes the result files and the manifest; returns the Map's result (the results
+    /// themselves for a WriterConfig alone).
+    pub(super) async fn write_results(
+        &self,
+        sc: &Scope<'_>,
+        st: &State,
+        target: &Target,
+        map_started: u64,
+        children: Vec<Child>,
+    ) -> Result<Value, Failure> {
+        let ex = sc.ex;
+        let run_id = id_of(&[&ex.arn, &st.name, &map_started.to_string()]);
+        let (head, machine) = ex
+            .sm_arn
+            .split_once(":stateMachine:")
+            .unwrap_or((&ex.sm_arn, "stateMachine"));
+        let map_run_arn = format!("{head}:mapRun:{machine}/{}:{run_id}", st.name);
+        let mut files: [(&str, Vec<Value>); 3] = [
+            ("FAILED", vec![]),
+            ("PENDING", vec![]),
+            ("SUCCEEDED", vec![]),
+        ];
+        // For a WriterConfig alone: every result, in item order.
+        let mut ordered = vec![];
+        for (i, c) in children.into_iter().enumerate() {
+            let name = id_of(&[&run_id, &i.to_string()]);
+            let mut r = json!({
+                "ExecutionArn": format!("{head}:execution:{machine}/{}:{name}", st.name),
+                "Input": c.input.to_string(),
+                "InputDetails": {"Included": true},
+                "Name": name,
+                "RedriveCount": 0,
+                "StateMachineArn": &*ex.sm_arn,
+            });
+            if let Some(t) = c.start {
+                r["StartDate"] = date(t);
+            }
+            let (slot, results) = match c.end {
+                Some((t, Ok(out))) => {
+                    r["Output"] = out.to_string().into();
+                    r["OutputDetails"] = json!({"Included": true});
+                    r["RedriveStatus"] = "NOT_REDRIVABLE".into();
+                    r["RedriveStatusReason"] =
+                        "Execution is SUCCEEDED and cannot be redriven".into();
+                    r["Status"] = "SUCCEEDED".into();
+                    r["StopDate"] = date(t);
+                    let shaped = match (target.transformation, out) {
+                        (Transformation::None, _) => vec![r],
+                        (Transformation::Flatten, Value::Array(items)) => items,
+                        (_, out) => vec![out],
+                    };
+                    (2, shaped)
+                }
+                // A failed child's result is never transformed.
+                Some((t, Err(f))) => {
+                    r["Error"] = f.error.into();
+                    r["Cause"] = f.cause.into();
+                    r["RedriveStatus"] = "REDRIVABLE_BY_MAP_RUN".into();
+                    r["Status"] = "FAILED".into();
+                    r["StopDate"] = date(t);
+                    (0, vec![r])
+                }
+                None => {
+                    r["RedriveStatus"] = "REDRIVABLE_BY_MAP_RUN".into();
+                    r["Status"] = "ABORTED".into();
+                    (1, vec![r])
+                }
+            };
+            if target.dest.is_none() {
+                ordered.extend(results);
+            } else {
+                files[slot].1.extend(results);
+            }
+        }
+        let Some((bucket, prefix)) = &target.dest else {
+            return Ok(Value::Array(ordered));
+        };
+        let objects = self.objects.as_ref().expect("checked by writer_target");
+        let dir = match prefix.trim_end_matches('/') {
+            "" => run_id.clone(),
+            p => format!("{p}/{run_id}"),
+        };
+        let failed = |e: super::ObjectError| {
+            Failure::new(
+                RESULT_WRITER_FAILED,
+                format!(
+                    "The Map state '{}' could not write its results: {e}",
+                    st.name
+                ),
+            )
+        };
+        let mut listed = serde_json::Map::new();
+        for (status, records) in files {
+            let mut written = vec![];
+            if !records.is_empty() {
+                let key = format!("{dir}/{status}_0.json");
+                let bytes = if target.jsonl {
+                    records
+                        .iter()
+                        .map(|r| format!("{r}\n"))
+                        .collect::<String>()
+                        .into_bytes()
+                } else {
+                    serde_json::to_vec(&records).expect("JSON values serialize")
+                };
+                let size = bytes.len();
+                objects.put(bucket, &key, bytes).await.map_err(failed)?;
+                written.push(json!({"Key": key, "Size": size}));
+            }
+            listed.insert(status.to_owned(), Value::Array(written));
+        }
+        let manifest = json!({
+            "DestinationBucket": bucket,
+            "MapRunArn": map_run_arn,
+            "ResultFiles": listed,
+        });
+        let key = format!("{dir}/manifest.json");
+        let bytes = serde_json::to_vec(&manifest).expect("JSON values serialize");
+        objects.put(bucket, &key, bytes).await.map_err(failed)?;
+        Ok(json!({
+            "MapRunArn": map_run_arn,
+            "ResultWriterDetails": {"Bucket": bucket, "Key": key},
+        }))
+    }
+}
+
+fn date(t: DateTime<Utc>) -> Value {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true).into()
+}
+
+/// A UUID-shaped id that depends only on `parts`.
+fn id_of(parts: &[&str]) -> String {
+    let mut h = Md5::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    let x = format!("{:x}", h.finalize());
+    format!(
+        "{}-{}-{}-{}-{}",
+        &x[..8],
+        &x[8..12],
+        &x[12..16],
+        &x[16..20],
+        &x[20..]
+    )
+}
