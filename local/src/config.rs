@@ -67,6 +67,11 @@ pub struct StartArgs {
         requires = "mocks"
     )]
     pub state_machine: Option<String>,
+    /// A folder that stands in for S3 when a distributed Map reads its items (ItemReader):
+    /// DIR/bucket/key is the object `key` of `bucket`. It must exist; without it, such a
+    /// Map fails saying so.
+    #[arg(long, env = "JOBS_LOCAL_S3_DIR", value_name = "DIR")]
+    pub s3_dir: Option<PathBuf>,
     /// The test case of that state machine to use, when it has several.
     #[arg(
         long,
@@ -103,6 +108,8 @@ pub struct Config {
     pub workflow_type: WorkflowType,
     /// The mock file and the state machine and test case chosen in it.
     pub mocks: Option<Mocks>,
+    /// `--s3-dir`: where a distributed Map's ItemReader reads objects (DIR/bucket/key).
+    pub s3_dir: Option<PathBuf>,
     pub sweep_period: std::time::Duration,
 }
 
@@ -152,6 +159,7 @@ impl Config {
                 state_machine: args.state_machine.clone(),
                 test_case: args.test_case.clone(),
             }),
+            s3_dir: args.s3_dir.clone(),
             sweep_period: std::time::Duration::from_secs(args.sweep_period_seconds),
         }
     }
@@ -170,6 +178,7 @@ impl Config {
             aws_endpoint: None,
             workflow_type: WorkflowType::Express,
             mocks: None,
+            s3_dir: None,
             sweep_period: std::time::Duration::from_secs(DEFAULT_SWEEP_PERIOD_SECONDS),
         }
     }
@@ -241,6 +250,17 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(err.contains("EXPRESS or STANDARD"), "{err}");
+    }
+
+    #[test]
+    fn the_s3_folder_comes_from_the_flag_and_is_unset_without_it() {
+        let cli = Cli::parse_from(["jobs-local", "--s3-dir", "/tmp/objects"]);
+        assert_eq!(
+            Config::from_args(&cli.start, None).s3_dir,
+            Some(PathBuf::from("/tmp/objects"))
+        );
+        let cli = Cli::parse_from(["jobs-local"]);
+        assert_eq!(Config::from_args(&cli.start, None).s3_dir, None);
     }
 
     #[test]

@@ -60,6 +60,8 @@ impl Stack {
             Some(path) => Manifest::read(path).map_err(anyhow::Error::msg)?,
         };
         Functions::check(&manifest).map_err(anyhow::Error::msg)?;
+        // And a stand-in S3 folder that is not there.
+        let objects = config.s3_dir.as_deref().map(s3_folder).transpose()?;
         std::fs::create_dir_all(&config.data_dir).with_context(|| {
             format!("creating the data directory {}", config.data_dir.display())
         })?;
@@ -130,6 +132,7 @@ impl Stack {
             clock.clone(),
             &config.region,
             workflow,
+            objects,
         );
         runtime
             .record_definition()
@@ -299,6 +302,18 @@ async fn sweep_lost_jobs(sweeper: Sweeper, stopping: CancellationToken) {
             Err(e) => warn!(error = %e, "the sweep failed; the next one tries again"),
         }
     }
+}
+
+/// `--s3-dir DIR`: the folder a distributed Map's ItemReader reads, DIR/bucket/key.
+fn s3_folder(dir: &std::path::Path) -> anyhow::Result<Arc<dyn jobs_asl::ObjectSource>> {
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "--s3-dir {} is not a folder: create it, with one folder per bucket holding the \
+             objects by key (DIR/bucket/key), or leave the flag out",
+            dir.display()
+        );
+    }
+    Ok(Arc::new(jobs_asl::DirObjects::new(dir)))
 }
 
 /// The test case of `--mocks` that answers the Task states the stack does not run; a file that

@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use jobs_asl::{
-    EventType, ExecutionSpec, Executor, HistoryEvent, HistorySink, Resume, ResumedWait, TaskHandler,
+    EventType, ExecutionSpec, Executor, HistoryEvent, HistorySink, ObjectSource, Resume,
+    ResumedWait, TaskHandler,
 };
 use jobs_domain::ports::{Clock, StartError, StoreError, WorkflowInput, WorkflowStarter};
 use jobs_domain::sweep::{Decision, Sweeper};
@@ -43,6 +44,8 @@ struct Inner {
     /// when one of them is resumed.
     earlier: Mutex<HashMap<String, Arc<Loaded>>>,
     handler: Arc<dyn TaskHandler>,
+    /// Where a distributed Map's ItemReader reads objects (`--s3-dir`), for every definition.
+    objects: Option<Arc<dyn ObjectSource>>,
     /// The tokens of waiting callback tasks, which `/local/tasks/*` complete.
     callbacks: Arc<StackCallbacks>,
     tokens: TokenStore,
@@ -63,11 +66,15 @@ impl Loaded {
         workflow: Workflow,
         handler: Arc<dyn TaskHandler>,
         callbacks: Arc<StackCallbacks>,
+        objects: Option<Arc<dyn ObjectSource>>,
         region: &str,
     ) -> Arc<Self> {
-        let executor = Executor::new(workflow.machine.clone(), handler)
+        let mut executor = Executor::new(workflow.machine.clone(), handler)
             .with_region(region)
             .with_callbacks(callbacks);
+        if let Some(objects) = objects {
+            executor = executor.with_objects(objects);
+        }
         Arc::new(Self { workflow, executor })
     }
 }
@@ -96,14 +103,15 @@ pub struct Recovery {
 }
 
 impl Runtime {
-    /// A runtime whose new executions run `workflow`. Call
-    /// [`Runtime::record_definition`] before the first start.
+    /// A runtime whose new executions run `workflow`, a distributed Map reading its items
+    /// from `objects` when given. Call [`Runtime::record_definition`] before the first start.
     pub fn new(
         handler: Arc<dyn TaskHandler>,
         executions: ExecutionStore,
         clock: Arc<dyn Clock>,
         region: &str,
         workflow: Workflow,
+        objects: Option<Arc<dyn ObjectSource>>,
     ) -> Self {
         let tokens = TokenStore::new(executions.db().clone());
         let stopping = CancellationToken::new();
@@ -114,8 +122,15 @@ impl Runtime {
         ));
         Self {
             inner: Arc::new(Inner {
-                current: Loaded::new(workflow, handler.clone(), callbacks.clone(), region),
+                current: Loaded::new(
+                    workflow,
+                    handler.clone(),
+                    callbacks.clone(),
+                    objects.clone(),
+                    region,
+                ),
                 callbacks,
+                objects,
                 tokens,
                 earlier: Mutex::new(HashMap::new()),
                 handler,
@@ -180,6 +195,7 @@ impl Runtime {
             workflow,
             self.inner.handler.clone(),
             self.inner.callbacks.clone(),
+            self.inner.objects.clone(),
             &self.inner.region,
         );
         self.inner
