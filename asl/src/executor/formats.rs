@@ -9,7 +9,7 @@ pub(super) fn json_array(bytes: &[u8]) -> Result<Vec<Value>, String> {
         Ok(Value::Array(items)) => Ok(items),
         Ok(other) => Err(format!(
             "the object holds JSON {}, not an array of items",
-            kind(&other)
+            crate::path::type_name(&other)
         )),
         Err(e) => Err(format!("the object is not valid JSON: {e}")),
     }
@@ -144,17 +144,6 @@ fn strip_bom(bytes: &[u8]) -> &[u8] {
 
 fn utf8(bytes: &[u8]) -> Result<&str, String> {
     std::str::from_utf8(strip_bom(bytes)).map_err(|e| format!("the object is not UTF-8 text: {e}"))
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

@@ -294,7 +294,8 @@ impl Path {
     }
 }
 
-fn type_name(v: &Value) -> &'static str {
+/// How an error names the JSON type of a value ("an array").
+pub(crate) fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
