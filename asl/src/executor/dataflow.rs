@@ -1,7 +1,7 @@
 //! The data flow between a state's input and output: InputPath, ResultPath, OutputPath, and
 //! the fields that take a number from a path.
 
-use crate::definition::{IoPath, ResultPath, Seconds};
+use crate::definition::{Amount, IoPath, ResultPath, Seconds};
 use crate::error::Failure;
 use crate::history::DataDetails;
 use crate::jsonata::{JValue, Site};
@@ -150,5 +150,29 @@ pub(super) fn shown(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         v => v.to_string(),
+    }
+}
+
+/// The value an amount field of `state` gives as it runs: its literal, what its path selects
+/// in `input`, or what its expression yields (`field` names it for an expression's errors).
+pub(super) fn amount_value(
+    a: &Amount,
+    state: &str,
+    input: &Value,
+    env: &Env<'_>,
+    states: Option<&JValue>,
+    field: &str,
+) -> Result<Value, Failure> {
+    match a {
+        Amount::Fixed(v) => Ok(v.clone()),
+        Amount::Path(p) => p
+            .select_in(input, env)
+            .map(|v| v.into_owned())
+            .ok_or_else(|| Failure::runtime(missing_path(p, input))),
+        Amount::Jsonata(e) => Ok(e.eval(
+            states.expect("a JSONata state has $states"),
+            env.vars,
+            Site { state, field },
+        )?),
     }
 }

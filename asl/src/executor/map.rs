@@ -333,21 +333,7 @@ fn tolerated(
     what: &str,
 ) -> Result<f64, Failure> {
     let field = format!("ToleratedFailure{what}");
-    let v = match a {
-        Amount::Fixed(v) => v.clone(),
-        Amount::Path(p) => p
-            .select_in(input, env)
-            .map(|v| v.into_owned())
-            .ok_or_else(|| Failure::runtime(super::dataflow::missing_path(p, input)))?,
-        Amount::Jsonata(e) => e.eval(
-            states.expect("a JSONata state has $states"),
-            env.vars,
-            crate::jsonata::Site {
-                state: &st.name,
-                field: &field,
-            },
-        )?,
-    };
+    let v = super::dataflow::amount_value(a, &st.name, input, env, states, &field)?;
     // A number written as text is read as the number, as AWS reads it.
     let n = match (what, &v) {
         ("Count", Value::String(t)) => t.trim().parse::<i64>().ok().map(|n| n as f64),

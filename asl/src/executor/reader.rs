@@ -158,23 +158,16 @@ pub(super) fn count(
     states: Option<&JValue>,
     field: &str,
 ) -> Result<u64, Failure> {
-    let v = match a {
-        Amount::Fixed(v) => v.clone(),
-        Amount::Path(p) => p
-            .select_in(input, env)
-            .map(|v| v.into_owned())
-            .ok_or_else(|| Failure::runtime(super::dataflow::missing_path(p, input)))?,
-        Amount::Jsonata(e) => {
-            let site = Site {
-                state: &st.name,
-                field,
-            };
-            let v = e.eval(states.expect("a JSONata state has $states"), env.vars, site)?;
-            return v
-                .as_u64()
-                .ok_or_else(|| e.unexpected(site, "a non-negative integer", &v));
-        }
-    };
+    let v = super::dataflow::amount_value(a, &st.name, input, env, states, field)?;
+    if let Amount::Jsonata(e) = a {
+        let site = Site {
+            state: &st.name,
+            field,
+        };
+        return v
+            .as_u64()
+            .ok_or_else(|| e.unexpected(site, "a non-negative integer", &v));
+    }
     v.as_u64().ok_or_else(|| {
         Failure::runtime(format!(
             "The {field}Path field of the Map state '{}' refers to {}, which is not a \
