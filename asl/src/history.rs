@@ -52,6 +52,10 @@ pub enum EventType {
     MapIterationSucceeded,
     MapIterationFailed,
     MapIterationAborted,
+    MapRunStarted,
+    MapRunSucceeded,
+    MapRunFailed,
+    MapRunAborted,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,6 +174,12 @@ pub struct MapStateStartedEventDetails {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+pub struct MapRunStartedEventDetails {
+    pub map_run_arn: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MapIterationEventDetails {
     pub name: String,
     pub index: usize,
@@ -223,6 +233,10 @@ pub struct HistoryEvent {
     pub map_iteration_failed_event_details: Option<MapIterationEventDetails>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub map_iteration_aborted_event_details: Option<MapIterationEventDetails>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_run_started_event_details: Option<MapRunStartedEventDetails>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_run_failed_event_details: Option<ErrorEventDetails>,
 }
 
 impl HistoryEvent {
@@ -250,6 +264,8 @@ impl HistoryEvent {
             map_iteration_succeeded_event_details: None,
             map_iteration_failed_event_details: None,
             map_iteration_aborted_event_details: None,
+            map_run_started_event_details: None,
+            map_run_failed_event_details: None,
         }
     }
 

@@ -60,9 +60,10 @@ mod workflow_type;
 pub use definition::{substitute, StateMachine};
 pub use error::{DefinitionError, Failure, TaskError};
 pub use executor::{
-    AbortHandle, CallbackError, Callbacks, DirObjects, ExecutionResult, ExecutionSpec,
-    ExecutionStatus, Executor, MemoryCallbacks, ObjectError, ObjectInfo, ObjectSource, Resume,
-    ResumedWait, Signal, TaskContext, TaskHandler, TokenOwner, WaitingTask, ENDED_TOKENS_KEPT,
+    AbortHandle, CallbackError, Callbacks, ChildExecution, ChildExecutions, ChildPlan, DirObjects,
+    ExecutionResult, ExecutionSpec, ExecutionStatus, Executor, MapRunInfo, MemoryCallbacks,
+    ObjectError, ObjectInfo, ObjectSource, Resume, ResumedWait, Signal, TaskContext, TaskHandler,
+    TokenOwner, WaitingTask, ENDED_TOKENS_KEPT,
 };
 pub use history::{EventType, HistoryEvent, HistorySink};
 pub use workflow_type::{

@@ -128,6 +128,7 @@ fn resume_of(kept: &Kept, token: &str, elapsed: Duration) -> Resume {
             token: token.to_owned(),
             elapsed,
         }),
+        map_run_arn: None,
     }
 }
 

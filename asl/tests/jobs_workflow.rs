@@ -283,6 +283,7 @@ async fn resume_redrives_from_a_given_state() {
             input,
             after_event_id: 7,
             wait: None,
+            map_run_arn: None,
         }))
         .await;
     assert_eq!(r.path, vec!["RecordFailure", "JobFailed"]);

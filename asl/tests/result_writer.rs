@@ -98,10 +98,13 @@ async fn results_go_to_s3_and_the_map_result_names_the_manifest() {
     let out = r.output.unwrap();
     let arn = out["MapRunArn"].as_str().unwrap();
     let run_id = arn.rsplit(':').next().unwrap();
-    assert!(
-        arn.starts_with("arn:aws:states:local:1:mapRun:m/Fan:"),
-        "{arn}"
-    );
+    // Without a Label, AWS names the run's state machine with a UUID.
+    let labelled = arn
+        .strip_prefix("arn:aws:states:local:1:mapRun:m/")
+        .unwrap_or_else(|| panic!("{arn}"));
+    let (label, _) = labelled.split_once(':').unwrap();
+    assert_eq!(label.len(), 36, "{arn}");
+    assert_eq!(label.matches('-').count(), 4, "{arn}");
     let (m, dir) = manifest(&root, &out);
     assert_eq!(dir, format!("runs/{run_id}"));
     assert_eq!(m["DestinationBucket"], "out");
@@ -130,12 +133,16 @@ async fn results_go_to_s3_and_the_map_result_names_the_manifest() {
         assert_eq!(c["OutputDetails"], json!({"Included": true}));
         assert_eq!(c["RedriveCount"], 0);
         assert_eq!(c["RedriveStatus"], "NOT_REDRIVABLE");
+        // A child runs as the labelled state machine of the run.
         assert_eq!(
             c["StateMachineArn"],
-            "arn:aws:states:local:1:stateMachine:m"
+            format!("arn:aws:states:local:1:stateMachine:m/{label}")
         );
         let name = c["Name"].as_str().unwrap();
-        assert!(c["ExecutionArn"].as_str().unwrap().ends_with(name));
+        assert_eq!(
+            c["ExecutionArn"],
+            format!("arn:aws:states:local:1:execution:m/{label}:{name}")
+        );
         for d in ["StartDate", "StopDate"] {
             let t = c[d].as_str().unwrap();
             chrono::DateTime::parse_from_rfc3339(t).unwrap_or_else(|e| panic!("{d} {t}: {e}"));

@@ -16,8 +16,41 @@ pub(crate) const GET_OBJECT: &str = "arn:aws:states:::s3:getObject";
 pub(crate) const LIST_OBJECTS: &str = "arn:aws:states:::s3:listObjectsV2";
 pub(crate) const PUT_OBJECT: &str = "arn:aws:states:::s3:putObject";
 
-/// `ItemReader`, `ItemBatcher` and `ResultWriter` of the Map state `s`, if it has any.
-pub(super) fn parse(s: &Raw<'_>) -> Result<Option<Box<Distributed>>, DefinitionError> {
+/// The distributed Map settings of the Map state `s` whose item processor is `processor`:
+/// none for an INLINE Map, which takes none of the fields only a distributed Map has.
+pub(super) fn parse(
+    s: &Raw<'_>,
+    processor: &Map<String, Value>,
+) -> Result<Option<Box<Distributed>>, DefinitionError> {
+    let config = processor.get("ProcessorConfig");
+    let mode = config
+        .and_then(|c| c.get("Mode"))
+        .and_then(Value::as_str)
+        .unwrap_or("INLINE");
+    if mode != "DISTRIBUTED" {
+        for f in ["ItemReader", "ItemBatcher", "ResultWriter", "Label"] {
+            if s.get(f).is_some() {
+                return Err(s.err(
+                    f,
+                    "is for a distributed Map only: give the ItemProcessor \
+                     \"ProcessorConfig\": {\"Mode\": \"DISTRIBUTED\", \"ExecutionType\": \"STANDARD\"}",
+                ));
+            }
+        }
+        return Ok(None);
+    }
+    let express = match config.and_then(|c| c.get("ExecutionType")) {
+        None => false,
+        Some(Value::String(t)) if t == "STANDARD" => false,
+        Some(Value::String(t)) if t == "EXPRESS" => true,
+        Some(other) => {
+            return Err(s.err(
+                "ItemProcessor.ProcessorConfig.ExecutionType",
+                format!("must be STANDARD or EXPRESS, not {other}"),
+            ))
+        }
+    };
+    let label = s.get("Label").map(|v| label(s, v)).transpose()?;
     let reader = s.get("ItemReader").map(|v| item_reader(s, v)).transpose()?;
     let batcher = s
         .get("ItemBatcher")
@@ -27,14 +60,34 @@ pub(super) fn parse(s: &Raw<'_>) -> Result<Option<Box<Distributed>>, DefinitionE
         .get("ResultWriter")
         .map(|v| result_writer(s, v))
         .transpose()?;
-    if reader.is_none() && batcher.is_none() && writer.is_none() {
-        return Ok(None);
-    }
     Ok(Some(Box::new(Distributed {
         reader,
         batcher,
         writer,
+        label,
+        express,
     })))
+}
+
+/// A Map Run's `Label`, which names it in ARNs: at most 40 characters, none of those an ARN
+/// or a URL would need to escape.
+fn label(s: &Raw<'_>, v: &Value) -> Result<String, DefinitionError> {
+    let t = v
+        .as_str()
+        .ok_or_else(|| s.err("Label", format!("must be a string, not {v}")))?;
+    if t.is_empty() || t.chars().count() > 40 {
+        return Err(s.err("Label", "must be 1 to 40 characters long"));
+    }
+    if let Some(c) = t
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(*c))
+    {
+        return Err(s.err(
+            "Label",
+            format!("contains {c:?}, which a Map Run's ARN cannot hold (no whitespace, brackets, wildcards or any of \" # % \\ ^ | ~ ` $ & , ; : /)"),
+        ));
+    }
+    Ok(t.to_owned())
 }
 
 fn object<'a>(

@@ -365,8 +365,8 @@ impl<'a> Raw<'a> {
             match k.as_str() {
                 "StartAt" | "States" | "Comment" | "QueryLanguage" => {}
                 "ProcessorConfig" if item_processor => {
-                    // A DISTRIBUTED Map runs its iterations here as an INLINE one does: the
-                    // same results, without child executions of their own.
+                    // A DISTRIBUTED Map's iterations are child executions of a Map Run
+                    // (`distributed::parse` reads the rest of the config).
                     let mode = v.get("Mode").and_then(Value::as_str).unwrap_or("INLINE");
                     if mode != "INLINE" && mode != "DISTRIBUTED" {
                         return Err(self.err(

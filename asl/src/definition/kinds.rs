@@ -342,7 +342,7 @@ pub(super) fn map(s: &Raw<'_>) -> Result<Kind, DefinitionError> {
             "ToleratedFailurePercentage",
             "ToleratedFailurePercentagePath",
         )?,
-        distributed: super::distributed::parse(s)?,
+        distributed: super::distributed::parse(s, pm)?,
         processor: Box::new(s.state_set(pm)?),
     })
 }

@@ -15,9 +15,9 @@ mod scope;
 mod state;
 
 pub(crate) use model::{
-    Amount, Assign, Catcher, Choice, Cond, Credentials, InputType, IoPath, ItemBatcher, ItemReader,
-    Kind, QueryLanguage, ResultPath, ResultWriter, Seconds, Selector, Source, State, StateSet,
-    Text, Transformation, WaitFor,
+    Amount, Assign, Catcher, Choice, Cond, Credentials, Distributed, InputType, IoPath,
+    ItemBatcher, ItemReader, Kind, QueryLanguage, ResultPath, ResultWriter, Seconds, Selector,
+    Source, State, StateSet, Text, Transformation, WaitFor,
 };
 
 use crate::error::DefinitionError;
@@ -156,7 +156,7 @@ impl StateSet {
     }
 
     /// Whether any state here or nested below reads `$$.Execution.Input`.
-    fn reads_execution_input(&self) -> bool {
+    pub(crate) fn reads_execution_input(&self) -> bool {
         self.states.iter().any(|s| {
             s.reads_execution_input
                 || match &s.kind {

@@ -168,7 +168,7 @@ pub(crate) enum Kind {
         max_concurrency: Option<Seconds>,
         tolerated_count: Option<Box<Amount>>,
         tolerated_percentage: Option<Box<Amount>>,
-        /// `ItemReader` and `ItemBatcher` of a distributed Map.
+        /// The settings of a distributed Map; none for an INLINE one.
         distributed: Option<Box<Distributed>>,
         processor: Box<StateSet>,
     },
@@ -205,12 +205,17 @@ pub(crate) struct State {
     pub reads_execution_input: bool,
 }
 
-/// A Map's `ItemReader`, its `ItemBatcher`, or both.
+/// A distributed Map (`ProcessorConfig.Mode` DISTRIBUTED): its iterations are child
+/// executions of a Map Run, and its items may come from an `ItemReader`.
 #[derive(Debug, Default)]
 pub(crate) struct Distributed {
     pub reader: Option<ItemReader>,
     pub batcher: Option<ItemBatcher>,
     pub writer: Option<ResultWriter>,
+    /// `Label`: names the Map Run and its children's state machine in their ARNs.
+    pub label: Option<String>,
+    /// `ExecutionType` EXPRESS: the children are Express executions.
+    pub express: bool,
 }
 
 /// A Map's `ResultWriter`: s3:putObject of the child results under `Bucket`/`Prefix`, and

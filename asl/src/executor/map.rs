@@ -1,14 +1,11 @@
-//! Map states: one iteration of the item processor per item (or per batch, for a
-//! distributed Map with an ItemBatcher), at most MaxConcurrency at a time; the first failure
-//! fails the state unless failures are tolerated. A distributed Map's items may come from its
-//! ItemReader (`reader`) instead of its input, and its results may go to S3 through its
-//! ResultWriter (`writer`), the Map's result then naming the manifest.
+//! Map states: one iteration of the item processor per item, at most MaxConcurrency at a
+//! time; the first failure fails the state unless failures are tolerated. A distributed Map
+//! runs its iterations as child executions of a Map Run instead (`map_run`).
 
 use super::dataflow::resolve_seconds;
 use super::jsonata as js;
 use super::scope::Scope;
 use super::vars::Vars;
-use super::writer::Child;
 use super::Executor;
 use crate::definition::{Amount, Kind, QueryLanguage, Selector, State};
 use crate::error::Failure;
@@ -27,21 +24,19 @@ impl Executor {
         vars: &Vars<'_>,
     ) -> Result<Value, Failure> {
         let Kind::Map {
-            items_path,
-            items,
             item_selector,
-            max_concurrency,
             tolerated_count,
             tolerated_percentage,
             distributed,
             processor,
+            ..
         } = &st.kind
         else {
             unreachable!("a Map state")
         };
-        let jsonata = st.ql == QueryLanguage::Jsonata;
         let tolerance = {
-            let states = jsonata.then(|| js::states(st, &input, env.context, None, None));
+            let states = (st.ql == QueryLanguage::Jsonata)
+                .then(|| js::states(st, &input, env.context, None, None));
             Tolerance {
                 count: tolerated_count
                     .as_ref()
@@ -53,94 +48,25 @@ impl Executor {
                     .transpose()?,
             }
         };
-        let target = match distributed.as_ref().and_then(|d| d.writer.as_ref()) {
-            Some(w) => Some(self.writer_target(st, w, &input, env)?),
-            None => None,
+        if let Some(d) = distributed {
+            return self.attempt_map_run(sc, st, d, input, env, tolerance).await;
+        }
+        let (item_inputs, limit) = {
+            let items = self.input_items(st, &input, env)?;
+            let limit = self.concurrency(st, &input, env)?;
+            (
+                self.item_inputs(st, item_selector.as_ref(), &input, items, env)?,
+                limit,
+            )
         };
-        let reader = distributed.as_ref().and_then(|d| d.reader.as_ref());
-        let batcher = distributed.as_ref().and_then(|d| d.batcher.as_ref());
-        let read = match reader {
-            Some(r) => Some(self.read_items(st, r, &input, env).await?),
-            None => None,
-        };
-        let (items, limit, item_inputs) = {
-            // `$states` holds no thread-bound value across the iterations' awaits.
-            let states = jsonata.then(|| js::states(st, &input, env.context, None, None));
-            let list = match (items, items_path) {
-                _ if read.is_some() => read.map(Value::Array),
-                (Some(t), _) => Some(t.eval(
-                    states.as_ref().expect("JSONata"),
-                    env.vars,
-                    &st.name,
-                    "Items",
-                )?),
-                (None, Some(p)) => p.select_in(&input, env).map(|c| c.into_owned()),
-                (None, None) => Some(input.clone()),
-            };
-            let list = match list {
-                Some(Value::Array(a)) => a,
-                Some(other) if jsonata && items.is_some() => {
-                    let e = items.as_ref().and_then(|t| t.single_expr());
-                    return Err(match e {
-                        Some(e) => e.unexpected(
-                            crate::jsonata::Site {
-                                state: &st.name,
-                                field: "Items",
-                            },
-                            "array",
-                            &other,
-                        ),
-                        None => Failure::new(
-                            crate::error::names::QUERY_EVALUATION_ERROR,
-                            format!("Map state input must be an array but was: {other}"),
-                        ),
-                    });
-                }
-                other if jsonata => {
-                    return Err(Failure::new(
-                        crate::error::names::QUERY_EVALUATION_ERROR,
-                        format!(
-                            "Map state input must be an array but was: {}",
-                            other.unwrap_or(Value::Null)
-                        ),
-                    ))
-                }
-                other => {
-                    return Err(Failure::runtime(format!(
-                        "Map state input must be an array but was: {}",
-                        other.unwrap_or(Value::Null)
-                    )))
-                }
-            };
-            let limit = match max_concurrency {
-                Some(m) => resolve_seconds(
-                    m,
-                    &input,
-                    env,
-                    "MaxConcurrency",
-                    states.as_ref(),
-                    &st.name,
-                    true,
-                )? as usize,
-                None => 0,
-            };
-            let mut inputs = self.item_inputs(st, item_selector.as_ref(), &input, list, env)?;
-            if let Some(b) = batcher {
-                inputs = super::batch::batches(st, b, &input, env, inputs)?;
-            }
-            (inputs.len(), limit, inputs)
-        };
-        let items_len = items;
-        let limit = if limit == 0 { items_len.max(1) } else { limit };
+        let n = item_inputs.len();
+        let limit = if limit == 0 { n.max(1) } else { limit };
         let started = sc.emit(|| {
             let mut e = HistoryEvent::new(EventType::MapStateStarted);
-            e.map_state_started_event_details =
-                Some(MapStateStartedEventDetails { length: items_len });
+            e.map_state_started_event_details = Some(MapStateStartedEventDetails { length: n });
             e
         });
         let name = &st.name;
-        let item_inputs_len = item_inputs.len();
-        let kept_inputs = target.as_ref().map(|_| item_inputs.clone());
         let runs = item_inputs
             .into_iter()
             .enumerate()
@@ -162,7 +88,6 @@ impl Executor {
                     e
                 };
                 it.emit(|| iter_ev(EventType::MapIterationStarted));
-                let began = sc.ex.now();
                 let r = self
                     .run_set(&it, processor, processor.start, item, Some(vars))
                     .await;
@@ -173,33 +98,21 @@ impl Executor {
                         EventType::MapIterationFailed
                     })
                 });
-                (i, r, began, sc.ex.now())
+                (i, r)
             });
         // Unordered, so that one slow iteration does not hold back the free slots.
-        let n = item_inputs_len;
         let mut done = futures_util::stream::iter(runs).buffer_unordered(limit);
         let mut outs = vec![Value::Null; n];
         let mut r = Ok(());
         let mut failed = 0;
-        // For a ResultWriter: when each iteration ran and how it ended.
-        let mut ran: Vec<Option<_>> = Vec::new();
-        if target.is_some() {
-            ran.resize_with(n, || None);
-        }
-        while let Some((i, out, began, ended)) = done.next().await {
-            if target.is_some() {
-                ran[i] = Some((began, ended, out.clone()));
-            }
+        while let Some((i, out)) = done.next().await {
             match out {
                 Ok(v) => outs[i] = v,
                 Err(f) => {
                     failed += 1;
                     if tolerance.is_set() {
                         if !tolerance.tolerates(failed, n) {
-                            r = Err(Failure::new(
-                                "States.ExceedToleratedFailureThreshold",
-                                "The specified tolerated failure threshold was exceeded",
-                            ));
+                            r = Err(Tolerance::exceeded());
                             break;
                         }
                         // A tolerated failure leaves its error output in the item's place.
@@ -212,31 +125,7 @@ impl Executor {
             }
         }
         drop(done);
-        if let (Some(t), Some(inputs)) = (&target, kept_inputs) {
-            let children = inputs
-                .into_iter()
-                .zip(ran)
-                .map(|(input, ran)| Child {
-                    input,
-                    start: ran.as_ref().map(|r| r.0),
-                    end: ran.map(|(_, ended, out)| (ended, out)),
-                })
-                .collect();
-            // The results are written whether or not the Map run succeeded, as on AWS.
-            let written = self.write_results(sc, st, t, started, children).await;
-            r = match (r, written) {
-                (Ok(()), Ok(v)) => {
-                    outs = vec![v];
-                    Ok(())
-                }
-                (Ok(()), Err(f)) | (Err(f), _) => Err(f),
-            };
-        }
         match r {
-            Ok(()) if target.is_some() => {
-                sc.emit(|| HistoryEvent::new(EventType::MapStateSucceeded));
-                Ok(outs.pop().expect("the writer's result"))
-            }
             Ok(()) => {
                 sc.emit(|| HistoryEvent::new(EventType::MapStateSucceeded));
                 Ok(Value::Array(outs))
@@ -248,9 +137,98 @@ impl Executor {
         }
     }
 
+    /// The items of the Map `st` that come from its input (`Items`, `ItemsPath` or the input
+    /// itself), which must be an array.
+    pub(super) fn input_items(
+        &self,
+        st: &State,
+        input: &Value,
+        env: &Env<'_>,
+    ) -> Result<Vec<Value>, Failure> {
+        let Kind::Map {
+            items_path, items, ..
+        } = &st.kind
+        else {
+            unreachable!("a Map state")
+        };
+        let jsonata = st.ql == QueryLanguage::Jsonata;
+        // `$states` holds no thread-bound value across an await: none happens here.
+        let states = jsonata.then(|| js::states(st, input, env.context, None, None));
+        let list = match (items, items_path) {
+            (Some(t), _) => Some(t.eval(
+                states.as_ref().expect("JSONata"),
+                env.vars,
+                &st.name,
+                "Items",
+            )?),
+            (None, Some(p)) => p.select_in(input, env).map(|c| c.into_owned()),
+            (None, None) => Some(input.clone()),
+        };
+        match list {
+            Some(Value::Array(a)) => Ok(a),
+            Some(other) if jsonata && items.is_some() => {
+                let e = items.as_ref().and_then(|t| t.single_expr());
+                Err(match e {
+                    Some(e) => e.unexpected(
+                        crate::jsonata::Site {
+                            state: &st.name,
+                            field: "Items",
+                        },
+                        "array",
+                        &other,
+                    ),
+                    None => Failure::new(
+                        crate::error::names::QUERY_EVALUATION_ERROR,
+                        format!("Map state input must be an array but was: {other}"),
+                    ),
+                })
+            }
+            other if jsonata => Err(Failure::new(
+                crate::error::names::QUERY_EVALUATION_ERROR,
+                format!(
+                    "Map state input must be an array but was: {}",
+                    other.unwrap_or(Value::Null)
+                ),
+            )),
+            other => Err(Failure::runtime(format!(
+                "Map state input must be an array but was: {}",
+                other.unwrap_or(Value::Null)
+            ))),
+        }
+    }
+
+    /// `MaxConcurrency` (or its path or expression) of the Map `st`; 0 for no limit.
+    pub(super) fn concurrency(
+        &self,
+        st: &State,
+        input: &Value,
+        env: &Env<'_>,
+    ) -> Result<usize, Failure> {
+        let Kind::Map {
+            max_concurrency, ..
+        } = &st.kind
+        else {
+            unreachable!("a Map state")
+        };
+        let Some(m) = max_concurrency else {
+            return Ok(0);
+        };
+        let states = (st.ql == QueryLanguage::Jsonata)
+            .then(|| js::states(st, input, env.context, None, None));
+        Ok(resolve_seconds(
+            m,
+            input,
+            env,
+            "MaxConcurrency",
+            states.as_ref(),
+            &st.name,
+            true,
+        )? as usize)
+    }
+
     /// Each iteration's input: the item, or the ItemSelector evaluated for it (with
     /// `$$.Map.Item` / `$states.context.Map.Item` set to its index and value).
-    fn item_inputs(
+    pub(super) fn item_inputs(
         &self,
         st: &State,
         selector: Option<&Selector>,
@@ -304,17 +282,25 @@ impl Executor {
 
 /// The failures a Map tolerates: a count and a percentage of its items (both when both are
 /// given).
-struct Tolerance {
-    count: Option<f64>,
-    percentage: Option<f64>,
+pub(super) struct Tolerance {
+    pub count: Option<f64>,
+    pub percentage: Option<f64>,
 }
 
 impl Tolerance {
-    fn is_set(&self) -> bool {
+    /// AWS's failure of a Map whose failed items are more than it tolerates.
+    pub(super) fn exceeded() -> Failure {
+        Failure::new(
+            "States.ExceedToleratedFailureThreshold",
+            "The specified tolerated failure threshold was exceeded",
+        )
+    }
+
+    pub(super) fn is_set(&self) -> bool {
         self.count.is_some() || self.percentage.is_some()
     }
 
-    fn tolerates(&self, failed: usize, items: usize) -> bool {
+    pub(super) fn tolerates(&self, failed: usize, items: usize) -> bool {
         let failed = failed as f64;
         self.count.is_none_or(|c| failed <= c)
             && self

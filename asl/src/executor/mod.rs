@@ -8,15 +8,18 @@
 //! `size` measures a state's data against the 256 KiB AWS allows it; `callbacks` is the port
 //! through which `.waitForTaskToken` tasks are completed; `objects` is the port through which
 //! a distributed Map's `reader` reads its items from S3 (decoded by `formats`) and its
-//! `writer` puts its results, and `batch` groups the items for its `ItemBatcher`.
+//! `writer` puts its results, and `batch` groups the items for its `ItemBatcher`; `map_run`
+//! runs a distributed Map's iterations as the child executions of `children`.
 
 mod batch;
 mod callbacks;
+mod children;
 
 mod dataflow;
 mod formats;
 mod jsonata;
 mod map;
+mod map_run;
 mod objects;
 mod parallel;
 mod reader;
@@ -29,6 +32,7 @@ mod task;
 mod vars;
 mod writer;
 
+pub use children::{ChildExecution, ChildExecutions, ChildPlan, MapRunInfo};
 pub use objects::{DirObjects, ObjectError, ObjectInfo, ObjectSource};
 
 pub use callbacks::{
@@ -82,6 +86,10 @@ pub struct Resume {
     /// `state` is a callback task whose call was made and which was waiting for `token`: the
     /// resumed execution waits for it again without entering the state or calling anything.
     pub wait: Option<ResumedWait>,
+    /// `state` is a distributed Map that had started this Map Run (its ARN): the resumed Map
+    /// runs it again under the same ARN, so a host that recorded its child executions can
+    /// hand back the ones that ended and resume the others.
+    pub map_run_arn: Option<String>,
 }
 
 /// A callback task's wait, picked up again after the process that ran it stopped.
@@ -241,6 +249,8 @@ pub struct Executor {
     callbacks: Option<Arc<dyn Callbacks>>,
     /// Where a distributed Map's ItemReader reads S3; without it such a Map fails saying so.
     objects: Option<Arc<dyn ObjectSource>>,
+    /// Told about the child executions of distributed Maps; without it they run unrecorded.
+    children: Option<Arc<dyn ChildExecutions>>,
 }
 
 impl Executor {
@@ -252,6 +262,7 @@ impl Executor {
             derived_arn: std::sync::OnceLock::new(),
             callbacks: None,
             objects: None,
+            children: None,
         }
     }
 
@@ -288,6 +299,12 @@ impl Executor {
     /// Distributed Maps read their `ItemReader` objects from `objects`.
     pub fn with_objects(mut self, objects: Arc<dyn ObjectSource>) -> Self {
         self.objects = Some(objects);
+        self
+    }
+
+    /// Distributed Maps tell `children` about their Map Runs and child executions.
+    pub fn with_children(mut self, children: Arc<dyn ChildExecutions>) -> Self {
+        self.children = Some(children);
         self
     }
 

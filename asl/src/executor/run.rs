@@ -51,8 +51,29 @@ enum End {
     Aborted,
 }
 
+/// What an execution runs: the definition's top-level states, or a distributed Map's item
+/// processor for one of its child executions.
+pub(super) struct Body<'a> {
+    pub set: &'a StateSet,
+    pub timeout: Option<std::time::Duration>,
+    pub keeps_input: bool,
+    /// When it started, for a child execution: the parent's clock, so that paused-time runs
+    /// date a child's events on the parent's timeline.
+    pub start_wall: Option<DateTime<Utc>>,
+}
+
 impl Executor {
     pub async fn run(&self, spec: ExecutionSpec) -> ExecutionResult {
+        let body = Body {
+            set: &self.machine.top,
+            timeout: self.machine.timeout,
+            keeps_input: self.machine.keeps_input,
+            start_wall: None,
+        };
+        self.run_body(spec, body).await
+    }
+
+    pub(super) async fn run_body(&self, spec: ExecutionSpec, body: Body<'_>) -> ExecutionResult {
         let sm_arn: Arc<str> = match spec.state_machine_arn {
             Some(a) => a.into(),
             None => self.state_machine_arn_for(&spec.arn),
@@ -66,7 +87,7 @@ impl Executor {
             sm_arn,
             role_arn: spec.role_arn.map(Into::into),
             input: Value::Null,
-            start_wall: Utc::now(),
+            start_wall: body.start_wall.unwrap_or_else(Utc::now),
             start: Instant::now(),
             recorder,
             path: Mutex::new(Vec::new()),
@@ -78,13 +99,18 @@ impl Executor {
                     .and_then(|r| Some((r.state.clone(), r.wait.clone()?))),
             ),
             resumes_wait: spec.resume.as_ref().is_some_and(|r| r.wait.is_some()),
+            resumed_map_run: Mutex::new(
+                spec.resume
+                    .as_ref()
+                    .and_then(|r| Some((r.state.clone(), r.map_run_arn.clone()?))),
+            ),
         };
         let mut input = spec.input;
-        if self.machine.keeps_input {
+        if body.keeps_input {
             ex.input = input.clone();
         }
         let ex = ex;
-        let top = &self.machine.top;
+        let top = body.set;
         let scope = Scope {
             ex: &ex,
             last: AtomicU64::new(0),
@@ -122,9 +148,9 @@ impl Executor {
         };
         let end = match start {
             Err(f) => End::Done(Err(f)),
-            Ok(start) => self.drive(&scope, start, input, &spec.abort).await,
+            Ok(start) => self.drive(&scope, &body, start, input, &spec.abort).await,
         };
-        let (status, output, error, cause) = self.finish(&scope, end, &spec.abort);
+        let (status, output, error, cause) = self.finish(&scope, end, body.timeout, &spec.abort);
         self.handler.execution_ended(&ex.arn);
         let history = ex.recorder.as_ref().map(Recorder::take).unwrap_or_default();
         let path = std::mem::take(&mut *ex.path.lock().expect("path lock"))
@@ -147,13 +173,14 @@ impl Executor {
     async fn drive(
         &self,
         scope: &Scope<'_>,
+        b: &Body<'_>,
         start: usize,
         input: Value,
         abort: &Option<super::AbortHandle>,
     ) -> End {
-        let body = self.run_set(scope, &self.machine.top, start, input, None);
+        let body = self.run_set(scope, b.set, start, input, None);
         let timed = async {
-            match self.machine.timeout {
+            match b.timeout {
                 Some(d) => match tokio::time::timeout(d, body).await {
                     Ok(r) => End::Done(r),
                     Err(_) => End::TimedOut,
@@ -178,6 +205,7 @@ impl Executor {
         &self,
         scope: &Scope<'_>,
         end: End,
+        timeout: Option<std::time::Duration>,
         abort: &Option<super::AbortHandle>,
     ) -> (
         ExecutionStatus,
@@ -214,10 +242,7 @@ impl Executor {
             End::TimedOut => {
                 let cause = format!(
                     "The execution ran longer than its TimeoutSeconds ({} s)",
-                    self.machine
-                        .timeout
-                        .map(|d| d.as_secs())
-                        .unwrap_or_default()
+                    timeout.map(|d| d.as_secs()).unwrap_or_default()
                 );
                 scope.emit(|| {
                     let mut e = HistoryEvent::new(EventType::ExecutionTimedOut);

@@ -30,6 +30,9 @@ pub(super) struct Exec {
     pub resumed_wait: Mutex<Option<(String, super::ResumedWait)>>,
     /// Whether the run began with a wait to pick up: every other run skips the lock above.
     pub resumes_wait: bool,
+    /// The Map Run a resumed distributed Map started before, with the top-level state it
+    /// belongs to: the Map picks its children up again instead of starting a new run.
+    pub resumed_map_run: Mutex<Option<(String, String)>>,
 }
 
 impl Exec {
@@ -47,6 +50,15 @@ impl Exec {
         w.as_ref()
             .filter(|(s, _)| s == state)
             .map(|(_, w)| w.token.clone())
+    }
+
+    /// Takes the Map Run ARN that top-level state `state` started before a resume.
+    pub(super) fn take_resumed_map_run(&self, state: &str) -> Option<String> {
+        let mut m = self.resumed_map_run.lock().expect("resume lock");
+        match m.as_ref() {
+            Some((s, _)) if s == state => m.take().map(|(_, arn)| arn),
+            _ => None,
+        }
     }
 
     /// Takes the resumed wait of top-level state `state`: only its first attempt resumes.

@@ -5,18 +5,16 @@
 //! succeeded child's result (Transformation) and the files (OutputType); alone, it shapes the
 //! Map's result and nothing is written.
 //!
-//! AWS's ids and dates are not reproducible, so the map run id and the child executions' names
-//! are derived from the execution ARN, the state name and the event that started the Map: a
-//! rerun writes to the same keys.
+//! The files go under the Map Run's id, which a rerun of the same execution derives the same
+//! way (see `children`): it writes to the same keys.
 
+use super::children::MapRun;
 use super::jsonata as js;
-use super::scope::Scope;
 use super::Executor;
 use crate::definition::{ResultWriter, Selector, State, Transformation};
 use crate::error::Failure;
 use crate::path::Env;
 use chrono::{DateTime, SecondsFormat, Utc};
-use md5::{Digest, Md5};
 use serde_json::{json, Value};
 
 /// AWS's error for a Map whose results could not be written.
@@ -33,6 +31,8 @@ pub(super) struct Target {
 /// One iteration as a child execution: its input, and when it ran and how it ended (no end:
 /// the Map stopped before it finished).
 pub(super) struct Child {
+    pub name: String,
+    pub arn: String,
     pub input: Value,
     pub start: Option<DateTime<Utc>>,
     pub end: Option<(DateTime<Utc>, Result<Value, Failure>)>,
@@ -95,19 +95,13 @@ impl Executor {
     /// themselves for a WriterConfig alone).
     pub(super) async fn write_results(
         &self,
-        sc: &Scope<'_>,
         st: &State,
         target: &Target,
-        map_started: u64,
+        run: &MapRun,
         children: Vec<Child>,
     ) -> Result<Value, Failure> {
-        let ex = sc.ex;
-        let run_id = id_of(&[&ex.arn, &st.name, &map_started.to_string()]);
-        let (head, machine) = ex
-            .sm_arn
-            .split_once(":stateMachine:")
-            .unwrap_or((&ex.sm_arn, "stateMachine"));
-        let map_run_arn = format!("{head}:mapRun:{machine}/{}:{run_id}", st.name);
+        let run_id = run.id().to_owned();
+        let map_run_arn = run.info.arn.clone();
         let mut files: [(&str, Vec<Value>); 3] = [
             ("FAILED", vec![]),
             ("PENDING", vec![]),
@@ -115,15 +109,14 @@ impl Executor {
         ];
         // For a WriterConfig alone: every result, in item order.
         let mut ordered = vec![];
-        for (i, c) in children.into_iter().enumerate() {
-            let name = id_of(&[&run_id, &i.to_string()]);
+        for c in children {
             let mut r = json!({
-                "ExecutionArn": format!("{head}:execution:{machine}/{}:{name}", st.name),
+                "ExecutionArn": c.arn,
                 "Input": c.input.to_string(),
                 "InputDetails": {"Included": true},
-                "Name": name,
+                "Name": c.name,
                 "RedriveCount": 0,
-                "StateMachineArn": &*ex.sm_arn,
+                "StateMachineArn": &run.info.state_machine_arn,
             });
             if let Some(t) = c.start {
                 r["StartDate"] = date(t);
@@ -219,22 +212,4 @@ impl Executor {
 
 fn date(t: DateTime<Utc>) -> Value {
     t.to_rfc3339_opts(SecondsFormat::Millis, true).into()
-}
-
-/// A UUID-shaped id that depends only on `parts`.
-fn id_of(parts: &[&str]) -> String {
-    let mut h = Md5::new();
-    for p in parts {
-        h.update(p.as_bytes());
-        h.update([0]);
-    }
-    let x = format!("{:x}", h.finalize());
-    format!(
-        "{}-{}-{}-{}-{}",
-        &x[..8],
-        &x[8..12],
-        &x[12..16],
-        &x[16..20],
-        &x[20..]
-    )
 }

@@ -284,6 +284,7 @@ async fn a_state_resumed_after_a_stop_shows_its_second_entry() {
                     input: job_input(),
                     after_event_id: 3,
                     wait: None,
+                    map_run_arn: None,
                 }),
         )
         .await;
