@@ -130,7 +130,8 @@ fn run_rust(fx: &Value) -> Value {
 }
 
 /// A fresh folder standing in for S3, holding the fixture's `s3` objects: bucket -> key ->
-/// content (a string is the object's text; any other JSON value is written as JSON).
+/// content (a string is the object's text; any other JSON value is written as JSON). The
+/// content of a key ending in `.gz` is written gzip-compressed, as S3 Inventory data files are.
 fn s3_dir(s3: &Value) -> PathBuf {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -142,14 +143,26 @@ fn s3_dir(s3: &Value) -> PathBuf {
         for (key, content) in objects.as_object().expect("a bucket is an object of keys") {
             let path = root.join(bucket).join(key);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            let bytes = match content {
+            let text = match content {
                 Value::String(text) => text.clone(),
                 other => other.to_string(),
+            };
+            let bytes = if key.ends_with(".gz") {
+                gzip(&text)
+            } else {
+                text.into_bytes()
             };
             std::fs::write(path, bytes).unwrap();
         }
     }
     root
+}
+
+fn gzip(text: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(text.as_bytes()).unwrap();
+    enc.finish().unwrap()
 }
 
 fn node_results() -> Option<HashMap<String, Value>> {

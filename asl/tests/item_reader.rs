@@ -174,9 +174,9 @@ fn refused(def: Value) -> String {
 
 #[test]
 fn unsupported_readers_are_refused_at_load_saying_so() {
-    let e = refused(reader_map("MANIFEST", "manifest.json", json!({})));
+    let e = refused(reader_map("PARQUET", "items.parquet", json!({})));
     assert!(
-        e.contains("ItemReader.ReaderConfig.InputType") && e.contains("MANIFEST"),
+        e.contains("ItemReader.ReaderConfig.InputType") && e.contains("PARQUET"),
         "{e}"
     );
     let mut def = reader_map("JSON", "a.json", json!({}));

@@ -1,5 +1,7 @@
 //! Parsing the fields only a distributed Map has: `ItemReader` (where the items come from, read from
-//! S3 when the state runs) and `ItemBatcher` (items handed to each iteration in batches).
+//! S3 when the state runs: an object of InputType JSON, JSONL, CSV or MANIFEST, an S3 Inventory,
+//! with s3:getObject, or a listing with s3:listObjectsV2) and `ItemBatcher` (items handed to each
+//! iteration in batches).
 //! `ResultWriter` (the child results written to S3 with s3:putObject).
 
 use super::fields::Raw;
@@ -289,7 +291,7 @@ fn input_type(
     let t = t.ok_or_else(|| {
         s.err(
             field,
-            "missing: s3:getObject reads an object of InputType JSON, JSONL or CSV",
+            "missing: s3:getObject reads an object of InputType JSON, JSONL, CSV or MANIFEST",
         )
     })?;
     let csv_only = ["CSVHeaderLocation", "CSVHeaders", "CSVDelimiter"];
@@ -297,7 +299,13 @@ fn input_type(
         if let Some(k) = csv_only.iter().find(|k| config.contains_key(**k)) {
             return Err(s.err(
                 &format!("ItemReader.ReaderConfig.{k}"),
-                format!("is for InputType CSV, not {t}"),
+                if t == "MANIFEST" {
+                    "is for InputType CSV, not MANIFEST: an S3 Inventory's data files are read \
+                     with the manifest's fileSchema as their columns"
+                        .to_owned()
+                } else {
+                    format!("is for InputType CSV, not {t}")
+                },
             ));
         }
     }
@@ -341,12 +349,14 @@ fn input_type(
             };
             InputType::Csv { headers, delimiter }
         }
-        "MANIFEST" | "PARQUET" => {
+        "MANIFEST" => InputType::Manifest,
+        "PARQUET" => {
             return Err(s.err(
                 field,
                 format!(
                     "InputType {t} is not supported by this interpreter yet; it reads JSON, \
-                     JSONL and CSV objects and s3:listObjectsV2 listings"
+                     JSONL and CSV objects, S3 Inventory manifests (MANIFEST) and \
+                     s3:listObjectsV2 listings"
                 ),
             ))
         }

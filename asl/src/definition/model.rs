@@ -266,6 +266,9 @@ pub(crate) enum InputType {
         headers: Option<Vec<String>>,
         delimiter: u8,
     },
+    /// An Amazon S3 Inventory `manifest.json`: the items are the rows of the gzip-compressed
+    /// CSV data files it lists, keyed by its `fileSchema`.
+    Manifest,
 }
 
 #[derive(Debug)]

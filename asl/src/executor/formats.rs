@@ -1,5 +1,6 @@
 //! Decoding an object an `ItemReader` read into the Map's items: a JSON array, JSON Lines,
-//! or CSV rows as objects of strings keyed by the column headers.
+//! or CSV rows as objects of strings keyed by the column headers (the CSV rows of an S3
+//! Inventory's data files too).
 
 use serde_json::{Map, Value};
 
@@ -67,7 +68,7 @@ pub(super) fn csv(
 
 /// The rows of a CSV text (RFC 4180: fields in double quotes may hold the delimiter, line
 /// breaks and `""` for a quote). Blank lines are skipped.
-fn csv_rows(text: &str, delimiter: char) -> Result<Vec<Vec<String>>, String> {
+pub(super) fn csv_rows(text: &str, delimiter: char) -> Result<Vec<Vec<String>>, String> {
     let mut rows = Vec::new();
     let mut row: Vec<String> = Vec::new();
     let mut field = String::new();
@@ -142,7 +143,7 @@ fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
-fn utf8(bytes: &[u8]) -> Result<&str, String> {
+pub(super) fn utf8(bytes: &[u8]) -> Result<&str, String> {
     std::str::from_utf8(strip_bom(bytes)).map_err(|e| format!("the object is not UTF-8 text: {e}"))
 }
 

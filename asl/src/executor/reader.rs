@@ -1,7 +1,10 @@
 //! A distributed Map's `ItemReader`: its Parameters (or Arguments) name the S3 object or
 //! prefix, the [`ObjectSource`](super::ObjectSource) gives the bytes or the listing, and
-//! `formats` decodes them into the items; `MaxItems` keeps the first ones. Also the counts
-//! both the reader and the batcher take (`MaxItems`, `MaxItemsPerBatch`, ...).
+//! `formats` decodes them into the items (`inventory` reads an S3 Inventory, InputType
+//! MANIFEST, through its manifest's data files); `MaxItems` keeps the first ones. Also the
+//! counts both the reader and the batcher take (`MaxItems`, `MaxItemsPerBatch`, ...).
+
+mod inventory;
 
 use super::formats;
 use super::jsonata as js;
@@ -58,6 +61,9 @@ impl Executor {
                     InputType::Jsonl => formats::json_lines(&bytes),
                     InputType::Csv { headers, delimiter } => {
                         formats::csv(&bytes, headers.as_deref(), *delimiter)
+                    }
+                    InputType::Manifest => {
+                        inventory::items(objects.as_ref(), &bytes, req.max_items).await
                     }
                 };
                 decoded.map_err(|e| {
