@@ -98,8 +98,9 @@ fn run_rust(fx: &Value) -> Value {
         calls: Mutex::default(),
     });
     let mut exec = Executor::new(machine.into(), handler.clone());
-    if let Some(s3) = fx.get("s3") {
-        exec = exec.with_objects(std::sync::Arc::new(DirObjects::new(s3_dir(s3))));
+    let s3_root = fx.get("s3").map(s3_dir);
+    if let Some(root) = &s3_root {
+        exec = exec.with_objects(std::sync::Arc::new(DirObjects::new(root)));
     }
     // Paused time: retry waits and sleeps cost nothing, and the outcome is the same.
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -111,7 +112,38 @@ fn run_rust(fx: &Value) -> Value {
         .get("input")
         .cloned()
         .unwrap_or(Value::Object(Default::default()));
-    let r = rt.block_on(exec.run(ExecutionSpec::new("exec-1", EXECUTION_ARN, input)));
+    let r =
+        rt.block_on(exec.run(ExecutionSpec::new("exec-1", EXECUTION_ARN, input).with_history()));
+    // Map Run ids are derived here and random on AWS: they read as `<MapRunId>`.
+    let run_ids: Vec<String> = r
+        .history
+        .iter()
+        .filter_map(|e| e.map_run_started_event_details.as_ref())
+        .filter_map(|d| d.map_run_arn.rsplit(':').next().map(str::to_owned))
+        .collect();
+    let mask = |text: String| {
+        run_ids
+            .iter()
+            .fold(text, |t, id| t.replace(id.as_str(), "<MapRunId>"))
+    };
+    let events: Vec<Value> = r
+        .history
+        .iter()
+        .map(|e| serde_json::to_value(e.event_type).unwrap())
+        .collect();
+    let output =
+        serde_json::from_str::<Value>(&mask(r.output.unwrap_or(Value::Null).to_string())).unwrap();
+    let written: Vec<String> = match (&s3_root, fx.get("s3")) {
+        (Some(root), Some(given)) => files_under(root)
+            .into_iter()
+            .filter(|k| {
+                let (bucket, key) = k.split_once('/').unwrap();
+                given[bucket].get(key).is_none()
+            })
+            .map(mask)
+            .collect(),
+        _ => vec![],
+    };
     let calls: serde_json::Map<String, Value> = handler
         .calls
         .lock()
@@ -121,7 +153,9 @@ fn run_rust(fx: &Value) -> Value {
         .collect();
     serde_json::json!({
         "status": r.status.as_str(),
-        "output": r.output.unwrap_or(Value::Null),
+        "output": output,
+        "events": events,
+        "written": written,
         "error": r.error,
         "cause": r.cause,
         "path": r.path,
@@ -156,6 +190,25 @@ fn s3_dir(s3: &Value) -> PathBuf {
         }
     }
     root
+}
+
+/// Every file under `root`, as `bucket/key`, sorted.
+fn files_under(root: &Path) -> Vec<String> {
+    fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, root, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap();
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let mut out = vec![];
+    walk(root, root, &mut out);
+    out.sort();
+    out
 }
 
 fn gzip(text: &str) -> Vec<u8> {
