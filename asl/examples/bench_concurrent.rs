@@ -4,7 +4,11 @@
 //! cargo run --profile local -p jobs-asl --example bench_concurrent [executions] [jsonata]
 //!
 //! With `jsonata` the workflow is `statemachine/jobs.jsonata.asl.json`, the same one written
-//! in JSONata.
+//! in JSONata. With `distributed`, one execution runs a distributed Map over that many jobs
+//! instead, read from a CSV in a stand-in S3 folder (an input of 10,000 jobs would be over
+//! the 256 KiB a state's input may hold): each job is a child execution of its Map Run
+//! calling the same sleepy processor (no host records them), all at once; their results go
+//! to the folder through a ResultWriter, as 10,000 results are over the limit too.
 //!
 //! `SLEEP_MS` changes the processor's sleep (default 1000), e.g. 0 to count the CPU work alone.
 
@@ -57,7 +61,11 @@ fn main() {
         .nth(1)
         .map(|a| a.parse().unwrap())
         .unwrap_or(10_000);
-    let jsonata = std::env::args().nth(2).is_some_and(|a| a == "jsonata");
+    let mode = std::env::args().nth(2).unwrap_or_default();
+    if mode == "distributed" {
+        return map_run(n);
+    }
+    let jsonata = mode == "jsonata";
     let file = if jsonata {
         "jobs.jsonata.asl.json"
     } else {
@@ -121,6 +129,82 @@ fn main() {
     println!(
         "{n} concurrent {} executions ({ok} succeeded): {:.3} s wall, peak RSS {:.1} MB (at start {:.1} MB)",
         if jsonata { "JSONata" } else { "JSONPath" },
+        el.as_secs_f64(),
+        peak_rss_mb(),
+        before
+    );
+}
+
+/// One parent execution whose distributed Map runs `n` children, each calling the processor.
+fn map_run(n: usize) {
+    let def = json!({
+        "StartAt": "Fan",
+        "States": {"Fan": {
+            "Type": "Map",
+            "ItemReader": {
+                "Resource": "arn:aws:states:::s3:getObject",
+                "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+                "Parameters": {"Bucket": "bench", "Key": "jobs.csv"}
+            },
+            "ItemSelector": {"id.$": "$$.Map.Item.Value.id", "parameters": {"n": 1}},
+            "ResultWriter": {
+                "Resource": "arn:aws:states:::s3:putObject",
+                "Parameters": {"Bucket": "bench", "Prefix": "results"}
+            },
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "ProcessJob",
+                "States": {"ProcessJob": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::lambda:invoke",
+                    "Parameters": {
+                        "FunctionName": "arn:aws:lambda:local:0:function:processor",
+                        "Payload.$": "$"
+                    },
+                    "ResultSelector": {"job.$": "$.Payload"},
+                    "End": true
+                }}
+            },
+            "End": true
+        }}
+    });
+    let m = Arc::new(StateMachine::from_value(&def).unwrap());
+    let dir = std::env::temp_dir().join(format!("bench-map-run-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("bench")).unwrap();
+    let csv: String = std::iter::once("id\n".to_owned())
+        .chain((0..n).map(|i| format!("job-{i}\n")))
+        .collect();
+    std::fs::write(dir.join("bench/jobs.csv"), csv).unwrap();
+    let ex = Executor::new(m, Arc::new(SleepyProcessor))
+        .with_objects(Arc::new(jobs_asl::DirObjects::new(&dir)));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let before = peak_rss_mb();
+    let t0 = Instant::now();
+    let r = rt.block_on(ex.run(ExecutionSpec::new(
+        "fan",
+        "arn:aws:states:local:0:execution:jobs:fan",
+        json!({}),
+    )));
+    let el = t0.elapsed();
+    let succeeded = r.output.as_ref().and_then(|o| {
+        let key = o["ResultWriterDetails"]["Key"].as_str()?;
+        let file = dir.join("bench").join(key.replace("manifest.json", "SUCCEEDED_0.json"));
+        let results: Vec<Value> = serde_json::from_slice(&std::fs::read(file).ok()?).ok()?;
+        Some(results)
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    let ok = succeeded.map_or(0, |a| {
+        a.iter()
+            .filter(|c| c["Output"].as_str().is_some_and(|o| o.contains("Success")))
+            .count()
+    });
+    println!(
+        "one distributed Map over {n} items ({:?} {}, {ok} children succeeded): {:.3} s wall, peak RSS {:.1} MB (at start {:.1} MB)",
+        r.status,
+        r.cause.as_deref().unwrap_or(""),
         el.as_secs_f64(),
         peak_rss_mb(),
         before
