@@ -191,7 +191,9 @@ fn map_run(n: usize) {
     let el = t0.elapsed();
     let succeeded = r.output.as_ref().and_then(|o| {
         let key = o["ResultWriterDetails"]["Key"].as_str()?;
-        let file = dir.join("bench").join(key.replace("manifest.json", "SUCCEEDED_0.json"));
+        let file = dir
+            .join("bench")
+            .join(key.replace("manifest.json", "SUCCEEDED_0.json"));
         let results: Vec<Value> = serde_json::from_slice(&std::fs::read(file).ok()?).ok()?;
         Some(results)
     });

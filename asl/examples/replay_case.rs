@@ -7,8 +7,11 @@
 //! The case is `{"definition": {...} or "text", "input": {...}, "tasks": {"State": [outcome,
 //! ...]}}`, an outcome being `{"return": value}` or `{"throw": {"error": "...", "cause":
 //! "..."}}`: each call of a Task state takes its next recorded outcome. Waits take no time
-//! (tokio's clock is paused). Prints `{"status", "output", "error", "cause"}`, or
-//! `{"status": "INVALID_DEFINITION", "cause"}` when the definition is refused.
+//! (tokio's clock is paused). Prints `{"status", "output", "error", "cause", "unrecorded"}`
+//! (`unrecorded`: some Task state had no recorded result, as when it ran in a distributed
+//! Map's child execution, whose history the recording does not hold), or
+//! `{"status": "INVALID_DEFINITION", "cause"}` when the definition is refused. A ResultWriter
+//! writes to a fresh temporary folder standing in for S3.
 
 use async_trait::async_trait;
 use jobs_asl::{ExecutionSpec, Executor, StateMachine, TaskContext, TaskError, TaskHandler};
@@ -21,6 +24,7 @@ use std::sync::{Arc, Mutex};
 struct Recorded {
     script: HashMap<String, Vec<Value>>,
     calls: Mutex<HashMap<String, usize>>,
+    unrecorded: std::sync::atomic::AtomicBool,
 }
 
 #[async_trait]
@@ -34,6 +38,8 @@ impl TaskHandler for Recorded {
             *n - 1
         };
         let Some(list) = self.script.get(&name).filter(|l| !l.is_empty()) else {
+            self.unrecorded
+                .store(true, std::sync::atomic::Ordering::Relaxed);
             return Err(TaskError::new(
                 "Replay.NoRecordedResult",
                 format!("no recorded result for the Task state '{name}'"),
@@ -75,6 +81,7 @@ fn main() {
     let handler = Arc::new(Recorded {
         script,
         calls: Mutex::default(),
+        unrecorded: Default::default(),
     });
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -86,7 +93,14 @@ fn main() {
     // The recordings mask the role; any role stands for it.
     let spec = ExecutionSpec::new("case", arn, input)
         .with_role_arn("arn:aws:iam::111111111111:role/replay");
-    let r = rt.block_on(Executor::new(Arc::new(machine), handler).run(spec));
+    let s3 = std::env::temp_dir().join(format!("replay-case-{}", std::process::id()));
+    let written = write_buckets(&s3, &definition);
+    let executor = Executor::new(Arc::new(machine), handler.clone())
+        .with_objects(Arc::new(jobs_asl::DirObjects::new(&s3)));
+    let r = rt.block_on(executor.run(spec));
+    if written {
+        let _ = std::fs::remove_dir_all(&s3);
+    }
     println!(
         "{}",
         json!({
@@ -94,6 +108,37 @@ fn main() {
             "output": r.output,
             "error": r.error,
             "cause": r.cause,
+            "unrecorded": handler.unrecorded.load(std::sync::atomic::Ordering::Relaxed),
         })
     );
+}
+
+/// Makes the folder of each literal ResultWriter bucket of `definition` under `root`, so
+/// that a Map writing its results has somewhere to write them; whether any was made.
+fn write_buckets(root: &std::path::Path, definition: &str) -> bool {
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(b) = m
+                    .get("ResultWriter")
+                    .and_then(|w| w.get("Parameters").or(w.get("Arguments")))
+                    .and_then(|p| p.get("Bucket"))
+                    .and_then(Value::as_str)
+                {
+                    out.push(b.to_owned());
+                }
+                m.values().for_each(|x| walk(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut buckets = vec![];
+    if let Ok(v) = serde_json::from_str::<Value>(definition) {
+        walk(&v, &mut buckets);
+    }
+    for b in &buckets {
+        let _ = std::fs::create_dir_all(root.join(b));
+    }
+    !buckets.is_empty()
 }
