@@ -453,3 +453,39 @@ async fn without_a_host_children_run_unrecorded() {
         .unwrap()
         .starts_with("arn:aws:states:local:1:execution:m/"));
 }
+
+#[tokio::test]
+async fn a_jsonata_map_run_gives_its_children_their_own_context() {
+    let def = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Fan",
+        "States": {"Fan": {
+            "Type": "Map",
+            "Label": "Each",
+            "Items": "{% $states.input.items %}",
+            "MaxConcurrency": "{% $count($states.input.items) %}",
+            "ToleratedFailurePercentage": "{% 0 %}",
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Who",
+                "States": {"Who": {
+                    "Type": "Pass",
+                    "Output": "{% $states.context.StateMachine.Name & ' ' & $states.input %}",
+                    "End": true
+                }}
+            },
+            "End": true
+        }}
+    });
+    let host = Arc::new(Host::default());
+    let r = run(
+        StateMachine::from_value(&def).unwrap(),
+        host.clone(),
+        Arc::new(Work::default()),
+        json!({"items": ["a", "b"]}),
+    )
+    .await;
+    assert_eq!(r.status, ExecutionStatus::Succeeded, "{r:?}");
+    assert_eq!(r.output.unwrap(), json!(["m/Each a", "m/Each b"]));
+    assert_eq!(host.started.lock().unwrap()[0].max_concurrency, 2);
+}
