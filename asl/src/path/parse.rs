@@ -1,6 +1,6 @@
 //! Reading a path's text: its root, a variable's name, and its steps.
 
-use super::seg::{is_definite, Filter, FilterOp, Operand, Seg};
+use super::seg::{is_definite, Filter, FilterOp, Filters, Operand, Seg};
 use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +72,41 @@ pub(super) fn parse(src: &str) -> Result<(Root, Box<str>, Vec<Seg>), String> {
         }
     }
     Ok((root, var, segs))
+}
+
+impl Filters {
+    fn parse(src: &str, body: &str) -> Result<Filters, String> {
+        let any = split_outside_quotes(body, "||")
+            .into_iter()
+            .map(|group| {
+                split_outside_quotes(group, "&&")
+                    .into_iter()
+                    .map(|test| Filter::parse(src, test))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Filters { any })
+    }
+}
+
+/// `text` split at each `sep` that is not inside a single-quoted literal.
+fn split_outside_quotes<'a>(text: &'a str, sep: &str) -> Vec<&'a str> {
+    let mut parts = vec![];
+    let (mut start, mut quoted, mut i) = (0, false, 0);
+    let b = text.as_bytes();
+    while i < b.len() {
+        if b[i] == b'\'' {
+            quoted = !quoted;
+        } else if !quoted && text[i..].starts_with(sep) {
+            parts.push(&text[start..i]);
+            i += sep.len();
+            start = i;
+            continue;
+        }
+        i += 1;
+    }
+    parts.push(&text[start..]);
+    parts
 }
 
 impl Filter {
@@ -175,7 +210,7 @@ fn parse_bracket(src: &str, mut i: usize) -> Result<(Seg, usize), String> {
                     .and_then(|r| r.find(")]").map(|end| &r[..end]))
                     .ok_or_else(|| format!("'{src}': a filter is written [?(...)]"))?;
                 i += 1 + 1 + body.len() + 1;
-                Seg::Filter(Box::new(Filter::parse(src, body)?))
+                Seg::Filter(Box::new(Filters::parse(src, body)?))
             }
             b'(' => return Err(format!("'{src}': script expressions are not supported")),
             _ => {

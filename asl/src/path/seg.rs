@@ -10,7 +10,22 @@ pub(super) enum Seg {
     Wildcard,
     Slice(Option<i64>, Option<i64>, i64),
     Union(Vec<Seg>),
-    Filter(Box<Filter>),
+    Filter(Box<Filters>),
+}
+
+/// A filter expression: it keeps a value when all the tests of any group pass (`&&` joins the
+/// tests of a group, `||` the groups, `&&` binding tighter, as in Jayway).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Filters {
+    pub(super) any: Vec<Vec<Filter>>,
+}
+
+impl Filters {
+    fn keeps(&self, v: &Value, root: &Value) -> bool {
+        self.any
+            .iter()
+            .any(|all| all.iter().all(|f| f.keeps(v, root)))
+    }
 }
 
 /// `[?(@.a.b)]` (exists) or `[?(@.a.b OP literal)]`, applied to each element of an array

@@ -91,6 +91,36 @@ fn filters() {
 }
 
 #[test]
+fn filters_join_tests_with_and_and_or() {
+    let pets = json!({"pets": [
+        {"species": "cat", "age": 3}, {"species": "cat", "age": 7},
+        {"species": "dog", "age": 2}, {"species": "a && b", "age": 1}
+    ]});
+    assert_eq!(
+        sel("$.pets[?(@.species == 'cat' && @.age<5)].age", &pets),
+        Some(json!([3]))
+    );
+    assert_eq!(
+        sel("$.pets[?(@.species == 'dog' || @.age > 5)].age", &pets),
+        Some(json!([7, 2]))
+    );
+    // `&&` binds tighter than `||`.
+    assert_eq!(
+        sel(
+            "$.pets[?(@.age == 1 || @.species == 'cat' && @.age < 5)].age",
+            &pets
+        ),
+        Some(json!([3, 1]))
+    );
+    // An operator inside a quoted literal is part of the literal.
+    assert_eq!(
+        sel("$.pets[?(@.species == 'a && b')].age", &pets),
+        Some(json!([1]))
+    );
+    assert!(Path::parse("$.pets[?(@.age > 1 && )]").is_err());
+}
+
+#[test]
 fn context_root() {
     let p = Path::parse("$$.Execution.Id").unwrap();
     assert_eq!(p.root(), Root::Context);
