@@ -2,6 +2,7 @@
 //! EventBridge consoles show on AWS (executions with their history, the
 //! archive, replays), plus fault injection.
 
+mod map_runs;
 mod tasks;
 
 use std::sync::Arc;
@@ -28,11 +29,12 @@ use crate::console::{self, Token};
 use crate::faults::{FaultUpdate, Faults};
 use crate::gateway::message;
 use crate::store::listing::window;
-use crate::store::{ExecutionRecord, ExecutionStore};
+use crate::store::{ExecutionRecord, ExecutionStore, MapRunStore};
 
 #[derive(Clone)]
 pub(crate) struct LocalState {
     pub executions: ExecutionStore,
+    pub map_runs: MapRunStore,
     pub bus: Arc<Bus>,
     pub faults: Arc<Faults>,
     /// The console's token, which `GET /local/console` hands to whoever
@@ -47,6 +49,8 @@ pub(crate) struct LocalState {
 pub(crate) fn router(state: LocalState) -> Router {
     Router::new()
         .route(routes::EXECUTIONS_ROUTE, get(executions))
+        .route(routes::EXECUTION_ROUTE, get(map_runs::execution))
+        .route(routes::MAP_RUN_ROUTE, get(map_runs::map_run))
         .route(routes::ARCHIVE, get(archive))
         .route(routes::REPLAYS, post(replay))
         .route(routes::FAULTS, get(get_faults).put(put_faults))

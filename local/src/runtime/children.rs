@@ -69,10 +69,6 @@ impl Recorded {
         })
     }
 
-    pub(super) fn runs(&self) -> &MapRunStore {
-        &self.runs
-    }
-
     /// A top-level execution starts running here.
     pub(super) fn enter(&self, record: &ExecutionRecord) {
         self.live_map().insert(

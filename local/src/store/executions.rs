@@ -261,6 +261,19 @@ impl ExecutionStore {
             .map_err(store_error)
     }
 
+    /// One execution by its `seq`, without its events.
+    pub async fn by_seq(&self, seq: i64) -> Result<Option<ExecutionRecord>, StoreError> {
+        self.db
+            .read(move |c| {
+                let mut st =
+                    c.prepare_cached(&format!("SELECT {COLUMNS} FROM executions WHERE seq = ?1"))?;
+                let found = collect(st.query_map([seq], row_to_record)?)?.pop();
+                Ok(found)
+            })
+            .await
+            .map_err(store_error)
+    }
+
     /// One execution by name, with its history events.
     pub async fn named(
         &self,

@@ -17,40 +17,40 @@ use super::sqlite::{Cached, Db};
 
 /// One Map Run as stored.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapRunRecord {
-    pub arn: String,
+pub(crate) struct MapRunRecord {
+    pub(crate) arn: String,
     /// The last part of the ARN.
-    pub id: String,
+    pub(crate) id: String,
     /// The `seq` of the execution whose Map started it.
-    pub execution: i64,
-    pub state_name: String,
+    pub(crate) execution: i64,
+    pub(crate) state_name: String,
     /// How many children it has; `None` until its items are read.
-    pub total: Option<i64>,
-    pub status: ExecutionStatus,
-    pub start_date: DateTime<Utc>,
-    pub stop_date: Option<DateTime<Utc>>,
-    pub error: Option<String>,
-    pub cause: Option<String>,
+    pub(crate) total: Option<i64>,
+    pub(crate) status: ExecutionStatus,
+    pub(crate) start_date: DateTime<Utc>,
+    pub(crate) stop_date: Option<DateTime<Utc>>,
+    pub(crate) error: Option<String>,
+    pub(crate) cause: Option<String>,
     /// 0: no limit.
-    pub max_concurrency: i64,
-    pub tolerated_failure_count: Option<f64>,
-    pub tolerated_failure_percentage: Option<f64>,
+    pub(crate) max_concurrency: i64,
+    pub(crate) tolerated_failure_count: Option<f64>,
+    pub(crate) tolerated_failure_percentage: Option<f64>,
 }
 
 /// How a run's children stand; a child not counted here never started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ChildCounts {
-    pub running: i64,
-    pub succeeded: i64,
-    pub failed: i64,
-    pub timed_out: i64,
-    pub aborted: i64,
+pub(crate) struct ChildCounts {
+    pub(crate) running: i64,
+    pub(crate) succeeded: i64,
+    pub(crate) failed: i64,
+    pub(crate) timed_out: i64,
+    pub(crate) aborted: i64,
 }
 
 impl ChildCounts {
     /// Every child recorded, whatever its status.
-    pub fn started(&self) -> i64 {
+    pub(crate) fn started(&self) -> i64 {
         self.running + self.succeeded + self.failed + self.timed_out + self.aborted
     }
 }
@@ -94,18 +94,18 @@ const ABORT_CHILDREN: &str = "UPDATE executions SET status = 'ABORTED', stop_dat
      WHERE map_run = ?1 AND status = 'RUNNING'";
 
 #[derive(Clone)]
-pub struct MapRunStore {
+pub(crate) struct MapRunStore {
     db: Db,
 }
 
 impl MapRunStore {
-    pub fn new(db: Db) -> Self {
+    pub(crate) fn new(db: Db) -> Self {
         Self { db }
     }
 
     /// Records a run as RUNNING: a new one, or one started again under its ARN when its
     /// execution was resumed (it keeps its start date and total).
-    pub async fn started(&self, run: &MapRunRecord) -> Result<(), StoreError> {
+    pub(crate) async fn started(&self, run: &MapRunRecord) -> Result<(), StoreError> {
         let r = run.clone();
         self.db
             .write(move |c| {
@@ -133,7 +133,7 @@ impl MapRunStore {
     }
 
     /// Its items were read: it has `total` children.
-    pub async fn items(&self, arn: &str, total: i64) -> Result<(), StoreError> {
+    pub(crate) async fn items(&self, arn: &str, total: i64) -> Result<(), StoreError> {
         let arn = arn.to_owned();
         self.db
             .write(move |c| {
@@ -148,7 +148,7 @@ impl MapRunStore {
     }
 
     /// The run ended; children it left RUNNING are ABORTED.
-    pub async fn ended(
+    pub(crate) async fn ended(
         &self,
         arn: &str,
         status: ExecutionStatus,
@@ -174,7 +174,7 @@ impl MapRunStore {
 
     /// The execution `seq` ended (or is resumed with only the run `keep` going on): its
     /// other runs still RUNNING are ABORTED, with their RUNNING children.
-    pub async fn abort_of_execution(
+    pub(crate) async fn abort_of_execution(
         &self,
         seq: i64,
         at: DateTime<Utc>,
@@ -205,7 +205,7 @@ impl MapRunStore {
     }
 
     /// The run whose ARN ends with `id`.
-    pub async fn by_id(&self, id: &str) -> Result<Option<MapRunRecord>, StoreError> {
+    pub(crate) async fn by_id(&self, id: &str) -> Result<Option<MapRunRecord>, StoreError> {
         let id = id.to_owned();
         self.db
             .read(move |c| {
@@ -222,22 +222,8 @@ impl MapRunStore {
             .map_err(store_error)
     }
 
-    /// The runs an execution's Maps started, oldest first.
-    pub async fn of_execution(&self, seq: i64) -> Result<Vec<MapRunRecord>, StoreError> {
-        self.db
-            .read(move |c| {
-                let mut st = c.prepare_cached(&format!(
-                    "SELECT {RUN_COLUMNS} FROM map_runs WHERE execution = ?1 ORDER BY start_date"
-                ))?;
-                let rows = st.query_map([seq], row_to_run)?;
-                rows.map(|r| r?.map_err(super::DbError::Sql)).collect()
-            })
-            .await
-            .map_err(store_error)
-    }
-
     /// How the run's children stand.
-    pub async fn counts(&self, arn: &str) -> Result<ChildCounts, StoreError> {
+    pub(crate) async fn counts(&self, arn: &str) -> Result<ChildCounts, StoreError> {
         let arn = arn.to_owned();
         self.db
             .read(move |c| {
@@ -268,7 +254,7 @@ impl MapRunStore {
     }
 
     /// `limit` of the run's children from the `offset`th, in item order.
-    pub async fn children(
+    pub(crate) async fn children(
         &self,
         arn: &str,
         offset: i64,

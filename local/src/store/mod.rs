@@ -5,6 +5,7 @@ mod db_error;
 mod executions;
 mod jobs;
 pub(crate) mod listing;
+mod map_run_view;
 mod map_runs;
 mod schema;
 mod sqlite;
@@ -19,5 +20,5 @@ pub(crate) use executions::{Ending, ExecutionRecord, ExecutionStore, MapRunLink}
 pub(crate) use jobs::SqliteJobStore;
 pub(crate) use jobs_asl::ExecutionStatus;
 pub(crate) use listing::{Cursor, JobPage, JobQuery, StatusCounts};
-pub(crate) use map_runs::{ChildCounts, MapRunRecord, MapRunStore};
+pub(crate) use map_runs::{MapRunRecord, MapRunStore};
 pub(crate) use tokens::{OpenToken, TokenStore};

@@ -331,6 +331,5 @@ async fn a_fifth_layout_file_gains_map_runs_and_keeps_its_executions_top_level()
     assert_eq!(running[0].map_run, None, "an old execution is top-level");
     assert_eq!(store.for_job(&job).await.unwrap().len(), 1);
     let runs = crate::store::MapRunStore::new(db.clone());
-    assert!(runs.of_execution(running[0].seq).await.unwrap().is_empty());
     assert!(runs.by_id("x").await.unwrap().is_none());
 }
