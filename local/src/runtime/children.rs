@@ -19,6 +19,7 @@ use serde_json::Value;
 use tracing::{error, info};
 
 use crate::runtime::resume::{plan_resume, resumed_wait};
+use crate::runtime::workflow::processor_of;
 use crate::store::{
     Ending, ExecutionRecord, ExecutionStore, MapRunLink, MapRunRecord, MapRunStore, TokenStore,
 };
@@ -116,20 +117,16 @@ pub(super) struct StackChildren {
     recorded: Arc<Recorded>,
     /// The definition the children run (their parent's), by hash.
     definition: String,
-    /// Each Map's processor's first state, by the Map's name.
-    starts: HashMap<String, String>,
+    /// The definition, for each Map's processor's first state.
+    parsed: Value,
 }
 
 impl StackChildren {
     pub(super) fn new(recorded: Arc<Recorded>, definition: &str, text: &str) -> Self {
-        let mut starts = HashMap::new();
-        if let Ok(v) = serde_json::from_str::<Value>(text) {
-            processor_starts(&v, &mut starts);
-        }
         Self {
             recorded,
             definition: definition.to_owned(),
-            starts,
+            parsed: serde_json::from_str(text).unwrap_or(Value::Null),
         }
     }
 
@@ -182,12 +179,11 @@ impl StackChildren {
                 stop_date: record.stop_date.unwrap_or(record.start_date),
             });
         }
-        let start_at = self
-            .starts
-            .get(&run.state_name)
-            .cloned()
+        let start_at = processor_of(&self.parsed, &run.state_name)
+            .and_then(|p| p.get("StartAt"))
+            .and_then(Value::as_str)
             .unwrap_or_default();
-        let mut resume = plan_resume(&events, &start_at, &record.input);
+        let mut resume = plan_resume(&events, start_at, &record.input);
         if let Some(r) = resume.as_mut() {
             let open = match self.recorded.tokens.open_for(&record.arn).await {
                 Ok(open) => open,
@@ -319,54 +315,5 @@ impl ChildExecutions for StackChildren {
         if let Err(e) = r {
             error!(map_run = %run.arn, error = %e, "could not record a map run's ending");
         }
-    }
-}
-
-/// Walks a definition's states (into Parallel branches and Map processors) for each Map's
-/// processor's `StartAt`.
-fn processor_starts(set: &Value, out: &mut HashMap<String, String>) {
-    let Some(states) = set.get("States").and_then(Value::as_object) else {
-        return;
-    };
-    for (name, state) in states {
-        let processor = state.get("ItemProcessor").or_else(|| state.get("Iterator"));
-        if let Some(p) = processor {
-            if let Some(start) = p.get("StartAt").and_then(Value::as_str) {
-                out.insert(name.clone(), start.to_owned());
-            }
-            processor_starts(p, out);
-        }
-        for branch in state
-            .get("Branches")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            processor_starts(branch, out);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn each_maps_processor_start_is_found_nested_too() {
-        let definition = json!({"StartAt": "P", "States": {
-            "P": {"Type": "Parallel", "Branches": [{"StartAt": "M", "States": {
-                "M": {"Type": "Map", "ItemProcessor": {"StartAt": "Inner", "States": {
-                    "Inner": {"Type": "Map", "Iterator": {"StartAt": "Leaf", "States": {}}}
-                }}}
-            }}]},
-            "Top": {"Type": "Map", "ItemProcessor": {"StartAt": "Tally", "States": {}}}
-        }});
-        let mut starts = HashMap::new();
-        processor_starts(&definition, &mut starts);
-        assert_eq!(starts.len(), 3);
-        assert_eq!(starts["M"], "Inner");
-        assert_eq!(starts["Inner"], "Leaf");
-        assert_eq!(starts["Top"], "Tally");
     }
 }
