@@ -262,3 +262,47 @@ async fn a_stop_while_children_run_finishes_the_run_at_the_next_start() {
     }
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_child_fails_the_run_and_aborts_the_children_still_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::ephemeral(dir.path().join("data"));
+    config.workflow = Some(fixture("failing-child.asl.json"));
+    config.workflow_type = WorkflowType::Standard;
+    let stack = common::start_with(config).await;
+    let api = Api::of(&stack);
+    let id = api.submit_example().await;
+    let parent = api
+        .wait_for_execution(&id, QUICK, |e| e["status"] != "RUNNING")
+        .await;
+    assert_eq!(parent["status"], "FAILED");
+    assert_eq!(parent["error"], "States.ExceedToleratedFailureThreshold");
+    let failed = events_of(&parent, "MapRunFailed");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(
+        failed[0]["mapRunFailedEventDetails"]["error"],
+        "States.ExceedToleratedFailureThreshold"
+    );
+
+    let run = map_run(&api, &map_run_id(&parent), 1).await;
+    assert_eq!(run["status"], "FAILED", "{run}");
+    assert_eq!(run["error"], "States.ExceedToleratedFailureThreshold");
+    let counts = &run["executionCounts"];
+    assert_eq!(counts["failed"], 1, "{run}");
+    assert_eq!(counts["aborted"], 2, "{run}");
+    assert_eq!(counts["running"], 0, "{run}");
+    let broken = &run["children"][1];
+    assert_eq!(broken["status"], "FAILED");
+    let own = get(
+        &api,
+        &wire::local::execution(broken["name"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(own["error"], "RowBroken");
+    assert_eq!(own["cause"], "this item cannot be handled");
+    for aborted in [&run["children"][0], &run["children"][2]] {
+        assert_eq!(aborted["status"], "ABORTED", "{aborted}");
+        assert!(aborted["stopDate"].is_string(), "{aborted}");
+    }
+    stack.stop().await;
+}
