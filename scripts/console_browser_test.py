@@ -3,7 +3,9 @@ session, locally" through the console, checks that the console is refused
 without its token and that a cross-origin POST changes nothing, and approves
 and rejects a task that waits for its token (a STANDARD workflow with an
 approval step, local/tests/fixtures/approval.asl.json, whose publish the
-fixture's mock file answers). It holds for
+fixture's mock file answers), and follows a distributed Map's Map Run from
+its parent execution to its children (local/tests/fixtures/rows.asl.json over
+a CSV). It holds for
 whatever job the workspace builds: the submit form is rendered from the job's
 request model and prefilled with its example, and a job is held in Running
 by the local stack's fault switch, not by how long the job takes.
@@ -37,6 +39,11 @@ FAN_OUT = os.path.join(FIXTURES, "fan-out.asl.json")
 APPROVAL = ["--workflow", os.path.join(FIXTURES, "approval.asl.json"), "--workflow-type", "STANDARD",
             "--functions", os.path.join(FIXTURES, "functions.json"),
             "--mocks", os.path.join(FIXTURES, "approval.mocks.json")]
+# The rows fixture: a distributed Map over a CSV (ROWS rows, 100 to a batch), whose batches
+# run as the child executions of a Map Run; its --s3-dir is added where the CSV is written.
+ROWS = 10_000
+ROWS_STACK = ["--workflow", os.path.join(FIXTURES, "rows.asl.json"), "--workflow-type", "STANDARD",
+              "--mocks", os.path.join(FIXTURES, "rows.mocks.json")]
 with open(os.path.join(ROOT, "lambdas/api/schema/create-job.bodies.json")) as f:
     BODIES = json.load(f)
 with open(os.path.join(ROOT, "lambdas/api/schema/create-job.json")) as f:
@@ -154,6 +161,8 @@ def main():
     stack = StackProcess(args.binary)
     other = None
     approvals = None
+    rows = None
+    s3_dir = None
     foreign = None
     try:
         with sync_playwright() as p:
@@ -405,6 +414,46 @@ def main():
                 assert execution["error"] == "NotApproved", execution["error"]
                 assert execution["cause"] == "the totals do not add up", execution["cause"]
             check("Reject fails a task waiting for its token with the error and cause given", reject)
+
+            s3_dir = tempfile.mkdtemp(prefix="console-test-s3-")
+            os.makedirs(os.path.join(s3_dir, "local-items"))
+            with open(os.path.join(s3_dir, "local-items/rows.csv"), "w") as f:
+                f.write("id,amount\n" + "".join(f"row-{i},{i}\n" for i in range(1, ROWS + 1)))
+            rows = StackProcess(args.binary, [*ROWS_STACK, "--s3-dir", s3_dir])
+
+            def map_run():
+                page.goto(rows.console_url)
+                name = submit(page, rows.base)
+                open_execution(page, rows.base, name)
+                expect(page.locator("#execution-summary .badge").first).to_have_text("Succeeded", timeout=120_000)
+                expect_state(page, "Rows", "succeeded")
+                link = page.locator("#execution-summary a.map-run-link")
+                expect(link).to_have_count(1)
+                expect(link).to_contain_text(":mapRun:")
+                link.click()
+                page.wait_for_url(re.compile(r"/console/map-runs/[0-9a-f-]{36}$"))
+                summary = page.locator("#map-run-summary")
+                expect(summary.locator(".badge").first).to_have_text("Succeeded")
+                batches = ROWS // 100
+                for key, n in [("total", batches), ("succeeded", batches), ("failed", 0), ("running", 0),
+                               ("pending", 0), ("aborted", 0)]:
+                    expect(summary.locator(f'[data-count="{key}"] .value')).to_have_text(str(n))
+                expect(page.locator("a.parent-execution")).to_have_text(name)
+                children = page.locator("#map-run-children a.child-execution")
+                expect(children).to_have_count(min(batches, 100))
+                shot(page, "map-run")
+                child = children.first.inner_text()
+                children.first.click()
+                page.wait_for_url(re.compile(rf"/console/executions/{child}$"))
+                expect(page.locator("h1")).to_contain_text(child)
+                expect(page.locator("#execution-summary .badge").first).to_have_text("Succeeded")
+                expect_state(page, "Tally", "succeeded")
+                expect_state(page, "Store", "succeeded")
+                expect(node(page, "ProcessJob")).to_have_count(0)
+                expect(page.locator("a.map-run-link")).to_have_count(1)
+                shot(page, "map-run-child")
+            check("a distributed Map's run is reached from its parent, counts its children, and each child "
+                  "opens its own execution", map_run)
             browser.close()
     finally:
         stack.stop()
@@ -412,6 +461,10 @@ def main():
             other.stop()
         if approvals:
             approvals.stop()
+        if rows:
+            rows.stop()
+        if s3_dir:
+            shutil.rmtree(s3_dir, ignore_errors=True)
         if foreign:
             foreign.shutdown()
     passed = sum(1 for _, ok in results if ok)

@@ -28,11 +28,12 @@ use crate::console::{self, Token};
 use crate::faults::{FaultUpdate, Faults};
 use crate::gateway::message;
 use crate::store::listing::window;
-use crate::store::{ExecutionRecord, ExecutionStore};
+use crate::store::{ExecutionRecord, ExecutionStore, MapRunStore};
 
 #[derive(Clone)]
 pub(crate) struct LocalState {
     pub executions: ExecutionStore,
+    pub map_runs: MapRunStore,
     pub bus: Arc<Bus>,
     pub faults: Arc<Faults>,
     /// The console's token, which `GET /local/console` hands to whoever
@@ -47,6 +48,8 @@ pub(crate) struct LocalState {
 pub(crate) fn router(state: LocalState) -> Router {
     Router::new()
         .route(routes::EXECUTIONS_ROUTE, get(executions))
+        .route(routes::EXECUTION_ROUTE, get(execution))
+        .route(routes::MAP_RUN_ROUTE, get(map_run))
         .route(routes::ARCHIVE, get(archive))
         .route(routes::REPLAYS, post(replay))
         .route(routes::FAULTS, get(get_faults).put(put_faults))
@@ -211,4 +214,41 @@ async fn console_url(State(state): State<LocalState>, headers: http::HeaderMap) 
         token: state.console.as_str().to_owned(),
     })
     .into_response()
+}
+
+/// A Map Run with a page of its children.
+#[derive(Debug, Deserialize)]
+struct Page {
+    page: Option<u64>,
+}
+
+async fn map_run(
+    State(state): State<LocalState>,
+    Path(id): Path<String>,
+    query: Result<Query<Page>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(page)) = query else {
+        return message(
+            StatusCode::BAD_REQUEST,
+            "the query takes page, a whole number from 1",
+        );
+    };
+    match state
+        .map_runs
+        .view(&state.executions, &id, page.page.unwrap_or(1))
+        .await
+    {
+        Ok(Some(run)) => Json(run).into_response(),
+        Ok(None) => message(StatusCode::NOT_FOUND, format!("No map run {id}")),
+        Err(e) => internal(e),
+    }
+}
+
+/// Any one execution, a Map Run's child too, with its history.
+async fn execution(State(state): State<LocalState>, Path(name): Path<String>) -> Response {
+    match state.executions.named(&name).await {
+        Ok(Some((record, events))) => Json(view(record, events, &state.functions)).into_response(),
+        Ok(None) => message(StatusCode::NOT_FOUND, format!("No execution {name}")),
+        Err(e) => internal(e),
+    }
 }

@@ -179,6 +179,7 @@ impl Stack {
             &gateway,
             service,
             LocalState {
+                map_runs: crate::store::MapRunStore::new(executions.db().clone()),
                 executions,
                 bus: bus.clone(),
                 faults: faults.clone(),

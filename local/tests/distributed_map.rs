@@ -9,9 +9,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::{Api, QUICK};
+use http::{Method, StatusCode};
 use jobs_asl::WorkflowType;
 use jobs_local::config::Mocks;
 use jobs_local::{Config, Stack};
+use jobs_wire as wire;
 use serde_json::{json, Value};
 
 fn fixture(name: &str) -> PathBuf {
@@ -55,6 +57,26 @@ async fn run(api: &Api, within: Duration) -> (String, Value, Duration) {
     (id, execution, job_done.elapsed())
 }
 
+/// The first child execution of the execution's Map Run, which has `children` of them.
+async fn only_child(api: &Api, execution: &Value, children: u64) -> Value {
+    let arn = execution["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|e| e["mapRunStartedEventDetails"]["mapRunArn"].as_str())
+        .expect("a MapRunStarted event");
+    let id = arn.rsplit(':').next().unwrap();
+    let get = |path: String| async move {
+        let r = api.call(Method::GET, &path, None, &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+        r.body
+    };
+    let run = get(wire::local::map_run(id)).await;
+    assert_eq!(run["executionCounts"]["succeeded"], children, "{run}");
+    let name = run["children"][0]["name"].as_str().unwrap().to_owned();
+    get(wire::local::execution(name)).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_csv_rows_run_in_a_hundred_batches() {
     let dir = tempfile::tempdir().unwrap();
@@ -83,7 +105,10 @@ async fn ten_thousand_csv_rows_run_in_a_hundred_batches() {
     assert_eq!(output["first"], "row-1", "{output}");
     assert_eq!(output["last"], "row-10000", "{output}");
     assert_eq!(output["id"], id.as_str());
-    assert_eq!(execution["mockedStates"], json!(["Store"]));
+    // The batches ran as the Map Run's children: the mocked step is in theirs, not the parent's.
+    assert_eq!(execution.get("mockedStates"), None);
+    let child = only_child(&api, &execution, 100).await;
+    assert_eq!(child["mockedStates"], json!(["Store"]));
     stack.stop().await;
 }
 
@@ -105,8 +130,9 @@ async fn each_batch_carries_the_rows_values_and_the_batch_input() {
     assert_eq!(output["last"], "r3", "{output}");
     // The BatchInput handed the parent's job id to the batch.
     assert_eq!(output["jobs"], json!(id), "{output}");
-    // The mocked write got the batch's values.
-    let stored = execution["events"]
+    // The mocked write got the batch's values, in the child execution that ran the batch.
+    let child = only_child(&api, &execution, 1).await;
+    let stored = child["events"]
         .as_array()
         .unwrap()
         .iter()

@@ -23,6 +23,8 @@ pub mod console;
 pub mod executions;
 pub mod faults;
 pub mod local;
+#[cfg(feature = "history")]
+pub mod map_runs;
 pub mod model;
 pub mod replay;
 
@@ -31,4 +33,6 @@ pub use console::ConsoleLink;
 #[cfg(feature = "history")]
 pub use executions::{ExecutionView, JobExecutions};
 pub use faults::{FaultSettings, FaultUpdate, Runs, Switch};
+#[cfg(feature = "history")]
+pub use map_runs::{ChildCounts, ChildView, MapRunView};
 pub use replay::{ReplayRequest, ReplayState, ReplayView};

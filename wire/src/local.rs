@@ -16,6 +16,21 @@ pub const FAULTS: &str = "/local/faults";
 /// `GET` where the console is.
 pub const CONSOLE: &str = "/local/console";
 
+/// `GET` one execution (a Map Run's child too) with its history, by name.
+pub const EXECUTION_ROUTE: &str = "/local/executions/{name}";
+/// `GET` a Map Run with a page (`?page=N`, from 1) of its child executions.
+pub const MAP_RUN_ROUTE: &str = "/local/map-runs/{mapRunId}";
+
+/// The path of one execution.
+pub fn execution(name: impl Display) -> String {
+    format!("{PREFIX}executions/{name}")
+}
+
+/// The path of a Map Run, by its id (the last part of its ARN).
+pub fn map_run(id: impl Display) -> String {
+    format!("{PREFIX}map-runs/{id}")
+}
+
 /// The path of a job's executions.
 pub fn executions(id: impl Display) -> String {
     format!("{PREFIX}jobs/{id}/executions")

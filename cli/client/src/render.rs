@@ -79,6 +79,7 @@ fn event_failure(event: &HistoryEvent) -> Option<(Option<&str>, Option<&str>)> {
         .as_ref()
         .or(event.execution_timed_out_event_details.as_ref())
         .or(event.execution_aborted_event_details.as_ref())
+        .or(event.map_run_failed_event_details.as_ref())
         .map(|d| (d.error.as_deref(), d.cause.as_deref()));
     task.or(execution)
 }
@@ -152,8 +153,13 @@ fn render_execution(out: &mut String, execution: &ExecutionView) {
             .flatten()
             .filter(|s| execution.mocked_states.iter().any(|m| m == s))
             .map(|_| "(mocked)".to_owned());
+        // A distributed Map's run: its children's histories are found by its ARN.
+        let map_run = event
+            .map_run_started_event_details
+            .as_ref()
+            .map(|d| d.map_run_arn.clone());
         let mut line = format!("  {at:>10}  {kind:<type_width$}");
-        for part in [state_name.map(str::to_owned), mocked, failure]
+        for part in [state_name.map(str::to_owned), mocked, map_run, failure]
             .into_iter()
             .flatten()
         {

@@ -15,12 +15,14 @@ use serde_json::{Map, Value};
 
 use super::approval::{self, Notice, Refused};
 use super::graph;
+use super::map_run;
 use super::outline::Outline;
 use super::shell::{self, region, slot, Live, Nav, Region};
 use super::state::{not_found, unavailable, ConsoleState};
 use super::states::{self, Ended, Run, Runs, StateStatus};
 use super::views::{badge, duration, execution_badge, json_block, maybe_json, raw, when};
-use crate::store::{ExecutionRecord, ExecutionStatus};
+use crate::runtime::workflow::processor_of;
+use crate::store::{ExecutionRecord, ExecutionStatus, MapRunRecord};
 
 /// An execution with everything read from its history.
 struct Seen {
@@ -37,6 +39,10 @@ struct Seen {
     mocked: Vec<String>,
     /// Its callback tasks waiting for their tokens now.
     waiting: Vec<WaitingTask>,
+    /// For a Map Run's child: the run, and the name of the execution that started it.
+    parent: Option<(MapRunRecord, String)>,
+    /// The Map Runs its distributed Maps started: the Map's name and the run's ARN.
+    map_runs: Vec<(String, String)>,
 }
 
 /// What the page says besides the execution: the answer just sent, or one
@@ -84,13 +90,42 @@ async fn read(state: &ConsoleState, name: &str) -> Result<Option<Seen>, Response
             state.inner.workflow.text.to_string(),
         )
     });
-    let definition: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    let mut definition: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    let mut hash = hash;
+    let parent = match &record.map_run {
+        Some(link) => child_of(state, &link.arn).await?,
+        None => None,
+    };
+    // A child runs its Map's processor, not the whole definition: that is what it draws.
+    if let Some((run, _)) = &parent {
+        if let Some(p) = processor_of(&definition, &run.state_name) {
+            definition = p.clone();
+            hash = format!("{hash}#{}", run.state_name);
+        }
+    }
     let outline = Outline::from_definition(&definition);
     let waiting = state.inner.callbacks.waiting(&record.arn);
     let mut runs = states::read(&events, outline.as_ref(), ended(record.status));
     runs.settle_answered(&waiting);
     let mocked = crate::runtime::tasks::mocked_states(&state.inner.functions, &events);
+    let map_runs = events
+        .iter()
+        .filter_map(|e| {
+            let arn = e
+                .map_run_started_event_details
+                .as_ref()?
+                .map_run_arn
+                .clone();
+            let step = runs
+                .run_of_event
+                .get(&e.id)
+                .map(|&i| runs.runs[i].state.clone());
+            Some((step.unwrap_or_default(), arn))
+        })
+        .collect();
     Ok(Some(Seen {
+        parent,
+        map_runs,
         mocked,
         waiting,
         record,
@@ -101,6 +136,26 @@ async fn read(state: &ConsoleState, name: &str) -> Result<Option<Seen>, Response
         outline,
         hash,
     }))
+}
+
+/// The Map Run a child belongs to, and its parent execution's name.
+async fn child_of(
+    state: &ConsoleState,
+    map_run_arn: &str,
+) -> Result<Option<(MapRunRecord, String)>, Response> {
+    let id = map_run_arn.rsplit(':').next().unwrap_or_default();
+    let inner = &state.inner;
+    let Some(run) = inner.map_runs.by_id(id).await.map_err(unavailable)? else {
+        return Ok(None);
+    };
+    let parent = inner
+        .executions
+        .by_seq(run.execution)
+        .await
+        .map_err(unavailable)?
+        .map(|p| p.name)
+        .unwrap_or_default();
+    Ok(Some((run, parent)))
 }
 
 pub(crate) async fn page(
@@ -178,11 +233,20 @@ fn render(seen: &Seen, regions: &[Region], running: bool, said: &Said<'_>) -> Ma
             nav class="crumbs" {
                 a href="/console/jobs" { "Jobs" } " › "
                 a class="id" href={ "/console/jobs/" (r.job_id) } { (r.job_id) } " › "
+                @if let Some((run, parent)) = &seen.parent {
+                    a class="id" href={ "/console/executions/" (parent) } { (parent) } " › "
+                    a class="id" href=(map_run::path_of(&run.arn)) { "Map Run " (run.id) } " › "
+                }
                 span class="id" { (r.name) }
             }
             div class="page-head" {
                 h1 { "Execution " span class="id" { (r.name) } }
-                @if let Some(replay) = &r.replay_name { p class="sub" { span class="tag replay" { "Replay" } " started by replay " strong { (replay) } " of the failed-jobs archive" } }
+                @if let Some((run, _)) = &seen.parent {
+                    p class="sub" { span class="tag child" { "Child" } " item " (r.map_run.as_ref().map_or(0, |m| m.item)) " of "
+                        a class="map-run-link" href=(map_run::path_of(&run.arn)) { "Map Run " (run.id) }
+                        ", run by the distributed Map " strong { (run.state_name) } }
+                }
+                @else if let Some(replay) = &r.replay_name { p class="sub" { span class="tag replay" { "Replay" } " started by replay " strong { (replay) } " of the failed-jobs archive" } }
                 @else { p class="sub" { span class="tag api" { "API" } " started by POST /jobs" } }
             }
             @if let Some(n) = &said.notice { p class="notice" role="status" { (n) } }
@@ -251,6 +315,16 @@ fn summary(seen: &Seen) -> Markup {
             div { span class="label" { "Duration" } span class="value" { (duration(&r.start_date, &end)) } }
             div { span class="label" { "Job" } a class="value id" href={ "/console/jobs/" (r.job_id) } { (r.job_id) } }
             div { span class="label" { "Events" } span class="value" { (seen.events.len()) } }
+        }
+        @if !seen.map_runs.is_empty() {
+            div class="card map-runs" {
+                h2 { "Map Runs" }
+                ul {
+                    @for (state, arn) in &seen.map_runs {
+                        li { strong { (state) } " " a class="map-run-link id" href=(map_run::path_of(arn)) { (arn) } }
+                    }
+                }
+            }
         }
         @if r.error.is_some() || r.cause.is_some() {
             div class="card bad" {

@@ -14,6 +14,7 @@ pub(crate) mod faults;
 pub(crate) mod graph;
 pub(crate) mod job;
 pub(crate) mod jobs;
+pub(crate) mod map_run;
 pub(crate) mod outline;
 pub(crate) mod shell;
 pub(crate) mod state;
@@ -43,6 +44,7 @@ pub(crate) fn router(state: ConsoleState) -> Router {
             "/console/executions/{name}",
             get(execution::page).post(answer::post),
         )
+        .route("/console/map-runs/{id}", get(map_run::page))
         .route("/console/archive", get(archive::page))
         .route("/console/replays", post(archive::replay))
         .route("/console/faults", get(faults::page).post(faults::change))

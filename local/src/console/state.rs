@@ -15,7 +15,7 @@ use crate::bus::Bus;
 use crate::faults::Faults;
 use crate::functions::Functions;
 use crate::runtime::{StackCallbacks, Workflow};
-use crate::store::{ExecutionStore, SqliteJobStore};
+use crate::store::{ExecutionStore, MapRunStore, SqliteJobStore};
 
 /// Everything the console reads and changes.
 #[derive(Clone)]
@@ -27,6 +27,8 @@ pub(super) struct Inner {
     pub(super) token: Token,
     pub(super) jobs: SqliteJobStore,
     pub(super) executions: ExecutionStore,
+    /// Distributed Maps' runs, whose children are executions too.
+    pub(super) map_runs: MapRunStore,
     pub(super) bus: Arc<Bus>,
     pub(super) faults: Arc<Faults>,
     /// The tokens the executions' callback tasks wait on, which the
@@ -63,6 +65,7 @@ impl ConsoleState {
             inner: Arc::new(Inner {
                 token: parts.token,
                 jobs: parts.jobs,
+                map_runs: MapRunStore::new(parts.executions.db().clone()),
                 executions: parts.executions,
                 bus: parts.bus,
                 faults: parts.faults,

@@ -10,21 +10,19 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use jobs_asl::{
-    EventType, ExecutionSpec, Executor, HistoryEvent, HistorySink, ObjectSource, Resume,
-    ResumedWait, TaskHandler,
-};
+use jobs_asl::{ExecutionSpec, Executor, ObjectSource, Resume, TaskHandler};
 use jobs_domain::ports::{Clock, StartError, StoreError, WorkflowInput, WorkflowStarter};
 use jobs_domain::sweep::{Decision, Sweeper};
-use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{error, info, Instrument};
 
 use crate::runtime::callbacks::StackCallbacks;
+use crate::runtime::children::{Recorded, Sink, StackChildren};
+use crate::runtime::resume::{plan_resume, resumed_map_run, resumed_wait};
 use crate::runtime::workflow::{Workflow, ACCOUNT};
 use crate::store::{
-    Ending, ExecutionRecord, ExecutionStatus, ExecutionStore, OpenToken, SqliteJobStore, TokenStore,
+    Ending, ExecutionRecord, ExecutionStatus, ExecutionStore, SqliteJobStore, TokenStore,
 };
 
 /// The local stand-in for the workflow's IAM role, in the account every local ARN carries.
@@ -48,6 +46,8 @@ struct Inner {
     objects: Option<Arc<dyn ObjectSource>>,
     /// The tokens of waiting callback tasks, which `/local/tasks/*` complete.
     callbacks: Arc<StackCallbacks>,
+    /// Where the executions running now, and their Map Runs' children, are recorded.
+    recorded: Arc<Recorded>,
     tokens: TokenStore,
     executions: ExecutionStore,
     clock: Arc<dyn Clock>,
@@ -66,30 +66,19 @@ impl Loaded {
         workflow: Workflow,
         handler: Arc<dyn TaskHandler>,
         callbacks: Arc<StackCallbacks>,
+        recorded: Arc<Recorded>,
         objects: Option<Arc<dyn ObjectSource>>,
         region: &str,
     ) -> Arc<Self> {
+        let children = StackChildren::new(recorded, &workflow.hash, &workflow.text);
         let mut executor = Executor::new(workflow.machine.clone(), handler)
             .with_region(region)
-            .with_callbacks(callbacks);
+            .with_callbacks(callbacks)
+            .with_children(Arc::new(children));
         if let Some(objects) = objects {
             executor = executor.with_objects(objects);
         }
         Arc::new(Self { workflow, executor })
-    }
-}
-
-/// Persists each history event of one execution as the interpreter records it.
-struct Sink {
-    store: ExecutionStore,
-    seq: i64,
-}
-
-impl HistorySink for Sink {
-    fn record(&self, execution: &str, event: &HistoryEvent) {
-        if let Err(e) = self.store.append_event(self.seq, event) {
-            error!(execution, error = %e, "a history event could not be serialized");
-        }
     }
 }
 
@@ -120,16 +109,19 @@ impl Runtime {
             clock.clone(),
             stopping.clone(),
         ));
+        let recorded = Recorded::new(executions.clone(), tokens.clone(), clock.clone());
         Self {
             inner: Arc::new(Inner {
                 current: Loaded::new(
                     workflow,
                     handler.clone(),
                     callbacks.clone(),
+                    recorded.clone(),
                     objects.clone(),
                     region,
                 ),
                 callbacks,
+                recorded,
                 objects,
                 tokens,
                 earlier: Mutex::new(HashMap::new()),
@@ -195,6 +187,7 @@ impl Runtime {
             workflow,
             self.inner.handler.clone(),
             self.inner.callbacks.clone(),
+            self.inner.recorded.clone(),
             self.inner.objects.clone(),
             &self.inner.region,
         );
@@ -254,6 +247,7 @@ impl Runtime {
                         cause: Some(format!("The execution could not be resumed: {why}")),
                     };
                     self.inner.executions.finish(record.seq, ending).await?;
+                    self.inner.recorded.abort_runs_of(record.seq, None).await;
                     continue;
                 }
             };
@@ -263,7 +257,11 @@ impl Runtime {
             if let Some(r) = resume.as_mut() {
                 let open = self.inner.tokens.open_for(&record.arn).await?;
                 r.wait = resumed_wait(&events, &r.state, &open, self.inner.clock.now());
+                r.map_run_arn = resumed_map_run(&events);
             }
+            // Its Map reruns the run it had started; any other run left RUNNING is over.
+            let keep = resume.as_ref().and_then(|r| r.map_run_arn.clone());
+            self.inner.recorded.abort_runs_of(record.seq, keep).await;
             self.inner.executions.begin_redrive(record.seq).await?;
             info!(
                 job_id = %record.job_id,
@@ -307,6 +305,7 @@ impl Runtime {
             cause: Some("cut off by a stop more often than the sweep re-drives a job".into()),
         };
         self.inner.executions.finish(record.seq, ending).await?;
+        self.inner.recorded.abort_runs_of(record.seq, None).await;
         info!(job_id = %record.job_id, execution = %record.name, "execution ended: its job was given up");
         Ok(())
     }
@@ -330,6 +329,7 @@ impl Runtime {
                 if let Some(resume) = resume {
                     spec = spec.with_resume(resume);
                 }
+                inner.recorded.enter(&record);
                 let result = tokio::select! {
                     // Stopping leaves the execution RUNNING, as a crash would,
                     // so the next start resumes it.
@@ -353,6 +353,8 @@ impl Runtime {
                     ),
                     Err(e) => error!(job_id = %record.job_id, error = %e, "the execution's ending could not be recorded"),
                 }
+                // Whatever it ended with, no child of its Map Runs runs on.
+                inner.recorded.leave(&record.arn, record.seq).await;
             }
             .instrument(span),
         );
@@ -378,68 +380,6 @@ impl Runtime {
 pub(crate) fn replay_execution_name(replay: &str, job: &jobs_domain::JobId) -> String {
     const NAMESPACE: uuid::Uuid = uuid::uuid!("1bb4d675-cb1d-4283-afd3-e1bfa38a4073");
     uuid::Uuid::new_v5(&NAMESPACE, format!("{replay}/{job}").as_bytes()).to_string()
-}
-
-/// Where to pick an execution up: the last top-level state it entered, with
-/// the input it entered with; or its first state if it entered none.
-fn plan_resume(events: &[HistoryEvent], start_at: &str, input: &Value) -> Option<Resume> {
-    let last_id = events.iter().map(|e| e.id).max()?;
-    let entered = events.iter().rev().find_map(|e| {
-        if !entered_a_state(e.event_type) {
-            return None;
-        }
-        let details = e.state_entered_event_details.as_ref()?;
-        let input: Value = serde_json::from_str(details.input.as_deref()?).ok()?;
-        Some((details.name.clone(), input))
-    });
-    let (state, input) = entered.unwrap_or_else(|| (start_at.to_owned(), input.clone()));
-    Some(Resume {
-        state,
-        input,
-        after_event_id: last_id,
-        wait: None,
-    })
-}
-
-/// The wait to pick up when the state resumed is a callback task whose call returned
-/// (TaskSubmitted, and nothing after it) and whose token is still open. A task cut off before
-/// its call returned runs again, with a new token.
-fn resumed_wait(
-    events: &[HistoryEvent],
-    state: &str,
-    open: &[OpenToken],
-    now: chrono::DateTime<chrono::Utc>,
-) -> Option<ResumedWait> {
-    let entered = events.iter().rposition(|e| entered_a_state(e.event_type))?;
-    let tail = &events[entered + 1..];
-    let scheduled = tail
-        .iter()
-        .rfind(|e| e.event_type == EventType::TaskScheduled)?;
-    if tail.last()?.event_type != EventType::TaskSubmitted {
-        return None;
-    }
-    // The newest token this state opened: a retried task opens one per attempt.
-    let token = open.iter().rfind(|t| t.state == state)?;
-    Some(ResumedWait {
-        token: token.token.clone(),
-        elapsed: (now - scheduled.timestamp).to_std().unwrap_or_default(),
-    })
-}
-
-/// The events that open a state, whose input the state starts again with.
-fn entered_a_state(event: EventType) -> bool {
-    use EventType::*;
-    matches!(
-        event,
-        PassStateEntered
-            | TaskStateEntered
-            | ChoiceStateEntered
-            | WaitStateEntered
-            | SucceedStateEntered
-            | FailStateEntered
-            | ParallelStateEntered
-            | MapStateEntered
-    )
 }
 
 #[async_trait]
@@ -468,6 +408,7 @@ impl WorkflowStarter for Runtime {
             cause: None,
             replay_name: input.replay.as_ref().map(|r| r.name.clone()),
             definition: Some(self.inner.current.workflow.hash.clone()),
+            map_run: None,
         };
         if self.inner.stopping.is_cancelled() {
             return Err(StartError::Unavailable(
@@ -482,93 +423,5 @@ impl WorkflowStarter for Runtime {
         }
         self.spawn(record, None, self.inner.current.clone());
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use jobs_asl::history::StateEnteredEventDetails;
-    use serde_json::json;
-
-    #[test]
-    fn resume_picks_the_last_state_entered_with_its_input() {
-        let input = json!({"id": "x", "parameters": {"n": 1}});
-        let failure_input = json!({"id": "x", "parameters": {"n": 1}, "processorError": {"Error": "E", "Cause": ""}});
-        let event = |id, event_type, details: Option<(&str, &Value)>| HistoryEvent {
-            id,
-            state_entered_event_details: details.map(|(name, input)| StateEnteredEventDetails {
-                name: name.into(),
-                input: Some(input.to_string()),
-                input_details: None,
-            }),
-            ..HistoryEvent::new(event_type)
-        };
-        let events = vec![
-            event(1, EventType::ExecutionStarted, None),
-            event(2, EventType::TaskStateEntered, Some(("ProcessJob", &input))),
-            event(3, EventType::TaskFailed, None),
-            event(4, EventType::TaskStateExited, None),
-            event(
-                5,
-                EventType::TaskStateEntered,
-                Some(("RecordFailure", &failure_input)),
-            ),
-            event(6, EventType::TaskScheduled, None),
-        ];
-        let resume = plan_resume(&events, "ProcessJob", &input).unwrap();
-        assert_eq!(resume.state, "RecordFailure");
-        assert_eq!(resume.input, failure_input);
-        assert_eq!(resume.after_event_id, 6);
-
-        let only_started = plan_resume(&events[..1], "ProcessJob", &input).unwrap();
-        assert_eq!(only_started.state, "ProcessJob");
-        assert_eq!(only_started.input, input);
-        assert_eq!(only_started.after_event_id, 1);
-
-        assert!(plan_resume(&[], "ProcessJob", &input).is_none());
-    }
-
-    #[test]
-    fn only_a_task_whose_call_returned_resumes_its_wait() {
-        let t0 = chrono::Utc::now();
-        let event = |id, event_type, secs| HistoryEvent {
-            id,
-            timestamp: t0 + chrono::Duration::seconds(secs),
-            state_entered_event_details: (event_type == EventType::TaskStateEntered).then(|| {
-                StateEnteredEventDetails {
-                    name: "Approve".into(),
-                    input: Some("{}".into()),
-                    input_details: None,
-                }
-            }),
-            ..HistoryEvent::new(event_type)
-        };
-        let open = vec![
-            OpenToken {
-                token: "old".into(),
-                state: "Approve".into(),
-            },
-            OpenToken {
-                token: "new".into(),
-                state: "Approve".into(),
-            },
-        ];
-        let mut events = vec![
-            event(1, EventType::ExecutionStarted, 0),
-            event(2, EventType::TaskStateEntered, 1),
-            event(3, EventType::TaskScheduled, 2),
-            event(4, EventType::TaskStarted, 2),
-        ];
-        let now = t0 + chrono::Duration::seconds(32);
-        // Cut off during the call: it runs again.
-        assert!(resumed_wait(&events, "Approve", &open, now).is_none());
-        events.push(event(5, EventType::TaskSubmitted, 3));
-        let w = resumed_wait(&events, "Approve", &open, now).unwrap();
-        assert_eq!(w.token, "new");
-        assert_eq!(w.elapsed, std::time::Duration::from_secs(30));
-        // No open token (it ended, or another state's): nothing to wait on.
-        assert!(resumed_wait(&events, "Approve", &open[..0], now).is_none());
-        assert!(resumed_wait(&events, "Review", &open, now).is_none());
     }
 }

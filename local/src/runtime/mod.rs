@@ -3,7 +3,9 @@
 //! SQLite, tasks served in-process.
 
 pub(crate) mod callbacks;
+mod children;
 pub(crate) mod executions;
+mod resume;
 pub mod tasks;
 pub(crate) mod workflow;
 

@@ -48,6 +48,26 @@ pub(crate) fn with_bus(mut functions: HashMap<String, String>) -> HashMap<String
     functions
 }
 
+/// The ItemProcessor (or Iterator) of the Map state `map`, found in `set` (a definition or
+/// a state set) and the sets nested in it: what a distributed Map's child executions run.
+pub(crate) fn processor_of<'a>(set: &'a Value, map: &str) -> Option<&'a Value> {
+    let states = set.get("States")?.as_object()?;
+    for (name, state) in states {
+        let processor = state.get("ItemProcessor").or_else(|| state.get("Iterator"));
+        if name == map {
+            if let Some(p) = processor {
+                return Some(p);
+            }
+        }
+        let branches = state.get("Branches").and_then(Value::as_array);
+        let nested = processor.into_iter().chain(branches.into_iter().flatten());
+        if let Some(found) = nested.into_iter().find_map(|s| processor_of(s, map)) {
+            return Some(found);
+        }
+    }
+    None
+}
+
 pub(crate) fn hash_of(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
@@ -136,6 +156,25 @@ impl Workflow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_maps_processor_is_found_in_branches_and_processors_too() {
+        let definition = serde_json::json!({"StartAt": "P", "States": {
+            "P": {"Type": "Parallel", "Branches": [{"StartAt": "M", "States": {
+                "M": {"Type": "Map", "ItemProcessor": {"StartAt": "Inner", "States": {
+                    "Inner": {"Type": "Map", "Iterator": {"StartAt": "Leaf", "States": {}}}
+                }}}
+            }}]},
+            "Top": {"Type": "Map", "ItemProcessor": {"StartAt": "Tally", "States": {}}},
+            "Pass": {"Type": "Pass", "End": true}
+        }});
+        let start = |map: &str| processor_of(&definition, map).map(|p| p["StartAt"].clone());
+        assert_eq!(start("M"), Some("Inner".into()));
+        assert_eq!(start("Inner"), Some("Leaf".into()));
+        assert_eq!(start("Top"), Some("Tally".into()));
+        assert_eq!(start("Pass"), None);
+        assert_eq!(start("Nowhere"), None);
+    }
 
     #[test]
     fn the_jobs_definition_loads_with_local_arns_and_a_stable_hash() {

@@ -33,6 +33,16 @@ pub struct ExecutionRecord {
     /// [`ExecutionStore::save_definition`]); `None` for executions recorded
     /// before definitions were kept.
     pub definition: Option<String>,
+    /// The Map Run a child execution belongs to; `None` for a top-level execution.
+    pub map_run: Option<MapRunLink>,
+}
+
+/// A child execution's place in its Map Run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapRunLink {
+    pub arn: String,
+    /// Its item's (or batch's) index.
+    pub item: i64,
 }
 
 /// How an execution ended.
@@ -50,9 +60,9 @@ pub struct ExecutionStore {
     db: Db,
 }
 
-const COLUMNS: &str = "arn, name, job_id, status, start_date, stop_date, input, output, error, cause, replay_name, seq, definition";
+pub(super) const COLUMNS: &str = "arn, name, job_id, status, start_date, stop_date, input, output, error, cause, replay_name, seq, definition, map_run, map_run_item";
 
-fn row_to_record(row: &Row<'_>) -> rusqlite::Result<Result<ExecutionRecord, String>> {
+pub(super) fn row_to_record(row: &Row<'_>) -> rusqlite::Result<Result<ExecutionRecord, String>> {
     let arn: String = row.get(0)?;
     let job_id: String = row.get(2)?;
     let status: String = row.get(3)?;
@@ -81,13 +91,21 @@ fn row_to_record(row: &Row<'_>) -> rusqlite::Result<Result<ExecutionRecord, Stri
             replay_name: row.get(10).map_err(|_| corrupt("replay name"))?,
             seq: row.get(11).map_err(|_| corrupt("seq"))?,
             definition: row.get(12).map_err(|_| corrupt("definition"))?,
+            map_run: match row.get::<_, Option<String>>(13) {
+                Ok(Some(arn)) => Some(MapRunLink {
+                    arn,
+                    item: row.get(14).map_err(|_| corrupt("map run item"))?,
+                }),
+                Ok(None) => None,
+                Err(_) => return Err(corrupt("map run")),
+            },
             arn: arn.clone(),
         })
     })();
     Ok(record)
 }
 
-fn collect(
+pub(super) fn collect(
     rows: impl Iterator<Item = rusqlite::Result<Result<ExecutionRecord, String>>>,
 ) -> Result<Vec<ExecutionRecord>, DbError> {
     rows.map(|r| r?.map_err(DbError::Sql)).collect()
@@ -110,8 +128,9 @@ impl ExecutionStore {
         self.db
             .write(move |c| {
                 let n = c.exec(
-                    "INSERT INTO executions (arn, name, job_id, status, start_date, input, replay_name, definition)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+                    "INSERT INTO executions (arn, name, job_id, status, start_date, input, replay_name,
+                                             definition, map_run, map_run_item)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
                     params![
                         r.arn,
                         r.name,
@@ -120,7 +139,9 @@ impl ExecutionStore {
                         timestamp(&r.start_date),
                         r.input.to_string(),
                         r.replay_name,
-                        r.definition
+                        r.definition,
+                        r.map_run.as_ref().map(|m| m.arn.clone()),
+                        r.map_run.as_ref().map(|m| m.item)
                     ],
                 )?;
                 Ok((n == 1).then(|| c.last_insert_rowid()))
@@ -185,11 +206,14 @@ impl ExecutionStore {
         Ok(())
     }
 
+    /// The top-level executions still RUNNING: a Map Run's children are resumed by their
+    /// parent, never on their own.
     pub async fn running(&self) -> Result<Vec<ExecutionRecord>, StoreError> {
         self.db
             .read(|c| {
                 let mut st = c.prepare(&format!(
-                    "SELECT {COLUMNS} FROM executions WHERE status = 'RUNNING' ORDER BY seq"
+                    "SELECT {COLUMNS} FROM executions WHERE status = 'RUNNING' AND map_run IS NULL
+                     ORDER BY seq"
                 ))?;
                 let rows = st.query_map([], row_to_record)?;
                 collect(rows)
@@ -232,6 +256,19 @@ impl ExecutionStore {
                     |r| r.get(0),
                 )
                 .optional()?)
+            })
+            .await
+            .map_err(store_error)
+    }
+
+    /// One execution by its `seq`, without its events.
+    pub async fn by_seq(&self, seq: i64) -> Result<Option<ExecutionRecord>, StoreError> {
+        self.db
+            .read(move |c| {
+                let mut st =
+                    c.prepare_cached(&format!("SELECT {COLUMNS} FROM executions WHERE seq = ?1"))?;
+                let found = collect(st.query_map([seq], row_to_record)?)?.pop();
+                Ok(found)
             })
             .await
             .map_err(store_error)
@@ -282,13 +319,16 @@ impl ExecutionStore {
 
 /// Both halves must match an index's condition to use it, or each lookup
 /// becomes a scan of every execution. A job's own executions are named with
-/// its id, re-drives `<id>-redrive-<n>`: one range of the name index.
+/// its id, re-drives `<id>-redrive-<n>`: one range of the name index. The
+/// children of its Map Runs carry its id too but are not its executions.
 fn for_job_sql() -> String {
     format!(
         "SELECT {COLUMNS} FROM executions
          WHERE name >= ?1 AND name < ?1 || '-redrive.' AND replay_name IS NULL
+               AND map_run IS NULL
          UNION ALL
          SELECT {COLUMNS} FROM executions WHERE job_id = ?1 AND replay_name IS NOT NULL
+               AND map_run IS NULL
          ORDER BY start_date, seq"
     )
 }

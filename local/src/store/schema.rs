@@ -15,7 +15,7 @@ use super::db_error::DbError;
 /// `PRAGMA user_version` of the layout below. Version 0 is either a new file
 /// or the first layout (history keyed by execution ARN), told apart by
 /// whether `executions` exists.
-pub(super) const VERSION: i64 = 5;
+pub(super) const VERSION: i64 = 6;
 
 const TABLES: &str = r#"
 CREATE TABLE IF NOT EXISTS jobs (
@@ -158,6 +158,37 @@ CREATE INDEX IF NOT EXISTS task_tokens_open ON task_tokens(execution_arn)
     WHERE closed = 0;
 "#;
 
+/// Layout 6: a distributed Map's Map Runs, and its child executions, which are executions
+/// of their own linked to their run (and numbered by their item, so a run lists its children
+/// in item order). The partial index holds only children: a top-level execution does not
+/// touch it.
+const TO_MAP_RUN_COLUMNS: &str = r#"
+ALTER TABLE executions ADD COLUMN map_run TEXT;
+ALTER TABLE executions ADD COLUMN map_run_item INTEGER;
+"#;
+const MAP_RUNS: &str = r#"
+CREATE TABLE IF NOT EXISTS map_runs (
+    arn TEXT PRIMARY KEY,
+    -- The last part of the ARN, by which the console and /local/map-runs find it.
+    id TEXT NOT NULL UNIQUE,
+    execution INTEGER NOT NULL,
+    state_name TEXT NOT NULL,
+    -- NULL until its items are read.
+    total INTEGER,
+    status TEXT NOT NULL,
+    start_date TEXT NOT NULL,
+    stop_date TEXT,
+    error TEXT,
+    cause TEXT,
+    max_concurrency INTEGER NOT NULL,
+    tolerated_failure_count REAL,
+    tolerated_failure_percentage REAL
+);
+CREATE INDEX IF NOT EXISTS map_runs_by_execution ON map_runs(execution);
+CREATE INDEX IF NOT EXISTS executions_by_map_run ON executions(map_run, map_run_item)
+    WHERE map_run IS NOT NULL;
+"#;
+
 /// Brings the file to [`VERSION`] in one transaction: a failure leaves it as
 /// it was.
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), DbError> {
@@ -192,6 +223,10 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), DbError> {
     }
     tx.execute_batch(CONSOLE_TABLES)?;
     tx.execute_batch(TASK_TOKENS)?;
+    if !has_column(&tx, "executions", "map_run")? {
+        tx.execute_batch(TO_MAP_RUN_COLUMNS)?;
+    }
+    tx.execute_batch(MAP_RUNS)?;
     tx.pragma_update(None, "user_version", VERSION)?;
     tx.commit()?;
     Ok(())

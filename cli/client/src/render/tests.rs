@@ -43,6 +43,66 @@ fn the_timeline_shows_each_execution_and_its_events() {
 }
 
 #[test]
+fn a_map_run_shows_its_arn_and_its_failure() {
+    use jobs_asl::history::{ErrorEventDetails, MapRunStartedEventDetails};
+    let start = chrono::DateTime::parse_from_rfc3339("2026-12-06T12:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let event = |id, ms, event_type| HistoryEvent {
+        id,
+        previous_event_id: id - 1,
+        timestamp: start + chrono::TimeDelta::milliseconds(ms),
+        ..HistoryEvent::new(event_type)
+    };
+    let mut entered = event(2, 10, EventType::MapStateEntered);
+    entered.state_entered_event_details = Some(StateEnteredEventDetails {
+        name: "Rows".into(),
+        ..Default::default()
+    });
+    let arn = "arn:aws:states:us-east-1:000000000000:mapRun:jobs-workflow/rows:0f3c";
+    let mut started = event(4, 20, EventType::MapRunStarted);
+    started.map_run_started_event_details = Some(MapRunStartedEventDetails {
+        map_run_arn: arn.into(),
+    });
+    let mut failed = event(5, 900, EventType::MapRunFailed);
+    failed.map_run_failed_event_details = Some(ErrorEventDetails {
+        error: Some("States.ExceedToleratedFailureThreshold".into()),
+        cause: Some("too many children failed".into()),
+    });
+    let execution = ExecutionView {
+        execution_arn: "arn:aws:states:us-east-1:0:execution:m:n".into(),
+        name: "n".into(),
+        status: ExecutionStatus::Running,
+        start_date: start,
+        stop_date: None,
+        input: json!({}),
+        output: None,
+        error: None,
+        cause: None,
+        replay_name: None,
+        events: vec![
+            event(1, 0, EventType::ExecutionStarted),
+            entered,
+            event(3, 15, EventType::MapStateStarted),
+            started,
+            failed,
+        ],
+        mocked_states: Vec::new(),
+    };
+    let text = timeline(&[execution]);
+    assert!(
+        text.contains(&format!("+0.020s  MapRunStarted     Rows  {arn}\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "+0.900s  MapRunFailed      Rows  States.ExceedToleratedFailureThreshold: too many children failed\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_running_execution_has_no_stop_and_events_belong_to_the_state_entered_last() {
     let start = chrono::DateTime::parse_from_rfc3339("2026-11-25T12:00:00Z")
         .unwrap()

@@ -18,6 +18,7 @@ use tower::ServiceExt as _;
 use crate::{Config, Stack};
 
 mod approval;
+mod map_run;
 
 const HOST: &str = "127.0.0.1:3000";
 

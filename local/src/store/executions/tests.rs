@@ -29,6 +29,7 @@ fn record(job: &JobId, name: &str, replay: Option<&str>, second: i64) -> Executi
         cause: None,
         replay_name: replay.map(str::to_owned),
         definition: None,
+        map_run: None,
     }
 }
 

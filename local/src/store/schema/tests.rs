@@ -211,6 +211,8 @@ fn the_writers_tables_have_no_index_on_a_random_key_but_the_lookups() {
         .map(Result::unwrap)
         .collect();
     let expect = [
+        // Partial: only the children of Map Runs.
+        ("executions", "executions_by_map_run"),
         ("executions", "executions_replayed"),
         ("executions", "executions_running"),
         ("executions", "sqlite_autoindex_executions_1"),
@@ -301,4 +303,33 @@ async fn a_fourth_layout_file_gains_task_tokens_and_keeps_its_running_execution(
     let open = tokens.open_for(&owner.execution_arn).await.unwrap();
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].token, "t1");
+}
+
+#[tokio::test]
+async fn a_fifth_layout_file_gains_map_runs_and_keeps_its_executions_top_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = JobId::random();
+    {
+        let c = Connection::open(dir.path().join("jobs.sqlite3")).unwrap();
+        c.execute_batch(super::TABLES).unwrap();
+        c.execute_batch(super::TO_DEFINITIONS).unwrap();
+        c.execute_batch(super::CONSOLE_TABLES).unwrap();
+        c.execute_batch(super::TASK_TOKENS).unwrap();
+        c.execute(
+            "INSERT INTO executions (arn, name, job_id, status, start_date, input, definition)
+             VALUES (?1, ?2, ?2, 'RUNNING', '2026-12-06T10:00:00.000Z', '{}', 'h1')",
+            rusqlite::params![arn(&job.to_string()), job.to_string()],
+        )
+        .unwrap();
+        c.pragma_update(None, "user_version", 5).unwrap();
+    }
+    let db = Db::open(dir.path()).unwrap();
+    assert_eq!(user_version(dir.path()), VERSION);
+    let store = ExecutionStore::new(db.clone());
+    let running = store.running().await.unwrap();
+    assert_eq!(running.len(), 1);
+    assert_eq!(running[0].map_run, None, "an old execution is top-level");
+    assert_eq!(store.for_job(&job).await.unwrap().len(), 1);
+    let runs = crate::store::MapRunStore::new(db.clone());
+    assert!(runs.by_id("x").await.unwrap().is_none());
 }

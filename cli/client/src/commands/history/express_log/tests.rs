@@ -72,12 +72,26 @@ fn numbers_may_be_text_or_numbers_and_nothing_else() {
 fn an_event_type_this_build_does_not_know_is_reported_not_guessed() {
     let unknown = ExpressLogEvent::parse(
         r#"{"id":"3","previous_event_id":"2","event_timestamp":"1795608000000",
-            "type":"MapRunStarted","execution_arn":"a:b:c:d:e:f:g:n:r",
-            "details":{"mapRunArn":"arn:aws:states:us-east-1:1:mapRun:m/r:1"}}"#,
+            "type":"ActivityScheduled","execution_arn":"a:b:c:d:e:f:g:n:r",
+            "details":{"resource":"arn:aws:states:us-east-1:1:activity:a"}}"#,
     )
     .unwrap();
     let why = unknown.to_history_event().unwrap_err();
-    assert!(why.starts_with("MapRunStarted event: "), "{why}");
+    assert!(why.starts_with("ActivityScheduled event: "), "{why}");
+
+    // A Map Run's start is known now, with the run's ARN.
+    let map_run = ExpressLogEvent::parse(
+        r#"{"id":"3","previous_event_id":"2","event_timestamp":"1795608000000",
+            "type":"MapRunStarted","execution_arn":"a:b:c:d:e:f:g:n:r",
+            "details":{"mapRunArn":"arn:aws:states:us-east-1:1:mapRun:m/r:1"}}"#,
+    )
+    .unwrap()
+    .to_history_event()
+    .unwrap();
+    assert_eq!(
+        map_run.map_run_started_event_details.unwrap().map_run_arn,
+        "arn:aws:states:us-east-1:1:mapRun:m/r:1"
+    );
 }
 
 #[test]
