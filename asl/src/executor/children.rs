@@ -8,9 +8,8 @@
 //! (UUID-shaped) from the parent execution ARN, the state name and the event that started the
 //! Map: a rerun of the same execution names them the same way.
 
-use super::run::Body;
+use super::execution::{ExecutionResult, ExecutionStatus, Resume};
 use super::scope::Scope;
-use super::{AbortHandle, ExecutionResult, ExecutionSpec, ExecutionStatus, Executor, Resume};
 use crate::definition::{Distributed, State, StateSet};
 use crate::error::Failure;
 use crate::history::HistorySink;
@@ -87,7 +86,7 @@ pub(super) struct MapRun {
     labelled: String,
     id: String,
     /// What the children run as, computed once for the run.
-    keeps_input: bool,
+    pub keeps_input: bool,
 }
 
 impl MapRun {
@@ -160,49 +159,6 @@ impl MapRun {
             arn,
             input,
         }
-    }
-}
-
-impl Executor {
-    /// Runs one child of `run` (or takes the result it had before a restart), telling the
-    /// host. `role` is the parent's role, which its children run as.
-    pub(super) async fn run_child(
-        &self,
-        run: &MapRun,
-        processor: &StateSet,
-        child: &ChildExecution,
-        role: Option<&str>,
-        parent_now: DateTime<Utc>,
-        abort: AbortHandle,
-    ) -> ExecutionResult {
-        let plan = match &self.children {
-            Some(h) => h.child_starting(&run.info, child).await,
-            None => ChildPlan::Run {
-                sink: None,
-                resume: None,
-            },
-        };
-        let (sink, resume) = match plan {
-            ChildPlan::Ended(r) => return r,
-            ChildPlan::Run { sink, resume } => (sink, resume),
-        };
-        let mut spec = ExecutionSpec::new(&child.name, &child.arn, child.input.clone());
-        spec.sink = sink;
-        spec.resume = resume;
-        spec.abort = Some(abort);
-        spec.state_machine_arn = Some(run.info.state_machine_arn.clone());
-        spec.role_arn = role.map(str::to_owned);
-        let body = Body {
-            set: processor,
-            timeout: None,
-            keeps_input: run.keeps_input,
-            start_wall: Some(parent_now),
-        };
-        let result = Box::pin(self.run_body(spec, body)).await;
-        if let Some(h) = &self.children {
-            h.child_ended(&run.info, child, &result).await;
-        }
-        result
     }
 }
 

@@ -7,15 +7,17 @@
 //! failure past the tolerated count or percentage (none, unless given) fails the run with
 //! States.ExceedToleratedFailureThreshold and aborts the children still running.
 
-use super::children::{outcome, MapRun};
+use super::children::{outcome, ChildExecution, ChildPlan, MapRun};
 use super::map::Tolerance;
+use super::run::Body;
 use super::scope::Scope;
 use super::writer::Child;
-use super::{AbortHandle, ExecutionResult, ExecutionStatus, Executor};
+use super::{AbortHandle, ExecutionResult, ExecutionSpec, ExecutionStatus, Executor};
 use crate::definition::{Distributed, Kind, State, StateSet};
 use crate::error::Failure;
 use crate::history::*;
 use crate::path::Env;
+use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde_json::Value;
 use std::sync::atomic::Ordering;
@@ -244,5 +246,48 @@ impl Executor {
             ran[i] = Some(res);
         }
         (r, outs, ran)
+    }
+}
+
+impl Executor {
+    /// Runs one child of `run` (or takes the result it had before a restart), telling the
+    /// host. `role` is the parent's role, which its children run as.
+    pub(super) async fn run_child(
+        &self,
+        run: &MapRun,
+        processor: &StateSet,
+        child: &ChildExecution,
+        role: Option<&str>,
+        parent_now: DateTime<Utc>,
+        abort: AbortHandle,
+    ) -> ExecutionResult {
+        let plan = match &self.children {
+            Some(h) => h.child_starting(&run.info, child).await,
+            None => ChildPlan::Run {
+                sink: None,
+                resume: None,
+            },
+        };
+        let (sink, resume) = match plan {
+            ChildPlan::Ended(r) => return r,
+            ChildPlan::Run { sink, resume } => (sink, resume),
+        };
+        let mut spec = ExecutionSpec::new(&child.name, &child.arn, child.input.clone());
+        spec.sink = sink;
+        spec.resume = resume;
+        spec.abort = Some(abort);
+        spec.state_machine_arn = Some(run.info.state_machine_arn.clone());
+        spec.role_arn = role.map(str::to_owned);
+        let body = Body {
+            set: processor,
+            timeout: None,
+            keeps_input: run.keeps_input,
+            start_wall: Some(parent_now),
+        };
+        let result = Box::pin(self.run_body(spec, body)).await;
+        if let Some(h) = &self.children {
+            h.child_ended(&run.info, child, &result).await;
+        }
+        result
     }
 }

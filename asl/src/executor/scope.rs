@@ -27,7 +27,7 @@ pub(super) struct Exec {
     /// the failing state, as AWS's do, with or without a history.
     pub unrecorded_ids: AtomicU64,
     /// A callback task's wait to pick up again, with the top-level state it belongs to.
-    pub resumed_wait: Mutex<Option<(String, super::ResumedWait)>>,
+    pub resumed_wait: Mutex<Option<(String, super::execution::ResumedWait)>>,
     /// Whether the run began with a wait to pick up: every other run skips the lock above.
     pub resumes_wait: bool,
     /// The Map Run a resumed distributed Map started before, with the top-level state it
@@ -62,7 +62,7 @@ impl Exec {
     }
 
     /// Takes the resumed wait of top-level state `state`: only its first attempt resumes.
-    pub(super) fn take_resumed_wait(&self, state: &str) -> Option<super::ResumedWait> {
+    pub(super) fn take_resumed_wait(&self, state: &str) -> Option<super::execution::ResumedWait> {
         if !self.resumes_wait {
             return None;
         }
