@@ -55,8 +55,16 @@ async fn a_waiting_approval_survives_a_restart_on_the_same_token() {
     let stack = common::start_with(common::approval_config(dir.path())).await;
     assert_eq!(stack.recovery.executions_resumed, 1);
     let api = Api::of(&stack);
-    // Waiting again, on the token handed out before the restart.
-    let waiting_now = stack.runtime.callbacks().waiting(&arn);
+    // Waiting again, on the token handed out before the restart: the resumed execution runs
+    // on its own task, which registers its wait soon after the start returns.
+    let mut waiting_now = stack.runtime.callbacks().waiting(&arn);
+    for _ in 0..500 {
+        if !waiting_now.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        waiting_now = stack.runtime.callbacks().waiting(&arn);
+    }
     assert_eq!(waiting_now.len(), 1, "{waiting_now:?}");
     assert_eq!(waiting_now[0].token, token);
     assert_eq!(waiting_now[0].state_name, "Approve");

@@ -179,11 +179,10 @@ impl StackChildren {
                 stop_date: record.stop_date.unwrap_or(record.start_date),
             });
         }
-        let start_at = processor_of(&self.parsed, &run.state_name)
-            .and_then(|p| p.get("StartAt"))
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let mut resume = plan_resume(&events, start_at, &record.input);
+        let processor = processor_of(&self.parsed, &run.state_name)
+            .cloned()
+            .unwrap_or(Value::Null);
+        let mut resume = plan_resume(&events, &processor, &record.input);
         if let Some(r) = resume.as_mut() {
             let open = match self.recorded.tokens.open_for(&record.arn).await {
                 Ok(open) => open,

@@ -253,7 +253,7 @@ impl Runtime {
             };
             let events = self.inner.executions.events(record.seq).await?;
             let start_at = loaded.workflow.start_at().to_owned();
-            let mut resume = plan_resume(&events, &start_at, &record.input);
+            let mut resume = plan_resume(&events, &loaded.workflow.json(), &record.input);
             if let Some(r) = resume.as_mut() {
                 let open = self.inner.tokens.open_for(&record.arn).await?;
                 r.wait = resumed_wait(&events, &r.state, &open, self.inner.clock.now());

@@ -6,22 +6,30 @@ use serde_json::Value;
 
 use crate::store::OpenToken;
 
-/// Where to pick an execution up: the last top-level state it entered, with
-/// the input it entered with; or its first state if it entered none.
-pub(super) fn plan_resume(
-    events: &[HistoryEvent],
-    start_at: &str,
-    input: &Value,
-) -> Option<Resume> {
+/// Where to pick an execution of the state set `set` (a definition, or a distributed Map's
+/// item processor for a child) up: the last of its top-level states it entered, with the
+/// input it entered with; or its first state if it entered none. A stop inside a Parallel
+/// branch or an inline Map iteration resumes the Parallel or Map whole: the executor resumes
+/// top-level states only, and state names are unique in a definition.
+pub(super) fn plan_resume(events: &[HistoryEvent], set: &Value, input: &Value) -> Option<Resume> {
     let last_id = events.iter().map(|e| e.id).max()?;
+    let states = set.get("States").and_then(Value::as_object);
+    let top_level = |name: &str| states.is_none_or(|s| s.contains_key(name));
     let entered = events.iter().rev().find_map(|e| {
         if !entered_a_state(e.event_type) {
             return None;
         }
         let details = e.state_entered_event_details.as_ref()?;
+        if !top_level(&details.name) {
+            return None;
+        }
         let input: Value = serde_json::from_str(details.input.as_deref()?).ok()?;
         Some((details.name.clone(), input))
     });
+    let start_at = set
+        .get("StartAt")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let (state, input) = entered.unwrap_or_else(|| (start_at.to_owned(), input.clone()));
     Some(Resume {
         state,
@@ -125,17 +133,35 @@ mod tests {
             ),
             event(6, EventType::TaskScheduled, None),
         ];
-        let resume = plan_resume(&events, "ProcessJob", &input).unwrap();
+        let set =
+            json!({"StartAt": "ProcessJob", "States": {"ProcessJob": {}, "RecordFailure": {}}});
+        let resume = plan_resume(&events, &set, &input).unwrap();
         assert_eq!(resume.state, "RecordFailure");
         assert_eq!(resume.input, failure_input);
         assert_eq!(resume.after_event_id, 6);
 
-        let only_started = plan_resume(&events[..1], "ProcessJob", &input).unwrap();
+        let only_started = plan_resume(&events[..1], &set, &input).unwrap();
         assert_eq!(only_started.state, "ProcessJob");
         assert_eq!(only_started.input, input);
         assert_eq!(only_started.after_event_id, 1);
 
-        assert!(plan_resume(&[], "ProcessJob", &input).is_none());
+        assert!(plan_resume(&[], &set, &input).is_none());
+
+        // Stopped inside an inline Map's iteration: the Map is resumed whole, with its input.
+        let map_input = json!({"items": [1, 2]});
+        let nested = vec![
+            event(1, EventType::ExecutionStarted, None),
+            event(2, EventType::MapStateEntered, Some(("Fan", &map_input))),
+            event(3, EventType::MapStateStarted, None),
+            event(4, EventType::MapIterationStarted, None),
+            event(5, EventType::TaskStateEntered, Some(("Work", &json!(1)))),
+            event(6, EventType::TaskScheduled, None),
+        ];
+        let set = json!({"StartAt": "Fan", "States": {"Fan": {"ItemProcessor": {"States": {"Work": {}}}}}});
+        let resume = plan_resume(&nested, &set, &json!({})).unwrap();
+        assert_eq!(resume.state, "Fan");
+        assert_eq!(resume.input, map_input);
+        assert_eq!(resume.after_event_id, 6);
     }
 
     #[test]
