@@ -489,3 +489,40 @@ async fn a_jsonata_map_run_gives_its_children_their_own_context() {
     assert_eq!(r.output.unwrap(), json!(["m/Each a", "m/Each b"]));
     assert_eq!(host.started.lock().unwrap()[0].max_concurrency, 2);
 }
+
+#[tokio::test]
+async fn a_child_has_no_outer_scope_so_it_may_assign_an_outer_name() {
+    let def = |mode: &str| {
+        json!({
+            "StartAt": "Set",
+            "States": {
+                "Set": {"Type": "Pass", "Assign": {"x": "parent"}, "Next": "Fan"},
+                "Fan": {
+                    "Type": "Map",
+                    "ItemsPath": "$.items",
+                    "ItemProcessor": {
+                        "ProcessorConfig": {"Mode": mode, "ExecutionType": "STANDARD"},
+                        "StartAt": "Own",
+                        "States": {
+                            "Own": {"Type": "Pass", "Assign": {"x.$": "$"}, "Next": "Read"},
+                            "Read": {"Type": "Pass", "Parameters": {"x.$": "$x"}, "End": true}
+                        }
+                    },
+                    "End": true
+                }
+            }
+        })
+    };
+    // Inline, the iteration shares the parent's scope and may not assign its name.
+    let e = StateMachine::from_value(&def("INLINE")).expect_err("refused");
+    assert!(e.to_string().contains("enclosing scope"), "{e}");
+    let r = run(
+        StateMachine::from_value(&def("DISTRIBUTED")).unwrap(),
+        Arc::new(Host::default()),
+        Arc::new(Work::default()),
+        json!({"items": [1, 2]}),
+    )
+    .await;
+    assert_eq!(r.status, ExecutionStatus::Succeeded, "{r:?}");
+    assert_eq!(r.output.unwrap(), json!([{"x": 1}, {"x": 2}]));
+}

@@ -95,6 +95,12 @@ fn walk(set: &StateSet, outer: &mut Vec<String>) -> Result<(), DefinitionError> 
                     walk(b, outer)?;
                 }
             }
+            // A distributed Map's children are executions of their own, with no outer scope.
+            Kind::Map {
+                processor,
+                distributed: Some(_),
+                ..
+            } => walk(processor, &mut Vec::new())?,
             Kind::Map { processor, .. } => walk(processor, outer)?,
             _ => {}
         }
